@@ -1,0 +1,143 @@
+using System.CommandLine;
+using DnsBridge.Configuration;
+using DnsBridge.Hosting;
+using Serilog.Events;
+
+namespace DnsBridge.Cli;
+
+/// <summary>The <c>dnsbridge</c> command line: verbs, options, exit codes.</summary>
+public static class DnsBridgeCommand
+{
+    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo"];
+
+    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default)
+    {
+        stdout ??= Console.Out;
+        stderr ??= Console.Error;
+        var root = Build(stdout, stderr);
+
+        // serve is the default verb: "dnsbridge --config x.json" serves.
+        if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
+        {
+            args = ["serve", .. args];
+        }
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await stderr.WriteLineAsync($"error: {error.Message}");
+            }
+
+            await stderr.WriteLineAsync($"Run 'dnsbridge {(Verbs.Contains(args[0]) ? args[0] + " " : "")}--help' for usage.");
+            return ExitCodes.Usage;
+        }
+
+        return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
+    }
+
+    private static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand("DnsBridge: the safety net of a DNS cutover. Forwards residual traffic from the source to the target, "
+            + "watches DNS propagation worldwide, and says exactly once when the source can be decommissioned.");
+        root.Subcommands.Add(ServeCommand(stderr));
+        root.Subcommands.Add(ValidateCommand(stdout, stderr));
+        return root;
+    }
+
+    internal static Option<string?> ConfigOption(bool required) => new("--config", "-c")
+    {
+        Description = "Configuration file (JSON, section DnsBridge); DNSBRIDGE__* environment variables override it.",
+        Required = required,
+    };
+
+    private static Command ServeCommand(TextWriter stderr)
+    {
+        var config = ConfigOption(required: false);
+        var logFormat = new Option<LogFormat>("--log-format") { Description = "json (default) or text.", DefaultValueFactory = _ => LogFormat.Json };
+        var logLevel = new Option<LogEventLevel>("--log-level") { Description = "Verbose, Debug, Information (default), Warning, Error.", DefaultValueFactory = _ => LogEventLevel.Information };
+        var command = new Command("serve", "Run the forwarder, the propagation monitor, the drain detector and the admin listener (the default verb).")
+        {
+            config, logFormat, logLevel,
+        };
+        command.SetAction((parse, ct) => ServeAsync(parse.GetValue(config), parse.GetValue(logFormat), parse.GetValue(logLevel), stderr, ct));
+        return command;
+    }
+
+    private static Command ValidateCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var config = ConfigOption(required: true);
+        var command = new Command("validate", "Check a configuration file and print every problem with its key path.") { config };
+        command.SetAction(async (parse, _) =>
+        {
+            var file = parse.GetValue(config);
+            var (loaded, errors) = ConfigLoader.Load(file);
+            if (errors.Count > 0)
+            {
+                await PrintErrorsAsync(stderr, file, errors);
+                return ExitCodes.Usage;
+            }
+
+            await stdout.WriteLineAsync($"{file}: valid, {loaded.Cutovers.Count} cutover(s), {loaded.Cutovers.Sum(c => c.Hosts.Count)} host(s)");
+            foreach (var c in loaded.Cutovers)
+            {
+                await stdout.WriteLineAsync($"  {c.Name}: {string.Join(", ", c.Hosts)} -> {c.Target.Scheme}://{c.Target.Address}:{c.Target.Port}"
+                    + (c.Target.AllowInvalidCertificate ? "  (WARNING: certificate not validated)" : ""));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    internal static async Task PrintErrorsAsync(TextWriter stderr, string? file, IReadOnlyList<ConfigError> errors)
+    {
+        await stderr.WriteLineAsync($"{file ?? "configuration"}: {errors.Count} problem(s)");
+        foreach (var error in errors)
+        {
+            await stderr.WriteLineAsync($"  {error}");
+        }
+    }
+
+    private static async Task<int> ServeAsync(string? file, LogFormat format, LogEventLevel level, TextWriter stderr, CancellationToken ct)
+    {
+        var (config, errors) = ConfigLoader.Load(file);
+        if (errors.Count > 0)
+        {
+            await PrintErrorsAsync(stderr, file, errors);
+            return ExitCodes.Usage;
+        }
+
+        WebApplication app;
+        try
+        {
+            app = DnsBridgeApplication.Build(new ServeSettings { Config = config, Source = new ConfigSource(file), LogFormat = format, LogLevel = level });
+        }
+        catch (ConfigException e)
+        {
+            await PrintErrorsAsync(stderr, file, e.Errors);
+            return ExitCodes.Usage;
+        }
+
+        await using (app)
+        {
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (IOException e)
+            {
+                await stderr.WriteLineAsync($"error: cannot listen: {e.Message}");
+                return ExitCodes.Failed;
+            }
+            catch (ConfigException e)
+            {
+                await PrintErrorsAsync(stderr, file, e.Errors);
+                return ExitCodes.Usage;
+            }
+        }
+
+        return ExitCodes.Ok;
+    }
+}

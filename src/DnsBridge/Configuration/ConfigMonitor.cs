@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Microsoft.Extensions.Primitives;
+using Prometheus;
+
+namespace DnsBridge.Configuration;
+
+/// <summary>
+/// Holds the running <see cref="DnsBridgeConfig"/> and swaps it when the watched file changes. An invalid edit is
+/// logged and counted, and the running configuration stays.
+/// </summary>
+public sealed partial class ConfigMonitor : IDisposable
+{
+    private readonly IConfiguration _configuration;
+    private readonly string _baseDirectory;
+    private readonly ILogger<ConfigMonitor> _logger;
+    private readonly Counter _reloads;
+    private readonly IDisposable? _subscription;
+    private readonly Lock _gate = new();
+    private string _fingerprint;
+    private volatile DnsBridgeConfig _current;
+
+    public ConfigMonitor(DnsBridgeConfig initial, IConfiguration configuration, ConfigSource source, IMetricFactory metrics, ILogger<ConfigMonitor> logger)
+    {
+        _current = initial;
+        _fingerprint = Fingerprint(initial);
+        _configuration = configuration;
+        _baseDirectory = ConfigLoader.BaseDirectory(source.File);
+        _logger = logger;
+        _reloads = metrics.CreateCounter("dnsbridge_config_reloads_total", "Configuration reloads by outcome (success, failure).", ["outcome"]);
+        _reloads.WithLabels("success").Publish();
+        _reloads.WithLabels("failure").Publish();
+        LoadErrors = source.LoadErrors;
+        _subscription = ChangeToken.OnChange(configuration.GetReloadToken, () => Reload());
+    }
+
+    public DnsBridgeConfig Current => _current;
+
+    /// <summary>Raised after a valid change was applied, with the previous and the new configuration.</summary>
+    public event Action<DnsBridgeConfig, DnsBridgeConfig>? Changed;
+
+    private ConfigLoadErrors LoadErrors { get; }
+
+    /// <summary>Re-reads the configuration sources; also called by the file watcher.</summary>
+    public bool Reload()
+    {
+        lock (_gate)
+        {
+            if (LoadErrors.TakeLast() is { } loadError)
+            {
+                _reloads.WithLabels("failure").Inc();
+                LogReloadRejected(_logger, "config file", $"not valid JSON: {loadError.Message}");
+                return false;
+            }
+
+            var (config, errors) = ConfigLoader.Read(_configuration, _baseDirectory);
+            if (errors.Count > 0)
+            {
+                _reloads.WithLabels("failure").Inc();
+                foreach (var error in errors)
+                {
+                    LogReloadRejected(_logger, error.Path, error.Message);
+                }
+
+                return false;
+            }
+
+            var fingerprint = Fingerprint(config);
+            if (fingerprint == _fingerprint)
+            {
+                // File watchers fire several times per save; an unchanged result is not a reload.
+                return true;
+            }
+
+            var previous = _current;
+            if (previous.Listen != config.Listen)
+            {
+                LogListenNeedsRestart(_logger);
+            }
+
+            _fingerprint = fingerprint;
+            _current = config;
+            _reloads.WithLabels("success").Inc();
+            LogReloaded(_logger, config.Cutovers.Count);
+            Changed?.Invoke(previous, config);
+            return true;
+        }
+    }
+
+    private static string Fingerprint(DnsBridgeConfig config) => JsonSerializer.Serialize(config);
+
+    public void Dispose() => _subscription?.Dispose();
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Configuration reloaded: {CutoverCount} cutovers")]
+    private static partial void LogReloaded(ILogger logger, int cutoverCount);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Configuration change rejected, the running configuration stays: {Path}: {Problem}")]
+    private static partial void LogReloadRejected(ILogger logger, string path, string problem);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Listen addresses changed in the configuration; they take effect at the next restart")]
+    private static partial void LogListenNeedsRestart(ILogger logger);
+}

@@ -1,0 +1,347 @@
+using System.Globalization;
+
+namespace DnsBridge.Configuration;
+
+/// <summary>
+/// The single conversion point from <see cref="IConfiguration"/> to <see cref="DnsBridgeConfig"/>. Unlike the
+/// framework binder it does not stop at the first bad value: every unparsable value and every unknown key is
+/// reported with its key path, so one run of <c>validate</c> shows all of them.
+/// </summary>
+public sealed class ConfigReader
+{
+    private readonly List<ConfigError> _errors = [];
+
+    private ConfigReader()
+    {
+    }
+
+    public static (DnsBridgeConfig Config, IReadOnlyList<ConfigError> Errors) Read(IConfiguration configuration)
+    {
+        var reader = new ConfigReader();
+        var section = configuration.GetSection(DnsBridgeConfig.SectionName);
+        var config = reader.ReadRoot(section);
+        return (config, reader._errors);
+    }
+
+    private DnsBridgeConfig ReadRoot(IConfigurationSection s)
+    {
+        CheckKeys(s, "Listen", "Cutovers", "Resolvers", "Propagation", "Alerts", "State", "Logging", "TrustedProxies");
+        var defaults = new DnsBridgeConfig();
+        return new DnsBridgeConfig
+        {
+            Listen = ReadListen(s.GetSection("Listen")),
+            Cutovers = ReadArray(s.GetSection("Cutovers"), ReadCutover),
+            Resolvers = ReadResolvers(s.GetSection("Resolvers")),
+            Propagation = ReadPropagation(s.GetSection("Propagation")),
+            Alerts = ReadAlerts(s.GetSection("Alerts")),
+            State = ReadState(s.GetSection("State")),
+            Logging = ReadLogging(s.GetSection("Logging")),
+            TrustedProxies = Exists(s.GetSection("TrustedProxies"))
+                ? ReadStrings(s.GetSection("TrustedProxies"))
+                : defaults.TrustedProxies,
+        };
+    }
+
+    private ListenConfig ReadListen(IConfigurationSection s)
+    {
+        CheckKeys(s, "Proxy", "Admin");
+        var d = new ListenConfig();
+        return new ListenConfig { Proxy = String(s, "Proxy") ?? d.Proxy, Admin = String(s, "Admin") ?? d.Admin };
+    }
+
+    private CutoverConfig ReadCutover(IConfigurationSection s)
+    {
+        CheckKeys(s, "Name", "Hosts", "Target", "SourceAddresses", "Dns", "Drain");
+        return new CutoverConfig
+        {
+            Name = String(s, "Name") ?? "",
+            Hosts = ReadStrings(s.GetSection("Hosts")),
+            Target = ReadTarget(s.GetSection("Target")),
+            SourceAddresses = ReadStrings(s.GetSection("SourceAddresses")),
+            Dns = ReadDns(s.GetSection("Dns")),
+            Drain = ReadDrain(s.GetSection("Drain")),
+        };
+    }
+
+    private TargetConfig ReadTarget(IConfigurationSection s)
+    {
+        CheckKeys(s, "Address", "Port", "Scheme", "ServerName", "CaFile", "AllowInvalidCertificate", "Timeout", "HealthPath");
+        var d = new TargetConfig();
+        var scheme = (String(s, "Scheme") ?? d.Scheme).ToLowerInvariant();
+        var defaultPort = scheme == "http" ? 80 : 443;
+        return new TargetConfig
+        {
+            Address = String(s, "Address") ?? "",
+            Scheme = scheme,
+            Port = Int(s, "Port") ?? defaultPort,
+            ServerName = NullIfEmpty(String(s, "ServerName")),
+            CaFile = NullIfEmpty(String(s, "CaFile")),
+            AllowInvalidCertificate = Bool(s, "AllowInvalidCertificate") ?? d.AllowInvalidCertificate,
+            Timeout = Duration(s, "Timeout") ?? d.Timeout,
+            HealthPath = String(s, "HealthPath") ?? d.HealthPath,
+        };
+    }
+
+    private DnsExpectationConfig ReadDns(IConfigurationSection s)
+    {
+        CheckKeys(s, "Types", "Expect", "ExpectCname");
+        var d = new DnsExpectationConfig();
+        return new DnsExpectationConfig
+        {
+            Types = Exists(s.GetSection("Types")) ? ReadStrings(s.GetSection("Types")) : d.Types,
+            Expect = ReadStrings(s.GetSection("Expect")),
+            ExpectCname = ReadStrings(s.GetSection("ExpectCname")),
+        };
+    }
+
+    private DrainConfig ReadDrain(IConfigurationSection s)
+    {
+        CheckKeys(s, "QuietPeriod", "Threshold", "Nudge", "WebSocketGrace", "Exclude");
+        var d = new DrainConfig();
+        var exclude = s.GetSection("Exclude");
+        CheckKeys(exclude, "Paths", "UserAgents", "ClientCidrs");
+        return new DrainConfig
+        {
+            QuietPeriod = Duration(s, "QuietPeriod") ?? d.QuietPeriod,
+            Threshold = Long(s, "Threshold") ?? d.Threshold,
+            Nudge = Bool(s, "Nudge") ?? d.Nudge,
+            WebSocketGrace = Duration(s, "WebSocketGrace") ?? d.WebSocketGrace,
+            Exclude = new ExcludeConfig
+            {
+                Paths = ReadStrings(exclude.GetSection("Paths")),
+                UserAgents = ReadStrings(exclude.GetSection("UserAgents")),
+                ClientCidrs = ReadStrings(exclude.GetSection("ClientCidrs")),
+            },
+        };
+    }
+
+    private ResolversConfig ReadResolvers(IConfigurationSection s)
+    {
+        CheckKeys(s, "Preset", "Custom", "Authoritative");
+        var d = new ResolversConfig();
+        return new ResolversConfig
+        {
+            Preset = (String(s, "Preset") ?? d.Preset).ToLowerInvariant(),
+            Custom = ReadArray(s.GetSection("Custom"), c =>
+            {
+                CheckKeys(c, "Name", "Address", "Region");
+                return new CustomResolverConfig
+                {
+                    Name = String(c, "Name") ?? "",
+                    Address = String(c, "Address") ?? "",
+                    Region = String(c, "Region") ?? new CustomResolverConfig().Region,
+                };
+            }),
+            Authoritative = Bool(s, "Authoritative") ?? d.Authoritative,
+        };
+    }
+
+    private PropagationConfig ReadPropagation(IConfigurationSection s)
+    {
+        CheckKeys(s, "Enabled", "Interval", "Timeout", "Concurrency");
+        var d = new PropagationConfig();
+        return new PropagationConfig
+        {
+            Enabled = Bool(s, "Enabled") ?? d.Enabled,
+            Interval = Duration(s, "Interval") ?? d.Interval,
+            Timeout = Duration(s, "Timeout") ?? d.Timeout,
+            Concurrency = Int(s, "Concurrency") ?? d.Concurrency,
+        };
+    }
+
+    private AlertsConfig ReadAlerts(IConfigurationSection s)
+    {
+        CheckKeys(s, "Webhooks");
+        return new AlertsConfig
+        {
+            Webhooks = ReadArray(s.GetSection("Webhooks"), w =>
+            {
+                CheckKeys(w, "Url", "Headers");
+                var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+                foreach (var h in w.GetSection("Headers").GetChildren())
+                {
+                    headers[h.Key] = h.Value ?? "";
+                }
+
+                return new WebhookConfig { Url = String(w, "Url") ?? "", Headers = headers };
+            }),
+        };
+    }
+
+    private StateConfig ReadState(IConfigurationSection s)
+    {
+        CheckKeys(s, "Path");
+        return new StateConfig { Path = String(s, "Path") ?? new StateConfig().Path };
+    }
+
+    private LoggingConfig ReadLogging(IConfigurationSection s)
+    {
+        CheckKeys(s, "AccessLog");
+        return new LoggingConfig { AccessLog = Bool(s, "AccessLog") ?? new LoggingConfig().AccessLog };
+    }
+
+    private static bool Exists(IConfigurationSection s) => s.Value is not null || s.GetChildren().Any();
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
+
+    /// <summary>Array children ordered by index ("0", "1", "10"), as JSON and DNSBRIDGE__X__0 variables both give them.</summary>
+    private static IEnumerable<IConfigurationSection> Items(IConfigurationSection s) =>
+        s.GetChildren().OrderBy(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue);
+
+    private List<T> ReadArray<T>(IConfigurationSection s, Func<IConfigurationSection, T> read)
+    {
+        if (s.Value is { Length: > 0 })
+        {
+            Error(s.Path, "must be a list");
+            return [];
+        }
+
+        var result = new List<T>();
+        foreach (var item in Items(s))
+        {
+            if (!int.TryParse(item.Key, NumberStyles.None, CultureInfo.InvariantCulture, out _))
+            {
+                Error(item.Path, "unexpected key: this setting is a list");
+                continue;
+            }
+
+            result.Add(read(item));
+        }
+
+        return result;
+    }
+
+    private List<string> ReadStrings(IConfigurationSection s)
+    {
+        if (s.Value is { Length: > 0 } single)
+        {
+            Error(s.Path, $"must be a list (write [\"{single}\"])");
+            return [];
+        }
+
+        var result = new List<string>();
+        foreach (var item in Items(s))
+        {
+            if (item.GetChildren().Any())
+            {
+                Error(item.Path, "must be a string");
+                continue;
+            }
+
+            result.Add((item.Value ?? "").Trim());
+        }
+
+        return result;
+    }
+
+    private void CheckKeys(IConfigurationSection s, params string[] known)
+    {
+        foreach (var child in s.GetChildren())
+        {
+            if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))
+            {
+                var hint = known.FirstOrDefault(k => Similar(k, child.Key));
+                Error(child.Path, hint is null
+                    ? $"unknown key (known here: {string.Join(", ", known)})"
+                    : $"unknown key; did you mean '{hint}'?");
+            }
+        }
+    }
+
+    private static bool Similar(string a, string b) =>
+        a.StartsWith(b, StringComparison.OrdinalIgnoreCase) || b.StartsWith(a, StringComparison.OrdinalIgnoreCase);
+
+    private string? String(IConfigurationSection s, string key)
+    {
+        var child = s.GetSection(key);
+        if (child.GetChildren().Any())
+        {
+            Error(child.Path, "must be a single value, not a section or list");
+            return null;
+        }
+
+        return child.Value?.Trim();
+    }
+
+    private int? Int(IConfigurationSection s, string key)
+    {
+        var raw = String(s, key);
+        if (string.IsNullOrEmpty(raw))
+        {
+            return null;
+        }
+
+        if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        Error(s.GetSection(key).Path, $"must be a whole number, got '{raw}'");
+        return null;
+    }
+
+    private long? Long(IConfigurationSection s, string key)
+    {
+        var raw = String(s, key);
+        if (string.IsNullOrEmpty(raw))
+        {
+            return null;
+        }
+
+        if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
+        Error(s.GetSection(key).Path, $"must be a whole number, got '{raw}'");
+        return null;
+    }
+
+    private bool? Bool(IConfigurationSection s, string key)
+    {
+        var raw = String(s, key);
+        if (string.IsNullOrEmpty(raw))
+        {
+            return null;
+        }
+
+        if (bool.TryParse(raw, out var value))
+        {
+            return value;
+        }
+
+        Error(s.GetSection(key).Path, $"must be true or false, got '{raw}'");
+        return null;
+    }
+
+    private TimeSpan? Duration(IConfigurationSection s, string key)
+    {
+        var raw = String(s, key);
+        if (string.IsNullOrEmpty(raw))
+        {
+            return null;
+        }
+
+        if (TryParseDuration(raw, out var value))
+        {
+            return value;
+        }
+
+        Error(s.GetSection(key).Path, $"must be a duration hh:mm:ss (for example 00:00:30), got '{raw}'");
+        return null;
+    }
+
+    /// <summary>
+    /// <c>hh:mm:ss</c> (with optional <c>d.</c> and fractions). A bare number is refused: TimeSpan would read "30"
+    /// as thirty days, a classic way to wait a month for a drain.
+    /// </summary>
+    public static bool TryParseDuration(string raw, out TimeSpan value)
+    {
+        value = default;
+        return raw.Contains(':', StringComparison.Ordinal)
+            && TimeSpan.TryParse(raw, CultureInfo.InvariantCulture, out value)
+            && value >= TimeSpan.Zero;
+    }
+
+    private void Error(string path, string message) => _errors.Add(new ConfigError(path, message));
+}

@@ -1,0 +1,480 @@
+using System.Globalization;
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.RegularExpressions;
+
+namespace DnsBridge.Configuration;
+
+/// <summary>
+/// Semantic checks the reader cannot make (addresses, names, ranges, cross-cutover rules), and normalisation
+/// of host names. Returns every problem found with its key path.
+/// </summary>
+public static partial class ConfigValidator
+{
+    private const string Root = DnsBridgeConfig.SectionName;
+
+    public static (DnsBridgeConfig Config, IReadOnlyList<ConfigError> Errors) Validate(DnsBridgeConfig config, string baseDirectory)
+    {
+        var errors = new List<ConfigError>();
+        void Error(string path, string message) => errors.Add(new ConfigError(path, message));
+
+        var proxy = ValidateListen($"{Root}:Listen:Proxy", config.Listen.Proxy, Error);
+        var admin = ValidateListen($"{Root}:Listen:Admin", config.Listen.Admin, Error);
+        // The two listeners are told apart by local port, so they must not share one, whatever the addresses.
+        if (proxy is not null && admin is not null && proxy.Port == admin.Port && proxy.Port != 0)
+        {
+            Error($"{Root}:Listen:Admin", $"must not share port {admin.Port} with Listen:Proxy: the proxy listener never serves admin endpoints");
+        }
+
+        if (config.Cutovers.Count == 0)
+        {
+            Error($"{Root}:Cutovers", "at least one cutover is required (nothing would be forwarded)");
+        }
+
+        var names = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var hostOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var cutovers = new List<CutoverConfig>(config.Cutovers.Count);
+        for (var i = 0; i < config.Cutovers.Count; i++)
+        {
+            cutovers.Add(ValidateCutover(config.Cutovers[i], $"{Root}:Cutovers:{i}", baseDirectory, names, hostOwners, Error));
+        }
+
+        ValidateResolvers(config.Resolvers, Error);
+        ValidatePropagation(config.Propagation, Error);
+
+        for (var i = 0; i < config.Alerts.Webhooks.Count; i++)
+        {
+            var url = config.Alerts.Webhooks[i].Url;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                Error($"{Root}:Alerts:Webhooks:{i}:Url", $"must be an absolute http or https URL, got '{url}'");
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(config.State.Path))
+        {
+            Error($"{Root}:State:Path", "must not be empty");
+        }
+
+        for (var i = 0; i < config.TrustedProxies.Count; i++)
+        {
+            if (!TryParseCidr(config.TrustedProxies[i], out _))
+            {
+                Error($"{Root}:TrustedProxies:{i}", $"must be an IP address or CIDR (10.0.0.0/8), got '{config.TrustedProxies[i]}'");
+            }
+        }
+
+        return (config with { Cutovers = cutovers }, errors);
+    }
+
+    private static CutoverConfig ValidateCutover(
+        CutoverConfig c, string path, string baseDirectory, Dictionary<string, int> names,
+        Dictionary<string, string> hostOwners, Action<string, string> error)
+    {
+        if (string.IsNullOrWhiteSpace(c.Name))
+        {
+            error($"{path}:Name", "is required");
+        }
+        else if (!NamePattern().IsMatch(c.Name))
+        {
+            error($"{path}:Name", $"must be 1-63 characters of a-z, 0-9, '-', '_' or '.', got '{c.Name}'");
+        }
+        else if (!names.TryAdd(c.Name, 0))
+        {
+            error($"{path}:Name", $"duplicate cutover name '{c.Name}'");
+        }
+
+        var hosts = new List<string>(c.Hosts.Count);
+        if (c.Hosts.Count == 0)
+        {
+            error($"{path}:Hosts", "at least one host name is required");
+        }
+
+        for (var h = 0; h < c.Hosts.Count; h++)
+        {
+            var hostPath = $"{path}:Hosts:{h}";
+            if (!TryNormalizeHostName(c.Hosts[h], out var host, out var why))
+            {
+                error(hostPath, why);
+                continue;
+            }
+
+            if (hostOwners.TryGetValue(host, out var owner))
+            {
+                error(hostPath, $"host '{host}' is already listed at {owner}: a host belongs to exactly one cutover");
+                continue;
+            }
+
+            hostOwners[host] = hostPath;
+            hosts.Add(host);
+        }
+
+        var target = ValidateTarget(c.Target, $"{path}:Target", baseDirectory, error);
+
+        var sources = ValidateAddresses(c.SourceAddresses, $"{path}:SourceAddresses", error);
+        if (IPAddress.TryParse(target.Address, out var targetIp) && sources.Contains(targetIp))
+        {
+            error($"{path}:Target:Address", $"{target.Address} is also listed in SourceAddresses: forwarding there would loop back to the source");
+        }
+
+        var dns = c.Dns;
+        for (var t = 0; t < dns.Types.Count; t++)
+        {
+            if (dns.Types[t] is not ("A" or "AAAA"))
+            {
+                error($"{path}:Dns:Types:{t}", $"must be A or AAAA, got '{dns.Types[t]}'");
+            }
+        }
+
+        ValidateAddresses(dns.Expect, $"{path}:Dns:Expect", error);
+        var expectCnames = new List<string>();
+        for (var n = 0; n < dns.ExpectCname.Count; n++)
+        {
+            if (TryNormalizeHostName(dns.ExpectCname[n], out var cname, out var why))
+            {
+                expectCnames.Add(cname);
+            }
+            else
+            {
+                error($"{path}:Dns:ExpectCname:{n}", why);
+            }
+        }
+
+        if (dns.Expect.Count == 0 && dns.ExpectCname.Count == 0)
+        {
+            dns = dns with { Expect = [target.Address] };
+        }
+
+        dns = dns with { ExpectCname = expectCnames };
+
+        var drain = c.Drain;
+        if (drain.QuietPeriod <= TimeSpan.Zero)
+        {
+            error($"{path}:Drain:QuietPeriod", "must be longer than 00:00:00");
+        }
+
+        if (drain.Threshold < 0)
+        {
+            error($"{path}:Drain:Threshold", $"must be 0 or more, got {drain.Threshold}");
+        }
+
+        for (var p = 0; p < drain.Exclude.Paths.Count; p++)
+        {
+            if (!drain.Exclude.Paths[p].StartsWith('/'))
+            {
+                error($"{path}:Drain:Exclude:Paths:{p}", $"must start with '/', got '{drain.Exclude.Paths[p]}'");
+            }
+        }
+
+        for (var u = 0; u < drain.Exclude.UserAgents.Count; u++)
+        {
+            if (string.IsNullOrEmpty(drain.Exclude.UserAgents[u]))
+            {
+                error($"{path}:Drain:Exclude:UserAgents:{u}", "must not be empty");
+            }
+        }
+
+        for (var r = 0; r < drain.Exclude.ClientCidrs.Count; r++)
+        {
+            if (!TryParseCidr(drain.Exclude.ClientCidrs[r], out _))
+            {
+                error($"{path}:Drain:Exclude:ClientCidrs:{r}", $"must be an IP address or CIDR (10.0.0.0/8), got '{drain.Exclude.ClientCidrs[r]}'");
+            }
+        }
+
+        return c with { Hosts = hosts, Target = target, Dns = dns };
+    }
+
+    private static TargetConfig ValidateTarget(TargetConfig t, string path, string baseDirectory, Action<string, string> error)
+    {
+        if (string.IsNullOrWhiteSpace(t.Address))
+        {
+            error($"{path}:Address", "is required (the target EIP)");
+        }
+        else if (!IPAddress.TryParse(t.Address, out _))
+        {
+            error($"{path}:Address", $"must be an IP address, got '{t.Address}': the forwarder never resolves names, since during propagation DNS may send it back to the source");
+        }
+
+        if (t.Port is < 1 or > 65535)
+        {
+            error($"{path}:Port", $"must be 1-65535, got {t.Port}");
+        }
+
+        if (t.Scheme is not ("http" or "https"))
+        {
+            error($"{path}:Scheme", $"must be http or https, got '{t.Scheme}'");
+        }
+
+        string? serverName = null;
+        if (t.ServerName is not null)
+        {
+            if (TryNormalizeHostName(t.ServerName, out var name, out var why))
+            {
+                serverName = name;
+            }
+            else
+            {
+                error($"{path}:ServerName", why);
+            }
+
+            if (t.Scheme == "http")
+            {
+                error($"{path}:ServerName", "only applies to https targets");
+            }
+        }
+
+        string? caFile = null;
+        if (t.CaFile is not null)
+        {
+            caFile = Path.GetFullPath(t.CaFile, baseDirectory);
+            if (!File.Exists(caFile))
+            {
+                error($"{path}:CaFile", $"file not found: {caFile}");
+            }
+            else
+            {
+                try
+                {
+                    var certs = new X509Certificate2Collection();
+                    certs.ImportFromPemFile(caFile);
+                    if (certs.Count == 0)
+                    {
+                        error($"{path}:CaFile", $"no PEM certificate in {caFile}");
+                    }
+                }
+                catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+                {
+                    error($"{path}:CaFile", $"cannot read PEM certificates from {caFile}: {e.Message}");
+                }
+            }
+        }
+
+        if (t.Timeout <= TimeSpan.Zero)
+        {
+            error($"{path}:Timeout", "must be longer than 00:00:00");
+        }
+
+        if (!t.HealthPath.StartsWith('/'))
+        {
+            error($"{path}:HealthPath", $"must start with '/', got '{t.HealthPath}'");
+        }
+
+        return t with { ServerName = serverName, CaFile = caFile };
+    }
+
+    private static void ValidateResolvers(ResolversConfig r, Action<string, string> error)
+    {
+        if (r.Preset is not (ResolversConfig.PresetGlobal or ResolversConfig.PresetNone))
+        {
+            error($"{Root}:Resolvers:Preset", $"must be 'global' or 'none', got '{r.Preset}'");
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < r.Custom.Count; i++)
+        {
+            var c = r.Custom[i];
+            var path = $"{Root}:Resolvers:Custom:{i}";
+            if (string.IsNullOrWhiteSpace(c.Name))
+            {
+                error($"{path}:Name", "is required");
+            }
+            else if (!names.Add(c.Name))
+            {
+                error($"{path}:Name", $"duplicate resolver name '{c.Name}'");
+            }
+
+            if (!TryParseEndpoint(c.Address, 53, out _))
+            {
+                error($"{path}:Address", $"must be IP, IP:PORT or [IPv6]:PORT, got '{c.Address}'");
+            }
+
+            if (string.IsNullOrWhiteSpace(c.Region))
+            {
+                error($"{path}:Region", "must not be empty");
+            }
+        }
+
+        if (r.Preset == ResolversConfig.PresetNone && r.Custom.Count == 0 && !r.Authoritative)
+        {
+            error($"{Root}:Resolvers", "Preset 'none' without Custom resolvers or Authoritative leaves nothing to ask");
+        }
+    }
+
+    private static void ValidatePropagation(PropagationConfig p, Action<string, string> error)
+    {
+        if (p.Interval < TimeSpan.FromSeconds(1))
+        {
+            error($"{Root}:Propagation:Interval", "must be at least 00:00:01");
+        }
+
+        if (p.Timeout <= TimeSpan.Zero)
+        {
+            error($"{Root}:Propagation:Timeout", "must be longer than 00:00:00");
+        }
+        else if (p.Timeout >= p.Interval)
+        {
+            error($"{Root}:Propagation:Timeout", $"must be shorter than Propagation:Interval ({p.Interval:c})");
+        }
+
+        if (p.Concurrency is < 1 or > 1024)
+        {
+            error($"{Root}:Propagation:Concurrency", $"must be 1-1024, got {p.Concurrency}");
+        }
+    }
+
+    private static IPEndPoint? ValidateListen(string path, string url, Action<string, string> error)
+    {
+        if (!TryParseListenUrl(url, out var endpoint, out var why))
+        {
+            error(path, why);
+        }
+
+        return endpoint;
+    }
+
+    /// <summary>Listen URLs are <c>http://IP:PORT</c> (or <c>localhost</c>); port 0 picks a free port.</summary>
+    public static bool TryParseListenUrl(string url, out IPEndPoint? endpoint, out string why)
+    {
+        endpoint = null;
+        why = "";
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.AbsolutePath != "/")
+        {
+            why = $"must be http://ADDRESS:PORT, got '{url}'";
+            return false;
+        }
+
+        IPAddress? address;
+        if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            address = IPAddress.Loopback;
+        }
+        else if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out address))
+        {
+            why = $"must listen on an IP address (0.0.0.0, 127.0.0.1, [::]), got host '{uri.Host}'";
+            return false;
+        }
+
+        if (uri.IsDefaultPort && !url.Contains(":80", StringComparison.Ordinal))
+        {
+            why = $"must name a port, got '{url}'";
+            return false;
+        }
+
+        endpoint = new IPEndPoint(address, uri.Port);
+        return true;
+    }
+
+    private static HashSet<IPAddress> ValidateAddresses(IReadOnlyList<string> values, string path, Action<string, string> error)
+    {
+        var set = new HashSet<IPAddress>();
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (IPAddress.TryParse(values[i], out var ip))
+            {
+                set.Add(ip);
+            }
+            else
+            {
+                error($"{path}:{i}", $"must be an IP address, got '{values[i]}'");
+            }
+        }
+
+        return set;
+    }
+
+    public static bool TryParseCidr(string value, out IPNetwork network)
+    {
+        if (IPNetwork.TryParse(value, out network))
+        {
+            return true;
+        }
+
+        if (IPAddress.TryParse(value, out var single))
+        {
+            network = new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Parses <c>IP</c>, <c>IP:PORT</c> or <c>[v6]:PORT</c>.</summary>
+    public static bool TryParseEndpoint(string value, int defaultPort, out IPEndPoint endpoint)
+    {
+        endpoint = null!;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+
+        if (IPAddress.TryParse(value, out var bare) && !value.Contains(']', StringComparison.Ordinal))
+        {
+            endpoint = new IPEndPoint(bare, defaultPort);
+            return true;
+        }
+
+        if (IPEndPoint.TryParse(value, out var parsed) && parsed.Port != 0)
+        {
+            endpoint = parsed;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Lower-case ASCII host name (IDN converted to punycode, one trailing dot dropped); no IPs, no wildcards.</summary>
+    public static bool TryNormalizeHostName(string raw, out string host, out string why)
+    {
+        host = "";
+        why = "";
+        var value = raw.Trim();
+        if (value.EndsWith('.'))
+        {
+            value = value[..^1];
+        }
+
+        if (value.Length == 0)
+        {
+            why = "must not be empty";
+            return false;
+        }
+
+        if (value.Contains('*', StringComparison.Ordinal))
+        {
+            why = $"wildcards are not supported, list each host name: '{raw}'";
+            return false;
+        }
+
+        if (IPAddress.TryParse(value.Trim('[', ']'), out _))
+        {
+            why = $"must be a host name, not an IP address: '{raw}'";
+            return false;
+        }
+
+        try
+        {
+            value = new IdnMapping().GetAscii(value).ToLowerInvariant();
+        }
+        catch (ArgumentException)
+        {
+            why = $"is not a valid host name: '{raw}'";
+            return false;
+        }
+
+        if (value.Length > 253 || !HostPattern().IsMatch(value))
+        {
+            why = $"is not a valid host name: '{raw}'";
+            return false;
+        }
+
+        host = value;
+        return true;
+    }
+
+    [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NamePattern();
+
+    [GeneratedRegex("^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex HostPattern();
+}

@@ -1,0 +1,63 @@
+namespace DnsBridge.Configuration;
+
+/// <summary>One application being moved: its host names, its target, the source it leaves, DNS and drain rules.</summary>
+public sealed record CutoverConfig
+{
+    public string Name { get; init; } = "";
+
+    /// <summary>Lower-case ASCII (IDN already converted to punycode) host names.</summary>
+    public IReadOnlyList<string> Hosts { get; init; } = [];
+
+    public TargetConfig Target { get; init; } = new();
+    public IReadOnlyList<string> SourceAddresses { get; init; } = [];
+    public DnsExpectationConfig Dns { get; init; } = new();
+    public DrainConfig Drain { get; init; } = new();
+}
+
+/// <summary>Where residual traffic goes. Compared by value on reload: an unchanged target keeps its connections.</summary>
+public sealed record TargetConfig
+{
+    public string Address { get; init; } = "";
+    public int Port { get; init; } = 443;
+    public string Scheme { get; init; } = "https";
+
+    /// <summary>SNI and certificate name; null means the request's host.</summary>
+    public string? ServerName { get; init; }
+
+    public string? CaFile { get; init; }
+    public bool AllowInvalidCertificate { get; init; }
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
+    public string HealthPath { get; init; } = "/";
+
+    public bool IsHttps => string.Equals(Scheme, "https", StringComparison.Ordinal);
+}
+
+public sealed record DnsExpectationConfig
+{
+    public IReadOnlyList<string> Types { get; init; } = ["A"];
+
+    /// <summary>Addresses a switched resolver answers with; defaults to the target address.</summary>
+    public IReadOnlyList<string> Expect { get; init; } = [];
+
+    /// <summary>Alternative expectation: the CNAME the record points at after the switch (a cloud LB name).</summary>
+    public IReadOnlyList<string> ExpectCname { get; init; } = [];
+}
+
+public sealed record DrainConfig
+{
+    public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>Residual requests tolerated per quiet period.</summary>
+    public long Threshold { get; init; }
+
+    public bool Nudge { get; init; } = true;
+    public TimeSpan WebSocketGrace { get; init; } = TimeSpan.FromMinutes(5);
+    public ExcludeConfig Exclude { get; init; } = new();
+}
+
+public sealed record ExcludeConfig
+{
+    public IReadOnlyList<string> Paths { get; init; } = [];
+    public IReadOnlyList<string> UserAgents { get; init; } = [];
+    public IReadOnlyList<string> ClientCidrs { get; init; } = [];
+}

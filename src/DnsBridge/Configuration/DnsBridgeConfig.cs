@@ -1,0 +1,82 @@
+namespace DnsBridge.Configuration;
+
+/// <summary>
+/// The whole validated configuration (section <c>DnsBridge</c>). Immutable: a reload builds a new one and
+/// the running parts compare old and new to decide what to rebuild.
+/// </summary>
+public sealed record DnsBridgeConfig
+{
+    public const string SectionName = "DnsBridge";
+
+    public ListenConfig Listen { get; init; } = new();
+    public IReadOnlyList<CutoverConfig> Cutovers { get; init; } = [];
+    public ResolversConfig Resolvers { get; init; } = new();
+    public PropagationConfig Propagation { get; init; } = new();
+    public AlertsConfig Alerts { get; init; } = new();
+    public StateConfig State { get; init; } = new();
+    public LoggingConfig Logging { get; init; } = new();
+
+    /// <summary>Peers whose X-Forwarded-For is believed (the source load balancer); CIDRs.</summary>
+    public IReadOnlyList<string> TrustedProxies { get; init; } = DefaultTrustedProxies;
+
+    public static readonly IReadOnlyList<string> DefaultTrustedProxies =
+        ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
+}
+
+public sealed record ListenConfig
+{
+    public string Proxy { get; init; } = "http://0.0.0.0:8080";
+    public string Admin { get; init; } = "http://127.0.0.1:8081";
+}
+
+public sealed record LoggingConfig
+{
+    /// <summary>One Information event per forwarded request.</summary>
+    public bool AccessLog { get; init; } = true;
+}
+
+public sealed record StateConfig
+{
+    public string Path { get; init; } = "dnsbridge.db";
+}
+
+public sealed record AlertsConfig
+{
+    public IReadOnlyList<WebhookConfig> Webhooks { get; init; } = [];
+}
+
+public sealed record WebhookConfig
+{
+    public string Url { get; init; } = "";
+
+    /// <summary>Sent with every delivery (tokens); never logged, never returned by the API.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+}
+
+public sealed record PropagationConfig
+{
+    public bool Enabled { get; init; } = true;
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(2);
+    public int Concurrency { get; init; } = 32;
+}
+
+public sealed record ResolversConfig
+{
+    public const string PresetGlobal = "global";
+    public const string PresetNone = "none";
+
+    public string Preset { get; init; } = PresetGlobal;
+    public IReadOnlyList<CustomResolverConfig> Custom { get; init; } = [];
+    public bool Authoritative { get; init; } = true;
+}
+
+public sealed record CustomResolverConfig
+{
+    public string Name { get; init; } = "";
+
+    /// <summary><c>IP</c>, <c>IP:PORT</c> or <c>[v6]:PORT</c>.</summary>
+    public string Address { get; init; } = "";
+
+    public string Region { get; init; } = "custom";
+}

@@ -1,0 +1,75 @@
+using Prometheus;
+
+namespace DnsBridge.Forwarding;
+
+/// <summary>
+/// The forwarder's metrics. Labelled children are resolved once per cutover (<see cref="For"/>) and kept, because
+/// resolving them per request costs measurably on the hot path.
+/// </summary>
+public sealed class ForwardingMetrics
+{
+    private static readonly double[] DurationBuckets =
+        [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 100];
+
+    private readonly Counter _forwarded;
+    private readonly Histogram _duration;
+    private readonly Counter _targetErrors;
+    private readonly Counter _rejected;
+
+    public ForwardingMetrics(IMetricFactory factory)
+    {
+        _forwarded = factory.CreateCounter("dnsbridge_forwarded_requests_total", "Requests forwarded to the target, by cutover and status class.", ["cutover", "code"]);
+        _duration = factory.CreateHistogram("dnsbridge_forward_duration_seconds", "Time from request arrival to the end of the forwarded response.",
+            new HistogramConfiguration { LabelNames = ["cutover"], Buckets = DurationBuckets });
+        _targetErrors = factory.CreateCounter("dnsbridge_target_errors_total", "Forwards that failed at the target, by cutover and reason.", ["cutover", "reason"]);
+        _rejected = factory.CreateCounter("dnsbridge_rejected_requests_total", "Requests answered locally and never forwarded, by reason.", ["reason"]);
+        foreach (var reason in RejectReasons)
+        {
+            _rejected.WithLabels(reason).Publish();
+        }
+
+        UnknownHost = _rejected.WithLabels("unknown_host");
+        ConnectMethod = _rejected.WithLabels("connect");
+    }
+
+    public static readonly IReadOnlyList<string> RejectReasons = ["unknown_host", "connect"];
+
+    public Counter.Child UnknownHost { get; }
+
+    public Counter.Child ConnectMethod { get; }
+
+    /// <summary>Series of one cutover, published at 0 so "no traffic" is visible.</summary>
+    public CutoverSeries For(string cutover)
+    {
+        var codes = new Counter.Child[6];
+        for (var i = 1; i <= 5; i++)
+        {
+            codes[i] = _forwarded.WithLabels(cutover, $"{i}xx");
+            codes[i].Publish();
+        }
+
+        codes[0] = codes[5];
+        var errors = new Dictionary<string, Counter.Child>(StringComparer.Ordinal);
+        foreach (var reason in TargetHandlerFactory.Reasons)
+        {
+            errors[reason] = _targetErrors.WithLabels(cutover, reason);
+            errors[reason].Publish();
+        }
+
+        var duration = _duration.WithLabels(cutover);
+        duration.Publish();
+        return new CutoverSeries(codes, duration, errors);
+    }
+
+    public sealed class CutoverSeries(Counter.Child[] codes, Histogram.Child duration, IReadOnlyDictionary<string, Counter.Child> targetErrors)
+    {
+        public void Forwarded(int statusCode, double seconds)
+        {
+            var index = statusCode / 100;
+            codes[index is >= 1 and <= 5 ? index : 0].Inc();
+            duration.Observe(seconds);
+        }
+
+        public void TargetError(string reason) => targetErrors[reason].Inc();
+    }
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using DnsBridge.Configuration;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Net.Http.Headers;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace DnsBridge.Forwarding;
+
+/// <summary>
+/// The whole pipeline of the proxy listener: match the Host against the cutovers, answer anything else locally
+/// (421, never an open proxy), count the residual request, and forward it with <see cref="IHttpForwarder"/>.
+/// Terminal: nothing else (no admin endpoint) is ever reachable through the proxy listener.
+/// </summary>
+public sealed partial class ProxyMiddleware
+{
+    private static readonly byte[] MisdirectedBody = "421 Misdirected Request: this address forwards only the host names of its configured cutovers.\n"u8.ToArray();
+    private static readonly byte[] ConnectBody = "405 Method Not Allowed: CONNECT is not forwarded, this is not an open proxy.\n"u8.ToArray();
+
+    private readonly IHttpForwarder _forwarder;
+    private readonly RouteTableProvider _routes;
+    private readonly ForwardingMetrics _metrics;
+    private readonly ConfigMonitor _config;
+    private readonly ILogger _accessLogger;
+    private readonly ILogger _logger;
+
+    public ProxyMiddleware(RequestDelegate next, IHttpForwarder forwarder, RouteTableProvider routes, ForwardingMetrics metrics, ConfigMonitor config, ILoggerFactory loggers)
+    {
+        _ = next;
+        _forwarder = forwarder;
+        _routes = routes;
+        _metrics = metrics;
+        _config = config;
+        _accessLogger = loggers.CreateLogger("DnsBridge.AccessLog");
+        _logger = loggers.CreateLogger<ProxyMiddleware>();
+    }
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var request = context.Request;
+        var table = _routes.Current;
+        if (!table.TryMatch(request.Host.Value, out var route))
+        {
+            _metrics.UnknownHost.Inc();
+            await RespondAsync(context, StatusCodes.Status421MisdirectedRequest, MisdirectedBody);
+            return;
+        }
+
+        if (HttpMethods.IsConnect(request.Method) && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
+        {
+            _metrics.ConnectMethod.Inc();
+            await RespondAsync(context, StatusCodes.Status405MethodNotAllowed, ConnectBody);
+            return;
+        }
+
+        // Uploads stream through to the target; Kestrel's 30 MB default is for requests we answer ourselves.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = null;
+        }
+
+        var cutover = route.Cutover;
+        var userAgent = request.Headers[HeaderNames.UserAgent].ToString();
+        var client = table.Clients.Resolve(context.Connection.RemoteIpAddress, request.Headers["X-Forwarded-For"]);
+        cutover.Residual.Record(request.Path.Value ?? "/", userAgent, client);
+
+        var isWebSocket = context.WebSockets.IsWebSocketRequest;
+        var error = await _forwarder.SendAsync(
+            context, route.DestinationPrefix, cutover.Invoker, isWebSocket ? cutover.WebSocketRequestConfig : cutover.RequestConfig, route.Transformer);
+
+        var status = context.Response.StatusCode;
+        var elapsed = Stopwatch.GetElapsedTime(start);
+        cutover.Metrics.Forwarded(status, elapsed.TotalSeconds);
+        if (error != ForwarderError.None && IsTargetError(error))
+        {
+            var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            var reason = error == ForwarderError.RequestTimedOut ? "timeout" : TargetHandlerFactory.ReasonOf(exception);
+            cutover.Metrics.TargetError(reason);
+            LogTargetError(_logger, cutover.Name, reason, error, exception?.GetBaseException().Message ?? "");
+        }
+
+        if (_config.Current.Logging.AccessLog && _accessLogger.IsEnabled(LogLevel.Information))
+        {
+            LogForwarded(_accessLogger, cutover.Name, request.Method, route.Host, request.Path.Value ?? "/", status,
+                Math.Round(elapsed.TotalMilliseconds, 2), client is null ? "" : ForwardingTransformer.FormatAddress(client), userAgent);
+        }
+    }
+
+    /// <summary>Failures on the target's side; a client that hangs up or sends a bad body is not the target's fault.</summary>
+    private static bool IsTargetError(ForwarderError error) => error is
+        ForwarderError.Request or ForwarderError.RequestTimedOut or ForwarderError.RequestBodyDestination
+        or ForwarderError.ResponseBodyDestination or ForwarderError.UpgradeResponseDestination or ForwarderError.UpgradeRequestDestination
+        or ForwarderError.ResponseHeaders;
+
+    private static Task RespondAsync(HttpContext context, int status, byte[] body)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, 0, body.Length);
+    }
+
+    [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "{Cutover} {Method} {Host}{Path} {StatusCode} {ElapsedMs} ms client {ClientIp} agent {UserAgent}")]
+    private static partial void LogForwarded(ILogger logger, string cutover, string method, string host, string path, int statusCode, double elapsedMs, string clientIp, string userAgent);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Cutover {Cutover}: target error {Reason} ({Error}): {Detail}")]
+    private static partial void LogTargetError(ILogger logger, string cutover, string reason, ForwarderError error, string detail);
+}

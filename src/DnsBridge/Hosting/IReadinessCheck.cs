@@ -1,0 +1,10 @@
+namespace DnsBridge.Hosting;
+
+/// <summary>One condition of <c>/readyz</c> (state store writable, config loaded ...). Cheap: it is polled by load balancers.</summary>
+public interface IReadinessCheck
+{
+    string Name { get; }
+
+    /// <summary>Null when ready, else why not.</summary>
+    string? Problem();
+}

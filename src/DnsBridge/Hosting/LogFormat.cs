@@ -1,0 +1,8 @@
+namespace DnsBridge.Hosting;
+
+/// <summary>How Serilog writes to stdout: compact JSON (one event per line, for log shippers) or readable text.</summary>
+public enum LogFormat
+{
+    Json,
+    Text,
+}

@@ -1,0 +1,28 @@
+using DnsBridge.Configuration;
+
+namespace DnsBridge.Hosting;
+
+/// <summary>Says once, at start, where DnsBridge listens and what it forwards.</summary>
+public sealed partial class StartupReporter(IHostApplicationLifetime lifetime, ListenerPorts ports, ConfigMonitor config, ILogger<StartupReporter> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            LogListening(logger, ports.ProxyEndPoint?.ToString() ?? "?", ports.AdminEndPoint?.ToString() ?? "?");
+            foreach (var cutover in config.Current.Cutovers)
+            {
+                LogCutover(logger, cutover.Name, string.Join(", ", cutover.Hosts), cutover.Target.Scheme, cutover.Target.Address, cutover.Target.Port);
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "DnsBridge listening: proxy {ProxyEndpoint}, admin http://{AdminEndpoint}/ (status page, /metrics)")]
+    private static partial void LogListening(ILogger logger, string proxyEndpoint, string adminEndpoint);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Cutover {Cutover}: {Hosts} -> {Scheme}://{Address}:{Port}")]
+    private static partial void LogCutover(ILogger logger, string cutover, string hosts, string scheme, string address, int port);
+}

@@ -1,0 +1,3 @@
+using DnsBridge.Cli;
+
+return await DnsBridgeCommand.RunAsync(args);
