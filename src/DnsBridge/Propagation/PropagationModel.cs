@@ -1,0 +1,64 @@
+using System.Net;
+
+namespace DnsBridge.Propagation;
+
+/// <summary>What one resolver returned for one cutover (DESIGN.md vocabulary: resolver answer).</summary>
+public enum ResolverAnswer
+{
+    /// <summary>Only expected (target) addresses, or the expected CNAME.</summary>
+    Target,
+
+    /// <summary>Only source addresses: this resolver still sends clients to the source.</summary>
+    Source,
+
+    /// <summary>Both source and target addresses.</summary>
+    Mixed,
+
+    /// <summary>Anything else, NXDOMAIN and NODATA included (see <see cref="ResolverResult.Detail"/>).</summary>
+    Other,
+
+    /// <summary>No usable answer: timeout, SERVFAIL, REFUSED, malformed.</summary>
+    Error,
+}
+
+/// <summary>One resolver of the set: a public recursive resolver, a custom one, or an authoritative server of the zone.</summary>
+public sealed record ResolverInfo(string Name, IPEndPoint EndPoint, string Region, string Operator, bool Authoritative)
+{
+    /// <summary>IP:PORT as shown in the API, the JSON of <c>check</c> and the <c>resolver</c> metric label.</summary>
+    public string Address => EndPoint.ToString();
+}
+
+/// <summary>The answer of one resolver for one cutover at one time.</summary>
+public sealed record ResolverResult(
+    ResolverInfo Resolver,
+    ResolverAnswer Answer,
+    IReadOnlyList<string> Addresses,
+    IReadOnlyList<string> Cnames,
+    int? Ttl,
+    string? Error,
+    string? Detail,
+    DateTimeOffset CheckedAt,
+    TimeSpan Latency);
+
+/// <summary>
+/// One poll of one cutover across the resolver set. Produced by the propagation monitor, consumed by the drain
+/// detector, the metrics, the API and the state store.
+/// </summary>
+public sealed record PropagationSnapshot(
+    string Cutover,
+    DateTimeOffset At,
+    IReadOnlyList<ResolverResult> Resolvers,
+    ResolverAnswer? Authoritative,
+    double Ratio,
+    DateTimeOffset? StaleUntil,
+    bool Complete)
+{
+    /// <summary>Seconds until every stale cache must have expired (0 when none is stale).</summary>
+    public double EtaSeconds => StaleUntil is { } until ? Math.Max(0, (until - At).TotalSeconds) : 0;
+}
+
+/// <summary>Told about every new snapshot (the drain detector, the state store). Must be quick and must not throw.</summary>
+public interface IPropagationListener
+{
+    void OnSnapshot(PropagationSnapshot snapshot);
+}

@@ -1,0 +1,64 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace DnsBridge.Tests.Infrastructure;
+
+/// <summary>
+/// A real Kestrel server standing in for the target EIP (or any peer) on a loopback address, http or https with a
+/// test certificate, HTTP/1.1 and HTTP/2.
+/// </summary>
+public sealed class TestUpstream : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestUpstream(WebApplication app, IPEndPoint endPoint, bool https)
+    {
+        _app = app;
+        EndPoint = endPoint;
+        IsHttps = https;
+    }
+
+    public IPEndPoint EndPoint { get; }
+
+    public bool IsHttps { get; }
+
+    public string Address => EndPoint.Address.ToString();
+
+    public int Port => EndPoint.Port;
+
+    public static async Task<TestUpstream> StartAsync(Action<WebApplication> map, X509Certificate2? certificate = null, string address = "127.0.0.1", int port = 0)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        ListenOptions? listen = null;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = null;
+            k.Listen(IPAddress.Parse(address), port, o =>
+            {
+                listen = o;
+                if (certificate is not null)
+                {
+                    o.Protocols = HttpProtocols.Http1AndHttp2;
+                    o.UseHttps(certificate);
+                }
+                else
+                {
+                    o.Protocols = HttpProtocols.Http1;
+                }
+            });
+        });
+        var app = builder.Build();
+        app.UseWebSockets();
+        map(app);
+        await app.StartAsync();
+        return new TestUpstream(app, listen!.IPEndPoint!, certificate is not null);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
