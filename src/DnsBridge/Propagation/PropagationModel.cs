@@ -62,3 +62,9 @@ public interface IPropagationListener
 {
     void OnSnapshot(PropagationSnapshot snapshot);
 }
+
+/// <summary>The latest propagation snapshot per cutover (the API, the status page, preflight read it).</summary>
+public interface IPropagationView
+{
+    PropagationSnapshot? Latest(string cutover);
+}
