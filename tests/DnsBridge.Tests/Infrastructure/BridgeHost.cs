@@ -163,5 +163,12 @@ public sealed class LogCapture : ILogEventSink
         }
     }
 
+    /// <summary>A scalar property of an event as plain text (null when absent).</summary>
+    public static string? Property(LogEvent e, string name) =>
+        e.Properties.TryGetValue(name, out var value) ? (value is ScalarValue s ? Convert.ToString(s.Value, System.Globalization.CultureInfo.InvariantCulture) : value.ToString()) : null;
+
+    /// <summary>Every rendered message plus every property value, to search for things that must never be logged.</summary>
+    public string AllText => string.Join('\n', Events.Select(e => e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture) + " " + e.Exception));
+
     public IEnumerable<string> Messages => Events.Select(e => e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture));
 }

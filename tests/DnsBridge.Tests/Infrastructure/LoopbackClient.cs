@@ -1,0 +1,67 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace DnsBridge.Tests.Infrastructure;
+
+/// <summary>
+/// Clients that use real host names in their URIs (so Host, :authority and WebSocket handshakes are what a browser
+/// would send) while every connection is dialled to a loopback endpoint, like a client whose stale DNS still
+/// answers with the source address.
+/// </summary>
+public static class LoopbackClient
+{
+    public static SocketsHttpHandler Handler(IPEndPoint endPoint) => new()
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        ConnectCallback = async (_, ct) =>
+        {
+            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(endPoint, ct);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        },
+    };
+
+    public static HttpClient Create(IPEndPoint endPoint, TimeSpan? timeout = null) =>
+        new(Handler(endPoint)) { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+
+    /// <summary>Sends raw bytes and returns everything the server answers until it closes or goes quiet.</summary>
+    public static async Task<string> RawAsync(IPEndPoint endPoint, string request, TimeSpan? quiet = null)
+    {
+        using var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(endPoint);
+        await socket.SendAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        var buffer = new byte[65536];
+        var received = new System.Text.StringBuilder();
+        using var cts = new CancellationTokenSource(quiet ?? TimeSpan.FromSeconds(3));
+        try
+        {
+            while (true)
+            {
+                var n = await socket.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                received.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (SocketException)
+        {
+        }
+
+        return received.ToString();
+    }
+}
