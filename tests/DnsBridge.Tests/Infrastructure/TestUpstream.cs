@@ -12,8 +12,9 @@ public sealed class TestUpstream : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private TestUpstream(WebApplication app, IPEndPoint endPoint, bool https)
+    private TestUpstream(WebApplication app, IPEndPoint endPoint, bool https, System.Collections.Concurrent.ConcurrentQueue<string> serverNames)
     {
+        ServerNames = serverNames;
         _app = app;
         EndPoint = endPoint;
         IsHttps = https;
@@ -22,6 +23,9 @@ public sealed class TestUpstream : IAsyncDisposable
     public IPEndPoint EndPoint { get; }
 
     public bool IsHttps { get; }
+
+    /// <summary>The SNI of every TLS handshake this server saw ("" when the client sent none).</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> ServerNames { get; }
 
     public string Address => EndPoint.Address.ToString();
 
@@ -32,6 +36,7 @@ public sealed class TestUpstream : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         ListenOptions? listen = null;
+        var serverNames = new System.Collections.Concurrent.ConcurrentQueue<string>();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
@@ -41,7 +46,11 @@ public sealed class TestUpstream : IAsyncDisposable
                 if (certificate is not null)
                 {
                     o.Protocols = HttpProtocols.Http1AndHttp2;
-                    o.UseHttps(certificate);
+                    o.UseHttps(https => https.ServerCertificateSelector = (_, name) =>
+                    {
+                        serverNames.Enqueue(name ?? "");
+                        return certificate;
+                    });
                 }
                 else
                 {
@@ -53,7 +62,7 @@ public sealed class TestUpstream : IAsyncDisposable
         app.UseWebSockets();
         map(app);
         await app.StartAsync();
-        return new TestUpstream(app, listen!.IPEndPoint!, certificate is not null);
+        return new TestUpstream(app, listen!.IPEndPoint!, certificate is not null, serverNames);
     }
 
     public async ValueTask DisposeAsync()
