@@ -17,6 +17,7 @@ public sealed partial class ConfigMonitor : IDisposable
     private readonly IDisposable? _subscription;
     private readonly Lock _gate = new();
     private string _fingerprint;
+    private string? _lastFailure;
     private volatile DnsBridgeConfig _current;
 
     public ConfigMonitor(DnsBridgeConfig initial, IConfiguration configuration, ConfigSource source, IMetricFactory metrics, ILogger<ConfigMonitor> logger)
@@ -47,22 +48,17 @@ public sealed partial class ConfigMonitor : IDisposable
         {
             if (LoadErrors.TakeLast() is { } loadError)
             {
-                _reloads.WithLabels("failure").Inc();
-                LogReloadRejected(_logger, "config file", $"not valid JSON: {loadError.Message}");
-                return false;
+                var detail = loadError.InnerException?.Message ?? loadError.Message;
+                return Reject([new ConfigError("config file", $"not valid JSON: {detail}")]);
             }
 
             var (config, errors) = ConfigLoader.Read(_configuration, _baseDirectory);
             if (errors.Count > 0)
             {
-                _reloads.WithLabels("failure").Inc();
-                foreach (var error in errors)
-                {
-                    LogReloadRejected(_logger, error.Path, error.Message);
-                }
-
-                return false;
+                return Reject(errors);
             }
+
+            _lastFailure = null;
 
             var fingerprint = Fingerprint(config);
             if (fingerprint == _fingerprint)
@@ -84,6 +80,25 @@ public sealed partial class ConfigMonitor : IDisposable
             Changed?.Invoke(previous, config);
             return true;
         }
+    }
+
+    private bool Reject(IReadOnlyList<ConfigError> errors)
+    {
+        // One broken save raises several watcher events; count and log it once.
+        var failure = string.Join('\n', errors);
+        if (failure == _lastFailure)
+        {
+            return false;
+        }
+
+        _lastFailure = failure;
+        _reloads.WithLabels("failure").Inc();
+        foreach (var error in errors)
+        {
+            LogReloadRejected(_logger, error.Path, error.Message);
+        }
+
+        return false;
     }
 
     private static string Fingerprint(DnsBridgeConfig config) => JsonSerializer.Serialize(config);
