@@ -44,9 +44,19 @@ public sealed class ConfigReader
 
     private ListenConfig ReadListen(IConfigurationSection s)
     {
-        CheckKeys(s, "Proxy", "Admin");
+        CheckKeys(s, "Proxy", "ProxyHttps", "Admin", "Certificates");
         var d = new ListenConfig();
-        return new ListenConfig { Proxy = String(s, "Proxy") ?? d.Proxy, Admin = String(s, "Admin") ?? d.Admin };
+        return new ListenConfig
+        {
+            Proxy = String(s, "Proxy") ?? d.Proxy,
+            ProxyHttps = NullIfEmpty(String(s, "ProxyHttps")),
+            Admin = String(s, "Admin") ?? d.Admin,
+            Certificates = ReadArray(s.GetSection("Certificates"), c =>
+            {
+                CheckKeys(c, "CertFile", "KeyFile");
+                return new CertificateConfig { CertFile = String(c, "CertFile") ?? "", KeyFile = String(c, "KeyFile") ?? "" };
+            }),
+        };
     }
 
     private CutoverConfig ReadCutover(IConfigurationSection s)

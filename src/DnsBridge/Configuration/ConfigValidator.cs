@@ -20,11 +20,13 @@ public static partial class ConfigValidator
 
         var proxy = ValidateListen($"{Root}:Listen:Proxy", config.Listen.Proxy, Error);
         var admin = ValidateListen($"{Root}:Listen:Admin", config.Listen.Admin, Error);
-        // The two listeners are told apart by local port, so they must not share one, whatever the addresses.
+        // The listeners are told apart by local port, so they must not share one, whatever the addresses.
         if (proxy is not null && admin is not null && proxy.Port == admin.Port && proxy.Port != 0)
         {
             Error($"{Root}:Listen:Admin", $"must not share port {admin.Port} with Listen:Proxy: the proxy listener never serves admin endpoints");
         }
+
+        var listen = ValidateTlsListener(config.Listen, baseDirectory, admin, Error);
 
         if (config.Cutovers.Count == 0)
         {
@@ -64,7 +66,68 @@ public static partial class ConfigValidator
             }
         }
 
-        return (config with { Cutovers = cutovers }, errors);
+        return (config with { Cutovers = cutovers, Listen = listen }, errors);
+    }
+
+    private static ListenConfig ValidateTlsListener(ListenConfig listen, string baseDirectory, IPEndPoint? admin, Action<string, string> error)
+    {
+        var certificates = new List<CertificateConfig>();
+        for (var i = 0; i < listen.Certificates.Count; i++)
+        {
+            var path = $"{Root}:Listen:Certificates:{i}";
+            var c = listen.Certificates[i];
+            var certFile = c.CertFile.Length == 0 ? "" : Path.GetFullPath(c.CertFile, baseDirectory);
+            var keyFile = c.KeyFile.Length == 0 ? "" : Path.GetFullPath(c.KeyFile, baseDirectory);
+            if (certFile.Length == 0)
+            {
+                error($"{path}:CertFile", "is required (PEM certificate chain)");
+            }
+            else if (!File.Exists(certFile))
+            {
+                error($"{path}:CertFile", $"file not found: {certFile}");
+            }
+
+            if (keyFile.Length == 0)
+            {
+                error($"{path}:KeyFile", "is required (PEM private key)");
+            }
+            else if (!File.Exists(keyFile))
+            {
+                error($"{path}:KeyFile", $"file not found: {keyFile}");
+            }
+            else if (File.Exists(certFile))
+            {
+                try
+                {
+                    using var loaded = X509Certificate2.CreateFromPemFile(certFile, keyFile);
+                }
+                catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or IOException or UnauthorizedAccessException)
+                {
+                    error(path, $"cannot load the certificate and key: {e.Message}");
+                }
+            }
+
+            certificates.Add(new CertificateConfig { CertFile = certFile, KeyFile = keyFile });
+        }
+
+        if (listen.ProxyHttps is not null)
+        {
+            if (!TryParseListenUrl(listen.ProxyHttps, out var https, out var why, Uri.UriSchemeHttps))
+            {
+                error($"{Root}:Listen:ProxyHttps", why);
+            }
+            else if (admin is not null && https!.Port == admin.Port && https.Port != 0)
+            {
+                error($"{Root}:Listen:ProxyHttps", $"must not share port {admin.Port} with Listen:Admin");
+            }
+
+            if (certificates.Count == 0)
+            {
+                error($"{Root}:Listen:Certificates", "at least one certificate is required with Listen:ProxyHttps");
+            }
+        }
+
+        return listen with { Certificates = certificates };
     }
 
     private static CutoverConfig ValidateCutover(
@@ -334,13 +397,13 @@ public static partial class ConfigValidator
     }
 
     /// <summary>Listen URLs are <c>http://IP:PORT</c> (or <c>localhost</c>); port 0 picks a free port.</summary>
-    public static bool TryParseListenUrl(string url, out IPEndPoint? endpoint, out string why)
+    public static bool TryParseListenUrl(string url, out IPEndPoint? endpoint, out string why, string scheme = "http")
     {
         endpoint = null;
         why = "";
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != Uri.UriSchemeHttp || uri.AbsolutePath != "/")
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != scheme || uri.AbsolutePath != "/")
         {
-            why = $"must be http://ADDRESS:PORT, got '{url}'";
+            why = $"must be {scheme}://ADDRESS:PORT, got '{url}'";
             return false;
         }
 
@@ -355,7 +418,7 @@ public static partial class ConfigValidator
             return false;
         }
 
-        if (uri.IsDefaultPort && !url.Contains(":80", StringComparison.Ordinal))
+        if (uri.IsDefaultPort && !url.Contains($":{uri.Port}", StringComparison.Ordinal))
         {
             why = $"must name a port, got '{url}'";
             return false;

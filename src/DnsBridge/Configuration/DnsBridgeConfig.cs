@@ -26,7 +26,20 @@ public sealed record DnsBridgeConfig
 public sealed record ListenConfig
 {
     public string Proxy { get; init; } = "http://0.0.0.0:8080";
+
+    /// <summary>Optional TLS proxy listener (https://ADDRESS:PORT) for sources whose LB passes TLS through; HTTP/2 by ALPN.</summary>
+    public string? ProxyHttps { get; init; }
+
     public string Admin { get; init; } = "http://127.0.0.1:8081";
+
+    /// <summary>PEM certificate and key pairs of the TLS proxy listener, chosen by SNI.</summary>
+    public IReadOnlyList<CertificateConfig> Certificates { get; init; } = [];
+}
+
+public sealed record CertificateConfig
+{
+    public string CertFile { get; init; } = "";
+    public string KeyFile { get; init; } = "";
 }
 
 public sealed record LoggingConfig

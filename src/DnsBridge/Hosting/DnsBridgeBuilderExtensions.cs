@@ -36,6 +36,17 @@ public static class DnsBridgeBuilderExtensions
                 o.Protocols = HttpProtocols.Http1;
                 proxy = o;
             });
+            if (config.Listen.ProxyHttps is { } proxyHttps)
+            {
+                kestrel.Listen(Endpoint(proxyHttps, Uri.UriSchemeHttps), o =>
+                {
+                    o.Protocols = HttpProtocols.Http1AndHttp2;
+                    var certificates = o.ApplicationServices.GetRequiredService<ProxyCertificates>();
+                    o.UseHttps(https => https.ServerCertificateSelector = (_, name) => certificates.Select(name));
+                    ports.ConfigureHttps(o);
+                });
+            }
+
             kestrel.Listen(Endpoint(config.Listen.Admin), o =>
             {
                 o.Protocols = HttpProtocols.Http1;
@@ -56,6 +67,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton<ForwardingMetrics>();
         services.AddSingleton<ResidualAccounting>();
         services.AddSingleton<RouteTableProvider>();
+        services.AddSingleton<ProxyCertificates>();
         services.AddHttpForwarder();
         services.AddHostedService<StartupReporter>();
 
@@ -80,8 +92,8 @@ public static class DnsBridgeBuilderExtensions
         return app;
     }
 
-    private static IPEndPoint Endpoint(string url) =>
-        ConfigValidator.TryParseListenUrl(url, out var endpoint, out var why) ? endpoint! : throw new ConfigException(why);
+    private static IPEndPoint Endpoint(string url, string scheme = "http") =>
+        ConfigValidator.TryParseListenUrl(url, out var endpoint, out var why, scheme) ? endpoint! : throw new ConfigException(why);
 
     private static void AddLogging(WebApplicationBuilder builder, ServeSettings settings)
     {

@@ -11,11 +11,15 @@ public sealed class ListenerPorts
 {
     private ListenOptions? _proxy;
     private ListenOptions? _admin;
+    private ListenOptions? _proxyHttps;
     private volatile int _adminPort = -1;
 
     public IPEndPoint? ProxyEndPoint => _proxy?.IPEndPoint;
 
     public IPEndPoint? AdminEndPoint => _admin?.IPEndPoint;
+
+    /// <summary>The TLS proxy listener, when <c>Listen:ProxyHttps</c> is set.</summary>
+    public IPEndPoint? ProxyHttpsEndPoint => _proxyHttps?.IPEndPoint;
 
     public bool Started { get; private set; }
 
@@ -28,6 +32,8 @@ public sealed class ListenerPorts
             _adminPort = fixedPort.Port;
         }
     }
+
+    internal void ConfigureHttps(ListenOptions proxyHttps) => _proxyHttps = proxyHttps;
 
     internal void OnStarted()
     {

@@ -109,6 +109,26 @@ public sealed class ConfigValidationTests
     }
 
     [Fact]
+    public void A_TLS_proxy_listener_needs_loadable_certificates()
+    {
+        var (_, errors) = Load("""
+            { "DnsBridge": {
+                "Listen": { "ProxyHttps": "https://0.0.0.0:8443", "Certificates": [ { "CertFile": "nope.pem" } ] },
+                "Cutovers": [ { "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1" } } ] } }
+            """);
+
+        Assert.Contains(errors, e => e.Path == "DnsBridge:Listen:Certificates:0:CertFile" && e.Message.Contains("file not found", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "DnsBridge:Listen:Certificates:0:KeyFile" && e.Message.Contains("is required", StringComparison.Ordinal));
+
+        (_, errors) = Load("""
+            { "DnsBridge": { "Listen": { "ProxyHttps": "http://0.0.0.0:8443" },
+                "Cutovers": [ { "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1" } } ] } }
+            """);
+        Assert.Contains(errors, e => e.Path == "DnsBridge:Listen:ProxyHttps" && e.Message.Contains("https://ADDRESS:PORT", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Path == "DnsBridge:Listen:Certificates" && e.Message.Contains("at least one certificate", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Environment_style_keys_override_the_file()
     {
         var configuration = new ConfigurationBuilder()
