@@ -7,8 +7,9 @@ namespace DnsBridge.Forwarding;
 /// <summary>The running form of one cutover: its config, its pooled connections to the target and its counters.</summary>
 public sealed class CutoverRoute
 {
-    public CutoverRoute(CutoverConfig config, HttpMessageInvoker invoker, ForwardingMetrics.CutoverSeries metrics, ResidualCounter residual)
+    public CutoverRoute(CutoverConfig config, HttpMessageInvoker invoker, ForwardingMetrics.CutoverSeries metrics, ResidualCounter residual, NudgeSwitch nudge)
     {
+        Nudge = config.Drain.Nudge ? nudge : null;
         Config = config;
         Name = config.Name;
         Invoker = invoker;
@@ -52,6 +53,9 @@ public sealed class CutoverRoute
     public ForwardingMetrics.CutoverSeries Metrics { get; }
 
     public ResidualCounter Residual { get; }
+
+    /// <summary>Null when <c>Drain.Nudge</c> is off for this cutover.</summary>
+    public NudgeSwitch? Nudge { get; }
 }
 
 /// <summary>What a request's host name resolves to: the cutover, the URI prefix and the transformer for that host.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DnsBridge.Configuration;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
@@ -64,7 +65,12 @@ public sealed partial class ProxyMiddleware
         var client = table.Clients.Resolve(context.Connection.RemoteIpAddress, request.Headers["X-Forwarded-For"]);
         cutover.Residual.Record(request.Path.Value ?? "/", userAgent, client);
 
-        var isWebSocket = context.WebSockets.IsWebSocketRequest;
+        var isWebSocket = IsWebSocket(context);
+        if (cutover.Nudge is { } nudge && !isWebSocket && nudge.TryTake())
+        {
+            Nudge(context, nudge);
+        }
+
         var error = await _forwarder.SendAsync(
             context, route.DestinationPrefix, cutover.Invoker, isWebSocket ? cutover.WebSocketRequestConfig : cutover.RequestConfig, route.Transformer);
 
@@ -84,6 +90,41 @@ public sealed partial class ProxyMiddleware
             LogForwarded(_accessLogger, cutover.Name, request.Method, route.Host, request.Path.Value ?? "/", status,
                 Math.Round(elapsed.TotalMilliseconds, 2), client is null ? "" : ForwardingTransformer.FormatAddress(client), userAgent);
         }
+    }
+
+    /// <summary>
+    /// Makes the client open a new connection, and so ask DNS again, without cutting anything: HTTP/1.1 gets
+    /// <c>Connection: close</c> on this response; an HTTP/2 connection gets a graceful GOAWAY, so its streams in
+    /// flight finish and the next request comes on a new connection.
+    /// </summary>
+    private static void Nudge(HttpContext context, NudgeSwitch nudge)
+    {
+        if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            context.Response.Headers.Connection = "close";
+            nudge.Count(NudgeKind.Http1);
+        }
+        else if (HttpProtocol.IsHttp2(context.Request.Protocol)
+            && context.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime
+            && !lifetime.ConnectionClosedRequested.IsCancellationRequested)
+        {
+            lifetime.RequestClose();
+            nudge.Count(NudgeKind.Http2);
+        }
+    }
+
+    /// <summary>
+    /// WebSocket handshakes: an HTTP/1.1 upgrade or an HTTP/2 extended CONNECT. Checked on the headers because the
+    /// WebSockets middleware (which would answer IsWebSocketRequest) does not run on the proxy path.
+    /// </summary>
+    private static bool IsWebSocket(HttpContext context)
+    {
+        if (context.Features.Get<IHttpExtendedConnectFeature>() is { IsExtendedConnect: true } connect)
+        {
+            return string.Equals(connect.Protocol, "websocket", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return context.Request.Headers.Upgrade.ToString().Contains("websocket", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Failures on the target's side; a client that hangs up or sends a bad body is not the target's fault.</summary>

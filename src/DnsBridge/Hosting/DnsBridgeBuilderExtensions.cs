@@ -68,6 +68,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton<ResidualAccounting>();
         services.AddSingleton<RouteTableProvider>();
         services.AddSingleton<ProxyCertificates>();
+        services.AddSingleton<NudgeRegistry>();
         services.AddHttpForwarder();
         services.AddHostedService<StartupReporter>();
 

@@ -12,6 +12,7 @@ namespace DnsBridge.Tests.Forwarding;
 public sealed class TlsForwardingTests : IDisposable
 {
     private const string Host = "shop.example.test";
+    private static readonly System.Collections.Concurrent.ConcurrentQueue<string> WebSocketProtocols = new();
     private readonly TestCertificates _ca = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("dnsbridge-tls").FullName;
 
@@ -26,6 +27,7 @@ public sealed class TlsForwardingTests : IDisposable
         {
             app.Map("/ws", async (HttpContext c) =>
             {
+                WebSocketProtocols.Enqueue(c.Request.Protocol);
                 using var socket = await c.WebSockets.AcceptWebSocketAsync();
                 var buffer = new byte[1024];
                 while (true)
@@ -156,5 +158,6 @@ public sealed class TlsForwardingTests : IDisposable
         await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "done", timeout.Token);
         Assert.Equal(WebSocketCloseStatus.NormalClosure, socket.CloseStatus);
         Assert.Equal(1, bridge.Metric("dnsbridge_forwarded_requests_total", ("cutover", "shop"), ("code", "1xx")));
+        Assert.Contains("HTTP/1.1", WebSocketProtocols);
     }
 }

@@ -10,12 +10,13 @@ namespace DnsBridge.Tests.Infrastructure;
 /// </summary>
 public static class LoopbackClient
 {
-    public static SocketsHttpHandler Handler(IPEndPoint endPoint) => new()
+    public static SocketsHttpHandler Handler(IPEndPoint endPoint, Action? onConnect = null) => new()
     {
         UseProxy = false,
         AllowAutoRedirect = false,
         ConnectCallback = async (_, ct) =>
         {
+            onConnect?.Invoke();
             var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             try
             {
