@@ -21,16 +21,18 @@ public sealed partial class ProxyMiddleware
     private readonly RouteTableProvider _routes;
     private readonly ForwardingMetrics _metrics;
     private readonly ConfigMonitor _config;
+    private readonly WebSocketNudger _webSockets;
     private readonly ILogger _accessLogger;
     private readonly ILogger _logger;
 
-    public ProxyMiddleware(RequestDelegate next, IHttpForwarder forwarder, RouteTableProvider routes, ForwardingMetrics metrics, ConfigMonitor config, ILoggerFactory loggers)
+    public ProxyMiddleware(RequestDelegate next, IHttpForwarder forwarder, RouteTableProvider routes, ForwardingMetrics metrics, ConfigMonitor config, WebSocketNudger webSockets, ILoggerFactory loggers)
     {
         _ = next;
         _forwarder = forwarder;
         _routes = routes;
         _metrics = metrics;
         _config = config;
+        _webSockets = webSockets;
         _accessLogger = loggers.CreateLogger("DnsBridge.AccessLog");
         _logger = loggers.CreateLogger<ProxyMiddleware>();
     }
@@ -66,9 +68,16 @@ public sealed partial class ProxyMiddleware
         cutover.Residual.Record(request.Path.Value ?? "/", userAgent, client);
 
         var isWebSocket = IsWebSocket(context);
-        if (cutover.Nudge is { } nudge && !isWebSocket && nudge.TryTake())
+        if (cutover.Nudge is { } nudge)
         {
-            Nudge(context, nudge);
+            if (isWebSocket)
+            {
+                _webSockets.Track(context, nudge, cutover.Config.Drain.WebSocketGrace);
+            }
+            else if (nudge.TryTake())
+            {
+                Nudge(context, nudge);
+            }
         }
 
         var error = await _forwarder.SendAsync(

@@ -69,6 +69,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton<RouteTableProvider>();
         services.AddSingleton<ProxyCertificates>();
         services.AddSingleton<NudgeRegistry>();
+        services.AddSingleton<WebSocketNudger>();
         services.AddHttpForwarder();
         services.AddHostedService<StartupReporter>();
 
