@@ -1,0 +1,30 @@
+using System.Text.Json.Serialization;
+
+namespace DnsBridge.Preflight;
+
+[JsonConverter(typeof(JsonStringEnumConverter<PreflightStatus>))]
+public enum PreflightStatus
+{
+    Pass,
+    Warn,
+    Fail,
+}
+
+/// <summary>One row of the pre-cutover checklist: what was checked, what was found, and what to do about it.</summary>
+public sealed record PreflightResult(
+    string Cutover,
+    string Area,
+    string Check,
+    string? Subject,
+    PreflightStatus Status,
+    string Found,
+    string? Action,
+    double? Milliseconds = null);
+
+/// <summary>The checklist of one run.</summary>
+public sealed record PreflightReport(DateTimeOffset At, IReadOnlyList<PreflightResult> Results)
+{
+    public PreflightStatus Overall => Results.Count == 0 ? PreflightStatus.Pass : Results.Max(r => r.Status);
+
+    public int Count(PreflightStatus status) => Results.Count(r => r.Status == status);
+}
