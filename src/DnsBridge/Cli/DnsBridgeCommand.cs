@@ -43,6 +43,7 @@ public static class DnsBridgeCommand
             + "watches DNS propagation worldwide, and says exactly once when the source can be decommissioned.");
         root.Subcommands.Add(ServeCommand(stderr));
         root.Subcommands.Add(ValidateCommand(stdout, stderr));
+        root.Subcommands.Add(CheckCommand.Create(stdout, stderr));
         root.Subcommands.Add(PreflightCommand.Create(stdout, stderr, () => null));
         return root;
     }

@@ -127,7 +127,7 @@ public sealed class ConfigReader
 
     private ResolversConfig ReadResolvers(IConfigurationSection s)
     {
-        CheckKeys(s, "Preset", "Custom", "Authoritative");
+        CheckKeys(s, "Preset", "Custom", "Authoritative", "AuthoritativeServers");
         var d = new ResolversConfig();
         return new ResolversConfig
         {
@@ -143,6 +143,7 @@ public sealed class ConfigReader
                 };
             }),
             Authoritative = Bool(s, "Authoritative") ?? d.Authoritative,
+            AuthoritativeServers = ReadStrings(s.GetSection("AuthoritativeServers")),
         };
     }
 

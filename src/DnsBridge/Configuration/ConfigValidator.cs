@@ -358,6 +358,14 @@ public static partial class ConfigValidator
             }
         }
 
+        for (var i = 0; i < r.AuthoritativeServers.Count; i++)
+        {
+            if (!TryParseEndpoint(r.AuthoritativeServers[i], 53, out _))
+            {
+                error($"{Root}:Resolvers:AuthoritativeServers:{i}", $"must be IP, IP:PORT or [IPv6]:PORT, got '{r.AuthoritativeServers[i]}'");
+            }
+        }
+
         if (r.Preset == ResolversConfig.PresetNone && r.Custom.Count == 0 && !r.Authoritative)
         {
             error($"{Root}:Resolvers", "Preset 'none' without Custom resolvers or Authoritative leaves nothing to ask");

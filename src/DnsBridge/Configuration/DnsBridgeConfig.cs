@@ -82,6 +82,12 @@ public sealed record ResolversConfig
     public string Preset { get; init; } = PresetGlobal;
     public IReadOnlyList<CustomResolverConfig> Custom { get; init; } = [];
     public bool Authoritative { get; init; } = true;
+
+    /// <summary>
+    /// The zone's authoritative servers (IP[:PORT]) when they cannot or should not be discovered through NS
+    /// lookups: private zones, split horizon, tests. Empty: discovered per cutover.
+    /// </summary>
+    public IReadOnlyList<string> AuthoritativeServers { get; init; } = [];
 }
 
 public sealed record CustomResolverConfig

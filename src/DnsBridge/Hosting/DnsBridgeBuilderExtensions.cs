@@ -3,6 +3,7 @@ using DnsBridge.Admin;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Forwarding;
+using DnsBridge.Propagation;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Prometheus;
 using Serilog;
@@ -71,6 +72,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton<NudgeRegistry>();
         services.AddSingleton<WebSocketNudger>();
         services.AddHttpForwarder();
+        services.AddPropagation();
         services.AddHostedService<StartupReporter>();
 
         settings.ConfigureServices?.Invoke(services);

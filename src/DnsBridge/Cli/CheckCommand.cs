@@ -1,0 +1,181 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using DnsBridge.Configuration;
+using DnsBridge.Propagation;
+using DnsClient;
+
+namespace DnsBridge.Cli;
+
+/// <summary>
+/// <c>dnsbridge check HOST</c>: one propagation pass across the resolver set, for runbooks and CI pipelines.
+/// Exit 0 when every answering resolver gives only expected addresses, 1 when some do not, 2 usage, 3 when no
+/// resolver answered.
+/// </summary>
+public static class CheckCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+
+    public static Command Create(TextWriter stdout, TextWriter stderr)
+    {
+        var host = new Argument<string>("HOST") { Description = "The host name to check." };
+        var expect = new Option<string[]>("--expect") { Description = "An address a switched resolver answers with (repeatable). Default: what the zone's authoritative servers answer." };
+        var source = new Option<string[]>("--source") { Description = "An address of the source (repeatable): tells 'source' from 'other' answers." };
+        var type = new Option<string>("--type") { Description = "A (default) or AAAA.", DefaultValueFactory = _ => "A" };
+        type.AcceptOnlyFromAmong("A", "AAAA");
+        var resolver = new Option<string[]>("--resolver") { Description = "Ask this resolver, IP[:PORT] (repeatable). Default: the built-in worldwide list." };
+        var timeout = new Option<string>("--timeout") { Description = "Per-question timeout, hh:mm:ss or seconds (default 2).", DefaultValueFactory = _ => "2" };
+        var json = new Option<bool>("--json") { Description = "Print JSON: {host, propagation, resolvers: [{name, resolver, region, answer, addresses, ttl, error}]}." };
+        var command = new Command("check", "One propagation check of HOST across the resolver set, as a table (or JSON).")
+        {
+            host, expect, source, type, resolver, timeout, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var name = parse.GetValue(host)!;
+            if (!ConfigValidator.TryNormalizeHostName(name, out var normalized, out var why))
+            {
+                return await UsageAsync(stderr, $"HOST: {why}");
+            }
+
+            if (!TryAddresses(parse.GetValue(expect), "--expect", out var expected, out var problem) || !TryAddresses(parse.GetValue(source), "--source", out var sources, out problem))
+            {
+                return await UsageAsync(stderr, problem);
+            }
+
+            var resolvers = new List<ResolverInfo>();
+            foreach (var raw in parse.GetValue(resolver) ?? [])
+            {
+                if (!ConfigValidator.TryParseEndpoint(raw, 53, out var endpoint))
+                {
+                    return await UsageAsync(stderr, $"--resolver {raw}: must be IP, IP:PORT or [IPv6]:PORT");
+                }
+
+                resolvers.Add(new ResolverInfo(raw, endpoint, "custom", "custom", Authoritative: false));
+            }
+
+            if (resolvers.Count == 0)
+            {
+                resolvers.AddRange(ResolverCatalog.BuiltIn);
+            }
+
+            var rawTimeout = parse.GetValue(timeout)!;
+            if (!(ConfigReader.TryParseDuration(rawTimeout, out var perQuestion)
+                || (double.TryParse(rawTimeout, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && (perQuestion = TimeSpan.FromSeconds(seconds)) > TimeSpan.Zero)))
+            {
+                return await UsageAsync(stderr, $"--timeout {rawTimeout}: must be seconds (2) or hh:mm:ss");
+            }
+
+            var querier = new DnsQuerier();
+            var queryType = parse.GetValue(type) == "AAAA" ? QueryType.AAAA : QueryType.A;
+            if (expected.Count == 0)
+            {
+                expected = await AuthoritativeAnswerAsync(querier, normalized, queryType, resolvers, perQuestion, ct);
+                if (expected.Count == 0)
+                {
+                    return await UsageAsync(stderr, $"no --expect given and the authoritative servers of {normalized} could not be asked; pass --expect IP");
+                }
+            }
+
+            var classifier = new AnswerClassifier(expected, [], sources);
+            using var concurrency = new SemaphoreSlim(32);
+            var snapshot = await new PropagationPoller(querier, TimeProvider.System)
+                .PollAsync(normalized, [normalized], [parse.GetValue(type)!], classifier, resolvers, perQuestion, concurrency, ct);
+
+            await stdout.WriteAsync(parse.GetValue(json) ? ToJson(normalized, snapshot) : ToTable(normalized, expected, snapshot));
+            var answering = snapshot.Resolvers.Where(r => r.Answer != ResolverAnswer.Error).ToList();
+            return answering.Count == 0 ? ExitCodes.NoAnswer
+                : answering.All(r => r.Answer == ResolverAnswer.Target) ? ExitCodes.Ok
+                : ExitCodes.Failed;
+        });
+        return command;
+    }
+
+    private static async Task<int> UsageAsync(TextWriter stderr, string message)
+    {
+        await stderr.WriteLineAsync($"error: {message}");
+        return ExitCodes.Usage;
+    }
+
+    private static bool TryAddresses(string[]? values, string option, out List<string> addresses, out string problem)
+    {
+        addresses = [];
+        problem = "";
+        foreach (var value in values ?? [])
+        {
+            if (!IPAddress.TryParse(value, out var ip))
+            {
+                problem = $"{option} {value}: must be an IP address";
+                return false;
+            }
+
+            addresses.Add(ip.ToString());
+        }
+
+        return true;
+    }
+
+    private static async Task<List<string>> AuthoritativeAnswerAsync(DnsQuerier querier, string host, QueryType type, List<ResolverInfo> resolvers, TimeSpan timeout, CancellationToken ct)
+    {
+        var servers = await querier.FindAuthoritativeAsync(host, [.. resolvers.Select(r => r.EndPoint)], timeout, ct);
+        foreach (var (_, endpoint) in servers)
+        {
+            var answer = await querier.QueryAsync(endpoint, host, type, recursion: false, timeout, ct);
+            if (answer.Error is null && answer.Addresses.Count > 0)
+            {
+                return [.. answer.Addresses];
+            }
+        }
+
+        return [];
+    }
+
+    public static string ToJson(string host, PropagationSnapshot snapshot) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["host"] = host,
+        ["propagation"] = Math.Round(snapshot.Ratio, 4),
+        ["resolvers"] = snapshot.Resolvers.Select(r => new Dictionary<string, object?>
+        {
+            ["name"] = r.Resolver.Name,
+            ["resolver"] = r.Resolver.Address,
+            ["region"] = r.Resolver.Region,
+            ["answer"] = PropagationMetrics.Label(r.Answer),
+            ["addresses"] = r.Addresses,
+            ["ttl"] = r.Ttl,
+            ["error"] = r.Error ?? (r.Detail is "NXDOMAIN" or "NODATA" ? r.Detail : null),
+        }).ToList(),
+    }, Json) + "\n";
+
+    public static string ToTable(string host, IReadOnlyList<string> expected, PropagationSnapshot snapshot)
+    {
+        var header = new[] { "RESOLVER", "ADDRESS", "REGION", "ANSWER", "ADDRESSES", "TTL", "LATENCY", "ERROR" };
+        var rows = snapshot.Resolvers
+            .OrderBy(r => r.Resolver.Region, StringComparer.Ordinal).ThenBy(r => r.Resolver.Name, StringComparer.Ordinal)
+            .Select(r => new[]
+            {
+                r.Resolver.Name, r.Resolver.Address, r.Resolver.Region, PropagationMetrics.Label(r.Answer),
+                string.Join(",", r.Cnames.Select(c => c + " >").Concat(r.Addresses)), r.Ttl?.ToString(CultureInfo.InvariantCulture) ?? "",
+                $"{r.Latency.TotalMilliseconds:0} ms", r.Error is null ? r.Detail ?? "" : $"{r.Error}: {r.Detail}",
+            }).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(i => rows.Select(r => r[i].Length).Append(header[i].Length).Max()).ToArray();
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{host}: expecting {string.Join(", ", expected)}");
+        foreach (var row in rows.Prepend(header))
+        {
+            text.AppendLine(string.Join("  ", row.Select((c, i) => c.PadRight(widths[i]))).TrimEnd());
+        }
+
+        var answering = snapshot.Resolvers.Count(r => r.Answer != ResolverAnswer.Error);
+        var onTarget = snapshot.Resolvers.Count(r => r.Answer == ResolverAnswer.Target);
+        text.AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"propagation: {snapshot.Ratio:P0} ({onTarget} of {answering} answering resolvers give the target; {snapshot.Resolvers.Count - answering} did not answer)");
+        text.AppendLine(snapshot.StaleUntil is null
+            ? "no resolver answers with a stale address"
+            : $"old answers expire in at most {Format(TimeSpan.FromSeconds(snapshot.EtaSeconds))} (largest remaining TTL among stale resolvers)");
+        return text.ToString();
+    }
+
+    private static string Format(TimeSpan t) => t.TotalHours >= 1 ? $"{(int)t.TotalHours}h{t.Minutes:00}m" : t.TotalMinutes >= 1 ? $"{(int)t.TotalMinutes}m{t.Seconds:00}s" : $"{t.Seconds}s";
+}

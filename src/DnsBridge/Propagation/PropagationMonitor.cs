@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using DnsBridge.Configuration;
+
+namespace DnsBridge.Propagation;
+
+/// <summary>
+/// Polls every cutover every <c>Propagation.Interval</c> (jittered) across the resolver set and the zone's
+/// authoritative servers, keeps the latest snapshot per cutover, flags resolvers still stale after their own TTL
+/// ran out, and tells the listeners (drain detector, state store). Healthy even with every resolver unreachable.
+/// </summary>
+public sealed partial class PropagationMonitor : BackgroundService, IPropagationView
+{
+    private static readonly TimeSpan AuthoritativeRefresh = TimeSpan.FromMinutes(10);
+    private readonly ConfigMonitor _config;
+    private readonly DnsQuerier _querier;
+    private readonly PropagationMetrics _metrics;
+    private readonly IServiceProvider _services;
+    private readonly TimeProvider _time;
+    private readonly ILogger<PropagationMonitor> _logger;
+    private readonly ConcurrentDictionary<string, PropagationSnapshot> _latest = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Cutover, string Resolver), DateTimeOffset> _staleExpiry = new();
+    private readonly ConcurrentDictionary<string, (DateTimeOffset At, IReadOnlyList<ResolverInfo> Servers)> _authoritative = new(StringComparer.OrdinalIgnoreCase);
+    private readonly PropagationPoller _poller;
+    private CancellationTokenSource _wake = new();
+
+    public PropagationMonitor(ConfigMonitor config, DnsQuerier querier, PropagationMetrics metrics, IServiceProvider services, TimeProvider time, ILogger<PropagationMonitor> logger)
+    {
+        _config = config;
+        _querier = querier;
+        _metrics = metrics;
+        _services = services;
+        _time = time;
+        _logger = logger;
+        _poller = new PropagationPoller(querier, time) { Observed = metrics.Observe };
+        config.Changed += OnConfigChanged;
+    }
+
+    public PropagationSnapshot? Latest(string cutover) => _latest.TryGetValue(cutover, out var snapshot) ? snapshot : null;
+
+    private void OnConfigChanged(DnsBridgeConfig previous, DnsBridgeConfig next)
+    {
+        foreach (var removed in previous.Cutovers.Where(c => next.Cutovers.All(n => n.Name != c.Name)))
+        {
+            if (_latest.TryRemove(removed.Name, out var last))
+            {
+                _metrics.Forget(removed.Name, last.Resolvers.Select(r => r.Resolver));
+            }
+        }
+
+        // Poll at once, so a new cutover or resolver set shows without waiting a whole interval.
+        _wake.Cancel();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var listeners = _services.GetServices<IPropagationListener>().ToList();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var config = _config.Current;
+            if (config.Propagation.Enabled)
+            {
+                try
+                {
+                    await PollAllAsync(config, listeners, stoppingToken);
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+
+            var wake = _wake;
+            if (wake.IsCancellationRequested)
+            {
+                _wake = new CancellationTokenSource();
+                wake.Dispose();
+                continue;
+            }
+
+            var jitter = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * config.Propagation.Interval.TotalMilliseconds * 0.1);
+            using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, wake.Token);
+            try
+            {
+                await Task.Delay(config.Propagation.Interval + jitter, _time, delay.Token);
+            }
+            catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One pass over every cutover (also what tests and the demo call to poll now).</summary>
+    public async Task PollAllAsync(DnsBridgeConfig config, IReadOnlyList<IPropagationListener> listeners, CancellationToken cancellationToken)
+    {
+        using var concurrency = new SemaphoreSlim(config.Propagation.Concurrency);
+        var recursive = ResolverCatalog.Build(config.Resolvers);
+        await Task.WhenAll(config.Cutovers.Select(async cutover =>
+        {
+            var authoritative = config.Resolvers.Authoritative
+                ? await AuthoritativeServersAsync(config, cutover, recursive, cancellationToken)
+                : [];
+            var snapshot = await _poller.PollAsync(cutover.Name, cutover.Hosts, cutover.Dns.Types, AnswerClassifier.For(cutover),
+                [.. authoritative, .. recursive], config.Propagation.Timeout, concurrency, cancellationToken);
+            snapshot = FlagTtlViolations(snapshot);
+            _latest[cutover.Name] = snapshot;
+            _metrics.Record(snapshot);
+            foreach (var listener in listeners)
+            {
+                try
+                {
+                    listener.OnSnapshot(snapshot);
+                }
+                catch (Exception e)
+                {
+                    LogListenerFailed(_logger, listener.GetType().Name, cutover.Name, e);
+                }
+            }
+        }));
+    }
+
+    private async Task<IReadOnlyList<ResolverInfo>> AuthoritativeServersAsync(DnsBridgeConfig config, CutoverConfig cutover, IReadOnlyList<ResolverInfo> recursive, CancellationToken cancellationToken)
+    {
+        if (config.Resolvers.AuthoritativeServers.Count > 0)
+        {
+            return [.. config.Resolvers.AuthoritativeServers.Select(a =>
+            {
+                ConfigValidator.TryParseEndpoint(a, 53, out var endpoint);
+                return new ResolverInfo($"auth {endpoint}", endpoint, "authoritative", "zone", Authoritative: true);
+            })];
+        }
+
+        var host = cutover.Hosts[0];
+        var now = _time.GetUtcNow();
+        if (_authoritative.TryGetValue(host, out var cached) && now - cached.At < AuthoritativeRefresh)
+        {
+            return cached.Servers;
+        }
+
+        var found = await _querier.FindAuthoritativeAsync(host, [.. recursive.Select(r => r.EndPoint)], config.Propagation.Timeout, cancellationToken);
+        IReadOnlyList<ResolverInfo> servers = [.. found.Select(f => new ResolverInfo($"auth {f.Name}", f.EndPoint, "authoritative", f.Name, Authoritative: true))];
+        if (servers.Count == 0)
+        {
+            LogNoAuthoritative(_logger, cutover.Name, host);
+        }
+
+        _authoritative[host] = (now, servers);
+        return servers;
+    }
+
+    /// <summary>
+    /// A resolver that still answers the source after the TTL it gave last time has run out is not following its
+    /// TTL (serve-stale, TTL floors): its ETA cannot be trusted, and operators should know.
+    /// </summary>
+    private PropagationSnapshot FlagTtlViolations(PropagationSnapshot snapshot)
+    {
+        var results = snapshot.Resolvers.Select(r =>
+        {
+            var key = (snapshot.Cutover, r.Resolver.Name);
+            if (r.Answer is not (ResolverAnswer.Source or ResolverAnswer.Mixed))
+            {
+                _staleExpiry.TryRemove(key, out _);
+                return r;
+            }
+
+            var flagged = _staleExpiry.TryGetValue(key, out var expiry) && r.CheckedAt > expiry + TimeSpan.FromSeconds(2)
+                ? r with { Detail = string.Join("; ", new[] { r.Detail, "stale past its TTL (serve-stale or a TTL floor)" }.OfType<string>()) }
+                : r;
+            if (r.Ttl is { } ttl)
+            {
+                _staleExpiry[key] = r.CheckedAt + TimeSpan.FromSeconds(ttl);
+            }
+
+            return flagged;
+        }).ToList();
+        return snapshot with { Resolvers = results };
+    }
+
+    public override void Dispose()
+    {
+        _config.Changed -= OnConfigChanged;
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Cutover {Cutover}: no authoritative name servers found for {Host}; the switch is then judged by the first resolver that answers the target")]
+    private static partial void LogNoAuthoritative(ILogger logger, string cutover, string host);
+
+    [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "Propagation listener {Listener} failed for cutover {Cutover}")]
+    private static partial void LogListenerFailed(ILogger logger, string listener, string cutover, Exception exception);
+}

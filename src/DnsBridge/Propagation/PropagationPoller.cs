@@ -1,0 +1,107 @@
+using DnsClient;
+
+namespace DnsBridge.Propagation;
+
+/// <summary>
+/// One pass of one cutover over the resolver set and the authoritative servers: every host and record type of
+/// the cutover is asked of every resolver, with at most <c>Concurrency</c> questions in flight (shared by all
+/// cutovers), so a silent resolver costs its timeout and never delays the others.
+/// </summary>
+public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
+{
+    /// <summary>Called after every single question (metrics).</summary>
+    public Action<ResolverInfo, DnsObservation>? Observed { get; init; }
+
+    public async Task<PropagationSnapshot> PollAsync(
+        string cutover, IReadOnlyList<string> hosts, IReadOnlyList<string> types, AnswerClassifier classifier,
+        IReadOnlyList<ResolverInfo> resolvers, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
+    {
+        var queryTypes = types.Select(t => t == "AAAA" ? QueryType.AAAA : QueryType.A).ToArray();
+        var tasks = resolvers.Select(r => AskAsync(r, hosts, queryTypes, classifier, timeout, concurrency, cancellationToken)).ToArray();
+        var results = await Task.WhenAll(tasks);
+        return Summarize(cutover, time.GetUtcNow(), results);
+    }
+
+    private async Task<ResolverResult> AskAsync(ResolverInfo resolver, IReadOnlyList<string> hosts, QueryType[] types, AnswerClassifier classifier,
+        TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
+    {
+        var parts = new List<(ResolverAnswer Answer, DnsObservation Observation)>();
+        foreach (var host in hosts)
+        {
+            foreach (var type in types)
+            {
+                await concurrency.WaitAsync(cancellationToken);
+                DnsObservation observation;
+                try
+                {
+                    observation = await querier.QueryAsync(resolver.EndPoint, host, type, recursion: !resolver.Authoritative, timeout, cancellationToken);
+                }
+                finally
+                {
+                    concurrency.Release();
+                }
+
+                Observed?.Invoke(resolver, observation);
+                parts.Add((classifier.Classify(observation), observation));
+            }
+        }
+
+        return Combine(resolver, parts, time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// A resolver's answer for the whole cutover is the least propagated of its answers for each host and type:
+    /// one stale name is enough to keep sending clients to the source.
+    /// </summary>
+    private static ResolverResult Combine(ResolverInfo resolver, List<(ResolverAnswer Answer, DnsObservation Observation)> parts, DateTimeOffset at)
+    {
+        var answering = parts.Where(p => p.Answer != ResolverAnswer.Error).ToList();
+        var latency = TimeSpan.FromTicks(parts.Count == 0 ? 0 : (long)parts.Average(p => p.Observation.Latency.Ticks));
+        if (answering.Count == 0)
+        {
+            var failed = parts.FirstOrDefault().Observation;
+            return new ResolverResult(resolver, ResolverAnswer.Error, [], [], null, failed?.Error ?? "no question", failed?.Detail, at, latency);
+        }
+
+        var answer = Worst(answering.Select(p => p.Answer));
+        var stale = answering.Where(p => p.Answer == answer).ToList();
+        var ttls = stale.Select(p => p.Observation.Ttl).OfType<int>().ToList();
+        return new ResolverResult(
+            resolver,
+            answer,
+            [.. answering.SelectMany(p => p.Observation.Addresses).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)],
+            [.. answering.SelectMany(p => p.Observation.Cnames).Distinct(StringComparer.Ordinal)],
+            ttls.Count == 0 ? null : answer is ResolverAnswer.Source or ResolverAnswer.Mixed ? ttls.Max() : ttls.Min(),
+            null,
+            string.Join("; ", answering.Select(p => p.Observation.Detail).OfType<string>().Distinct(StringComparer.Ordinal)) is { Length: > 0 } d ? d : null,
+            at,
+            latency);
+    }
+
+    internal static ResolverAnswer Worst(IEnumerable<ResolverAnswer> answers)
+    {
+        var set = answers.ToHashSet();
+        return set.Contains(ResolverAnswer.Source) ? ResolverAnswer.Source
+            : set.Contains(ResolverAnswer.Mixed) ? ResolverAnswer.Mixed
+            : set.Contains(ResolverAnswer.Other) ? ResolverAnswer.Other
+            : set.Contains(ResolverAnswer.Target) ? ResolverAnswer.Target
+            : ResolverAnswer.Error;
+    }
+
+    /// <summary>Ratio, completeness and the time by which every stale cache must have expired.</summary>
+    public static PropagationSnapshot Summarize(string cutover, DateTimeOffset at, IReadOnlyList<ResolverResult> results)
+    {
+        var recursive = results.Where(r => !r.Resolver.Authoritative).ToList();
+        var authoritative = results.Where(r => r.Resolver.Authoritative).ToList();
+        var answering = recursive.Where(r => r.Answer != ResolverAnswer.Error).ToList();
+        var ratio = answering.Count == 0 ? 0 : answering.Count(r => r.Answer == ResolverAnswer.Target) / (double)answering.Count;
+
+        ResolverAnswer? authoritativeAnswer = authoritative.Count == 0 ? null : Worst(authoritative.Select(r => r.Answer).Where(a => a != ResolverAnswer.Error).DefaultIfEmpty(ResolverAnswer.Error));
+        var stale = recursive.Where(r => r.Answer is ResolverAnswer.Source or ResolverAnswer.Mixed && r.Ttl is not null).ToList();
+        DateTimeOffset? staleUntil = stale.Count == 0 ? null : stale.Max(r => r.CheckedAt + TimeSpan.FromSeconds(r.Ttl!.Value));
+        var complete = authoritativeAnswer is null or ResolverAnswer.Target
+            && answering.Count > 0
+            && answering.All(r => r.Answer == ResolverAnswer.Target);
+        return new PropagationSnapshot(cutover, at, results, authoritativeAnswer, ratio, staleUntil, complete);
+    }
+}

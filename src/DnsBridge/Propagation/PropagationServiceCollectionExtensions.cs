@@ -1,0 +1,14 @@
+namespace DnsBridge.Propagation;
+
+public static class PropagationServiceCollectionExtensions
+{
+    public static IServiceCollection AddPropagation(this IServiceCollection services)
+    {
+        services.AddSingleton<DnsQuerier>();
+        services.AddSingleton<PropagationMetrics>();
+        services.AddSingleton<PropagationMonitor>();
+        services.AddSingleton<IPropagationView>(sp => sp.GetRequiredService<PropagationMonitor>());
+        services.AddHostedService(sp => sp.GetRequiredService<PropagationMonitor>());
+        return services;
+    }
+}

@@ -1,0 +1,44 @@
+using System.Text.Json;
+using DnsBridge.Configuration;
+
+namespace DnsBridge.Propagation;
+
+/// <summary>The recursive resolvers to ask: the built-in worldwide list (embedded data, with its sources) and/or the configured ones.</summary>
+public static class ResolverCatalog
+{
+    private static readonly Lazy<IReadOnlyList<ResolverInfo>> Global = new(LoadGlobal);
+
+    public static IReadOnlyList<ResolverInfo> BuiltIn => Global.Value;
+
+    public static IReadOnlyList<ResolverInfo> Build(ResolversConfig config)
+    {
+        var list = new List<ResolverInfo>();
+        if (config.Preset == ResolversConfig.PresetGlobal)
+        {
+            list.AddRange(BuiltIn);
+        }
+
+        foreach (var custom in config.Custom)
+        {
+            if (ConfigValidator.TryParseEndpoint(custom.Address, 53, out var endpoint))
+            {
+                list.Add(new ResolverInfo(custom.Name, endpoint, custom.Region, "custom", Authoritative: false));
+            }
+        }
+
+        return list;
+    }
+
+    private static List<ResolverInfo> LoadGlobal()
+    {
+        using var stream = typeof(ResolverCatalog).Assembly.GetManifestResourceStream("DnsBridge.Propagation.resolvers.json")
+            ?? throw new InvalidOperationException("embedded resolver list missing");
+        using var json = JsonDocument.Parse(stream);
+        return [.. json.RootElement.GetProperty("resolvers").EnumerateArray().Select(r => new ResolverInfo(
+            r.GetProperty("name").GetString()!,
+            new System.Net.IPEndPoint(System.Net.IPAddress.Parse(r.GetProperty("address").GetString()!), 53),
+            r.GetProperty("region").GetString()!,
+            r.GetProperty("operator").GetString()!,
+            Authoritative: false))];
+    }
+}
