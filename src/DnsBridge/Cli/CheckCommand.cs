@@ -173,7 +173,7 @@ public static class CheckCommand
             .AppendLine(CultureInfo.InvariantCulture, $"propagation: {snapshot.Ratio:P0} ({onTarget} of {answering} answering resolvers give the target; {snapshot.Resolvers.Count - answering} did not answer)");
         text.AppendLine(snapshot.StaleUntil is null
             ? "no resolver answers with a stale address"
-            : $"old answers expire in at most {Format(TimeSpan.FromSeconds(snapshot.EtaSeconds))} (largest remaining TTL among stale resolvers)");
+            : $"old answers expire in at most {Format(TimeSpan.FromSeconds(Math.Ceiling(snapshot.EtaSeconds)))} (largest remaining TTL among stale resolvers)");
         return text.ToString();
     }
 
