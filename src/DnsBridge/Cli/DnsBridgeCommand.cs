@@ -121,6 +121,11 @@ public static class DnsBridgeCommand
             await PrintErrorsAsync(stderr, file, e.Errors);
             return ExitCodes.Usage;
         }
+        catch (State.StateStoreException e)
+        {
+            await stderr.WriteLineAsync($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
 
         await using (app)
         {

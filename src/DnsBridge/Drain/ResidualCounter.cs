@@ -53,6 +53,32 @@ public sealed class ResidualCounter
 
     internal void UpdateRules(ExclusionRules rules) => _rules = rules;
 
+    /// <summary>Per minute over the last hour, for rates and the status page chart.</summary>
+    public MinuteRing Minutes { get; } = new();
+
+    /// <summary>Who still arrives: residual requests per client address (bounded).</summary>
+    public CappedCounter<IPAddress> Clients { get; } = new();
+
+    /// <summary>Residual requests per user agent (bounded).</summary>
+    public CappedCounter<string> UserAgents { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Continues counting from what the state store remembers, so a restart does not reset the totals.</summary>
+    public void Restore(long total, DateTimeOffset? lastResidualAt)
+    {
+        var missing = total - Interlocked.Read(ref _residual);
+        if (missing > 0)
+        {
+            Interlocked.Add(ref _residual, missing);
+            _residualMetric.Inc(missing);
+        }
+
+        if (lastResidualAt is { } last && last.UtcTicks > Interlocked.Read(ref _lastResidualTicks))
+        {
+            Interlocked.Exchange(ref _lastResidualTicks, last.UtcTicks);
+            _lastMetric.Set(last.ToUnixTimeMilliseconds() / 1000.0);
+        }
+    }
+
     /// <summary>Counts one request; returns whether it is residual (false when excluded, with the reason counted).</summary>
     public bool Record(string path, string? userAgent, IPAddress? client)
     {
@@ -67,6 +93,17 @@ public sealed class ResidualCounter
         var now = _time.GetUtcNow();
         Interlocked.Increment(ref _residual);
         Interlocked.Exchange(ref _lastResidualTicks, now.UtcTicks);
+        Minutes.Add(now.ToUnixTimeSeconds() / 60);
+        if (client is not null)
+        {
+            Clients.Touch(client, now.UtcTicks);
+        }
+
+        if (!string.IsNullOrEmpty(userAgent))
+        {
+            UserAgents.Touch(userAgent, now.UtcTicks);
+        }
+
         _residualMetric.Inc();
         _lastMetric.Set(now.ToUnixTimeMilliseconds() / 1000.0);
         return true;
@@ -97,6 +134,8 @@ public sealed class ResidualAccounting
         counter.UpdateRules(rules);
         return counter;
     }
+
+    public IReadOnlyCollection<ResidualCounter> All => [.. _counters.Values];
 
     public bool TryGet(string cutover, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ResidualCounter? counter) =>
         _counters.TryGetValue(cutover, out counter);

@@ -7,8 +7,9 @@ namespace DnsBridge.Forwarding;
 /// <summary>The running form of one cutover: its config, its pooled connections to the target and its counters.</summary>
 public sealed class CutoverRoute
 {
-    public CutoverRoute(CutoverConfig config, HttpMessageInvoker invoker, ForwardingMetrics.CutoverSeries metrics, ResidualCounter residual, NudgeSwitch nudge)
+    public CutoverRoute(CutoverConfig config, HttpMessageInvoker invoker, ForwardingMetrics.CutoverSeries metrics, ResidualCounter residual, NudgeSwitch nudge, TargetHealth health)
     {
+        Health = health;
         Nudge = config.Drain.Nudge ? nudge : null;
         Config = config;
         Name = config.Name;
@@ -53,6 +54,8 @@ public sealed class CutoverRoute
     public ForwardingMetrics.CutoverSeries Metrics { get; }
 
     public ResidualCounter Residual { get; }
+
+    public TargetHealth Health { get; }
 
     /// <summary>Null when <c>Drain.Nudge</c> is off for this cutover.</summary>
     public NudgeSwitch? Nudge { get; }

@@ -86,7 +86,9 @@ public sealed partial class ProxyMiddleware
         var status = context.Response.StatusCode;
         var elapsed = Stopwatch.GetElapsedTime(start);
         cutover.Metrics.Forwarded(status, elapsed.TotalSeconds);
-        if (error != ForwarderError.None && IsTargetError(error))
+        var targetError = error != ForwarderError.None && IsTargetError(error);
+        cutover.Health.Record(targetError);
+        if (targetError)
         {
             var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
             var reason = error == ForwarderError.RequestTimedOut ? "timeout" : TargetHandlerFactory.ReasonOf(exception);

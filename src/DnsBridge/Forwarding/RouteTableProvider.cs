@@ -13,17 +13,19 @@ public sealed partial class RouteTableProvider : IDisposable
     private readonly ForwardingMetrics _metrics;
     private readonly ResidualAccounting _residual;
     private readonly NudgeRegistry _nudges;
+    private readonly TargetHealthRegistry _health;
     private readonly TimeProvider _time;
     private readonly ILogger<RouteTableProvider> _logger;
     private readonly Lock _gate = new();
     private Dictionary<string, (TargetConfig Target, HttpMessageInvoker Invoker)> _invokers = new(StringComparer.Ordinal);
     private volatile RouteTable _current = RouteTable.Empty;
 
-    public RouteTableProvider(ConfigMonitor config, ForwardingMetrics metrics, ResidualAccounting residual, NudgeRegistry nudges, TimeProvider time, ILogger<RouteTableProvider> logger)
+    public RouteTableProvider(ConfigMonitor config, ForwardingMetrics metrics, ResidualAccounting residual, NudgeRegistry nudges, TargetHealthRegistry health, TimeProvider time, ILogger<RouteTableProvider> logger)
     {
         _metrics = metrics;
         _residual = residual;
         _nudges = nudges;
+        _health = health;
         _time = time;
         _logger = logger;
         Apply(config.Current);
@@ -55,7 +57,7 @@ public sealed partial class RouteTableProvider : IDisposable
                 }
 
                 invokers[cutover.Name] = existing;
-                routes.Add(new CutoverRoute(cutover, existing.Invoker, _metrics.For(cutover.Name), _residual.For(cutover), _nudges.For(cutover.Name)));
+                routes.Add(new CutoverRoute(cutover, existing.Invoker, _metrics.For(cutover.Name), _residual.For(cutover), _nudges.For(cutover.Name), _health.For(cutover.Name)));
             }
 
             foreach (var removed in _invokers.Values)

@@ -70,9 +70,11 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton<RouteTableProvider>();
         services.AddSingleton<ProxyCertificates>();
         services.AddSingleton<NudgeRegistry>();
+        services.AddSingleton<TargetHealthRegistry>();
         services.AddSingleton<WebSocketNudger>();
         services.AddHttpForwarder();
         services.AddPropagation();
+        services.AddDrain();
         services.AddHostedService<StartupReporter>();
 
         settings.ConfigureServices?.Invoke(services);
@@ -84,8 +86,10 @@ public static class DnsBridgeBuilderExtensions
         var ports = app.Services.GetRequiredService<ListenerPorts>();
         var proxy = ActivatorUtilities.CreateInstance<ProxyMiddleware>(app.Services, (RequestDelegate)(_ => Task.CompletedTask));
 
-        // Eagerly build what the first request would otherwise pay for.
+        // Eagerly build what the first request would otherwise pay for, and open the state store now, so a
+        // damaged or unwritable one stops the start with a clear message instead of failing later.
         app.Services.GetRequiredService<RouteTableProvider>();
+        app.Services.GetRequiredService<DrainDetector>();
         app.Lifetime.ApplicationStarted.Register(ports.OnStarted);
 
         app.Use((context, next) => ports.IsAdmin(context) ? next(context) : proxy.InvokeAsync(context));

@@ -1,0 +1,180 @@
+using System.Net;
+using DnsBridge.Configuration;
+using DnsBridge.Drain;
+using DnsBridge.State;
+using Prometheus;
+
+namespace DnsBridge.Alerts;
+
+/// <summary>
+/// Delivers events from the persistent outbox to every webhook: JSON body with a readable <c>text</c> (chat tools
+/// show it), an <c>Idempotency-Key</c> header equal to the event id, exponential backoff with jitter while the
+/// receiver fails or is down (across restarts, since the outbox is in the state store), no retry storm on 4xx.
+/// Header values (tokens) are sent, never logged.
+/// </summary>
+public sealed partial class WebhookDispatcher : BackgroundService
+{
+    public const int MaxAttempts = 30;
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
+    private readonly StateStore _store;
+    private readonly ConfigMonitor _config;
+    private readonly TimeProvider _time;
+    private readonly ILogger<WebhookDispatcher> _logger;
+    private readonly HttpClient _http;
+    private readonly Counter _sent;
+
+    public WebhookDispatcher(StateStore store, ConfigMonitor config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger, HttpMessageHandler? handler = null)
+    {
+        _store = store;
+        _config = config;
+        _time = time;
+        _logger = logger;
+        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
+        _sent = metrics.CreateCounter("dnsbridge_alerts_sent_total", "Webhook deliveries by event and outcome (delivered, retry, rejected, failed).", ["event", "outcome"]);
+        foreach (var e in DrainEvents.All)
+        {
+            foreach (var outcome in Outcomes)
+            {
+                _sent.WithLabels(e, outcome).Publish();
+            }
+        }
+    }
+
+    public static readonly IReadOnlyList<string> Outcomes = ["delivered", "retry", "rejected", "failed"];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            await DeliverDueAsync(stoppingToken);
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Sends every delivery that is due now (the loop calls it every second).</summary>
+    public async Task DeliverDueAsync(CancellationToken cancellationToken)
+    {
+        var due = _store.DueDeliveries(_time.GetUtcNow());
+        await Task.WhenAll(due.Select(d => DeliverAsync(d, cancellationToken)));
+    }
+
+    private async Task DeliverAsync(StateStore.Delivery delivery, CancellationToken cancellationToken)
+    {
+        var e = delivery.Event;
+        var config = _config.Current;
+        var webhook = config.Alerts.Webhooks.FirstOrDefault(w => w.Url == delivery.Receiver);
+        var shown = Redact(delivery.Receiver);
+        if (webhook is null)
+        {
+            _store.MarkFailed(e.Id, delivery.Receiver, _time.GetUtcNow(), "receiver no longer configured");
+            _sent.WithLabels(e.Event, "failed").Inc();
+            return;
+        }
+
+        var cutover = config.Cutovers.FirstOrDefault(c => c.Name == e.Cutover);
+        using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url)
+        {
+            Content = JsonContent.Create(new Dictionary<string, object?>
+            {
+                ["id"] = e.Id,
+                ["event"] = e.Event,
+                ["cutover"] = e.Cutover,
+                ["at"] = e.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
+                ["text"] = e.Text,
+                ["hosts"] = cutover?.Hosts,
+                ["target"] = cutover is null ? null : $"{cutover.Target.Scheme}://{cutover.Target.Address}:{cutover.Target.Port}",
+            }),
+        };
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", e.Id);
+        request.Headers.UserAgent.ParseAdd("dnsbridge-webhook/1.0");
+        foreach (var (name, value) in webhook.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+
+        string? problem;
+        var retry = true;
+        try
+        {
+            using var response = await _http.SendAsync(request, cancellationToken);
+            var code = (int)response.StatusCode;
+            if (response.IsSuccessStatusCode)
+            {
+                _store.MarkDelivered(e.Id, delivery.Receiver, _time.GetUtcNow());
+                _sent.WithLabels(e.Event, "delivered").Inc();
+                LogDelivered(_logger, e.Event, e.Cutover, shown, delivery.Attempts + 1);
+                return;
+            }
+
+            problem = $"HTTP {code}";
+
+            // A 4xx will not fix itself by asking again (except timeouts and rate limits): give up at once.
+            retry = code >= 500 || response.StatusCode is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
+        }
+        catch (HttpRequestException ex)
+        {
+            problem = ex.HttpRequestError.ToString();
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            problem = "timeout";
+        }
+
+        var now = _time.GetUtcNow();
+        if (!retry)
+        {
+            _store.MarkFailed(e.Id, delivery.Receiver, now, problem);
+            _sent.WithLabels(e.Event, "rejected").Inc();
+            LogRejected(_logger, e.Event, e.Cutover, shown, problem);
+        }
+        else if (delivery.Attempts + 1 >= MaxAttempts)
+        {
+            _store.MarkFailed(e.Id, delivery.Receiver, now, problem);
+            _sent.WithLabels(e.Event, "failed").Inc();
+            LogGaveUp(_logger, e.Event, e.Cutover, shown, delivery.Attempts + 1, problem);
+        }
+        else
+        {
+            var next = now + Backoff(delivery.Attempts + 1);
+            _store.MarkRetry(e.Id, delivery.Receiver, next, problem);
+            _sent.WithLabels(e.Event, "retry").Inc();
+            LogRetry(_logger, e.Event, e.Cutover, shown, problem, next);
+        }
+    }
+
+    /// <summary>1 s, 2 s, 4 s ... up to 10 minutes, with ±20% jitter so receivers coming back are not hit in step.</summary>
+    public static TimeSpan Backoff(int attempts)
+    {
+        var seconds = Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Max(0, attempts - 1)));
+        return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+    }
+
+    /// <summary>The receiver as logs may show it: no user info, no query string (tokens live there too).</summary>
+    public static string Redact(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Host}:{uri.Port}{uri.AbsolutePath}" : "(invalid url)";
+
+    public override void Dispose()
+    {
+        _http.Dispose();
+        base.Dispose();
+    }
+
+    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "Alert {Event} of {Cutover} delivered to {Receiver} (attempt {Attempt})")]
+    private static partial void LogDelivered(ILogger logger, string @event, string cutover, string receiver, int attempt);
+
+    [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "Alert {Event} of {Cutover} to {Receiver} failed ({Problem}); next try at {Next}")]
+    private static partial void LogRetry(ILogger logger, string @event, string cutover, string receiver, string problem, DateTimeOffset next);
+
+    [LoggerMessage(EventId = 702, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} rejected by {Receiver} ({Problem}); not retried: check the webhook URL and headers")]
+    private static partial void LogRejected(ILogger logger, string @event, string cutover, string receiver, string problem);
+
+    [LoggerMessage(EventId = 703, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} to {Receiver} given up after {Attempts} attempts ({Problem})")]
+    private static partial void LogGaveUp(ILogger logger, string @event, string cutover, string receiver, int attempts, string problem);
+}

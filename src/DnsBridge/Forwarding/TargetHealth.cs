@@ -1,0 +1,29 @@
+namespace DnsBridge.Forwarding;
+
+/// <summary>Forwards and target errors of one cutover, counted lock-free on the request path and sampled by the drain detector.</summary>
+public sealed class TargetHealth
+{
+    private long _forwarded;
+    private long _errors;
+
+    public long Forwarded => Interlocked.Read(ref _forwarded);
+
+    public long Errors => Interlocked.Read(ref _errors);
+
+    public void Record(bool targetError)
+    {
+        Interlocked.Increment(ref _forwarded);
+        if (targetError)
+        {
+            Interlocked.Increment(ref _errors);
+        }
+    }
+}
+
+/// <summary>Target health counters by cutover name; they outlive configuration reloads.</summary>
+public sealed class TargetHealthRegistry
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TargetHealth> _health = new(StringComparer.Ordinal);
+
+    public TargetHealth For(string cutover) => _health.GetOrAdd(cutover, static _ => new TargetHealth());
+}
