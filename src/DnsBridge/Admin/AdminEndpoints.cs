@@ -15,6 +15,7 @@ public static class AdminEndpoints
         });
 
         endpoints.MapGet("/healthz", () => Results.Text("ok\n"));
+        endpoints.MapApiEndpoints();
 
         endpoints.MapGet("/readyz", (ListenerPorts ports, IEnumerable<IReadinessCheck> checks) =>
         {

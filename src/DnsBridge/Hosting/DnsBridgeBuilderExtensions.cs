@@ -75,6 +75,9 @@ public static class DnsBridgeBuilderExtensions
         services.AddHttpForwarder();
         services.AddPropagation();
         services.AddDrain();
+        services.AddSingleton<CutoverView>();
+        services.AddSingleton<CutoverReport>();
+        services.AddSingleton(sp => new DnsBridge.Preflight.PreflightRunner(sp.GetRequiredService<TimeProvider>()));
         services.AddHostedService<StartupReporter>();
 
         settings.ConfigureServices?.Invoke(services);

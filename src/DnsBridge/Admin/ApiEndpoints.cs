@@ -1,0 +1,42 @@
+using DnsBridge.Configuration;
+using DnsBridge.Preflight;
+
+namespace DnsBridge.Admin;
+
+/// <summary>The JSON API of the admin listener (the status page is built on it).</summary>
+public static class ApiEndpoints
+{
+    public static IEndpointRouteBuilder MapApiEndpoints(this IEndpointRouteBuilder endpoints)
+    {
+        var api = endpoints.MapGroup("/api/cutovers");
+        api.MapGet("/", (CutoverView view) => Results.Json(view.All()));
+        api.MapGet("/{name}", (string name, CutoverView view) =>
+            view.Get(name) is { } cutover ? Results.Json(cutover) : NotFound(name));
+        api.MapGet("/{name}/report", (string name, HttpContext context, CutoverReport reports, TimeProvider time) =>
+        {
+            if (reports.Build(name) is not { } report)
+            {
+                return NotFound(name);
+            }
+
+            var html = context.Request.Headers.Accept.ToString().Contains("text/html", StringComparison.OrdinalIgnoreCase);
+            return html
+                ? Results.Content(CutoverReport.ToHtml(report, time.GetUtcNow()), "text/html; charset=utf-8")
+                : Results.Content(CutoverReport.ToMarkdown(report, time.GetUtcNow()), "text/markdown; charset=utf-8");
+        });
+        api.MapGet("/{name}/preflight", async (string name, ConfigMonitor config, PreflightRunner runner, CancellationToken ct) =>
+        {
+            var cutover = config.Current.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+            if (cutover is null)
+            {
+                return NotFound(name);
+            }
+
+            var report = await runner.RunAsync(config.Current, [cutover.Name], includeLocal: false, ct);
+            return Results.Content(PreflightFormatter.ToJson(report), "application/json; charset=utf-8");
+        });
+        return endpoints;
+    }
+
+    private static IResult NotFound(string name) => Results.Json(new { error = $"no cutover named '{name}'" }, statusCode: StatusCodes.Status404NotFound);
+}

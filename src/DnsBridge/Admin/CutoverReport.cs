@@ -1,0 +1,120 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using DnsBridge.Configuration;
+using DnsBridge.Drain;
+using DnsBridge.State;
+
+namespace DnsBridge.Admin;
+
+/// <summary>
+/// A cutover's report, the evidence a project office asks for before the source is decommissioned: the timeline
+/// of DNS, traffic and drain events, propagation history per resolver, residual traffic per hour, and the verdict.
+/// Markdown by default, HTML on request.
+/// </summary>
+public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, StateStore store, TimeProvider time)
+{
+    private sealed record Section(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text = null);
+
+    public (string Title, IReadOnlyList<string> Facts, IReadOnlyList<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Sections)? Build(string name)
+    {
+        var cutover = config.Current.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+        if (cutover is null)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var status = drain.Status(cutover.Name) ?? new DrainStatus { Since = now };
+        var verdict = status.State == DrainState.Drained
+            ? $"DRAINED since {T(status.DrainedAt)}: the source proxy and load balancer for these hosts can be decommissioned."
+            : $"Not drained: state {status.State.Label()} since {T(status.Since)}. Keep the source running.";
+        var facts = new List<string>
+        {
+            $"Hosts: {string.Join(", ", cutover.Hosts)}",
+            $"Target: {cutover.Target.Scheme}://{cutover.Target.Address}:{cutover.Target.Port}",
+            $"Source addresses: {(cutover.SourceAddresses.Count == 0 ? "(not configured)" : string.Join(", ", cutover.SourceAddresses))}",
+            $"Drain rules: quiet period {cutover.Drain.QuietPeriod:c}, threshold {cutover.Drain.Threshold} residual request(s)",
+            $"DNS switched: {T(status.DnsSwitchedAt)}; propagation complete: {T(status.PropagationCompleteAt)}; stale caches expired by: {T(status.StaleUntil)}",
+            $"Quiet since: {T(status.QuietSince)}; drained: {T(status.DrainedAt)}",
+            $"Residual requests counted: {status.ResidualTotal}; last residual request: {T(status.LastResidualAt)}",
+            $"Verdict: {verdict}",
+        };
+
+        var events = store.Events(cutover.Name, 1000).Select(e => new[] { T(e.At), e.Event, e.Text }).ToList();
+        var changes = store.PropagationChanges(cutover.Name).Select(c => new[] { T(c.At), c.Resolver, c.Answer, c.Addresses }).ToList();
+        var hours = store.ResidualMinutes(cutover.Name)
+            .GroupBy(m => new DateTimeOffset(m.Minute.Year, m.Minute.Month, m.Minute.Day, m.Minute.Hour, 0, 0, TimeSpan.Zero))
+            .Select(g => new[] { T(g.Key), g.Sum(m => m.Count).ToString(CultureInfo.InvariantCulture) }).ToList();
+        return ($"Cutover report: {cutover.Name}", facts,
+        [
+            ("Timeline", ["time (UTC)", "event", "summary"], events, events.Count == 0 ? "No event yet." : null),
+            ("Residual traffic per hour", ["hour (UTC)", "residual requests"], hours, hours.Count == 0 ? "No residual request recorded." : null),
+            ("DNS propagation history (answer changes per resolver)", ["time (UTC)", "resolver", "answer", "addresses"], changes, changes.Count == 0 ? "No propagation data recorded." : null),
+        ]);
+    }
+
+    public static string ToMarkdown((string Title, IReadOnlyList<string> Facts, IReadOnlyList<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Sections) report, DateTimeOffset at)
+    {
+        var text = new StringBuilder().AppendLine(CultureInfo.InvariantCulture, $"# {report.Title}").AppendLine()
+            .AppendLine(CultureInfo.InvariantCulture, $"Generated {T(at)} by DnsBridge.").AppendLine();
+        foreach (var fact in report.Facts)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {fact}");
+        }
+
+        foreach (var section in report.Sections)
+        {
+            text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"## {section.Title}").AppendLine();
+            if (section.Text is not null)
+            {
+                text.AppendLine(section.Text);
+                continue;
+            }
+
+            text.AppendLine("| " + string.Join(" | ", section.Header) + " |").AppendLine("|" + string.Concat(section.Header.Select(_ => " --- |")));
+            foreach (var row in section.Rows)
+            {
+                text.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))) + " |");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    public static string ToHtml((string Title, IReadOnlyList<string> Facts, IReadOnlyList<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Sections) report, DateTimeOffset at)
+    {
+        static string E(string s) => WebUtility.HtmlEncode(s);
+        var html = new StringBuilder()
+            .AppendLine("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + E(report.Title) + "</title>")
+            .AppendLine("<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f0f0f0}</style></head><body>")
+            .AppendLine("<h1>" + E(report.Title) + "</h1><p>Generated " + E(T(at)) + " by DnsBridge.</p><ul>");
+        foreach (var fact in report.Facts)
+        {
+            html.AppendLine("<li>" + E(fact) + "</li>");
+        }
+
+        html.AppendLine("</ul>");
+        foreach (var section in report.Sections)
+        {
+            html.AppendLine("<h2>" + E(section.Title) + "</h2>");
+            if (section.Text is not null)
+            {
+                html.AppendLine("<p>" + E(section.Text) + "</p>");
+                continue;
+            }
+
+            html.Append("<table><thead><tr>").Append(string.Concat(section.Header.Select(h => "<th scope=\"col\">" + E(h) + "</th>"))).AppendLine("</tr></thead><tbody>");
+            foreach (var row in section.Rows)
+            {
+                html.Append("<tr>").Append(string.Concat(row.Select(c => "<td>" + E(c) + "</td>"))).AppendLine("</tr>");
+            }
+
+            html.AppendLine("</tbody></table>");
+        }
+
+        return html.AppendLine("</body></html>").ToString();
+    }
+
+    private static string T(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
+}

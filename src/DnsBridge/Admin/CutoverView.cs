@@ -1,0 +1,88 @@
+using DnsBridge.Configuration;
+using DnsBridge.Drain;
+using DnsBridge.Propagation;
+using DnsBridge.State;
+
+namespace DnsBridge.Admin;
+
+/// <summary>
+/// The JSON of <c>/api/cutovers/{name}</c>, which the status page renders as is: drain state with its clocks,
+/// propagation per resolver, residual traffic with rates and top stale clients, recent events, pending alerts.
+/// Nothing secret (no webhook URL or header) is ever part of it.
+/// </summary>
+public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, StateStore store, TimeProvider time, IPropagationView? propagation = null)
+{
+    public IReadOnlyList<object> All() => [.. config.Current.Cutovers.Select(Describe)];
+
+    public object? Get(string name) => config.Current.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) is { } c ? Describe(c) : null;
+
+    private object Describe(CutoverConfig cutover)
+    {
+        var now = time.GetUtcNow();
+        var status = drain.Status(cutover.Name) ?? new DrainStatus { Since = now };
+        var snapshot = propagation?.Latest(cutover.Name);
+        residual.TryGet(cutover.Name, out var counter);
+        var nowMinute = now.ToUnixTimeSeconds() / 60;
+        var hourAgo = (now - TimeSpan.FromHours(1)).UtcTicks;
+        return new
+        {
+            name = cutover.Name,
+            hosts = cutover.Hosts,
+            target = new { address = cutover.Target.Address, port = cutover.Target.Port, scheme = cutover.Target.Scheme, serverName = cutover.Target.ServerName },
+            sourceAddresses = cutover.SourceAddresses,
+            drain = new
+            {
+                state = status.State.Label(),
+                since = status.Since,
+                dnsSwitchedAt = status.DnsSwitchedAt,
+                propagationCompleteAt = status.PropagationCompleteAt,
+                staleUntil = status.StaleUntil,
+                quietSince = status.QuietSince,
+                quietEndsAt = status.QuietSince + cutover.Drain.QuietPeriod,
+                drainedAt = status.DrainedAt,
+                quietPeriodSeconds = cutover.Drain.QuietPeriod.TotalSeconds,
+                threshold = cutover.Drain.Threshold,
+                nudge = cutover.Drain.Nudge,
+            },
+            propagation = snapshot is null ? null : new
+            {
+                at = snapshot.At,
+                ratio = Math.Round(snapshot.Ratio, 4),
+                etaSeconds = Math.Ceiling(snapshot.EtaSeconds),
+                complete = snapshot.Complete,
+                authoritative = snapshot.Authoritative is { } a ? PropagationMetrics.Label(a) : null,
+                resolvers = snapshot.Resolvers.Select(r => new
+                {
+                    name = r.Resolver.Name,
+                    resolver = r.Resolver.Address,
+                    region = r.Resolver.Region,
+                    @operator = r.Resolver.Operator,
+                    authoritative = r.Resolver.Authoritative,
+                    answer = PropagationMetrics.Label(r.Answer),
+                    addresses = r.Addresses,
+                    cnames = r.Cnames,
+                    ttl = r.Ttl,
+                    error = r.Error,
+                    detail = r.Detail,
+                    checkedAt = r.CheckedAt,
+                    latencyMs = Math.Round(r.Latency.TotalMilliseconds, 1),
+                }),
+            },
+            residual = counter is null ? null : new
+            {
+                total = counter.Residual,
+                excluded = counter.Excluded,
+                lastRequestAt = counter.LastResidualAt,
+                perMinute1m = counter.Minutes.Sum(nowMinute, 1),
+                perMinute15m = Math.Round(counter.Minutes.Sum(nowMinute, 15) / 15.0, 2),
+                perMinute1h = Math.Round(counter.Minutes.Sum(nowMinute, 60) / 60.0, 2),
+                series = counter.Minutes.Series(nowMinute, 60).Select(m => new { minute = DateTimeOffset.FromUnixTimeSeconds(m.Minute * 60), count = m.Count }),
+                distinctClients1h = counter.Clients.DistinctSince(hourAgo),
+                topClients = counter.Clients.Top(10).Select(c => new { client = c.Key.ToString(), requests = c.Count, lastSeen = c.LastSeen }),
+                topUserAgents = counter.UserAgents.Top(10).Select(c => new { userAgent = c.Key, requests = c.Count, lastSeen = c.LastSeen }),
+            },
+            events = store.Events(cutover.Name, 50).Select(e => new { id = e.Id, @event = e.Event, at = e.At, text = e.Text }),
+            pendingAlerts = store.PendingAlerts(cutover.Name).Select(p => new { @event = p.Event, id = p.Id, attempts = p.Attempts, lastError = p.LastError, failed = p.Failed }),
+        };
+    }
+}
