@@ -20,6 +20,7 @@ public sealed class DemoClients : IAsyncDisposable
     private long _toSource;
     private long _toTarget;
     private long _failures;
+    private int _disposed;
 
     public DemoClients(DemoScenario scenario, IPEndPoint source, IPEndPoint target, int clients = 24, int sticky = 3)
     {
@@ -137,6 +138,11 @@ public sealed class DemoClients : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync();
         await Task.WhenAll(_loops);
         _stop.Dispose();

@@ -111,7 +111,7 @@ public static class DnsBridgeBuilderExtensions
         var logger = new LoggerConfiguration()
             .MinimumLevel.Is(settings.LogLevel)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
-            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", LogEventLevel.Information)
+            .MinimumLevel.Override("Microsoft.Hosting.Lifetime", settings.LogLevel > LogEventLevel.Information ? settings.LogLevel : LogEventLevel.Information)
             .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .Enrich.FromLogContext()
