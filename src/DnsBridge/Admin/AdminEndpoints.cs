@@ -16,6 +16,7 @@ public static class AdminEndpoints
 
         endpoints.MapGet("/healthz", () => Results.Text("ok\n"));
         endpoints.MapApiEndpoints();
+        endpoints.MapStatusPage();
 
         endpoints.MapGet("/readyz", (ListenerPorts ports, IEnumerable<IReadinessCheck> checks) =>
         {

@@ -135,6 +135,13 @@ public static class DemoCommand
                 : await view.RunLiveAsync(deadline, ct);
             await clients.DisposeAsync();
 
+            // Let the outbox deliver the last alert before the report is printed (bounded).
+            var store = app.Services.GetRequiredService<State.StateStore>();
+            for (var i = 0; i < 50 && store.PendingAlerts("shop").Any(p => !p.Failed); i++)
+            {
+                await Task.Delay(100, CancellationToken.None);
+            }
+
             var reports = app.Services.GetRequiredService<CutoverReport>();
             await stdout.WriteLineAsync();
             await stdout.WriteLineAsync(CutoverReport.ToMarkdown(reports.Build("shop")!.Value, time.GetUtcNow()));

@@ -1,0 +1,94 @@
+"use strict";
+(() => {
+  const main = document.getElementById("cutovers");
+  const refreshed = document.getElementById("refreshed");
+  const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  const time = (v) => v ? new Date(v).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "–";
+  const ago = (v) => {
+    if (!v) return "never";
+    const s = Math.max(0, Math.round((Date.now() - new Date(v).getTime()) / 1000));
+    return s < 90 ? `${s} s ago` : s < 5400 ? `${Math.round(s / 60)} min ago` : `${(s / 3600).toFixed(1)} h ago`;
+  };
+  const duration = (s) => s == null ? "–" : s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
+  const fact = (label, value) => `<div class="fact"><dt>${esc(label)}</dt><dd>${value}</dd></div>`;
+
+  function chart(series) {
+    if (!series || series.length === 0) return '<p class="empty">No residual traffic recorded.</p>';
+    const max = Math.max(1, ...series.map((p) => p.count));
+    const w = 600, h = 90, bw = w / series.length;
+    const bars = series.map((p, i) => {
+      const bh = Math.round((p.count / max) * (h - 4));
+      return `<rect x="${(i * bw).toFixed(1)}" y="${h - bh}" width="${Math.max(1, bw - 1).toFixed(1)}" height="${bh}"><title>${esc(time(p.minute))}: ${p.count}</title></rect>`;
+    }).join("");
+    const total = series.reduce((a, p) => a + p.count, 0);
+    return `<svg class="chart" viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="Residual requests per minute over the last hour: ${total} in total, at most ${max} in one minute">${bars}</svg>`;
+  }
+
+  function resolvers(p) {
+    if (!p) return '<p class="empty">No propagation data (the monitor is off on this replica, or has not polled yet).</p>';
+    const byRegion = {};
+    for (const r of p.resolvers) (byRegion[r.region] ??= []).push(r);
+    const rows = Object.keys(byRegion).sort().map((region) =>
+      `<tr class="region"><th colspan="5" scope="rowgroup">${esc(region)}</th></tr>` +
+      byRegion[region].map((r) => `<tr><th scope="row">${esc(r.name)}<br><small>${esc(r.resolver)}</small></th>` +
+        `<td class="answer-${esc(r.answer)}">${esc(r.answer)}${r.detail ? `<br><small>${esc(r.detail)}</small>` : ""}${r.error ? `<br><small>${esc(r.error)}</small>` : ""}</td>` +
+        `<td>${esc([...(r.cnames || []).map((c) => c + " →"), ...r.addresses].join(" "))}</td><td>${r.ttl ?? "–"}</td><td>${esc(ago(r.checkedAt))}</td></tr>`).join("")).join("");
+    return `<table><caption>Resolvers by region</caption><thead><tr><th scope="col">resolver</th><th scope="col">answer</th><th scope="col">addresses</th><th scope="col">TTL</th><th scope="col">checked</th></tr></thead><tbody>${rows}</tbody></table>`;
+  }
+
+  function top(title, rows, key) {
+    if (!rows || rows.length === 0) return `<p class="empty">${esc(title)}: none.</p>`;
+    return `<table><caption>${esc(title)}</caption><thead><tr><th scope="col">${key === "client" ? "client" : "user agent"}</th><th scope="col">requests</th><th scope="col">last seen</th></tr></thead><tbody>` +
+      rows.map((r) => `<tr><td>${esc(r[key])}</td><td>${r.requests}</td><td>${esc(ago(r.lastSeen))}</td></tr>`).join("") + "</tbody></table>";
+  }
+
+  function render(c) {
+    const d = c.drain, p = c.propagation, r = c.residual;
+    const ratio = p ? Math.round(p.ratio * 100) : 0;
+    const events = (c.events || []).slice(-10).reverse();
+    return `<section class="cutover" aria-labelledby="h-${esc(c.name)}">
+      <h2 id="h-${esc(c.name)}">${esc(c.name)} <span class="badge state-${esc(d.state)}">${esc(d.state)}</span> <small>since ${esc(time(d.since))}</small></h2>
+      <p class="hosts">${esc(c.hosts.join(", "))} → ${esc(c.target.scheme)}://${esc(c.target.address)}:${c.target.port}</p>
+      <dl class="facts">
+        ${fact("Propagation", `${p ? ratio + " %" : "–"}<div class="progress" role="progressbar" aria-label="propagation" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${ratio}"><span style="width:${ratio}%"></span></div>`)}
+        ${fact("Stale caches expire in", p ? esc(duration(p.etaSeconds)) : "–")}
+        ${fact("Authoritative answer", esc(p?.authoritative ?? "not asked"))}
+        ${fact("Residual now", r ? `${r.perMinute1m} /min (15 min: ${r.perMinute15m}, 1 h: ${r.perMinute1h})` : "–")}
+        ${fact("Last residual request", r ? esc(ago(r.lastRequestAt)) : "–")}
+        ${fact("Distinct clients (1 h)", r ? r.distinctClients1h : "–")}
+        ${fact("Quiet period", d.quietSince ? `until ${esc(time(d.quietEndsAt))}` : esc(duration(d.quietPeriodSeconds)))}
+        ${fact("Pending alerts", (c.pendingAlerts || []).length)}
+      </dl>
+      <h3>Residual requests per minute (last hour)</h3>
+      ${chart(r?.series)}
+      <div class="grid2">
+        <div>${resolvers(p)}</div>
+        <div>
+          ${top("Top stale clients", r?.topClients, "client")}
+          ${top("Top user agents", r?.topUserAgents, "userAgent")}
+          <h3>Recent events</h3>
+          ${events.length ? `<ol class="events">${events.map((e) => `<li><time datetime="${esc(e.at)}">${esc(time(e.at))}</time>${esc(e.text)}</li>`).join("")}</ol>` : '<p class="empty">No event yet.</p>'}
+        </div>
+      </div>
+    </section>`;
+  }
+
+  let refreshes = 0;
+
+  async function refresh() {
+    try {
+      const response = await fetch("/api/cutovers", { cache: "no-store" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const cutovers = await response.json();
+      main.innerHTML = cutovers.length ? cutovers.map(render).join("") : '<p class="empty">No cutover configured.</p>';
+      refreshed.textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC`;
+      main.setAttribute("aria-busy", "false");
+      main.dataset.refreshes = String(++refreshes);
+    } catch (e) {
+      refreshed.innerHTML = `<span class="error">Cannot reach the API (${esc(e.message)}); retrying.</span>`;
+    }
+  }
+
+  refresh();
+  setInterval(refresh, 5000);
+})();
