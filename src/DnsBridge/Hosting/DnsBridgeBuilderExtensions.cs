@@ -114,8 +114,10 @@ public static class DnsBridgeBuilderExtensions
             .MinimumLevel.Override("Microsoft.Hosting.Lifetime", settings.LogLevel > LogEventLevel.Information ? settings.LogLevel : LogEventLevel.Information)
             .MinimumLevel.Override("Yarp", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
-            .Enrich.FromLogContext()
-            .WriteTo.Async(sink =>
+            .Enrich.FromLogContext();
+        if (settings.WriteToConsole)
+        {
+            logger.WriteTo.Async(sink =>
             {
                 if (settings.LogFormat == LogFormat.Text)
                 {
@@ -127,6 +129,8 @@ public static class DnsBridgeBuilderExtensions
                     sink.Console(new CompactJsonFormatter());
                 }
             }, bufferSize: 65536, blockWhenFull: false);
+        }
+
         settings.ConfigureLogging?.Invoke(logger);
 
         builder.Logging.ClearProviders();

@@ -13,6 +13,9 @@ public sealed record ServeSettings
 
     public Serilog.Events.LogEventLevel LogLevel { get; init; } = Serilog.Events.LogEventLevel.Information;
 
+    /// <summary>False keeps stdout quiet (the tests capture events with <see cref="ConfigureLogging"/> instead).</summary>
+    public bool WriteToConsole { get; init; } = true;
+
     /// <summary>Replaces services after the defaults (tests inject a fake <see cref="TimeProvider"/> this way).</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 

@@ -66,6 +66,7 @@ public sealed class BridgeHost : IAsyncDisposable
             Config = config,
             Source = new ConfigSource(configPath),
             LogFormat = LogFormat.Text,
+            WriteToConsole = false,
             ConfigureServices = services,
             ConfigureLogging = l => l.WriteTo.Sink(logs),
         });
