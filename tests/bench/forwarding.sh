@@ -28,7 +28,7 @@ echo "building (Release) ..." >&2
 "$root/deploy/container/publish.sh" "$work/dnsbridge" >/dev/null
 dotnet publish "$here/MinimalYarp/MinimalYarp.csproj" -c Release -o "$work/yarp" --nologo -v q >/dev/null
 
-base=$(( 20000 + RANDOM % 20000 ))
+base=$(( 10000 + RANDOM % 20000 ))  # below the ephemeral port range (32768+), where outgoing connections would collide
 up=$base nginx_port=$((base + 1)) haproxy_port=$((base + 2)) yarp_port=$((base + 3)) bridge_port=$((base + 4)) admin_port=$((base + 5))
 
 mkdir -p "$work/nginx-up" "$work/nginx-proxy"

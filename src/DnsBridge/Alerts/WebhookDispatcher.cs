@@ -17,13 +17,19 @@ public sealed partial class WebhookDispatcher : BackgroundService
     public const int MaxAttempts = 30;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
     private readonly StateStore _store;
-    private readonly ConfigMonitor _config;
+    private readonly Func<DnsBridgeConfig> _config;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookDispatcher> _logger;
     private readonly HttpClient _http;
     private readonly Counter _sent;
 
     public WebhookDispatcher(StateStore store, ConfigMonitor config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger, HttpMessageHandler? handler = null)
+        : this(store, () => config.Current, metrics, time, logger, handler)
+    {
+    }
+
+    /// <summary>For one-shot use outside <c>serve</c> (<c>preflight --send-test-alert</c>), with a fixed config.</summary>
+    public WebhookDispatcher(StateStore store, Func<DnsBridgeConfig> config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger, HttpMessageHandler? handler = null)
     {
         _store = store;
         _config = config;
@@ -31,7 +37,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         _logger = logger;
         _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
         _sent = metrics.CreateCounter("dnsbridge_alerts_sent_total", "Webhook deliveries by event and outcome (delivered, retry, rejected, failed).", ["event", "outcome"]);
-        foreach (var e in DrainEvents.All)
+        foreach (var e in DrainEvents.All.Append(DrainEvents.TestAlert))
         {
             foreach (var outcome in Outcomes)
             {
@@ -65,10 +71,36 @@ public sealed partial class WebhookDispatcher : BackgroundService
         await Task.WhenAll(due.Select(d => DeliverAsync(d, cancellationToken)));
     }
 
+    /// <summary>
+    /// Puts a clearly marked test event in the outbox for every webhook, delivers it once through the same path as
+    /// real events, and gives it up where that attempt did not succeed: a test must not be retried for hours.
+    /// </summary>
+    public async Task<IReadOnlyList<StateStore.OutboxRow>> SendTestAlertAsync(string cutover, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        var e = new DrainEvent($"test-{Guid.NewGuid():N}", cutover, DrainEvents.TestAlert, now,
+            $"TEST alert from dnsbridge preflight for {cutover}: checks that this receiver gets DnsBridge alerts; no action needed");
+        var receivers = _config().Alerts.Webhooks.Select(w => w.Url).ToList();
+        if (!_store.AppendTestEvent(e, receivers, now))
+        {
+            throw new StateStoreException($"cannot write the test alert to the state store {_store.Path}: {_store.Problem()}");
+        }
+
+        var due = _store.DueDeliveries(now, limit: 1000).Where(d => d.EventId == e.Id);
+        await Task.WhenAll(due.Select(d => DeliverAsync(d, cancellationToken)));
+        var rows = _store.Outbox(e.Id);
+        foreach (var row in rows.Where(r => r.DeliveredAt is null && r.FailedAt is null))
+        {
+            _store.MarkFailed(e.Id, row.Receiver, _time.GetUtcNow(), $"{row.LastError} (test alerts are tried once)");
+        }
+
+        return _store.Outbox(e.Id);
+    }
+
     private async Task DeliverAsync(StateStore.Delivery delivery, CancellationToken cancellationToken)
     {
         var e = delivery.Event;
-        var config = _config.Current;
+        var config = _config();
         var webhook = config.Alerts.Webhooks.FirstOrDefault(w => w.Url == delivery.Receiver);
         var shown = Redact(delivery.Receiver);
         if (webhook is null)

@@ -44,7 +44,7 @@ public static class DnsBridgeCommand
         root.Subcommands.Add(ServeCommand(stderr));
         root.Subcommands.Add(ValidateCommand(stdout, stderr));
         root.Subcommands.Add(CheckCommand.Create(stdout, stderr));
-        root.Subcommands.Add(PreflightCommand.Create(stdout, stderr, () => null));
+        root.Subcommands.Add(PreflightCommand.Create(stdout, stderr, () => new Propagation.PreflightDnsChecks(new Propagation.DnsQuerier())));
         root.Subcommands.Add(Demo.DemoCommand.Create(stdout, stderr));
         return root;
     }

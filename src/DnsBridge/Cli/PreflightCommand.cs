@@ -1,6 +1,9 @@
 using System.CommandLine;
+using DnsBridge.Alerts;
 using DnsBridge.Configuration;
 using DnsBridge.Preflight;
+using DnsBridge.State;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DnsBridge.Cli;
 
@@ -13,9 +16,10 @@ public static class PreflightCommand
         var cutover = new Option<string[]>("--cutover") { Description = "Check only this cutover (repeatable).", AllowMultipleArgumentsPerToken = false };
         var json = new Option<bool>("--json") { Description = "Print the checklist as JSON." };
         var markdown = new Option<bool>("--markdown") { Description = "Print the checklist as a Markdown report." };
+        var testAlert = new Option<bool>("--send-test-alert") { Description = "Post a clearly marked test event to every webhook through the state store's outbox and report each receiver's answer." };
         var command = new Command("preflight", "The pre-cutover checklist: target reachability, TLS per host, health path, DNS TTL and authoritative agreement, local readiness.")
         {
-            config, cutover, json, markdown,
+            config, cutover, json, markdown, testAlert,
         };
         command.Validators.Add(result =>
         {
@@ -43,11 +47,48 @@ public static class PreflightCommand
             }
 
             var report = await new PreflightRunner(TimeProvider.System, dns()).RunAsync(loaded, names, includeLocal: true, ct);
+            if (parse.GetValue(testAlert))
+            {
+                report = report with { Results = [.. report.Results, .. await SendTestAlertAsync(loaded, names.Length > 0 ? names[0] : loaded.Cutovers[0].Name, ct)] };
+            }
+
             await stdout.WriteAsync(parse.GetValue(json) ? PreflightFormatter.ToJson(report) + "\n"
                 : parse.GetValue(markdown) ? PreflightFormatter.ToMarkdown(report)
                 : PreflightFormatter.ToText(report));
             return report.Overall == PreflightStatus.Fail ? ExitCodes.Failed : ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>One row per webhook: the test event went through the real outbox and this is what the receiver said.</summary>
+    private static async Task<IReadOnlyList<PreflightResult>> SendTestAlertAsync(DnsBridgeConfig config, string cutover, CancellationToken ct)
+    {
+        if (config.Alerts.Webhooks.Count == 0)
+        {
+            return [new PreflightResult("-", "local", "test alert", null, PreflightStatus.Warn, "no webhook configured: nothing to send to",
+                "add Alerts:Webhooks, or rely on the Prometheus alert rules in deploy/ to learn when the source can go")];
+        }
+
+        StateStore store;
+        try
+        {
+            store = new StateStore(config.State, NullLogger<StateStore>.Instance);
+        }
+        catch (StateStoreException e)
+        {
+            return [new PreflightResult("-", "local", "test alert", null, PreflightStatus.Fail, $"not sent: {e.Message}", "fix State.Path first: alerts go through the store's outbox")];
+        }
+
+        using (store)
+        using (var dispatcher = new WebhookDispatcher(store, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
+            TimeProvider.System, NullLogger<WebhookDispatcher>.Instance))
+        {
+            var rows = await dispatcher.SendTestAlertAsync(cutover, ct);
+            return [.. rows.Select(r => r.DeliveredAt is not null
+                ? new PreflightResult("-", "local", "test alert", WebhookDispatcher.Redact(r.Receiver), PreflightStatus.Pass,
+                    "delivered: the receiver accepted a test_alert event (marked TEST in its text)", null)
+                : new PreflightResult("-", "local", "test alert", WebhookDispatcher.Redact(r.Receiver), PreflightStatus.Fail,
+                    $"not delivered: {r.LastError}", "check the URL, its Headers (tokens) and that this machine may reach the receiver: real alerts would fail the same way"))];
+        }
     }
 }

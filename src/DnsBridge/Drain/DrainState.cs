@@ -72,6 +72,9 @@ public static class DrainEvents
     public const string DrainRegressed = "drain_regressed";
     public const string TargetUnhealthy = "target_unhealthy";
 
+    /// <summary>Sent by <c>preflight --send-test-alert</c> only: checks a receiver, never raised by a cutover.</summary>
+    public const string TestAlert = "test_alert";
+
     public static readonly IReadOnlyList<string> All = [DnsSwitched, PropagationComplete, DrainComplete, DrainRegressed, TargetUnhealthy];
 }
 

@@ -8,7 +8,9 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
+using Serilog.Formatting;
 using Serilog.Formatting.Compact;
+using Serilog.Formatting.Display;
 
 namespace DnsBridge.Hosting;
 
@@ -77,7 +79,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddDrain();
         services.AddSingleton<CutoverView>();
         services.AddSingleton<CutoverReport>();
-        services.AddSingleton(sp => new DnsBridge.Preflight.PreflightRunner(sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DnsBridge.Preflight.PreflightRunner(sp.GetRequiredService<TimeProvider>(), sp.GetService<DnsBridge.Preflight.IPreflightDnsChecks>()));
         services.AddHostedService<StartupReporter>();
 
         settings.ConfigureServices?.Invoke(services);
@@ -117,18 +119,10 @@ public static class DnsBridgeBuilderExtensions
             .Enrich.FromLogContext();
         if (settings.WriteToConsole)
         {
-            logger.WriteTo.Async(sink =>
-            {
-                if (settings.LogFormat == LogFormat.Text)
-                {
-                    sink.Console(outputTemplate: "{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}",
-                        formatProvider: System.Globalization.CultureInfo.InvariantCulture, standardErrorFromLevel: null);
-                }
-                else
-                {
-                    sink.Console(new CompactJsonFormatter());
-                }
-            }, bufferSize: 65536, blockWhenFull: false);
+            ITextFormatter formatter = settings.LogFormat == LogFormat.Text
+                ? new MessageTemplateTextFormatter("{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture)
+                : new CompactJsonFormatter();
+            logger.WriteTo.Async(sink => sink.Sink(new StdoutSink(formatter)), bufferSize: 65536, blockWhenFull: false);
         }
 
         settings.ConfigureLogging?.Invoke(logger);

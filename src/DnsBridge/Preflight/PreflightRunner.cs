@@ -186,6 +186,13 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
         }
 
         results.Add(CheckStatePath(config.State.Path));
+        if (config.Alerts.Webhooks.Count == 0)
+        {
+            results.Add(new PreflightResult("-", "local", "webhook reachable", null, PreflightStatus.Warn,
+                "no webhook configured: drain_complete reaches nobody directly (only the API, the status page and Prometheus)",
+                "add Alerts:Webhooks (chat, paging) so the team is told when the source can go"));
+        }
+
         foreach (var webhook in config.Alerts.Webhooks)
         {
             results.Add(await CheckWebhookAsync(webhook, cancellationToken));

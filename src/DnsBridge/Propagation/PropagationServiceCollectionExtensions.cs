@@ -6,6 +6,7 @@ public static class PropagationServiceCollectionExtensions
     {
         services.AddSingleton<DnsQuerier>();
         services.AddSingleton<PropagationMetrics>();
+        services.AddSingleton<DnsBridge.Preflight.IPreflightDnsChecks, PreflightDnsChecks>();
         services.AddSingleton<PropagationMonitor>();
         services.AddSingleton<IPropagationView>(sp => sp.GetRequiredService<PropagationMonitor>());
         services.AddHostedService(sp => sp.GetRequiredService<PropagationMonitor>());

@@ -196,6 +196,55 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
         transaction.Commit();
     });
 
+    /// <summary>Writes a test event and its outbox rows, leaving every cutover's status alone.</summary>
+    public bool AppendTestEvent(DrainEvent e, IEnumerable<string> receivers, DateTimeOffset now) => Write(c =>
+    {
+        using var transaction = c.BeginTransaction();
+        using (var insert = c.CreateCommand())
+        {
+            insert.Transaction = transaction;
+            insert.CommandText = "INSERT INTO events (id, cutover, event, at, text) VALUES ($id, $c, $e, $at, $t)";
+            insert.Parameters.AddWithValue("$id", e.Id);
+            insert.Parameters.AddWithValue("$c", e.Cutover);
+            insert.Parameters.AddWithValue("$e", e.Event);
+            insert.Parameters.AddWithValue("$at", Iso(e.At));
+            insert.Parameters.AddWithValue("$t", e.Text);
+            insert.ExecuteNonQuery();
+        }
+
+        foreach (var receiver in receivers)
+        {
+            using var outbox = c.CreateCommand();
+            outbox.Transaction = transaction;
+            outbox.CommandText = "INSERT INTO outbox (event_id, receiver, next_attempt_at) VALUES ($id, $r, $next)";
+            outbox.Parameters.AddWithValue("$id", e.Id);
+            outbox.Parameters.AddWithValue("$r", receiver);
+            outbox.Parameters.AddWithValue("$next", Iso(now));
+            outbox.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    });
+
+    public sealed record OutboxRow(string Receiver, int Attempts, string? LastError, DateTimeOffset? DeliveredAt, DateTimeOffset? FailedAt);
+
+    /// <summary>The delivery of one event to each receiver.</summary>
+    public IReadOnlyList<OutboxRow> Outbox(string eventId) => Read(c =>
+    {
+        using var command = c.CreateCommand();
+        command.CommandText = "SELECT receiver, attempts, last_error, delivered_at, failed_at FROM outbox WHERE event_id = $id ORDER BY rowid";
+        command.Parameters.AddWithValue("$id", eventId);
+        using var reader = command.ExecuteReader();
+        var list = new List<OutboxRow>();
+        while (reader.Read())
+        {
+            list.Add(new OutboxRow(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : Parse(reader.GetString(3)), reader.IsDBNull(4) ? null : Parse(reader.GetString(4))));
+        }
+
+        return list;
+    });
+
     public IReadOnlyList<DrainEvent> Events(string? cutover, int limit = 200) => Read(c =>
     {
         using var command = c.CreateCommand();

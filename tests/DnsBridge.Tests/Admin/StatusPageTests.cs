@@ -75,6 +75,11 @@ public sealed partial class StatusPageTests : IAsyncLifetime
         Assert.Contains("aria-valuenow=\"50\"", dom, StringComparison.Ordinal);
         Assert.Contains("<svg class=\"chart\"", dom, StringComparison.Ordinal);
 
+        // The preflight checklist of the cutover, fetched from the API once at load.
+        Assert.Matches("<summary>Preflight checklist: \\d+ pass, \\d+ warn, \\d+ fail", dom);
+        Assert.Contains("<th scope=\"row\">target: tcp connect</th>", dom, StringComparison.Ordinal);
+        Assert.Contains("<th scope=\"row\">dns: current answer</th>", dom, StringComparison.Ordinal);
+
         // 11 s of virtual time at one refresh every 5 s: the first load and at least two refreshes.
         var refreshes = int.Parse(RefreshCount().Match(dom).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
         Assert.True(refreshes >= 3, $"refreshed {refreshes} times");

@@ -4,19 +4,29 @@ using System.Text.Json;
 using DnsBridge.Cli;
 using DnsBridge.Configuration;
 using DnsBridge.Preflight;
+using DnsBridge.Propagation;
 using DnsBridge.Tests.Infrastructure;
 
 namespace DnsBridge.Tests.Preflight;
 
 /// <summary>The pre-cutover checklist against real loopback targets with test certificates.</summary>
-public sealed class PreflightTests : IDisposable
+public sealed class PreflightTests : IAsyncLifetime
 {
     private const string Host = "shop.example.test";
+    private const string Source = "198.51.100.7";
     private readonly TestCertificates _ca = new();
     private readonly string _dir = Directory.CreateTempSubdirectory("dnsbridge-preflight").FullName;
 
-    public void Dispose()
+    // The zone as it should be before the switch: the host points at the source with a short TTL.
+    private Dnsmasq _dns = null!;
+
+    public async Task InitializeAsync() =>
+        _dns = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { [Host] = [Source] }, 60,
+            "--auth-zone=example.test", "--auth-server=ns.example.test,127.0.0.1", "--auth-soa=2026112501", "--auth-ttl=60");
+
+    public async Task DisposeAsync()
     {
+        await _dns.DisposeAsync();
         _ca.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
@@ -45,10 +55,10 @@ public sealed class PreflightTests : IDisposable
         var section = new
         {
             Listen = listen ?? new { Proxy = $"http://127.0.0.1:{FreePort()}", Admin = $"http://127.0.0.1:{FreePort()}" },
-            Cutovers = new[] { new { Name = "shop", Hosts = new[] { Host }, Target = target } },
+            Cutovers = new[] { new { Name = "shop", Hosts = new[] { Host }, Target = target, SourceAddresses = new[] { Source } } },
             Alerts = new { Webhooks = webhooks ?? Array.Empty<object>() },
             State = new { Path = statePath ?? Path.Combine(_dir, "state.db") },
-            Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "local", Address = "127.0.0.1:9" } } },
+            Resolvers = new { Preset = "none", AuthoritativeServers = new[] { _dns.Address }, Custom = new[] { new { Name = "local", Address = _dns.Address } } },
         };
         var file = Path.Combine(_dir, $"{Guid.NewGuid():N}.json");
         File.WriteAllText(file, JsonSerializer.Serialize(new { DnsBridge = section }));
@@ -67,7 +77,7 @@ public sealed class PreflightTests : IDisposable
     {
         var (config, errors) = ConfigLoader.Load(file);
         Assert.Empty(errors);
-        return await new PreflightRunner(TimeProvider.System).RunAsync(config, null, includeLocal: true, CancellationToken.None);
+        return await new PreflightRunner(TimeProvider.System, new PreflightDnsChecks(new DnsQuerier())).RunAsync(config, null, includeLocal: true, CancellationToken.None);
     }
 
     private static PreflightResult Row(PreflightReport report, string check) => Assert.Single(report.Results, r => r.Check == check);
@@ -76,7 +86,8 @@ public sealed class PreflightTests : IDisposable
     public async Task A_ready_https_target_passes_every_row_and_exits_0_with_json()
     {
         await using var target = await TargetAsync(_ca.Issue([Host]));
-        var file = WriteConfig(target.Address, target.Port, "https");
+        await using var receiver = await TestUpstream.StartAsync(app => app.MapPost("/hook", () => "ok"));
+        var file = WriteConfig(target.Address, target.Port, "https", webhooks: new[] { new { Url = $"http://127.0.0.1:{receiver.Port}/hook" } });
 
         var (code, output, _) = await RunAsync("preflight", "--config", file, "--json");
 
@@ -88,6 +99,10 @@ public sealed class PreflightTests : IDisposable
         Assert.Contains("certificate", checks);
         Assert.Contains("health path", checks);
         Assert.Contains("state store", checks);
+        Assert.Contains("authoritative agreement", checks);
+        Assert.Contains("record ttl", checks);
+        Assert.Contains("current answer", checks);
+        Assert.Contains("resolver coverage", checks);
         Assert.All(json.RootElement.GetProperty("results").EnumerateArray(), r => Assert.Equal("Pass", r.GetProperty("status").GetString()));
     }
 
@@ -202,6 +217,50 @@ public sealed class PreflightTests : IDisposable
         Assert.StartsWith("# DnsBridge pre-cutover checklist", output, StringComparison.Ordinal);
         Assert.Contains("| status | cutover | check | subject | found | action |", output, StringComparison.Ordinal);
         Assert.Contains("| PASS | shop | target: tcp connect |", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_test_alert_goes_through_the_outbox_once_and_reports_each_receivers_answer()
+    {
+        await using var target = await TargetAsync(null);
+        var received = new System.Collections.Concurrent.ConcurrentQueue<(string Path, string Body, string Key, string Auth)>();
+        await using var receiver = await TestUpstream.StartAsync(app => app.MapPost("/{hook}", async (string hook, HttpContext c) =>
+        {
+            using var reader = new StreamReader(c.Request.Body);
+            received.Enqueue((hook, await reader.ReadToEndAsync(), c.Request.Headers["Idempotency-Key"].ToString(), c.Request.Headers.Authorization.ToString()));
+            return hook == "ok" ? Results.Ok() : Results.StatusCode(503);
+        }));
+        var statePath = Path.Combine(_dir, "alerts.db");
+        var file = WriteConfig(target.Address, target.Port, "http", statePath: statePath, webhooks: new object[]
+        {
+            new { Url = $"http://127.0.0.1:{receiver.Port}/ok", Headers = new { Authorization = "Bearer t0ken" } },
+            new { Url = $"http://127.0.0.1:{receiver.Port}/down?key=s3cret" },
+        });
+
+        var (code, output, _) = await RunAsync("preflight", "--config", file, "--json", "--send-test-alert");
+
+        Assert.Equal(1, code);
+        using var json = JsonDocument.Parse(output);
+        var rows = json.RootElement.GetProperty("results").EnumerateArray().Where(r => r.GetProperty("check").GetString() == "test alert").ToList();
+        Assert.Equal(["Pass", "Fail"], rows.Select(r => r.GetProperty("status").GetString()));
+        Assert.Contains("HTTP 503", rows[1].GetProperty("found").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("s3cret", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("t0ken", output, StringComparison.Ordinal);
+
+        // Each receiver was asked exactly once, with the marked test event and its id as the idempotency key.
+        Assert.Equal(["ok", "down"], received.Select(r => r.Path).Order(StringComparer.Ordinal).Reverse());
+        var delivered = received.Single(r => r.Path == "ok");
+        using var body = JsonDocument.Parse(delivered.Body);
+        Assert.Equal("test_alert", body.RootElement.GetProperty("event").GetString());
+        Assert.StartsWith("TEST alert", body.RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Equal(body.RootElement.GetProperty("id").GetString(), delivered.Key);
+        Assert.Equal("Bearer t0ken", delivered.Auth);
+
+        // Nothing is left in the outbox for a later serve to retry, and no cutover's drain status was touched.
+        using var store = new DnsBridge.State.StateStore(new StateConfig { Path = statePath }, Microsoft.Extensions.Logging.Abstractions.NullLogger<DnsBridge.State.StateStore>.Instance);
+        Assert.Empty(store.DueDeliveries(DateTimeOffset.UtcNow.AddDays(1)));
+        Assert.Empty(store.LoadStatuses());
+        Assert.Equal("test_alert", Assert.Single(store.Events("shop")).Event);
     }
 
     [Fact]

@@ -42,6 +42,38 @@
       rows.map((r) => `<tr><td>${esc(r[key])}</td><td>${r.requests}</td><td>${esc(ago(r.lastSeen))}</td></tr>`).join("") + "</tbody></table>";
   }
 
+  // The checklist asks the target and DNS for real (seconds), so it runs at load and every 10 minutes, not on every refresh.
+  const preflights = {};
+  const PREFLIGHT_EVERY_MS = 10 * 60 * 1000;
+
+  async function preflight(name) {
+    const entry = preflights[name] ??= { at: 0 };
+    if (entry.running || Date.now() - entry.at < PREFLIGHT_EVERY_MS) return;
+    entry.running = true;
+    try {
+      const response = await fetch(`/api/cutovers/${encodeURIComponent(name)}/preflight`, { cache: "no-store" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      entry.report = await response.json();
+      entry.error = null;
+    } catch (e) {
+      entry.error = e.message;
+    } finally {
+      entry.at = Date.now();
+      entry.running = false;
+    }
+  }
+
+  function checklist(name) {
+    const entry = preflights[name];
+    if (!entry || (!entry.report && !entry.error)) return '<p class="empty">Preflight checklist: running&hellip;</p>';
+    if (entry.error) return `<p class="error">Preflight checklist unavailable (${esc(entry.error)}).</p>`;
+    const r = entry.report;
+    const rows = r.results.map((x) => `<tr><td class="check-${esc(x.status.toLowerCase())}">${esc(x.status.toUpperCase())}</td>` +
+      `<th scope="row">${esc(x.area)}: ${esc(x.check)}</th><td>${esc(x.subject)}</td><td>${esc(x.found)}${x.action ? `<br><small>&rarr; ${esc(x.action)}</small>` : ""}</td></tr>`).join("");
+    return `<details class="preflight"${r.fail > 0 ? " open" : ""}><summary>Preflight checklist: ${r.pass} pass, ${r.warn} warn, ${r.fail} fail <small>(${esc(time(r.at))})</small></summary>` +
+      `<table><caption>Preflight checklist</caption><thead><tr><th scope="col">status</th><th scope="col">check</th><th scope="col">subject</th><th scope="col">found</th></tr></thead><tbody>${rows}</tbody></table></details>`;
+  }
+
   function render(c) {
     const d = c.drain, p = c.propagation, r = c.residual;
     const ratio = p ? Math.round(p.ratio * 100) : 0;
@@ -59,6 +91,7 @@
         ${fact("Quiet period", d.quietSince ? `until ${esc(time(d.quietEndsAt))}` : esc(duration(d.quietPeriodSeconds)))}
         ${fact("Pending alerts", (c.pendingAlerts || []).length)}
       </dl>
+      ${checklist(c.name)}
       <h3>Residual requests per minute (last hour)</h3>
       ${chart(r?.series)}
       <div class="grid2">
@@ -84,6 +117,7 @@
       refreshed.textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC`;
       main.setAttribute("aria-busy", "false");
       main.dataset.refreshes = String(++refreshes);
+      for (const c of cutovers) preflight(c.name).then(() => { main.innerHTML = cutovers.map(render).join(""); });
     } catch (e) {
       refreshed.innerHTML = `<span class="error">Cannot reach the API (${esc(e.message)}); retrying.</span>`;
     }
