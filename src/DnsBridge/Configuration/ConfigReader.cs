@@ -25,7 +25,7 @@ public sealed class ConfigReader
 
     private DnsBridgeConfig ReadRoot(IConfigurationSection s)
     {
-        CheckKeys(s, "Listen", "Cutovers", "Resolvers", "Propagation", "Alerts", "State", "Logging", "TrustedProxies");
+        CheckKeys(s, "Listen", "Cutovers", "Resolvers", "Propagation", "Alerts", "State", "Logging", "Limits", "TrustedProxies");
         var defaults = new DnsBridgeConfig();
         return new DnsBridgeConfig
         {
@@ -36,6 +36,7 @@ public sealed class ConfigReader
             Alerts = ReadAlerts(s.GetSection("Alerts")),
             State = ReadState(s.GetSection("State")),
             Logging = ReadLogging(s.GetSection("Logging")),
+            Limits = ReadLimits(s.GetSection("Limits")),
             TrustedProxies = Exists(s.GetSection("TrustedProxies"))
                 ? ReadStrings(s.GetSection("TrustedProxies"))
                 : defaults.TrustedProxies,
@@ -44,13 +45,14 @@ public sealed class ConfigReader
 
     private ListenConfig ReadListen(IConfigurationSection s)
     {
-        CheckKeys(s, "Proxy", "ProxyHttps", "Admin", "Certificates");
+        CheckKeys(s, "Proxy", "ProxyHttps", "Admin", "AdminToken", "Certificates");
         var d = new ListenConfig();
         return new ListenConfig
         {
             Proxy = String(s, "Proxy") ?? d.Proxy,
             ProxyHttps = NullIfEmpty(String(s, "ProxyHttps")),
             Admin = String(s, "Admin") ?? d.Admin,
+            AdminToken = NullIfEmpty(String(s, "AdminToken")),
             Certificates = ReadArray(s.GetSection("Certificates"), c =>
             {
                 CheckKeys(c, "CertFile", "KeyFile");
@@ -144,6 +146,19 @@ public sealed class ConfigReader
             }),
             Authoritative = Bool(s, "Authoritative") ?? d.Authoritative,
             AuthoritativeServers = ReadStrings(s.GetSection("AuthoritativeServers")),
+        };
+    }
+
+    private LimitsConfig ReadLimits(IConfigurationSection s)
+    {
+        CheckKeys(s, "MaxConnections", "MaxRequestHeadersBytes", "RequestHeadersTimeout", "KeepAliveTimeout");
+        var d = new LimitsConfig();
+        return new LimitsConfig
+        {
+            MaxConnections = Int(s, "MaxConnections") ?? d.MaxConnections,
+            MaxRequestHeadersBytes = Int(s, "MaxRequestHeadersBytes") ?? d.MaxRequestHeadersBytes,
+            RequestHeadersTimeout = Duration(s, "RequestHeadersTimeout") ?? d.RequestHeadersTimeout,
+            KeepAliveTimeout = Duration(s, "KeepAliveTimeout") ?? d.KeepAliveTimeout,
         };
     }
 

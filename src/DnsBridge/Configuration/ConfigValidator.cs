@@ -11,6 +11,8 @@ namespace DnsBridge.Configuration;
 /// </summary>
 public static partial class ConfigValidator
 {
+    public const int MinAdminTokenLength = 16;
+
     private const string Root = DnsBridgeConfig.SectionName;
 
     public static (DnsBridgeConfig Config, IReadOnlyList<ConfigError> Errors) Validate(DnsBridgeConfig config, string baseDirectory)
@@ -43,6 +45,7 @@ public static partial class ConfigValidator
 
         ValidateResolvers(config.Resolvers, Error);
         ValidatePropagation(config.Propagation, Error);
+        ValidateLimits(config.Limits, Error);
 
         for (var i = 0; i < config.Alerts.Webhooks.Count; i++)
         {
@@ -108,6 +111,12 @@ public static partial class ConfigValidator
             }
 
             certificates.Add(new CertificateConfig { CertFile = certFile, KeyFile = keyFile });
+        }
+
+        if (listen.AdminToken is { } token && (token.Length < MinAdminTokenLength || token.Any(char.IsWhiteSpace)))
+        {
+            // The token itself is never repeated in the message: errors are printed and logged.
+            error($"{Root}:Listen:AdminToken", $"must be at least {MinAdminTokenLength} characters without spaces (e.g. the output of `openssl rand -hex 32`)");
         }
 
         if (listen.ProxyHttps is not null)
@@ -369,6 +378,29 @@ public static partial class ConfigValidator
         if (r.Preset == ResolversConfig.PresetNone && r.Custom.Count == 0 && !r.Authoritative)
         {
             error($"{Root}:Resolvers", "Preset 'none' without Custom resolvers or Authoritative leaves nothing to ask");
+        }
+    }
+
+    private static void ValidateLimits(LimitsConfig l, Action<string, string> error)
+    {
+        if (l.MaxConnections is < 1 or > 1_000_000)
+        {
+            error($"{Root}:Limits:MaxConnections", $"must be 1-1000000, got {l.MaxConnections}");
+        }
+
+        if (l.MaxRequestHeadersBytes is < 4096 or > 1024 * 1024)
+        {
+            error($"{Root}:Limits:MaxRequestHeadersBytes", $"must be 4096-1048576, got {l.MaxRequestHeadersBytes}");
+        }
+
+        if (l.RequestHeadersTimeout < TimeSpan.FromSeconds(1) || l.RequestHeadersTimeout > TimeSpan.FromMinutes(10))
+        {
+            error($"{Root}:Limits:RequestHeadersTimeout", "must be between 00:00:01 and 00:10:00");
+        }
+
+        if (l.KeepAliveTimeout < TimeSpan.FromSeconds(1) || l.KeepAliveTimeout > TimeSpan.FromHours(1))
+        {
+            error($"{Root}:Limits:KeepAliveTimeout", "must be between 00:00:01 and 01:00:00");
         }
     }
 

@@ -15,6 +15,7 @@ public sealed record DnsBridgeConfig
     public AlertsConfig Alerts { get; init; } = new();
     public StateConfig State { get; init; } = new();
     public LoggingConfig Logging { get; init; } = new();
+    public LimitsConfig Limits { get; init; } = new();
 
     /// <summary>Peers whose X-Forwarded-For is believed (the source load balancer); CIDRs.</summary>
     public IReadOnlyList<string> TrustedProxies { get; init; } = DefaultTrustedProxies;
@@ -32,6 +33,9 @@ public sealed record ListenConfig
 
     public string Admin { get; init; } = "http://127.0.0.1:8081";
 
+    /// <summary>When set, /api and /metrics on the admin listener require <c>Authorization: Bearer</c> this token.</summary>
+    public string? AdminToken { get; init; }
+
     /// <summary>PEM certificate and key pairs of the TLS proxy listener, chosen by SNI.</summary>
     public IReadOnlyList<CertificateConfig> Certificates { get; init; } = [];
 }
@@ -40,6 +44,22 @@ public sealed record CertificateConfig
 {
     public string CertFile { get; init; } = "";
     public string KeyFile { get; init; } = "";
+}
+
+/// <summary>Kestrel's protections on the proxy listeners (read at start: a change needs a restart).</summary>
+public sealed record LimitsConfig
+{
+    /// <summary>Open client connections per listener; beyond it new connections are refused at once.</summary>
+    public long MaxConnections { get; init; } = 10000;
+
+    /// <summary>Request line plus headers; larger requests get 431 and are not forwarded.</summary>
+    public int MaxRequestHeadersBytes { get; init; } = 32 * 1024;
+
+    /// <summary>Time a client may take to send its headers: slowloris-style clients are cut after it.</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Idle keep-alive connections are closed after it.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
 }
 
 public sealed record LoggingConfig

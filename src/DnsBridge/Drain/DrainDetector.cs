@@ -127,13 +127,14 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         {
             var now = _time.GetUtcNow();
             var buckets = new List<(string, long, long)>();
+            var flushed = new List<(Tracked Tracked, long Total)>();
             foreach (var tracked in _tracked.Values)
             {
                 var total = tracked.Residual.Residual;
                 if (total != tracked.FlushedTotal)
                 {
                     buckets.Add((tracked.Name, now.ToUnixTimeSeconds() / 60, total - tracked.FlushedTotal));
-                    tracked.FlushedTotal = total;
+                    flushed.Add((tracked, total));
                     tracked.Status = tracked.Status with { ResidualTotal = total, LastResidualAt = tracked.Residual.LastResidualAt };
                     tracked.Dirty = true;
                 }
@@ -152,9 +153,14 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
                 }
             }
 
-            if (buckets.Count > 0)
+            // Only a write that succeeded moves the mark: while the store fails (read-only, full, locked) the counts
+            // accumulate and land in the minute the store comes back, instead of being lost.
+            if (buckets.Count > 0 && _store.AddResidualMinutes(buckets))
             {
-                _store.AddResidualMinutes(buckets);
+                foreach (var (tracked, total) in flushed)
+                {
+                    tracked.FlushedTotal = total;
+                }
             }
         }
     }

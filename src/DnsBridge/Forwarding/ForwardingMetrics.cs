@@ -15,6 +15,7 @@ public sealed class ForwardingMetrics
     private readonly Histogram _duration;
     private readonly Counter _targetErrors;
     private readonly Counter _rejected;
+    private readonly Gauge _unvalidated;
 
     public ForwardingMetrics(IMetricFactory factory)
     {
@@ -23,6 +24,7 @@ public sealed class ForwardingMetrics
             new HistogramConfiguration { LabelNames = ["cutover"], Buckets = DurationBuckets });
         _targetErrors = factory.CreateCounter("dnsbridge_target_errors_total", "Forwards that failed at the target, by cutover and reason.", ["cutover", "reason"]);
         _rejected = factory.CreateCounter("dnsbridge_rejected_requests_total", "Requests answered locally and never forwarded, by reason.", ["reason"]);
+        _unvalidated = factory.CreateGauge("dnsbridge_target_certificate_unvalidated", "1 while a cutover forwards with Target.AllowInvalidCertificate on (the target's certificate is not checked).", ["cutover"]);
         foreach (var reason in RejectReasons)
         {
             _rejected.WithLabels(reason).Publish();
@@ -35,6 +37,21 @@ public sealed class ForwardingMetrics
     public static readonly IReadOnlyList<string> RejectReasons = ["unknown_host", "connect"];
 
     public Counter.Child UnknownHost { get; }
+
+    /// <summary>Sets the insecure-target flag of every configured cutover and removes the series of cutovers gone.</summary>
+    public void CertificateValidation(IEnumerable<(string Cutover, bool Disabled)> cutovers)
+    {
+        var current = cutovers.ToList();
+        foreach (var labels in _unvalidated.GetAllLabelValues().Where(l => current.All(c => c.Cutover != l[0])).ToList())
+        {
+            _unvalidated.RemoveLabelled(labels);
+        }
+
+        foreach (var (cutover, disabled) in current)
+        {
+            _unvalidated.WithLabels(cutover).Set(disabled ? 1 : 0);
+        }
+    }
 
     public Counter.Child ConnectMethod { get; }
 

@@ -48,7 +48,7 @@ public sealed class RouteTable
         if (colon >= 0)
         {
             var port = name[(colon + 1)..];
-            if (port.IsEmpty || port.Length > 5 || !int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            if (port.IsEmpty || port.Length > 5 || !int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var number) || number is 0 or > 65535)
             {
                 return false;
             }

@@ -65,6 +65,7 @@ public sealed partial class RouteTableProvider : IDisposable
                 Retire(removed.Invoker, removed.Target.Timeout);
             }
 
+            _metrics.CertificateValidation(config.Cutovers.Select(c => (c.Name, c.Target.AllowInvalidCertificate)));
             _invokers = invokers;
             _current = new RouteTable(routes, new ClientAddressResolver(config.TrustedProxies));
         }

@@ -17,6 +17,8 @@ namespace DnsBridge.Hosting;
 /// <summary>Composition of the DnsBridge service: listeners, logging, metrics, forwarder and the features.</summary>
 public static class DnsBridgeBuilderExtensions
 {
+    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(45);
+
     public static WebApplicationBuilder AddDnsBridge(this WebApplicationBuilder builder, ServeSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -32,6 +34,13 @@ public static class DnsBridgeBuilderExtensions
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            var limits = config.Limits;
+            kestrel.Limits.MaxConcurrentConnections = limits.MaxConnections;
+            kestrel.Limits.MaxConcurrentUpgradedConnections = limits.MaxConnections;
+            kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersBytes;
+            kestrel.Limits.MaxRequestLineSize = Math.Min(limits.MaxRequestHeadersBytes, kestrel.Limits.MaxRequestLineSize);
+            kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
+            kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
             ListenOptions? proxy = null;
             ListenOptions? admin = null;
             kestrel.Listen(Endpoint(config.Listen.Proxy), o =>
@@ -82,6 +91,10 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton(sp => new DnsBridge.Preflight.PreflightRunner(sp.GetRequiredService<TimeProvider>(), sp.GetService<DnsBridge.Preflight.IPreflightDnsChecks>()));
         services.AddHostedService<StartupReporter>();
 
+        // On SIGTERM Kestrel stops accepting at once, then waits this long for requests in flight (and open
+        // WebSockets) before cutting them: below the 60 s grace period of the compose and Kubernetes manifests.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+
         settings.ConfigureServices?.Invoke(services);
         return builder;
     }
@@ -100,6 +113,7 @@ public static class DnsBridgeBuilderExtensions
         app.Use((context, next) => ports.IsAdmin(context) ? next(context) : proxy.InvokeAsync(context));
 
         // Explicit, so routing runs on the admin branch only and costs the proxy path nothing.
+        app.UseAdminAuthentication();
         app.UseRouting();
         app.MapAdminEndpoints();
         return app;

@@ -10,6 +10,11 @@ public sealed partial class StartupReporter(IHostApplicationLifetime lifetime, L
         lifetime.ApplicationStarted.Register(() =>
         {
             LogListening(logger, ports.ProxyEndPoint?.ToString() ?? "?", ports.AdminEndPoint?.ToString() ?? "?");
+            if (ports.AdminEndPoint is { } admin && !System.Net.IPAddress.IsLoopback(admin.Address) && config.Current.Listen.AdminToken is null)
+            {
+                LogOpenAdmin(logger, admin.ToString());
+            }
+
             foreach (var cutover in config.Current.Cutovers)
             {
                 LogCutover(logger, cutover.Name, string.Join(", ", cutover.Hosts), cutover.Target.Scheme, cutover.Target.Address, cutover.Target.Port);
@@ -22,6 +27,9 @@ public sealed partial class StartupReporter(IHostApplicationLifetime lifetime, L
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "DnsBridge listening: proxy {ProxyEndpoint}, admin http://{AdminEndpoint}/ (status page, /metrics)")]
     private static partial void LogListening(ILogger logger, string proxyEndpoint, string adminEndpoint);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The admin listener {AdminEndpoint} is not on loopback and Listen:AdminToken is not set: anyone who reaches it can read the API and /metrics")]
+    private static partial void LogOpenAdmin(ILogger logger, string adminEndpoint);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Cutover {Cutover}: {Hosts} -> {Scheme}://{Address}:{Port}")]
     private static partial void LogCutover(ILogger logger, string cutover, string hosts, string scheme, string address, int port);

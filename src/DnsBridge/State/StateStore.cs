@@ -46,11 +46,19 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
                 throw new StateStoreException($"State:Path {Path}: directory {directory} does not exist");
             }
 
-            _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = Path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+            // Short waits on a lock held elsewhere (a backup, a second replica pointed at the same file by mistake): after
+            // 2 s the write fails, readiness reports it, and the counts stay in memory for the next write.
+            _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            {
+                DataSource = Path,
+                Mode = SqliteOpenMode.ReadWriteCreate,
+                Pooling = false,
+                DefaultTimeout = 2,
+            }.ToString());
             _connection.Open();
             Execute("PRAGMA journal_mode=WAL;");
             Execute("PRAGMA synchronous=NORMAL;");
-            Execute("PRAGMA busy_timeout=5000;");
+            Execute("PRAGMA busy_timeout=2000;");
             using (var check = _connection.CreateCommand())
             {
                 check.CommandText = "PRAGMA quick_check;";

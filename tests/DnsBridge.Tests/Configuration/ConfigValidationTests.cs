@@ -73,6 +73,26 @@ public sealed class ConfigValidationTests
         Assert.Contains(errors, e => e.Path == path && e.Message.Contains(message, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("""{ "Listen": { "AdminToken": "short" } }""", "DnsBridge:Listen:AdminToken", "at least 16 characters")]
+    [InlineData("""{ "Listen": { "AdminToken": "with a space in it, long enough" } }""", "DnsBridge:Listen:AdminToken", "without spaces")]
+    [InlineData("""{ "Limits": { "MaxConnections": 0 } }""", "DnsBridge:Limits:MaxConnections", "must be 1-1000000")]
+    [InlineData("""{ "Limits": { "MaxRequestHeadersBytes": 100 } }""", "DnsBridge:Limits:MaxRequestHeadersBytes", "must be 4096-1048576")]
+    [InlineData("""{ "Limits": { "RequestHeadersTimeout": "00:00:00" } }""", "DnsBridge:Limits:RequestHeadersTimeout", "between 00:00:01 and 00:10:00")]
+    [InlineData("""{ "Limits": { "KeepAlive": "00:01:00" } }""", "DnsBridge:Limits:KeepAlive", "unknown key")]
+    public void Reports_listener_and_limit_problems_with_their_key_path(string section, string path, string message)
+    {
+        var root = section.TrimStart().TrimStart('{').TrimEnd().TrimEnd('}');
+        var (_, errors) = Load($$"""{ "DnsBridge": { {{root}}, "Cutovers": [ { "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1" } } ] } }""");
+
+        var error = Assert.Single(errors);
+        Assert.Equal(path, error.Path);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+
+        // The token is a secret: an error about it never repeats it.
+        Assert.DoesNotContain("short", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Reports_every_problem_at_once_not_just_the_first()
     {

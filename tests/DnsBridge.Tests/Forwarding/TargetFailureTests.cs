@@ -70,4 +70,72 @@ public sealed class TargetFailureTests
         Assert.Equal(HttpStatusCode.OK, up.StatusCode);
         Assert.Equal("back", await up.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task A_target_that_resets_mid_response_aborts_that_response_and_the_other_cutovers_keep_serving()
+    {
+        // A raw TCP target: status line, headers promising 1 MiB, 10 bytes, then a reset.
+        using var raw = new TcpListener(IPAddress.Loopback, 0);
+        raw.Start();
+        var rawPort = ((IPEndPoint)raw.LocalEndpoint).Port;
+        var serving = Task.Run(async () =>
+        {
+            while (true)
+            {
+                using var socket = await raw.AcceptSocketAsync();
+                var buffer = new byte[4096];
+                await socket.ReceiveAsync(buffer);
+                await socket.SendAsync("HTTP/1.1 200 OK\r\nContent-Length: 1048576\r\n\r\n0123456789"u8.ToArray());
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Close();
+            }
+        });
+        await using var healthy = await TestUpstream.StartAsync(app => app.Map("/", () => "fine"));
+        await using var bridge = await BridgeHost.StartAsync(new
+        {
+            Cutovers = new object[]
+            {
+                new { Name = "broken", Hosts = new[] { "broken.example.test" }, Target = new { Address = "127.0.0.1", Port = rawPort, Scheme = "http" } },
+                new { Name = "shop", Hosts = new[] { "shop.example.test" }, Target = new { healthy.Address, healthy.Port, Scheme = "http" } },
+            },
+        });
+        using var client = LoopbackClient.Create(bridge.ProxyEndPoint);
+
+        for (var i = 0; i < 3; i++)
+        {
+            // The client gets the 200 and part of the body, then an aborted stream: never a truncated body passed off as whole.
+            await Assert.ThrowsAnyAsync<HttpRequestException>(() => client.GetByteArrayAsync("http://broken.example.test/"));
+            Assert.Equal("fine", await client.GetStringAsync("http://shop.example.test/"));
+        }
+
+        Assert.Equal(3, bridge.Metric("dnsbridge_target_errors_total", ("cutover", "broken"), ("reason", "reset"))
+            + bridge.Metric("dnsbridge_target_errors_total", ("cutover", "broken"), ("reason", "protocol")));
+        Assert.Equal(0, bridge.Metric("dnsbridge_target_errors_total", ("cutover", "shop"), ("reason", "reset")));
+        raw.Stop();
+    }
+
+    [Fact]
+    public async Task A_target_answering_with_huge_headers_gets_a_502_not_a_crash()
+    {
+        await using var target = await TestUpstream.StartAsync(app => app.Map("/", (HttpContext c) =>
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                c.Response.Headers[$"X-Huge-{i}"] = new string('h', 4000);
+            }
+
+            return "body";
+        }));
+        await using var bridge = await BridgeHost.StartAsync(Cutover(target.Address, target.Port, "00:00:10"));
+        using var client = LoopbackClient.Create(bridge.ProxyEndPoint);
+
+        using var response = await client.GetAsync("http://shop.example.test/");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal(1, bridge.Metric("dnsbridge_target_errors_total", ("cutover", "shop"), ("reason", "protocol")));
+
+        // And the forwarder is fine afterwards.
+        using var again = await client.GetAsync("http://shop.example.test/");
+        Assert.Equal(HttpStatusCode.BadGateway, again.StatusCode);
+    }
 }

@@ -121,6 +121,7 @@ public sealed class TlsForwardingTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains(bridge.Logs.Events, e => e.Level == Serilog.Events.LogEventLevel.Warning
             && e.MessageTemplate.Text.Contains("AllowInvalidCertificate", StringComparison.Ordinal));
+        Assert.Equal(1, bridge.Metric("dnsbridge_target_certificate_unvalidated", ("cutover", "shop")));
     }
 
     [Fact]

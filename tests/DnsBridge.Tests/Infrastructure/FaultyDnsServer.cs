@@ -25,7 +25,12 @@ public sealed class FaultyDnsServer : IAsyncDisposable
         ServFail,
         Refused,
         Slow,
+
+        /// <summary>A real answer with random bytes flipped, cut short or extended (the id kept, so it is parsed).</summary>
+        Mutated,
     }
+
+    private readonly Random _random = new(20261125);
 
     public FaultyDnsServer(Fault fault, string address = "127.0.0.2")
     {
@@ -82,6 +87,9 @@ public sealed class FaultyDnsServer : IAsyncDisposable
                 case Fault.Refused:
                     response[3] = (byte)((response[3] & 0xF0) | 5);
                     break;
+                case Fault.Mutated:
+                    response = Mutate(response);
+                    break;
                 case Fault.Slow:
                     _ = Task.Delay(TimeSpan.FromSeconds(10), _stop.Token).ContinueWith(_ => _udp.SendAsync(response, query.RemoteEndPoint), TaskScheduler.Default);
                     continue;
@@ -95,6 +103,37 @@ public sealed class FaultyDnsServer : IAsyncDisposable
             {
             }
         }
+    }
+
+    private byte[] Mutate(byte[] response)
+    {
+        var bytes = response.ToList();
+        for (var n = _random.Next(1, 6); n > 0; n--)
+        {
+            switch (_random.Next(4))
+            {
+                case 0 when bytes.Count > 2:
+                    bytes[_random.Next(2, bytes.Count)] = (byte)_random.Next(256);
+                    break;
+                case 1 when bytes.Count > 3:
+                    bytes.RemoveRange(_random.Next(3, bytes.Count), bytes.Count - _random.Next(3, bytes.Count) > 0 ? 1 : 0);
+                    bytes = bytes.Take(_random.Next(2, bytes.Count + 1)).ToList();
+                    break;
+                case 2:
+                    bytes.AddRange(Enumerable.Range(0, _random.Next(1, 64)).Select(_ => (byte)_random.Next(256)));
+                    break;
+                default:
+                    // Counts in the header claiming more records than there are.
+                    if (bytes.Count > 11)
+                    {
+                        bytes[_random.Next(4, 12)] = (byte)_random.Next(256);
+                    }
+
+                    break;
+            }
+        }
+
+        return [.. bytes];
     }
 
     public async ValueTask DisposeAsync()

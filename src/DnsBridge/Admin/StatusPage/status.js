@@ -1,6 +1,15 @@
 "use strict";
 (() => {
   const main = document.getElementById("cutovers");
+  // With Listen:AdminToken the page is opened as /#token=...: the fragment never reaches a server or a log, and
+  // is removed from the address bar once kept for this tab.
+  const fromHash = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (fromHash) {
+    sessionStorage.setItem("dnsbridge-token", fromHash);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  const token = sessionStorage.getItem("dnsbridge-token");
+  const api = (url) => fetch(url, { cache: "no-store", headers: token ? { Authorization: `Bearer ${token}` } : {} });
   const refreshed = document.getElementById("refreshed");
   const esc = (v) => String(v ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const time = (v) => v ? new Date(v).toISOString().replace("T", " ").slice(0, 19) + " UTC" : "–";
@@ -51,7 +60,7 @@
     if (entry.running || Date.now() - entry.at < PREFLIGHT_EVERY_MS) return;
     entry.running = true;
     try {
-      const response = await fetch(`/api/cutovers/${encodeURIComponent(name)}/preflight`, { cache: "no-store" });
+      const response = await api(`/api/cutovers/${encodeURIComponent(name)}/preflight`);
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       entry.report = await response.json();
       entry.error = null;
@@ -110,7 +119,8 @@
 
   async function refresh() {
     try {
-      const response = await fetch("/api/cutovers", { cache: "no-store" });
+      const response = await api("/api/cutovers");
+      if (response.status === 401) throw new Error("HTTP 401: open this page as /#token=<Listen:AdminToken>");
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const cutovers = await response.json();
       main.innerHTML = cutovers.length ? cutovers.map(render).join("") : '<p class="empty">No cutover configured.</p>';
