@@ -6,10 +6,10 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-duration=6 runs=3 connections="64 256"
+duration=6 runs=3 connections="64 256" warmup=5
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) duration=3 runs=1 ;;
+    --quick) duration=3 runs=1 warmup=3 ;;
     --duration) duration="$2"; shift ;;
     --runs) runs="$2"; shift ;;
     --connections) connections="$2"; shift ;;
@@ -30,6 +30,7 @@ dotnet publish "$here/MinimalYarp/MinimalYarp.csproj" -c Release -o "$work/yarp"
 
 base=$(( 10000 + RANDOM % 20000 ))  # below the ephemeral port range (32768+), where outgoing connections would collide
 up=$base nginx_port=$((base + 1)) haproxy_port=$((base + 2)) yarp_port=$((base + 3)) bridge_port=$((base + 4)) admin_port=$((base + 5))
+nudge_port=$((base + 6)) nudge_admin=$((base + 7)) dns_port=$((base + 8))
 
 mkdir -p "$work/nginx-up" "$work/nginx-proxy"
 cat > "$work/nginx-up/nginx.conf" <<CONF
@@ -74,6 +75,17 @@ cat > "$work/dnsbridge.json" <<CONF
   "State": { "Path": "$work/dnsbridge.db" } } }
 CONF
 
+# A second DnsBridge whose cutover has completed propagation (a dnsmasq answers the target address), so every
+# residual client is nudged: the cost of nudging at full load, side by side with the first.
+echo "127.0.0.1 bench.example.test" > "$work/hosts"
+sed -e "s/$bridge_port/$nudge_port/" -e "s/$admin_port/$nudge_admin/" -e "s#$work/dnsbridge.db#$work/nudge.db#" \
+    -e "s#\"Propagation\": { \"Enabled\": false }#\"Propagation\": { \"Enabled\": true, \"Interval\": \"00:00:01\", \"Timeout\": \"00:00:00.500\" }#" \
+    -e "s#\"Resolvers\": { \"Preset\": \"none\", \"Authoritative\": false, \"Custom\": \[ { \"Name\": \"none\", \"Address\": \"127.0.0.1:9\" } \] }#\"Resolvers\": { \"Preset\": \"none\", \"AuthoritativeServers\": [ \"127.0.0.1:$dns_port\" ], \"Custom\": [ { \"Name\": \"local\", \"Address\": \"127.0.0.1:$dns_port\" } ] }#" \
+    "$work/dnsbridge.json" > "$work/nudge.json"
+dnsmasq --no-daemon --no-resolv --no-hosts --no-poll --addn-hosts="$work/hosts" --port="$dns_port" --listen-address=127.0.0.1 \
+    --bind-interfaces --local-ttl=1 --local=/test/ --cache-size=0 -u root --pid-file= >/dev/null 2>&1 & pids+=($!)
+"$work/dnsbridge/dnsbridge" serve --config "$work/nudge.json" > "$work/nudge.log" 2>&1 & nudge_pid=$!; pids+=($nudge_pid)
+
 nginx -c "$work/nginx-up/nginx.conf" & pids+=($!)
 nginx -c "$work/nginx-proxy/nginx.conf" & pids+=($!)
 haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & pids+=($!)
@@ -85,12 +97,18 @@ for port in $up $nginx_port $haproxy_port $yarp_port $bridge_port; do
   for _ in $(seq 1 100); do curl -s -o /dev/null -H "Host: bench.example.test" "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
 
-declare -A port_of=([direct]=$up [nginx]=$nginx_port [haproxy]=$haproxy_port [yarp]=$yarp_port [dnsbridge]=$bridge_port)
-order="direct nginx haproxy yarp dnsbridge"
+declare -A port_of=([direct]=$up [nginx]=$nginx_port [haproxy]=$haproxy_port [yarp]=$yarp_port [dnsbridge]=$bridge_port [dnsbridge-nudging]=$nudge_port)
+order="direct nginx haproxy yarp dnsbridge dnsbridge-nudging"
+for _ in $(seq 1 300); do
+  curl -s "http://127.0.0.1:$nudge_admin/api/cutovers/bench" | grep -q '"state":"draining"' && break; sleep 0.1
+done
+curl -s "http://127.0.0.1:$nudge_admin/api/cutovers/bench" | grep -q '"state":"draining"' || { echo "the nudging instance did not reach draining" >&2; exit 1; }
 results="$work/results.txt"
 residual() { curl -s "http://127.0.0.1:$admin_port/metrics" | awk '/^dnsbridge_residual_requests_total\{cutover="bench"\}/ {print $2}'; }
-sent_to_bridge=0
-before=$(residual)
+forwarded() { curl -s "http://127.0.0.1:$admin_port/metrics" | awk '/^dnsbridge_forwarded_requests_total\{cutover="bench"/ {s += $2} END {printf "%d", s}'; }
+# Warm every proxy first (the .NET ones JIT and tier up their hot paths during the first seconds), unrecorded.
+for t in $order; do wrk -t2 -c64 -d"${warmup}s" -H "Host: bench.example.test" "http://127.0.0.1:${port_of[$t]}/" >/dev/null; done
+before=$(residual) before_forwarded=$(forwarded)
 for ((r = 1; r <= runs; r++)); do
   for c in $connections; do
     for t in $order; do
@@ -100,13 +118,20 @@ for ((r = 1; r <= runs; r++)); do
       total=$(awk '/requests in/ {print $1}' <<<"$out")
       errors=$(awk '/Non-2xx|Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
       echo "$t $c $rps $p99 $total ${errors:-}" >> "$results"
-      [ "$t" = dnsbridge ] && sent_to_bridge=$((sent_to_bridge + total))
       echo "run $r c=$c $t: $rps req/s p99 $p99 ${errors:-}" >&2
     done
   done
 done
-after=$(residual)
+after=$(residual) after_forwarded=$(forwarded)
 counted=$(awk -v a="$after" -v b="$before" 'BEGIN { printf "%d", a - b }')
+served=$((after_forwarded - before_forwarded))
+
+# wrk's own totals leave out the requests still in flight when it stops, so exactness is proven with a burst of a
+# known size: every one of them must be counted once, no more, no less.
+burst=20000
+before_burst=$(residual)
+ok=$(curl -s --no-progress-meter --parallel --parallel-max 64 -H "Host: bench.example.test" -w '\n%{http_code}\n' "http://127.0.0.1:$bridge_port/exact/[1-$burst]" | grep -c '^200$' || true)
+burst_counted=$(awk -v a="$(residual)" -v b="$before_burst" 'BEGIN { printf "%d", a - b }')
 
 rss() { awk '/VmHWM/ {print int($2/1024)}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 to_ms() { awk '{ v=$1; if (v ~ /us$/) { sub(/us$/,"",v); printf "%.2f", v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); printf "%.2f", v } else if (v ~ /s$/) { sub(/s$/,"",v); printf "%.2f", v*1000 } else print v }'; }
@@ -127,5 +152,8 @@ for c in $connections; do
 done
 echo
 echo "Peak RSS: dnsbridge $(rss $bridge_pid) MiB, minimal YARP $(rss $yarp_pid) MiB"
-echo "Residual accounting: wrk sent $sent_to_bridge requests to DnsBridge, DnsBridge counted $counted: $([ "$sent_to_bridge" = "$counted" ] && echo exact || echo MISMATCH)"
+nudged=$(curl -s "http://127.0.0.1:$nudge_admin/metrics" | awk '/^dnsbridge_nudged_connections_total\{cutover="bench",kind="http1"\}/ {printf "%d", $2}')
+echo "dnsbridge-nudging: propagation complete, $nudged connections nudged (Connection: close, at most 100/s), each followed by a reconnect from wrk"
+echo "Residual accounting under wrk load: $served requests forwarded, $counted counted as residual: $([ "$served" = "$counted" ] && echo exact || echo MISMATCH)"
+echo "Residual accounting, burst of $burst (curl, 64 in parallel): $ok answered 200, $burst_counted counted: $([ "$ok" = "$burst" ] && [ "$burst_counted" = "$burst" ] && echo exact || echo MISMATCH)"
 grep -h -E "Non-2xx|Socket" "$results" >&2 || true

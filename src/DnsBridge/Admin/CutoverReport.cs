@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
+using DnsBridge.Forwarding;
 using DnsBridge.State;
 
 namespace DnsBridge.Admin;
@@ -12,8 +13,22 @@ namespace DnsBridge.Admin;
 /// of DNS, traffic and drain events, propagation history per resolver, residual traffic per hour, and the verdict.
 /// Markdown by default, HTML on request.
 /// </summary>
-public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, StateStore store, TimeProvider time)
+public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, StateStore store, NudgeRegistry nudges, TimeProvider time)
 {
+    private string Nudges(CutoverConfig cutover)
+    {
+        if (!cutover.Drain.Nudge)
+        {
+            return "Nudging: off (Drain.Nudge is false)";
+        }
+
+        var nudge = nudges.For(cutover.Name);
+        var counts = nudge.Counts;
+        var (clients, still) = nudge.Outcome;
+        return $"Nudging: {counts[0]} HTTP/1.1, {counts[1]} HTTP/2 and {counts[2]} WebSocket connection(s) told to reconnect since this process started; "
+            + $"of {clients} nudged client(s), {clients - still} stopped arriving at the source and {still} still arrive (their DNS cache outlives the connection: JVM networkaddress.cache.ttl, local caching resolvers)";
+    }
+
     private sealed record Section(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text = null);
 
     public (string Title, IReadOnlyList<string> Facts, IReadOnlyList<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Sections)? Build(string name)
@@ -38,6 +53,7 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, Sta
             $"DNS switched: {T(status.DnsSwitchedAt)}; propagation complete: {T(status.PropagationCompleteAt)}; stale caches expired by: {T(status.StaleUntil)}",
             $"Quiet since: {T(status.QuietSince)}; drained: {T(status.DrainedAt)}",
             $"Residual requests counted: {status.ResidualTotal}; last residual request: {T(status.LastResidualAt)}",
+            Nudges(cutover),
             $"Verdict: {verdict}",
         };
 

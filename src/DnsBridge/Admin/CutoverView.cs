@@ -1,5 +1,6 @@
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
+using DnsBridge.Forwarding;
 using DnsBridge.Propagation;
 using DnsBridge.State;
 
@@ -10,11 +11,27 @@ namespace DnsBridge.Admin;
 /// propagation per resolver, residual traffic with rates and top stale clients, recent events, pending alerts.
 /// Nothing secret (no webhook URL or header) is ever part of it.
 /// </summary>
-public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, StateStore store, TimeProvider time, IPropagationView? propagation = null)
+public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, StateStore store, NudgeRegistry nudges, TimeProvider time, IPropagationView? propagation = null)
 {
     public IReadOnlyList<object> All() => [.. config.Current.Cutovers.Select(Describe)];
 
     public object? Get(string name) => config.Current.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) is { } c ? Describe(c) : null;
+
+    private object Nudge(CutoverConfig cutover)
+    {
+        var nudge = nudges.For(cutover.Name);
+        var counts = nudge.Counts;
+        var (nudged, still) = nudge.Outcome;
+        return new
+        {
+            enabled = cutover.Drain.Nudge,
+            active = cutover.Drain.Nudge && nudge.PropagationComplete,
+            connections = new { http1 = counts[0], http2 = counts[1], websocket = counts[2] },
+            clientsNudged = nudged,
+            clientsStillArriving = still,
+            clientsStopped = nudged - still,
+        };
+    }
 
     private object Describe(CutoverConfig cutover)
     {
@@ -81,6 +98,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 topClients = counter.Clients.Top(10).Select(c => new { client = c.Key.ToString(), requests = c.Count, lastSeen = c.LastSeen }),
                 topUserAgents = counter.UserAgents.Top(10).Select(c => new { userAgent = c.Key, requests = c.Count, lastSeen = c.LastSeen }),
             },
+            nudge = Nudge(cutover),
             events = store.Events(cutover.Name, 50).Select(e => new { id = e.Id, @event = e.Event, at = e.At, text = e.Text }),
             pendingAlerts = store.PendingAlerts(cutover.Name).Select(p => new { @event = p.Event, id = p.Id, attempts = p.Attempts, lastError = p.LastError, failed = p.Failed }),
         };

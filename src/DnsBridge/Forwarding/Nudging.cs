@@ -56,6 +56,47 @@ public sealed class NudgeSwitch
     }
 
     public void Count(NudgeKind kind) => _nudged[(int)kind].Inc();
+
+    /// <summary>Connections nudged so far, by kind (http1, http2, websocket).</summary>
+    public IReadOnlyList<long> Counts => [.. _nudged.Select(c => (long)c.Value)];
+
+    /// <summary>
+    /// Nudged clients, to tell whether a nudge worked: a client that comes back to the source after it (on a new
+    /// connection, so after a fresh lookup) still gets the source address from its DNS cache; one that never comes
+    /// back re-resolved to the target. Bounded: beyond <see cref="MaxTrackedClients"/> new clients are not followed.
+    /// </summary>
+    public const int MaxTrackedClients = 10_000;
+
+    // A request on the nudged connection itself can still arrive just after the nudge (pipelining, HTTP/2 streams).
+    private static readonly TimeSpan ReturnGrace = TimeSpan.FromSeconds(1);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<System.Net.IPAddress, long> _nudgedAt = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<System.Net.IPAddress, byte> _returned = new();
+    private int _tracked;
+
+    public void Nudged(System.Net.IPAddress? client)
+    {
+        if (client is not null && Volatile.Read(ref _tracked) < MaxTrackedClients && _nudgedAt.TryAdd(client, _time.GetTimestamp()))
+        {
+            Interlocked.Increment(ref _tracked);
+        }
+    }
+
+    /// <summary>Called for every residual request; costs one read until a client has been nudged.</summary>
+    public void Seen(System.Net.IPAddress? client)
+    {
+        if (client is null || Volatile.Read(ref _tracked) == 0 || !_nudgedAt.TryGetValue(client, out var at))
+        {
+            return;
+        }
+
+        if (_time.GetElapsedTime(at) > ReturnGrace)
+        {
+            _returned.TryAdd(client, 0);
+        }
+    }
+
+    /// <summary>Clients nudged, and how many of them kept arriving at the source afterwards.</summary>
+    public (int Nudged, int StillArriving) Outcome => (Volatile.Read(ref _tracked), _returned.Count);
 }
 
 public enum NudgeKind

@@ -66,6 +66,7 @@ public sealed partial class ProxyMiddleware
         var userAgent = request.Headers[HeaderNames.UserAgent].ToString();
         var client = table.Clients.Resolve(context.Connection.RemoteIpAddress, request.Headers["X-Forwarded-For"]);
         cutover.Residual.Record(request.Path.Value ?? "/", userAgent, client);
+        cutover.Nudge?.Seen(client);
 
         var isWebSocket = IsWebSocket(context);
         if (cutover.Nudge is { } nudge)
@@ -76,7 +77,7 @@ public sealed partial class ProxyMiddleware
             }
             else if (nudge.TryTake())
             {
-                Nudge(context, nudge);
+                Nudge(context, nudge, client);
             }
         }
 
@@ -108,12 +109,13 @@ public sealed partial class ProxyMiddleware
     /// <c>Connection: close</c> on this response; an HTTP/2 connection gets a graceful GOAWAY, so its streams in
     /// flight finish and the next request comes on a new connection.
     /// </summary>
-    private static void Nudge(HttpContext context, NudgeSwitch nudge)
+    private static void Nudge(HttpContext context, NudgeSwitch nudge, System.Net.IPAddress? client)
     {
         if (HttpProtocol.IsHttp11(context.Request.Protocol) || HttpProtocol.IsHttp10(context.Request.Protocol))
         {
             context.Response.Headers.Connection = "close";
             nudge.Count(NudgeKind.Http1);
+            nudge.Nudged(client);
         }
         else if (HttpProtocol.IsHttp2(context.Request.Protocol)
             && context.Features.Get<IConnectionLifetimeNotificationFeature>() is { } lifetime
@@ -121,6 +123,7 @@ public sealed partial class ProxyMiddleware
         {
             lifetime.RequestClose();
             nudge.Count(NudgeKind.Http2);
+            nudge.Nudged(client);
         }
     }
 

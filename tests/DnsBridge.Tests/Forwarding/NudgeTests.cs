@@ -11,7 +11,7 @@ namespace DnsBridge.Tests.Forwarding;
 /// <summary>
 /// Once propagation is complete, residual clients are told to reconnect (and so re-resolve DNS): HTTP/1.1 gets
 /// Connection: close, HTTP/2 a graceful GOAWAY; before that, nothing changes. (The drain detector flips the switch;
-/// here it is flipped directly, the end-to-end test with real resolvers lives with the drain tests.)
+/// here it is flipped directly; Drain/NudgeEndToEndTests drives it with real resolvers that flip.)
 /// </summary>
 public sealed class NudgeTests : IAsyncLifetime
 {
