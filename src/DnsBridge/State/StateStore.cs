@@ -168,29 +168,7 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
     public bool AppendEvent(DrainEvent e, DrainStatus status, IEnumerable<string> receivers, DateTimeOffset now) => Write(c =>
     {
         using var transaction = c.BeginTransaction();
-        using (var insert = c.CreateCommand())
-        {
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT OR IGNORE INTO events (id, cutover, event, at, text) VALUES ($id, $c, $e, $at, $t)";
-            insert.Parameters.AddWithValue("$id", e.Id);
-            insert.Parameters.AddWithValue("$c", e.Cutover);
-            insert.Parameters.AddWithValue("$e", e.Event);
-            insert.Parameters.AddWithValue("$at", Iso(e.At));
-            insert.Parameters.AddWithValue("$t", e.Text);
-            insert.ExecuteNonQuery();
-        }
-
-        foreach (var receiver in receivers)
-        {
-            using var outbox = c.CreateCommand();
-            outbox.Transaction = transaction;
-            outbox.CommandText = "INSERT OR IGNORE INTO outbox (event_id, receiver, next_attempt_at) VALUES ($id, $r, $next)";
-            outbox.Parameters.AddWithValue("$id", e.Id);
-            outbox.Parameters.AddWithValue("$r", receiver);
-            outbox.Parameters.AddWithValue("$next", Iso(now));
-            outbox.ExecuteNonQuery();
-        }
-
+        InsertEvent(c, transaction, e, receivers, now, "INSERT OR IGNORE");
         using (var state = c.CreateCommand())
         {
             state.Transaction = transaction;
@@ -208,31 +186,36 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
     public bool AppendTestEvent(DrainEvent e, IEnumerable<string> receivers, DateTimeOffset now) => Write(c =>
     {
         using var transaction = c.BeginTransaction();
-        using (var insert = c.CreateCommand())
+        InsertEvent(c, transaction, e, receivers, now, "INSERT");
+        transaction.Commit();
+    });
+
+    // Replays of a drain event (after a restart) are ignored; a test event is new by construction.
+    private static void InsertEvent(SqliteConnection c, SqliteTransaction transaction, DrainEvent e, IEnumerable<string> receivers, DateTimeOffset now, string insert)
+    {
+        using (var command = c.CreateCommand())
         {
-            insert.Transaction = transaction;
-            insert.CommandText = "INSERT INTO events (id, cutover, event, at, text) VALUES ($id, $c, $e, $at, $t)";
-            insert.Parameters.AddWithValue("$id", e.Id);
-            insert.Parameters.AddWithValue("$c", e.Cutover);
-            insert.Parameters.AddWithValue("$e", e.Event);
-            insert.Parameters.AddWithValue("$at", Iso(e.At));
-            insert.Parameters.AddWithValue("$t", e.Text);
-            insert.ExecuteNonQuery();
+            command.Transaction = transaction;
+            command.CommandText = $"{insert} INTO events (id, cutover, event, at, text) VALUES ($id, $c, $e, $at, $t)";
+            command.Parameters.AddWithValue("$id", e.Id);
+            command.Parameters.AddWithValue("$c", e.Cutover);
+            command.Parameters.AddWithValue("$e", e.Event);
+            command.Parameters.AddWithValue("$at", Iso(e.At));
+            command.Parameters.AddWithValue("$t", e.Text);
+            command.ExecuteNonQuery();
         }
 
         foreach (var receiver in receivers)
         {
             using var outbox = c.CreateCommand();
             outbox.Transaction = transaction;
-            outbox.CommandText = "INSERT INTO outbox (event_id, receiver, next_attempt_at) VALUES ($id, $r, $next)";
+            outbox.CommandText = $"{insert} INTO outbox (event_id, receiver, next_attempt_at) VALUES ($id, $r, $next)";
             outbox.Parameters.AddWithValue("$id", e.Id);
             outbox.Parameters.AddWithValue("$r", receiver);
             outbox.Parameters.AddWithValue("$next", Iso(now));
             outbox.ExecuteNonQuery();
         }
-
-        transaction.Commit();
-    });
+    }
 
     public sealed record OutboxRow(string Receiver, int Attempts, string? LastError, DateTimeOffset? DeliveredAt, DateTimeOffset? FailedAt);
 
