@@ -22,11 +22,9 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, Sta
             return "Nudging: off (Drain.Nudge is false)";
         }
 
-        var nudge = nudges.For(cutover.Name);
-        var counts = nudge.Counts;
-        var (clients, still) = nudge.Outcome;
-        return $"Nudging: {counts[0]} HTTP/1.1, {counts[1]} HTTP/2 and {counts[2]} WebSocket connection(s) told to reconnect since this process started; "
-            + $"of {clients} nudged client(s), {clients - still} stopped arriving at the source and {still} still arrive (their DNS cache outlives the connection: JVM networkaddress.cache.ttl, local caching resolvers)";
+        var s = nudges.For(cutover.Name).Summary();
+        return $"Nudging: {s.Http1} HTTP/1.1, {s.Http2} HTTP/2 and {s.WebSocket} WebSocket connection(s) told to reconnect since this process started; "
+            + $"of {s.ClientsNudged} nudged client(s), {s.ClientsStopped} stopped arriving at the source and {s.ClientsStillArriving} still arrive (their DNS cache outlives the connection: JVM networkaddress.cache.ttl, local caching resolvers)";
     }
 
     private sealed record Section(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text = null);

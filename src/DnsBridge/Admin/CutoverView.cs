@@ -20,16 +20,15 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
     private object Nudge(CutoverConfig cutover)
     {
         var nudge = nudges.For(cutover.Name);
-        var counts = nudge.Counts;
-        var (nudged, still) = nudge.Outcome;
+        var s = nudge.Summary();
         return new
         {
             enabled = cutover.Drain.Nudge,
             active = cutover.Drain.Nudge && nudge.PropagationComplete,
-            connections = new { http1 = counts[0], http2 = counts[1], websocket = counts[2] },
-            clientsNudged = nudged,
-            clientsStillArriving = still,
-            clientsStopped = nudged - still,
+            connections = new { http1 = s.Http1, http2 = s.Http2, websocket = s.WebSocket },
+            clientsNudged = s.ClientsNudged,
+            clientsStillArriving = s.ClientsStillArriving,
+            clientsStopped = s.ClientsStopped,
         };
     }
 

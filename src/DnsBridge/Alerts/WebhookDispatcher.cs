@@ -86,15 +86,14 @@ public sealed partial class WebhookDispatcher : BackgroundService
             throw new StateStoreException($"cannot write the test alert to the state store {_store.Path}: {_store.Problem()}");
         }
 
-        var due = _store.DueDeliveries(now, limit: 1000).Where(d => d.EventId == e.Id);
-        await Task.WhenAll(due.Select(d => DeliverAsync(d, cancellationToken)));
+        await Task.WhenAll(receivers.Select(r => DeliverAsync(new StateStore.Delivery(e.Id, r, 0, e), cancellationToken)));
         var rows = _store.Outbox(e.Id);
         foreach (var row in rows.Where(r => r.DeliveredAt is null && r.FailedAt is null))
         {
-            _store.MarkFailed(e.Id, row.Receiver, _time.GetUtcNow(), $"{row.LastError} (test alerts are tried once)");
+            _store.GiveUp(e.Id, row.Receiver, _time.GetUtcNow());
         }
 
-        return _store.Outbox(e.Id);
+        return [.. rows.Select(r => r.DeliveredAt is null ? r with { FailedAt = r.FailedAt ?? now } : r)];
     }
 
     private async Task DeliverAsync(StateStore.Delivery delivery, CancellationToken cancellationToken)

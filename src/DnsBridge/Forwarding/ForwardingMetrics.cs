@@ -38,6 +38,8 @@ public sealed class ForwardingMetrics
 
     public Counter.Child UnknownHost { get; }
 
+    public Counter.Child ConnectMethod { get; }
+
     /// <summary>Sets the insecure-target flag of every configured cutover and removes the series of cutovers gone.</summary>
     public void CertificateValidation(IEnumerable<(string Cutover, bool Disabled)> cutovers)
     {
@@ -52,8 +54,6 @@ public sealed class ForwardingMetrics
             _unvalidated.WithLabels(cutover).Set(disabled ? 1 : 0);
         }
     }
-
-    public Counter.Child ConnectMethod { get; }
 
     /// <summary>Series of one cutover, published at 0 so "no traffic" is visible.</summary>
     public CutoverSeries For(string cutover)

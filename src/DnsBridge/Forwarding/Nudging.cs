@@ -57,9 +57,6 @@ public sealed class NudgeSwitch
 
     public void Count(NudgeKind kind) => _nudged[(int)kind].Inc();
 
-    /// <summary>Connections nudged so far, by kind (http1, http2, websocket).</summary>
-    public IReadOnlyList<long> Counts => [.. _nudged.Select(c => (long)c.Value)];
-
     /// <summary>
     /// Nudged clients, to tell whether a nudge worked: a client that comes back to the source after it (on a new
     /// connection, so after a fresh lookup) still gets the source address from its DNS cache; one that never comes
@@ -95,8 +92,16 @@ public sealed class NudgeSwitch
         }
     }
 
-    /// <summary>Clients nudged, and how many of them kept arriving at the source afterwards.</summary>
-    public (int Nudged, int StillArriving) Outcome => (Volatile.Read(ref _tracked), _returned.Count);
+    /// <summary>What nudging did so far: connections by kind, clients nudged and how many kept arriving afterwards.</summary>
+    public NudgeSummary Summary() => new(
+        (long)_nudged[(int)NudgeKind.Http1].Value, (long)_nudged[(int)NudgeKind.Http2].Value, (long)_nudged[(int)NudgeKind.WebSocket].Value,
+        Volatile.Read(ref _tracked), _returned.Count);
+}
+
+/// <summary>The API's and the report's view of one cutover's nudging.</summary>
+public sealed record NudgeSummary(long Http1, long Http2, long WebSocket, int ClientsNudged, int ClientsStillArriving)
+{
+    public int ClientsStopped => ClientsNudged - ClientsStillArriving;
 }
 
 public enum NudgeKind

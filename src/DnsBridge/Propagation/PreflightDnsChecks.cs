@@ -82,11 +82,7 @@ public sealed class PreflightDnsChecks(DnsQuerier querier) : IPreflightDnsChecks
     {
         if (config.Resolvers.AuthoritativeServers.Count > 0)
         {
-            return [.. config.Resolvers.AuthoritativeServers.Select(a =>
-            {
-                ConfigValidator.TryParseEndpoint(a, 53, out var endpoint);
-                return (endpoint.ToString(), endpoint);
-            })];
+            return [.. ResolverCatalog.ConfiguredAuthoritative(config.Resolvers).Select(r => (r.Address, r.EndPoint))];
         }
 
         return config.Resolvers.Authoritative && recursive.Count > 0

@@ -126,11 +126,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     {
         if (config.Resolvers.AuthoritativeServers.Count > 0)
         {
-            return [.. config.Resolvers.AuthoritativeServers.Select(a =>
-            {
-                ConfigValidator.TryParseEndpoint(a, 53, out var endpoint);
-                return new ResolverInfo($"auth {endpoint}", endpoint, "authoritative", "zone", Authoritative: true);
-            })];
+            return ResolverCatalog.ConfiguredAuthoritative(config.Resolvers);
         }
 
         var host = cutover.Hosts[0];

@@ -29,6 +29,14 @@ public static class ResolverCatalog
         return list;
     }
 
+    /// <summary>The authoritative servers named in <c>Resolvers:AuthoritativeServers</c> (none: find them by NS lookups).</summary>
+    public static IReadOnlyList<ResolverInfo> ConfiguredAuthoritative(ResolversConfig config) =>
+        [.. config.AuthoritativeServers.Select(a =>
+        {
+            ConfigValidator.TryParseEndpoint(a, 53, out var endpoint);
+            return new ResolverInfo($"auth {endpoint}", endpoint, "authoritative", "zone", Authoritative: true);
+        })];
+
     private static List<ResolverInfo> LoadGlobal()
     {
         using var stream = typeof(ResolverCatalog).Assembly.GetManifestResourceStream("DnsBridge.Propagation.resolvers.json")

@@ -346,6 +346,10 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
     public bool MarkFailed(string eventId, string receiver, DateTimeOffset at, string error) =>
         UpdateOutbox(eventId, receiver, "attempts = attempts + 1, failed_at = $at, last_error = $err", at, error);
 
+    /// <summary>Stops retrying without counting another attempt (a test alert is tried once).</summary>
+    public bool GiveUp(string eventId, string receiver, DateTimeOffset at) =>
+        UpdateOutbox(eventId, receiver, "failed_at = $at", at, null);
+
     private bool UpdateOutbox(string eventId, string receiver, string set, DateTimeOffset at, string? error) => Write(c =>
     {
         using var command = c.CreateCommand();

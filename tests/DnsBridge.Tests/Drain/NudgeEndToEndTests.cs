@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using DnsBridge.Tests.Infrastructure;
 
@@ -15,26 +14,8 @@ public sealed class NudgeEndToEndTests
     private const string Host = "shop.example.test";
     private const string Source = "198.51.100.7";
 
-    private static async Task<string> SendAsync(NetworkStream stream, string client)
-    {
-        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: {Host}\r\nX-Forwarded-For: {client}\r\n\r\n"));
-        var buffer = new byte[4096];
-        var text = new StringBuilder();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        // The body is "ok", sized or chunked.
-        while (!text.ToString().EndsWith("ok", StringComparison.Ordinal) && !text.ToString().EndsWith("ok\r\n0\r\n\r\n", StringComparison.Ordinal))
-        {
-            var n = await stream.ReadAsync(buffer, timeout.Token);
-            if (n == 0)
-            {
-                break;
-            }
-
-            text.Append(Encoding.ASCII.GetString(buffer, 0, n));
-        }
-
-        return text.ToString();
-    }
+    private static Task<string> SendAsync(NetworkStream stream, string client) =>
+        LoopbackClient.ExchangeAsync(stream, $"GET / HTTP/1.1\r\nHost: {Host}\r\nX-Forwarded-For: {client}\r\n\r\n");
 
     private static async Task<NetworkStream> ConnectAsync(BridgeHost bridge)
     {

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
-using System.Text;
 using DnsBridge.Forwarding;
 using DnsBridge.Tests.Infrastructure;
 
@@ -38,26 +37,8 @@ public sealed class NudgeTests : IAsyncLifetime
         },
     });
 
-    private static async Task<string> SendAsync(NetworkStream stream)
-    {
-        await stream.WriteAsync(Encoding.ASCII.GetBytes("GET / HTTP/1.1\r\nHost: shop.example.test\r\n\r\n"));
-        var buffer = new byte[4096];
-        var text = new StringBuilder();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        // The body is "ok", sized or chunked.
-        while (!text.ToString().EndsWith("ok", StringComparison.Ordinal) && !text.ToString().EndsWith("ok\r\n0\r\n\r\n", StringComparison.Ordinal))
-        {
-            var n = await stream.ReadAsync(buffer, timeout.Token);
-            if (n == 0)
-            {
-                break;
-            }
-
-            text.Append(Encoding.ASCII.GetString(buffer, 0, n));
-        }
-
-        return text.ToString();
-    }
+    private static Task<string> SendAsync(NetworkStream stream) =>
+        LoopbackClient.ExchangeAsync(stream, "GET / HTTP/1.1\r\nHost: shop.example.test\r\n\r\n");
 
     [Fact]
     public async Task A_keep_alive_client_gets_Connection_close_only_once_propagation_is_complete()

@@ -34,6 +34,30 @@ public static class LoopbackClient
     public static HttpClient Create(IPEndPoint endPoint, TimeSpan? timeout = null) =>
         new(Handler(endPoint)) { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
 
+    /// <summary>
+    /// Sends one HTTP/1.1 request on a connection the caller keeps open (keep-alive) and reads the response up to
+    /// its body <paramref name="body"/>, sized or chunked.
+    /// </summary>
+    public static async Task<string> ExchangeAsync(NetworkStream stream, string request, string body = "ok")
+    {
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
+        var buffer = new byte[4096];
+        var text = new System.Text.StringBuilder();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!text.ToString().EndsWith(body, StringComparison.Ordinal) && !text.ToString().EndsWith(body + "\r\n0\r\n\r\n", StringComparison.Ordinal))
+        {
+            var n = await stream.ReadAsync(buffer, timeout.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            text.Append(System.Text.Encoding.ASCII.GetString(buffer, 0, n));
+        }
+
+        return text.ToString();
+    }
+
     /// <summary>Sends raw bytes and returns everything the server answers until it closes or goes quiet.</summary>
     public static async Task<string> RawAsync(IPEndPoint endPoint, string request, TimeSpan? quiet = null)
     {
