@@ -151,7 +151,7 @@ public sealed class ConfigReader
 
     private LimitsConfig ReadLimits(IConfigurationSection s)
     {
-        CheckKeys(s, "MaxConnections", "MaxRequestHeadersBytes", "RequestHeadersTimeout", "KeepAliveTimeout");
+        CheckKeys(s, "MaxConnections", "MaxRequestHeadersBytes", "RequestHeadersTimeout", "KeepAliveTimeout", "ShutdownTimeout");
         var d = new LimitsConfig();
         return new LimitsConfig
         {
@@ -159,6 +159,7 @@ public sealed class ConfigReader
             MaxRequestHeadersBytes = Int(s, "MaxRequestHeadersBytes") ?? d.MaxRequestHeadersBytes,
             RequestHeadersTimeout = Duration(s, "RequestHeadersTimeout") ?? d.RequestHeadersTimeout,
             KeepAliveTimeout = Duration(s, "KeepAliveTimeout") ?? d.KeepAliveTimeout,
+            ShutdownTimeout = Duration(s, "ShutdownTimeout") ?? d.ShutdownTimeout,
         };
     }
 

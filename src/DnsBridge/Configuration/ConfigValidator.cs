@@ -402,6 +402,11 @@ public static partial class ConfigValidator
         {
             error($"{Root}:Limits:KeepAliveTimeout", "must be between 00:00:01 and 01:00:00");
         }
+
+        if (l.ShutdownTimeout < TimeSpan.FromSeconds(1) || l.ShutdownTimeout > TimeSpan.FromMinutes(10))
+        {
+            error($"{Root}:Limits:ShutdownTimeout", "must be between 00:00:01 and 00:10:00");
+        }
     }
 
     private static void ValidatePropagation(PropagationConfig p, Action<string, string> error)

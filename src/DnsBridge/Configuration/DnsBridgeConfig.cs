@@ -60,6 +60,12 @@ public sealed record LimitsConfig
 
     /// <summary>Idle keep-alive connections are closed after it.</summary>
     public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(130);
+
+    /// <summary>
+    /// On SIGTERM, how long requests in flight and open WebSockets get before they are cut: below the orchestrator's
+    /// grace period (60 s in the compose and Kubernetes manifests), so the store is flushed before a SIGKILL.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(45);
 }
 
 public sealed record LoggingConfig

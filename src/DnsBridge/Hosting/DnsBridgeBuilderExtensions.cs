@@ -17,8 +17,6 @@ namespace DnsBridge.Hosting;
 /// <summary>Composition of the DnsBridge service: listeners, logging, metrics, forwarder and the features.</summary>
 public static class DnsBridgeBuilderExtensions
 {
-    public static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(45);
-
     public static WebApplicationBuilder AddDnsBridge(this WebApplicationBuilder builder, ServeSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -92,8 +90,8 @@ public static class DnsBridgeBuilderExtensions
         services.AddHostedService<StartupReporter>();
 
         // On SIGTERM Kestrel stops accepting at once, then waits this long for requests in flight (and open
-        // WebSockets) before cutting them: below the 60 s grace period of the compose and Kubernetes manifests.
-        services.Configure<HostOptions>(o => o.ShutdownTimeout = ShutdownTimeout);
+        // WebSockets) before cutting them.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = config.Limits.ShutdownTimeout);
 
         settings.ConfigureServices?.Invoke(services);
         return builder;

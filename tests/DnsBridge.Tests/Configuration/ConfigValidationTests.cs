@@ -80,6 +80,7 @@ public sealed class ConfigValidationTests
     [InlineData("""{ "Limits": { "MaxRequestHeadersBytes": 100 } }""", "DnsBridge:Limits:MaxRequestHeadersBytes", "must be 4096-1048576")]
     [InlineData("""{ "Limits": { "RequestHeadersTimeout": "00:00:00" } }""", "DnsBridge:Limits:RequestHeadersTimeout", "between 00:00:01 and 00:10:00")]
     [InlineData("""{ "Limits": { "KeepAlive": "00:01:00" } }""", "DnsBridge:Limits:KeepAlive", "unknown key")]
+    [InlineData("""{ "Limits": { "ShutdownTimeout": "01:00:00" } }""", "DnsBridge:Limits:ShutdownTimeout", "between 00:00:01 and 00:10:00")]
     public void Reports_listener_and_limit_problems_with_their_key_path(string section, string path, string message)
     {
         var root = section.TrimStart().TrimStart('{').TrimEnd().TrimEnd('}');

@@ -118,4 +118,36 @@ public sealed class ReloadTests : IAsyncLifetime
         await changed.Task.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Equal((HttpStatusCode.OK, "b"), await GetAsync("http://two.example.test/"));
     }
+
+    [Fact]
+    public async Task Broken_edits_under_load_keep_the_last_good_config_and_lose_no_request()
+    {
+        var residual = _bridge.Metric("dnsbridge_residual_requests_total", ("cutover", "one"));
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
+        var editsDone = false;
+
+        // 8 clients keep requesting (bounded: at most 500 each) while the file is broken, repaired and broken again.
+        var load = Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
+        {
+            using var client = LoopbackClient.Create(_bridge.ProxyEndPoint);
+            for (var i = 0; i < 500 && !stop.IsCancellationRequested && !Volatile.Read(ref editsDone); i++)
+            {
+                using var response = await client.GetAsync("http://one.example.test/load", stop.Token);
+                statuses.Add(response.StatusCode);
+            }
+        })).ToArray();
+
+        Assert.False(await _bridge.EditConfigAsync("{ \"DnsBridge\": { \"Cutovers\": [ { \"Name\": ", expectSuccess: false));
+        Assert.False(await _bridge.EditConfigAsync(new { Cutovers = new[] { new { Name = "one", Hosts = new[] { "one.example.test" }, Target = new { Address = "not-an-ip", Port = 1 } } } }, expectSuccess: false));
+        Assert.False(await _bridge.EditConfigAsync(new { Cutovers = new[] { new { Name = "one", Hosts = new[] { "one.example.test" }, Target = new { _a.Address, _a.Port, Scheme = "gopher" } } } }, expectSuccess: false));
+        Volatile.Write(ref editsDone, true);
+        await Task.WhenAll(load);
+
+        Assert.NotEmpty(statuses);
+        Assert.All(statuses, s => Assert.Equal(HttpStatusCode.OK, s));
+        Assert.Equal(3, _bridge.Metric("dnsbridge_config_reloads_total", ("outcome", "failure")));
+        Assert.Equal(statuses.Count, _bridge.Metric("dnsbridge_residual_requests_total", ("cutover", "one")) - residual);
+        Assert.Equal((HttpStatusCode.OK, "a"), await GetAsync("http://one.example.test/after"));
+    }
 }

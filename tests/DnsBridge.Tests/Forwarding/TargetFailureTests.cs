@@ -138,4 +138,49 @@ public sealed class TargetFailureTests
         using var again = await client.GetAsync("http://shop.example.test/");
         Assert.Equal(HttpStatusCode.BadGateway, again.StatusCode);
     }
+
+    [Fact]
+    public async Task Clients_that_give_up_on_a_slow_target_cancel_the_forwarded_request_and_are_not_target_errors()
+    {
+        var aborted = 0;
+        var started = 0;
+        await using var target = await TestUpstream.StartAsync(app => app.Map("/", async (HttpContext c) =>
+        {
+            Interlocked.Increment(ref started);
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(20), c.RequestAborted);
+                return "late";
+            }
+            catch (OperationCanceledException)
+            {
+                Interlocked.Increment(ref aborted);
+                throw;
+            }
+        }));
+        await using var bridge = await BridgeHost.StartAsync(Cutover(target.Address, target.Port, "00:01:00"));
+
+        // Ten clients each wait 300 ms, then hang up, as impatient browsers do.
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            using var client = LoopbackClient.Create(bridge.ProxyEndPoint, TimeSpan.FromMilliseconds(300));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetAsync("http://shop.example.test/"));
+        }));
+
+        // Each hang-up reaches the target as a cancelled request (no work left running there)...
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (Volatile.Read(ref aborted) < 10 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(10, Volatile.Read(ref started));
+        Assert.Equal(10, Volatile.Read(ref aborted));
+
+        // ...and none is blamed on the target.
+        foreach (var reason in new[] { "timeout", "reset", "protocol", "connect_refused", "connect_timeout", "tls" })
+        {
+            Assert.Equal(0, bridge.Metric("dnsbridge_target_errors_total", ("cutover", "shop"), ("reason", reason)));
+        }
+    }
 }

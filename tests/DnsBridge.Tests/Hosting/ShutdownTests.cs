@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Net.WebSockets;
 using System.Text.Json;
 using DnsBridge.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
@@ -13,6 +14,78 @@ public sealed class ShutdownTests : IDisposable
     private readonly string _dir = Directory.CreateTempSubdirectory("dnsbridge-shutdown").FullName;
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private async Task<(string Config, int ProxyPort, int AdminPort)> WriteConfigAsync(TestUpstream target, string shutdownTimeout)
+    {
+        int proxyPort = BridgeProcess.FreePort(), adminPort = BridgeProcess.FreePort();
+        var config = Path.Combine(_dir, "dnsbridge.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            DnsBridge = new
+            {
+                Listen = new { Proxy = $"http://127.0.0.1:{proxyPort}", Admin = $"http://127.0.0.1:{adminPort}" },
+                Cutovers = new[] { new { Name = "shop", Hosts = new[] { Host }, Target = new { target.Address, target.Port, Scheme = "http" } } },
+                Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "none", Address = "127.0.0.1:9" } } },
+                Propagation = new { Enabled = false },
+                State = new { Path = Path.Combine(_dir, "state.db") },
+                Limits = new { ShutdownTimeout = shutdownTimeout },
+            },
+        }));
+        return (config, proxyPort, adminPort);
+    }
+
+    [Fact]
+    public async Task Sigterm_gives_open_websockets_the_shutdown_timeout_then_cuts_them_and_exits_0()
+    {
+        await using var target = await TestUpstream.StartAsync(app => app.Map("/ws", async (HttpContext c) =>
+        {
+            // An echo that never closes on its own, like a chat or a trading feed.
+            using var socket = await c.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[1024];
+            try
+            {
+                while (true)
+                {
+                    var r = await socket.ReceiveAsync(buffer, CancellationToken.None);
+                    if (r.MessageType == WebSocketMessageType.Close)
+                    {
+                        return;
+                    }
+
+                    await socket.SendAsync(buffer.AsMemory(0, r.Count), r.MessageType, r.EndOfMessage, CancellationToken.None);
+                }
+            }
+            catch (WebSocketException)
+            {
+            }
+        }));
+        var (config, proxyPort, adminPort) = await WriteConfigAsync(target, "00:00:03");
+        await using var bridge = await BridgeProcess.StartAsync(config, proxyPort, adminPort);
+        using var invoker = new HttpMessageInvoker(LoopbackClient.Handler(new IPEndPoint(IPAddress.Loopback, proxyPort)));
+        using var socket = new ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://{Host}/ws"), invoker, CancellationToken.None);
+        Assert.Equal("before", await EchoAsync(socket, "before"));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var exit = bridge.TerminateAsync(TimeSpan.FromSeconds(30));
+
+        // Still served while the process drains...
+        Assert.Equal("during", await EchoAsync(socket, "during"));
+
+        // ...until Limits:ShutdownTimeout (3 s here) runs out: then it is cut and the process exits cleanly.
+        Assert.Equal(0, await exit);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(2.5), TimeSpan.FromSeconds(20));
+        await Assert.ThrowsAnyAsync<Exception>(() => EchoAsync(socket, "after"));
+    }
+
+    private static async Task<string> EchoAsync(ClientWebSocket socket, string text)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.SendAsync(System.Text.Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, timeout.Token);
+        var buffer = new byte[1024];
+        var r = await socket.ReceiveAsync(buffer, timeout.Token);
+        return r.MessageType == WebSocketMessageType.Close ? throw new WebSocketException("closed") : System.Text.Encoding.UTF8.GetString(buffer, 0, r.Count);
+    }
 
     [Fact]
     public async Task Sigterm_refuses_new_connections_finishes_requests_in_flight_flushes_the_store_and_exits_0()
@@ -29,20 +102,8 @@ public sealed class ShutdownTests : IDisposable
             });
             app.Map("/{**p}", () => "ok");
         });
-        int proxyPort = BridgeProcess.FreePort(), adminPort = BridgeProcess.FreePort();
-        var config = Path.Combine(_dir, "dnsbridge.json");
+        var (config, proxyPort, adminPort) = await WriteConfigAsync(target, "00:00:45");
         var state = Path.Combine(_dir, "state.db");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
-        {
-            DnsBridge = new
-            {
-                Listen = new { Proxy = $"http://127.0.0.1:{proxyPort}", Admin = $"http://127.0.0.1:{adminPort}" },
-                Cutovers = new[] { new { Name = "shop", Hosts = new[] { Host }, Target = new { target.Address, target.Port, Scheme = "http" } } },
-                Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "none", Address = "127.0.0.1:9" } } },
-                Propagation = new { Enabled = false },
-                State = new { Path = state },
-            },
-        }));
         await using var bridge = await BridgeProcess.StartAsync(config, proxyPort, adminPort);
         var proxy = new IPEndPoint(IPAddress.Loopback, proxyPort);
         using var client = LoopbackClient.Create(proxy);
