@@ -10,7 +10,7 @@ public static partial class Repo
 
     public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);
 
-    /// <summary>DESIGN.md's metric names: dashboards and rules may use no other.</summary>
+    /// <summary>DESIGN.md's metric names and the README's additions: dashboards and rules may use no other.</summary>
     public static readonly IReadOnlySet<string> ContractMetrics = new HashSet<string>(StringComparer.Ordinal)
     {
         "dnsbridge_forwarded_requests_total", "dnsbridge_forward_duration_seconds", "dnsbridge_target_errors_total",
@@ -19,6 +19,9 @@ public static partial class Repo
         "dnsbridge_dns_propagation_ratio", "dnsbridge_dns_propagation_eta_seconds", "dnsbridge_dns_query_duration_seconds",
         "dnsbridge_dns_query_failures_total", "dnsbridge_drain_state", "dnsbridge_alerts_sent_total",
         "dnsbridge_nudged_connections_total", "dnsbridge_config_reloads_total",
+
+        // Added to the contract in the README (DESIGN.md is not ours to edit): the insecure-target flag and the store's health.
+        "dnsbridge_target_certificate_unvalidated", "dnsbridge_state_store_failing",
     };
 
     /// <summary>Metric names used in a PromQL text, histogram suffixes folded into their family.</summary>

@@ -86,6 +86,7 @@ public sealed class StoreFailureTests : IAsyncLifetime
             using var admin = _bridge.CreateAdminClient();
             Assert.Contains("state store: write failed", await (await admin.GetAsync("/readyz")).Content.ReadAsStringAsync(), StringComparison.Ordinal);
             Assert.Contains(_bridge.Logs.Messages, m => m.Contains("dnsbridge.db", StringComparison.Ordinal) && m.Contains("locked", StringComparison.OrdinalIgnoreCase));
+            Assert.Equal(1, _bridge.Metric("dnsbridge_state_store_failing"));
             await SendAsync(5);
 
             using var rollback = blocker.CreateCommand();
@@ -94,6 +95,7 @@ public sealed class StoreFailureTests : IAsyncLifetime
         }
 
         Assert.Equal(HttpStatusCode.OK, await WaitForReadyzAsync(HttpStatusCode.OK));
+        Assert.Equal(0, _bridge.Metric("dnsbridge_state_store_failing"));
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (StoredResidual() < 40 && DateTime.UtcNow < deadline)
         {
