@@ -158,4 +158,41 @@ public sealed class HostileInputTests : IAsyncLifetime
         Assert.StartsWith("HTTP/1.1 200", response, StringComparison.Ordinal);
         Assert.Equal("GET /fine cl=- te= body=", Assert.Single(_seen));
     }
+
+    [Fact]
+    public async Task Connections_beyond_Limits_MaxConnections_are_refused_while_the_others_are_served()
+    {
+        await using var bridge = await BridgeHost.StartAsync(new
+        {
+            Cutovers = new[] { new { Name = "shop", Hosts = new[] { Host }, Target = new { _target.Address, _target.Port, Scheme = "http" } } },
+            Limits = new { MaxConnections = 2 },
+        });
+        using var first = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var second = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await first.ConnectAsync(bridge.ProxyEndPoint);
+        await second.ConnectAsync(bridge.ProxyEndPoint);
+        using var firstStream = new NetworkStream(first);
+        Assert.StartsWith("HTTP/1.1 200", await LoopbackClient.ExchangeAsync(firstStream, $"GET / HTTP/1.1\r\nHost: {Host}\r\n\r\n"), StringComparison.Ordinal);
+
+        // The third is accepted by the kernel and closed by Kestrel at once, without an answer.
+        using var third = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await third.ConnectAsync(bridge.ProxyEndPoint);
+        await third.SendAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: {Host}\r\n\r\n"));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        int n;
+        try
+        {
+            n = await third.ReceiveAsync(new byte[256], SocketFlags.None, timeout.Token);
+        }
+        catch (SocketException)
+        {
+            n = 0;
+        }
+
+        Assert.Equal(0, n);
+
+        // The connections within the limit keep working.
+        using var secondStream = new NetworkStream(second);
+        Assert.StartsWith("HTTP/1.1 200", await LoopbackClient.ExchangeAsync(secondStream, $"GET / HTTP/1.1\r\nHost: {Host}\r\n\r\n"), StringComparison.Ordinal);
+    }
 }

@@ -183,4 +183,47 @@ public sealed class TargetFailureTests
             Assert.Equal(0, bridge.Metric("dnsbridge_target_errors_total", ("cutover", "shop"), ("reason", reason)));
         }
     }
+
+    [Fact]
+    public async Task A_failing_target_raises_target_unhealthy_once_and_delivers_it()
+    {
+        var received = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var receiver = await TestUpstream.StartAsync(app => app.MapPost("/hook", async (HttpContext c) =>
+        {
+            using var reader = new StreamReader(c.Request.Body);
+            received.Enqueue(await reader.ReadToEndAsync());
+            return Results.Ok();
+        }));
+        await using var bridge = await BridgeHost.StartAsync(new
+        {
+            Cutovers = new[] { new { Name = "shop", Hosts = new[] { "shop.example.test" }, Target = new { Address = "127.0.0.1", Port = FreePort(), Scheme = "http" } } },
+            Alerts = new { Webhooks = new[] { new { Url = $"http://127.0.0.1:{receiver.Port}/hook" } } },
+        });
+        var detector = bridge.Services.GetRequiredService<DnsBridge.Drain.DrainDetector>();
+        detector.Tick();
+        using var client = LoopbackClient.Create(bridge.ProxyEndPoint);
+
+        for (var i = 0; i < 6; i++)
+        {
+            using var response = await client.GetAsync("http://shop.example.test/");
+            Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        }
+
+        detector.Tick();
+        detector.Tick();
+
+        using var admin = bridge.CreateAdminClient();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (received.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        var alert = Assert.Single(received);
+        using var body = System.Text.Json.JsonDocument.Parse(alert);
+        Assert.Equal("target_unhealthy", body.RootElement.GetProperty("event").GetString());
+        Assert.Contains("6 of 6 forwarded requests failed", body.RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
+        var events = await admin.GetStringAsync("/api/cutovers/shop");
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(events, "\"event\":\"target_unhealthy\""));
+    }
 }
