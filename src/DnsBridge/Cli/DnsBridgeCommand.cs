@@ -105,6 +105,7 @@ public static class DnsBridgeCommand
 
     private static async Task<int> ServeAsync(string? file, LogFormat format, LogEventLevel level, TextWriter stderr, CancellationToken ct)
     {
+        SocketTuning.PreferInlineCompletions();
         var (config, errors) = ConfigLoader.Load(file);
         if (errors.Count > 0)
         {

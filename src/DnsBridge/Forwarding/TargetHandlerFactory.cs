@@ -128,6 +128,10 @@ public static class TargetHandlerFactory
             custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
             custom.ChainPolicy.CustomTrustStore.AddRange(roots);
             custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+
+            // Everything needed is the CaFile and what the target presents: no intermediate fetched over the network
+            // from inside a TLS handshake (it may run on a socket completion thread).
+            custom.ChainPolicy.DisableCertificateDownloads = true;
             if (chain is not null)
             {
                 foreach (var element in chain.ChainElements)

@@ -108,13 +108,21 @@ public static class DnsBridgeBuilderExtensions
         app.Services.GetRequiredService<DrainDetector>();
         app.Lifetime.ApplicationStarted.Register(ports.OnStarted);
 
-        app.Use((context, next) => ports.IsAdmin(context) ? next(context) : proxy.InvokeAsync(context));
+        app.Use((context, next) => ports.IsAdmin(context) ? OffTheIoThreadAsync(context, next) : proxy.InvokeAsync(context));
 
         // Explicit, so routing runs on the admin branch only and costs the proxy path nothing.
         app.UseAdminAuthentication();
         app.UseRouting();
         app.MapAdminEndpoints();
         return app;
+    }
+
+    // Admin endpoints read SQLite and run preflight checks synchronously in places: never on an epoll thread
+    // (SocketTuning), where a slow read would stall every proxied connection served by that thread.
+    private static async Task OffTheIoThreadAsync(HttpContext context, RequestDelegate next)
+    {
+        await Task.Yield();
+        await next(context);
     }
 
     private static IPEndPoint Endpoint(string url, string scheme = "http") =>

@@ -108,6 +108,9 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             snapshot = FlagTtlViolations(snapshot);
             _latest[cutover.Name] = snapshot;
             _metrics.Record(snapshot);
+
+            // Listeners write SQLite: off the socket's completion thread first (SocketTuning).
+            await Task.Yield();
             foreach (var listener in listeners)
             {
                 try
