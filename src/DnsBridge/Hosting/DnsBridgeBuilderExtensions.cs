@@ -150,8 +150,9 @@ public static class DnsBridgeBuilderExtensions
         builder.Logging.ClearProviders();
         builder.Logging.AddSerilog(logger.CreateLogger(), dispose: true);
 
-        // With any logger enabled for this category ASP.NET Core builds an Activity per request and YARP then
-        // forwards a traceparent header; turning it off removes both (measured: several % of throughput).
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        // With any logger enabled for this category ASP.NET Core builds an Activity and a logging scope per request
+        // (and YARP then forwards a traceparent header). The rule must name Serilog's provider: AddSerilog adds a
+        // provider-specific rule (Trace, every category) that would otherwise win over a general one.
+        builder.Logging.AddFilter<Serilog.Extensions.Logging.SerilogLoggerProvider>("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
     }
 }
