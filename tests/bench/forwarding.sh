@@ -18,13 +18,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-"$root/tests/setup/install-packages.sh" "$here/packages.txt"
-work="$(mktemp -d /tmp/dnsbridge-bench.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-echo "building (Release) ..." >&2
+# shellcheck source=common.sh
+. "$here/common.sh"
+bench_setup bench
 "$root/deploy/container/publish.sh" "$work/dnsbridge" >/dev/null
 dotnet publish "$here/MinimalYarp/MinimalYarp.csproj" -c Release -o "$work/yarp" --nologo -v q >/dev/null
 

@@ -17,13 +17,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-"$root/tests/setup/install-packages.sh" "$here/packages.txt"
-work="$(mktemp -d /tmp/dnsbridge-polling.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-echo "building (Release) ..." >&2
+# shellcheck source=common.sh
+. "$here/common.sh"
+bench_setup polling
 dotnet build "$root/tests/DnsBridge.Benchmarks/DnsBridge.Benchmarks.csproj" -c Release --nologo -v q >/dev/null
 
 for ((i = 0; i < hosts; i++)); do echo "127.0.0.1 h$i.bench.test"; done > "$work/hosts"

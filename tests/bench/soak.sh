@@ -17,13 +17,9 @@ while [ $# -gt 0 ]; do
 done
 [ "$minutes" -ge 2 ] || { echo "--minutes must be at least 2 (first and last minute are compared)" >&2; exit 2; }
 
-"$root/tests/setup/install-packages.sh" "$here/packages.txt"
-work="$(mktemp -d /tmp/dnsbridge-soak.XXXXXX)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-echo "building (Release) ..." >&2
+# shellcheck source=common.sh
+. "$here/common.sh"
+bench_setup soak
 "$root/deploy/container/publish.sh" "$work/dnsbridge" >/dev/null
 
 base=$(( 10000 + RANDOM % 20000 ))
