@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
@@ -22,6 +23,13 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly ILogger<WebhookDispatcher> _logger;
     private readonly HttpClient _http;
     private readonly Counter _sent;
+
+    // An outcome the store could not record yet (read-only, full or locked): the outbox row still reads as due, so
+    // it is kept out of the sends until its write succeeds, or a delivered alert would be sent again every second.
+    private readonly ConcurrentDictionary<(string EventId, string Receiver), Func<bool>> _unrecorded = new();
+
+    // Rows being sent right now: one send per row at a time, whoever asks (the loop, a test alert).
+    private readonly ConcurrentDictionary<(string EventId, string Receiver), byte> _inFlight = new();
 
     public WebhookDispatcher(StateStore store, ConfigMonitor config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger, HttpMessageHandler? handler = null)
         : this(store, () => config.Current, metrics, time, logger, handler)
@@ -67,9 +75,31 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// <summary>Sends every delivery that is due now (the loop calls it every second).</summary>
     public async Task DeliverDueAsync(CancellationToken cancellationToken)
     {
-        var due = _store.DueDeliveries(_time.GetUtcNow());
-        await Task.WhenAll(due.Select(d => DeliverAsync(d, cancellationToken)));
+        foreach (var (key, write) in _unrecorded)
+        {
+            if (write())
+            {
+                _unrecorded.TryRemove(key, out _);
+            }
+        }
+
+        IReadOnlyList<StateStore.Delivery> due;
+        try
+        {
+            due = _store.DueDeliveries(_time.GetUtcNow());
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            // Readiness and dnsbridge_state_store_failing already say the store is failing; the next second tries again.
+            LogOutboxUnreadable(_logger, _store.Path, e.Message);
+            return;
+        }
+
+        await Task.WhenAll(due.Where(d => !_unrecorded.ContainsKey((d.EventId, d.Receiver))).Select(d => DeliverAsync(d, cancellationToken)));
     }
+
+    /// <summary>Unrecorded outcomes (the store failed when they happened) waiting for their write.</summary>
+    public int UnrecordedOutcomes => _unrecorded.Count;
 
     /// <summary>
     /// Puts a clearly marked test event in the outbox for every webhook, delivers it once through the same path as
@@ -98,13 +128,40 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     private async Task DeliverAsync(StateStore.Delivery delivery, CancellationToken cancellationToken)
     {
+        var key = (delivery.EventId, delivery.Receiver);
+        if (!_inFlight.TryAdd(key, 0))
+        {
+            return;
+        }
+
+        try
+        {
+            await SendAsync(delivery, cancellationToken);
+        }
+        finally
+        {
+            _inFlight.TryRemove(key, out _);
+        }
+    }
+
+    private void Record(StateStore.Delivery delivery, Func<bool> write)
+    {
+        if (!write())
+        {
+            _unrecorded[(delivery.EventId, delivery.Receiver)] = write;
+        }
+    }
+
+    private async Task SendAsync(StateStore.Delivery delivery, CancellationToken cancellationToken)
+    {
         var e = delivery.Event;
         var config = _config();
         var webhook = config.Alerts.Webhooks.FirstOrDefault(w => w.Url == delivery.Receiver);
         var shown = Redact(delivery.Receiver);
         if (webhook is null)
         {
-            _store.MarkFailed(e.Id, delivery.Receiver, _time.GetUtcNow(), "receiver no longer configured");
+            var at = _time.GetUtcNow();
+            Record(delivery, () => _store.MarkFailed(e.Id, delivery.Receiver, at, "receiver no longer configured"));
             _sent.WithLabels(e.Event, "failed").Inc();
             return;
         }
@@ -150,7 +207,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
         await Task.Yield();
         if (status is { } code && (int)code is >= 200 and < 300)
         {
-            _store.MarkDelivered(e.Id, delivery.Receiver, _time.GetUtcNow());
+            var at = _time.GetUtcNow();
+            Record(delivery, () => _store.MarkDelivered(e.Id, delivery.Receiver, at));
             _sent.WithLabels(e.Event, "delivered").Inc();
             LogDelivered(_logger, e.Event, e.Cutover, shown, delivery.Attempts + 1);
             return;
@@ -163,20 +221,20 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var now = _time.GetUtcNow();
         if (!retry)
         {
-            _store.MarkFailed(e.Id, delivery.Receiver, now, problem);
+            Record(delivery, () => _store.MarkFailed(e.Id, delivery.Receiver, now, problem));
             _sent.WithLabels(e.Event, "rejected").Inc();
             LogRejected(_logger, e.Event, e.Cutover, shown, problem);
         }
         else if (delivery.Attempts + 1 >= MaxAttempts)
         {
-            _store.MarkFailed(e.Id, delivery.Receiver, now, problem);
+            Record(delivery, () => _store.MarkFailed(e.Id, delivery.Receiver, now, problem));
             _sent.WithLabels(e.Event, "failed").Inc();
             LogGaveUp(_logger, e.Event, e.Cutover, shown, delivery.Attempts + 1, problem);
         }
         else
         {
             var next = now + Backoff(delivery.Attempts + 1);
-            _store.MarkRetry(e.Id, delivery.Receiver, next, problem);
+            Record(delivery, () => _store.MarkRetry(e.Id, delivery.Receiver, next, problem));
             _sent.WithLabels(e.Event, "retry").Inc();
             LogRetry(_logger, e.Event, e.Cutover, shown, problem, next);
         }
@@ -210,4 +268,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     [LoggerMessage(EventId = 703, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} to {Receiver} given up after {Attempts} attempts ({Problem})")]
     private static partial void LogGaveUp(ILogger logger, string @event, string cutover, string receiver, int attempts, string problem);
+
+    [LoggerMessage(EventId = 704, Level = LogLevel.Warning, Message = "Alert outbox in {Path} cannot be read ({Problem}); alerts wait until it can")]
+    private static partial void LogOutboxUnreadable(ILogger logger, string path, string problem);
 }

@@ -11,6 +11,7 @@ namespace DnsBridge.Tests.Infrastructure;
 public sealed class TestUpstream : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private int _disposed;
 
     private TestUpstream(WebApplication app, IPEndPoint endPoint, bool https, System.Collections.Concurrent.ConcurrentQueue<string> serverNames)
     {
@@ -67,6 +68,12 @@ public sealed class TestUpstream : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Idempotent: a test may stop a server early (to start another on its port) and still hold it in a using.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _app.StopAsync();
         await _app.DisposeAsync();
     }

@@ -1,0 +1,76 @@
+using DnsBridge.Alerts;
+using DnsBridge.Configuration;
+using DnsBridge.Drain;
+using DnsBridge.State;
+using DnsBridge.Tests.Infrastructure;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DnsBridge.Tests.Alerts;
+
+/// <summary>
+/// The store cannot record a delivery (another process holds the write lock, as a backup or a second replica on the
+/// same file would): the receiver still gets the alert exactly once, and the outcome is written once the store is back.
+/// </summary>
+public sealed class OutboxStoreFailureTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dnsbridge-outbox").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task A_delivery_the_store_cannot_record_is_not_sent_again_and_is_recorded_when_the_store_recovers()
+    {
+        var received = 0;
+        await using var receiver = await TestUpstream.StartAsync(app => app.MapPost("/hook", () =>
+        {
+            Interlocked.Increment(ref received);
+            return Results.Ok();
+        }));
+        var url = $"http://127.0.0.1:{receiver.Port}/hook";
+        var config = new DnsBridgeConfig
+        {
+            Alerts = new AlertsConfig { Webhooks = [new WebhookConfig { Url = url }] },
+            State = new StateConfig { Path = Path.Combine(_dir, "state.db") },
+        };
+        using var store = new StateStore(config.State, NullLogger<StateStore>.Instance);
+        using var dispatcher = new WebhookDispatcher(store, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
+            TimeProvider.System, NullLogger<WebhookDispatcher>.Instance);
+        var e = new DrainEvent("e1", "shop", DrainEvents.DrainComplete, DateTimeOffset.UtcNow, "shop: drained");
+        Assert.True(store.AppendEvent(e, new DrainStatus { Since = e.At }, [url], e.At));
+
+        using (var blocker = new SqliteConnection($"Data Source={store.Path};Pooling=False"))
+        {
+            blocker.Open();
+            using (var begin = blocker.CreateCommand())
+            {
+                begin.CommandText = "BEGIN EXCLUSIVE;";
+                begin.ExecuteNonQuery();
+            }
+
+            await dispatcher.DeliverDueAsync(CancellationToken.None);
+            Assert.Equal(1, Volatile.Read(ref received));
+            Assert.NotNull(store.Problem());
+            Assert.Equal(1, dispatcher.UnrecordedOutcomes);
+
+            // The row still reads as due in the store; the dispatcher knows better.
+            Assert.Single(store.DueDeliveries(DateTimeOffset.UtcNow));
+            await dispatcher.DeliverDueAsync(CancellationToken.None);
+            Assert.Equal(1, Volatile.Read(ref received));
+
+            using var rollback = blocker.CreateCommand();
+            rollback.CommandText = "ROLLBACK;";
+            rollback.ExecuteNonQuery();
+        }
+
+        await dispatcher.DeliverDueAsync(CancellationToken.None);
+        Assert.Equal(0, dispatcher.UnrecordedOutcomes);
+        var row = Assert.Single(store.Outbox("e1"));
+        Assert.NotNull(row.DeliveredAt);
+        Assert.Equal(1, row.Attempts);
+        Assert.Empty(store.DueDeliveries(DateTimeOffset.UtcNow));
+
+        await dispatcher.DeliverDueAsync(CancellationToken.None);
+        Assert.Equal(1, Volatile.Read(ref received));
+    }
+}
