@@ -67,6 +67,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 etaSeconds = Math.Ceiling(snapshot.EtaSeconds),
                 complete = snapshot.Complete,
                 authoritative = snapshot.Authoritative is { } a ? PropagationMetrics.Label(a) : null,
+                authoritativeDisagreement = snapshot.AuthoritativeDisagreement,
                 resolvers = snapshot.Resolvers.Select(r => new
                 {
                     name = r.Resolver.Name,
@@ -82,6 +83,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                     detail = r.Detail,
                     checkedAt = r.CheckedAt,
                     latencyMs = Math.Round(r.Latency.TotalMilliseconds, 1),
+                    soaSerial = r.SoaSerial,
                 }),
             },
             residual = counter is null ? null : new

@@ -28,7 +28,7 @@ public sealed record ResolverInfo(string Name, IPEndPoint EndPoint, string Regio
     public string Address => EndPoint.ToString();
 }
 
-/// <summary>The answer of one resolver for one cutover at one time.</summary>
+/// <summary>The answer of one resolver for one cutover at one time (with the zone's SOA serial for an authoritative server).</summary>
 public sealed record ResolverResult(
     ResolverInfo Resolver,
     ResolverAnswer Answer,
@@ -38,11 +38,13 @@ public sealed record ResolverResult(
     string? Error,
     string? Detail,
     DateTimeOffset CheckedAt,
-    TimeSpan Latency);
+    TimeSpan Latency,
+    long? SoaSerial = null);
 
 /// <summary>
 /// One poll of one cutover across the resolver set. Produced by the propagation monitor, consumed by the drain
-/// detector, the metrics, the API and the state store.
+/// detector, the metrics, the API and the state store. <see cref="AuthoritativeDisagreement"/> names the authoritative
+/// servers and what each says when they differ in answer or SOA serial (a secondary that missed the zone transfer).
 /// </summary>
 public sealed record PropagationSnapshot(
     string Cutover,
@@ -51,7 +53,8 @@ public sealed record PropagationSnapshot(
     ResolverAnswer? Authoritative,
     double Ratio,
     DateTimeOffset? StaleUntil,
-    bool Complete)
+    bool Complete,
+    string? AuthoritativeDisagreement = null)
 {
     /// <summary>Seconds until every stale cache must have expired (0 when none is stale).</summary>
     public double EtaSeconds => StaleUntil is { } until ? Math.Max(0, (until - At).TotalSeconds) : 0;

@@ -106,6 +106,16 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             var snapshot = await _poller.PollAsync(cutover.Name, cutover.Hosts, cutover.Dns.Types, AnswerClassifier.For(cutover),
                 [.. authoritative, .. recursive], config.Propagation.Timeout, concurrency, cancellationToken);
             snapshot = FlagTtlViolations(snapshot);
+            var previous = _latest.TryGetValue(cutover.Name, out var last) ? last.AuthoritativeDisagreement : null;
+            if (snapshot.AuthoritativeDisagreement is { } disagreement && previous is null)
+            {
+                LogAuthoritativeDisagree(_logger, cutover.Name, disagreement);
+            }
+            else if (snapshot.AuthoritativeDisagreement is null && previous is not null)
+            {
+                LogAuthoritativeAgree(_logger, cutover.Name);
+            }
+
             _latest[cutover.Name] = snapshot;
             _metrics.Record(snapshot);
 
@@ -190,4 +200,10 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "Propagation listener {Listener} failed for cutover {Cutover}")]
     private static partial void LogListenerFailed(ILogger logger, string listener, string cutover, Exception exception);
+
+    [LoggerMessage(EventId = 402, Level = LogLevel.Warning, Message = "Cutover {Cutover}: the authoritative servers disagree ({Disagreement}); until every server has the new zone, resolvers keep getting either answer")]
+    private static partial void LogAuthoritativeDisagree(ILogger logger, string cutover, string disagreement);
+
+    [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Cutover {Cutover}: the authoritative servers agree again")]
+    private static partial void LogAuthoritativeAgree(ILogger logger, string cutover);
 }

@@ -46,7 +46,26 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
             }
         }
 
-        return Combine(resolver, parts, time.GetUtcNow());
+        var result = Combine(resolver, parts, time.GetUtcNow());
+        if (!resolver.Authoritative || hosts.Count == 0)
+        {
+            return result;
+        }
+
+        // The serial tells a secondary that missed the zone transfer from one that is only a second behind.
+        await concurrency.WaitAsync(cancellationToken);
+        DnsObservation soa;
+        try
+        {
+            soa = await querier.QueryAsync(resolver.EndPoint, hosts[0], QueryType.SOA, recursion: false, timeout, cancellationToken);
+        }
+        finally
+        {
+            concurrency.Release();
+        }
+
+        Observed?.Invoke(resolver, soa);
+        return result with { SoaSerial = soa.SoaSerial };
     }
 
     /// <summary>
@@ -102,6 +121,29 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         var complete = authoritativeAnswer is null or ResolverAnswer.Target
             && answering.Count > 0
             && answering.All(r => r.Answer == ResolverAnswer.Target);
-        return new PropagationSnapshot(cutover, at, results, authoritativeAnswer, ratio, staleUntil, complete);
+        return new PropagationSnapshot(cutover, at, results, authoritativeAnswer, ratio, staleUntil, complete, Disagreement(authoritative));
+    }
+
+    /// <summary>
+    /// Null while the answering authoritative servers give the same answer, addresses and SOA serial; else each
+    /// server and what it says. Servers that do not answer are errors in their own rows, not a disagreement.
+    /// </summary>
+    internal static string? Disagreement(IReadOnlyList<ResolverResult> authoritative)
+    {
+        var answering = authoritative.Where(r => r.Answer != ResolverAnswer.Error).ToList();
+        var says = answering.Select(r => (r.Resolver, Says: Describe(r))).ToList();
+        var serials = answering.Select(r => r.SoaSerial).OfType<long>().Distinct().Count();
+        if (says.Select(s => s.Says.Answer).Distinct(StringComparer.Ordinal).Count() <= 1 && serials <= 1)
+        {
+            return null;
+        }
+
+        return string.Join("; ", says.Select(s => $"{s.Resolver.Name} ({s.Resolver.Address}) {s.Says.Answer}, SOA serial {s.Says.Serial}"));
+    }
+
+    private static (string Answer, string Serial) Describe(ResolverResult r)
+    {
+        var what = r.Addresses.Count > 0 ? string.Join(", ", r.Addresses) : r.Cnames.Count > 0 ? string.Join(", ", r.Cnames) : r.Detail ?? "no records";
+        return ($"{PropagationMetrics.Label(r.Answer)} {what}", r.SoaSerial?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?");
     }
 }

@@ -99,7 +99,7 @@ public sealed class DashboardTests
                 "Drain state", "Propagation share", "Stale caches expire in", "Residual requests per second", "Since the last residual request",
                 "Excluded requests per second", "Resolver answers by region", "Resolvers still answering the source", "Answer TTL per resolver",
                 "Forward latency", "Forwarded requests by status class", "Rejected requests (never forwarded)", "Alert deliveries (last hour)",
-                "DNS query latency p90", "Config reloads", "Nudged connections per second", "Target errors",
+                "DNS query latency p90", "Config reloads", "Nudged connections per second", "Target errors", "Authoritative servers",
             };
             foreach (var (panel, expr) in Queries())
             {

@@ -20,8 +20,9 @@ public static partial class Repo
         "dnsbridge_dns_query_failures_total", "dnsbridge_drain_state", "dnsbridge_alerts_sent_total",
         "dnsbridge_nudged_connections_total", "dnsbridge_config_reloads_total",
 
-        // Added to the contract in the README (DESIGN.md is not ours to edit): the insecure-target flag and the store's health.
-        "dnsbridge_target_certificate_unvalidated", "dnsbridge_state_store_failing",
+        // Added to the contract in the README (DESIGN.md is not ours to edit): the insecure-target flag, the store's
+        // health and the authoritative servers' agreement.
+        "dnsbridge_target_certificate_unvalidated", "dnsbridge_state_store_failing", "dnsbridge_dns_authoritative_disagreement",
     };
 
     /// <summary>Metric names used in a PromQL text, histogram suffixes folded into their family.</summary>

@@ -157,4 +157,48 @@ public sealed class PropagationMonitorTests
         await WaitForAsync(bridge, "shop2", s => s.Complete);
         Assert.Null(bridge.Services.GetRequiredService<IPropagationView>().Latest("shop"));
     }
+
+    [Fact]
+    public async Task Authoritative_servers_that_differ_in_answer_or_serial_are_reported_until_they_agree()
+    {
+        static Task<Dnsmasq> AuthoritativeAsync(string address, long serial) => Dnsmasq.StartAsync(
+            new Dictionary<string, string[]> { [Host] = [address] }, 60,
+            "--auth-zone=example.test", "--auth-server=ns.example.test,127.0.0.1", $"--auth-soa={serial},hostmaster.example.test");
+        await using var primary = await AuthoritativeAsync(Target, 2026112502);
+        await using var behind = await AuthoritativeAsync(Source, 2026112401);
+        await using var twin = await AuthoritativeAsync(Target, 2026112502);
+        await using var resolver = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { [Host] = [Target] });
+        System.Text.Json.Nodes.JsonObject Watching(params Dnsmasq[] servers)
+        {
+            var section = System.Text.Json.JsonSerializer.SerializeToNode(Section([resolver], primary))!.AsObject();
+            section["Resolvers"]!["AuthoritativeServers"] = new System.Text.Json.Nodes.JsonArray([.. servers.Select(a => (System.Text.Json.Nodes.JsonNode)a.Address)]);
+            return section;
+        }
+
+        await using var bridge = await BridgeHost.StartAsync(Watching(primary, behind));
+
+        // A secondary that missed the zone transfer: the switch is not done, and everyone is told which server lags.
+        var split = await WaitForAsync(bridge, "shop", s => s.AuthoritativeDisagreement is not null);
+        Assert.Equal(ResolverAnswer.Source, split.Authoritative);
+        Assert.False(split.Complete);
+        Assert.Contains($"auth {primary.Address} ({primary.Address}) target {Target}, SOA serial 2026112502", split.AuthoritativeDisagreement, StringComparison.Ordinal);
+        Assert.Contains($"auth {behind.Address} ({behind.Address}) source {Source}, SOA serial 2026112401", split.AuthoritativeDisagreement, StringComparison.Ordinal);
+        Assert.Equal(1, bridge.Metric("dnsbridge_dns_authoritative_disagreement", ("cutover", "shop")));
+        Assert.Single(bridge.Logs.Messages, m => m.Contains("authoritative servers disagree", StringComparison.Ordinal));
+        using (var admin = bridge.CreateAdminClient())
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(await admin.GetStringAsync("/api/cutovers/shop"));
+            var propagation = doc.RootElement.GetProperty("propagation");
+            Assert.Contains("2026112401", propagation.GetProperty("authoritativeDisagreement").GetString(), StringComparison.Ordinal);
+            Assert.Contains(propagation.GetProperty("resolvers").EnumerateArray(), r => r.GetProperty("soaSerial").ValueKind == System.Text.Json.JsonValueKind.Number
+                && r.GetProperty("soaSerial").GetInt64() == 2026112401);
+        }
+
+        // Same answers, same serial: agreement, and the switch is complete.
+        await bridge.EditConfigAsync(Watching(primary, twin));
+        var agreed = await WaitForAsync(bridge, "shop", s => s.AuthoritativeDisagreement is null && s.Complete);
+        Assert.All(agreed.Resolvers.Where(r => r.Resolver.Authoritative), r => Assert.Equal(2026112502, r.SoaSerial));
+        Assert.Equal(0, bridge.Metric("dnsbridge_dns_authoritative_disagreement", ("cutover", "shop")));
+        Assert.Contains(bridge.Logs.Messages, m => m.Contains("authoritative servers agree again", StringComparison.Ordinal));
+    }
 }

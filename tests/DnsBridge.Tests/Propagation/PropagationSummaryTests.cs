@@ -45,4 +45,19 @@ public sealed class PropagationSummaryTests
     [InlineData(new[] { ResolverAnswer.Target, ResolverAnswer.Target }, ResolverAnswer.Target)]
     public void A_resolver_is_as_stale_as_its_stalest_host(ResolverAnswer[] answers, ResolverAnswer combined) =>
         Assert.Equal(combined, PropagationPoller.Worst(answers));
+
+    [Fact]
+    public void Authoritative_servers_disagree_on_answer_or_serial_but_not_by_being_silent()
+    {
+        static ResolverResult Ns(string name, ResolverAnswer answer, long? serial, params string[] addresses) =>
+            R(name, answer, authoritative: true) with { SoaSerial = serial, Addresses = addresses };
+        string? Disagreement(params ResolverResult[] results) => PropagationPoller.Summarize("c", Now, [R("a", ResolverAnswer.Target), .. results]).AuthoritativeDisagreement;
+
+        Assert.Null(Disagreement(Ns("ns1", ResolverAnswer.Target, 7, "192.0.2.1"), Ns("ns2", ResolverAnswer.Target, 7, "192.0.2.1")));
+        Assert.Null(Disagreement(Ns("ns1", ResolverAnswer.Target, 7, "192.0.2.1"), Ns("ns2", ResolverAnswer.Error, null)));
+        Assert.Null(Disagreement(Ns("ns1", ResolverAnswer.Target, 7, "192.0.2.1"), Ns("ns2", ResolverAnswer.Target, null, "192.0.2.1")));
+        Assert.Equal("ns1 (127.0.0.1:53) target 192.0.2.1, SOA serial 8; ns2 (127.0.0.1:53) target 192.0.2.1, SOA serial 7",
+            Disagreement(Ns("ns1", ResolverAnswer.Target, 8, "192.0.2.1"), Ns("ns2", ResolverAnswer.Target, 7, "192.0.2.1")));
+        Assert.Contains("ns2 (127.0.0.1:53) target 192.0.2.2, SOA serial 7", Disagreement(Ns("ns1", ResolverAnswer.Target, 7, "192.0.2.1"), Ns("ns2", ResolverAnswer.Target, 7, "192.0.2.2")), StringComparison.Ordinal);
+    }
 }

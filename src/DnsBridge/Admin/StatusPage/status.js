@@ -39,7 +39,7 @@
     for (const r of p.resolvers) (byRegion[r.region] ??= []).push(r);
     const rows = Object.keys(byRegion).sort().map((region) =>
       `<tr class="region"><th colspan="5" scope="rowgroup">${esc(region)}</th></tr>` +
-      byRegion[region].map((r) => `<tr><th scope="row">${esc(r.name)}<br><small>${esc(r.resolver)}</small></th>` +
+      byRegion[region].map((r) => `<tr><th scope="row">${esc(r.name)}<br><small>${esc(r.resolver)}${r.soaSerial != null ? `, SOA serial ${esc(r.soaSerial)}` : ""}</small></th>` +
         `<td class="answer-${esc(r.answer)}">${esc(r.answer)}${r.detail ? `<br><small>${esc(r.detail)}</small>` : ""}${r.error ? `<br><small>${esc(r.error)}</small>` : ""}</td>` +
         `<td>${esc([...(r.cnames || []).map((c) => c + " →"), ...r.addresses].join(" "))}</td><td>${r.ttl ?? "–"}</td><td>${esc(ago(r.checkedAt))}</td></tr>`).join("")).join("");
     return `<table><caption>Resolvers by region</caption><thead><tr><th scope="col">resolver</th><th scope="col">answer</th><th scope="col">addresses</th><th scope="col">TTL</th><th scope="col">checked</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -100,6 +100,7 @@
         ${fact("Quiet period", d.quietSince ? `until ${esc(time(d.quietEndsAt))}` : esc(duration(d.quietPeriodSeconds)))}
         ${fact("Pending alerts", (c.pendingAlerts || []).length)}
       </dl>
+      ${p?.authoritativeDisagreement ? `<p class="warning" role="alert"><strong>Authoritative servers disagree:</strong> ${esc(p.authoritativeDisagreement)}. Until every server has the new zone (check NOTIFY and zone transfers), resolvers keep getting either answer.</p>` : ""}
       ${checklist(c.name)}
       <h3>Residual requests per minute (last hour)</h3>
       ${chart(r?.series)}
