@@ -27,9 +27,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     // An outcome the store could not record yet (read-only, full or locked): the outbox row still reads as due, so
     // it is kept out of the sends until its write succeeds, or a delivered alert would be sent again every second.
     private readonly ConcurrentDictionary<(string EventId, string Receiver), Func<bool>> _unrecorded = new();
-
-    // Rows being sent right now: one send per row at a time, whoever asks (the loop, a test alert).
-    private readonly ConcurrentDictionary<(string EventId, string Receiver), byte> _inFlight = new();
+    private bool _outboxUnreadable;
 
     public WebhookDispatcher(StateStore store, ConfigMonitor config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger, HttpMessageHandler? handler = null)
         : this(store, () => config.Current, metrics, time, logger, handler)
@@ -75,31 +73,65 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// <summary>Sends every delivery that is due now (the loop calls it every second).</summary>
     public async Task DeliverDueAsync(CancellationToken cancellationToken)
     {
-        foreach (var (key, write) in _unrecorded)
+        if (!RecordHeldOutcomes())
         {
-            if (write())
-            {
-                _unrecorded.TryRemove(key, out _);
-            }
+            return;
         }
 
         IReadOnlyList<StateStore.Delivery> due;
         try
         {
             due = _store.DueDeliveries(_time.GetUtcNow());
+            if (_outboxUnreadable)
+            {
+                _outboxUnreadable = false;
+                LogOutboxReadable(_logger, _store.Path);
+            }
         }
         catch (Microsoft.Data.Sqlite.SqliteException e)
         {
-            // Readiness and dnsbridge_state_store_failing already say the store is failing; the next second tries again.
-            LogOutboxUnreadable(_logger, _store.Path, e.Message);
+            // Once per failure, not every second; the next second tries again.
+            if (!_outboxUnreadable)
+            {
+                _outboxUnreadable = true;
+                LogOutboxUnreadable(_logger, _store.Path, e.Message);
+            }
+
             return;
         }
 
-        await Task.WhenAll(due.Where(d => !_unrecorded.ContainsKey((d.EventId, d.Receiver))).Select(d => DeliverAsync(d, cancellationToken)));
+        await Task.WhenAll(due.Select(d => DeliverAsync(d, cancellationToken)));
     }
 
-    /// <summary>Unrecorded outcomes (the store failed when they happened) waiting for their write.</summary>
+    /// <summary>Outcomes the store could not record when they happened (it failed), waiting for their write.</summary>
     public int UnrecordedOutcomes => _unrecorded.Count;
+
+    /// <summary>
+    /// Writes the held outcomes; false at the first that still fails (each failed write holds the store for its lock
+    /// timeout, so one is enough to know). Nothing new is sent meanwhile: the rows would read as due.
+    /// </summary>
+    private bool RecordHeldOutcomes()
+    {
+        foreach (var (key, write) in _unrecorded)
+        {
+            if (!write())
+            {
+                return false;
+            }
+
+            _unrecorded.TryRemove(key, out _);
+        }
+
+        return true;
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+
+        // A held outcome lost here would make the next start send a delivered alert again.
+        RecordHeldOutcomes();
+    }
 
     /// <summary>
     /// Puts a clearly marked test event in the outbox for every webhook, delivers it once through the same path as
@@ -116,43 +148,26 @@ public sealed partial class WebhookDispatcher : BackgroundService
             throw new StateStoreException($"cannot write the test alert to the state store {_store.Path}: {_store.Problem()}");
         }
 
-        await Task.WhenAll(receivers.Select(r => DeliverAsync(new StateStore.Delivery(e.Id, r, 0, e), cancellationToken)));
-        var rows = _store.Outbox(e.Id);
-        foreach (var row in rows.Where(r => r.DeliveredAt is null && r.FailedAt is null))
+        var outcomes = await Task.WhenAll(receivers.Select(r => DeliverAsync(new StateStore.Delivery(e.Id, r, 0, e), cancellationToken)));
+        var done = _time.GetUtcNow();
+        foreach (var retry in outcomes.Where(o => o.DeliveredAt is null && o.FailedAt is null))
         {
-            _store.GiveUp(e.Id, row.Receiver, _time.GetUtcNow());
+            Record(e.Id, retry.Receiver, () => _store.GiveUp(e.Id, retry.Receiver, done));
         }
 
-        return [.. rows.Select(r => r.DeliveredAt is null ? r with { FailedAt = r.FailedAt ?? now } : r)];
+        return [.. outcomes.Select(o => o.DeliveredAt is null ? o with { FailedAt = o.FailedAt ?? done } : o)];
     }
 
-    private async Task DeliverAsync(StateStore.Delivery delivery, CancellationToken cancellationToken)
-    {
-        var key = (delivery.EventId, delivery.Receiver);
-        if (!_inFlight.TryAdd(key, 0))
-        {
-            return;
-        }
-
-        try
-        {
-            await SendAsync(delivery, cancellationToken);
-        }
-        finally
-        {
-            _inFlight.TryRemove(key, out _);
-        }
-    }
-
-    private void Record(StateStore.Delivery delivery, Func<bool> write)
+    private void Record(string eventId, string receiver, Func<bool> write)
     {
         if (!write())
         {
-            _unrecorded[(delivery.EventId, delivery.Receiver)] = write;
+            _unrecorded[(eventId, receiver)] = write;
         }
     }
 
-    private async Task SendAsync(StateStore.Delivery delivery, CancellationToken cancellationToken)
+    /// <summary>One attempt; returns the outbox row as it stands after it (whether or not the store could record it).</summary>
+    private async Task<StateStore.OutboxRow> DeliverAsync(StateStore.Delivery delivery, CancellationToken cancellationToken)
     {
         var e = delivery.Event;
         var config = _config();
@@ -161,9 +176,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
         if (webhook is null)
         {
             var at = _time.GetUtcNow();
-            Record(delivery, () => _store.MarkFailed(e.Id, delivery.Receiver, at, "receiver no longer configured"));
+            Record(e.Id, delivery.Receiver, () => _store.MarkFailed(e.Id, delivery.Receiver, at, "receiver no longer configured"));
             _sent.WithLabels(e.Event, "failed").Inc();
-            return;
+            return new StateStore.OutboxRow(delivery.Receiver, delivery.Attempts + 1, "receiver no longer configured", null, at);
         }
 
         var cutover = config.Cutovers.FirstOrDefault(c => c.Name == e.Cutover);
@@ -208,10 +223,10 @@ public sealed partial class WebhookDispatcher : BackgroundService
         if (status is { } code && (int)code is >= 200 and < 300)
         {
             var at = _time.GetUtcNow();
-            Record(delivery, () => _store.MarkDelivered(e.Id, delivery.Receiver, at));
+            Record(e.Id, delivery.Receiver, () => _store.MarkDelivered(e.Id, delivery.Receiver, at));
             _sent.WithLabels(e.Event, "delivered").Inc();
             LogDelivered(_logger, e.Event, e.Cutover, shown, delivery.Attempts + 1);
-            return;
+            return new StateStore.OutboxRow(delivery.Receiver, delivery.Attempts + 1, null, at, null);
         }
 
         // A 4xx will not fix itself by asking again (except timeouts and rate limits): give up at once.
@@ -221,23 +236,25 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var now = _time.GetUtcNow();
         if (!retry)
         {
-            Record(delivery, () => _store.MarkFailed(e.Id, delivery.Receiver, now, problem));
+            Record(e.Id, delivery.Receiver, () => _store.MarkFailed(e.Id, delivery.Receiver, now, problem));
             _sent.WithLabels(e.Event, "rejected").Inc();
             LogRejected(_logger, e.Event, e.Cutover, shown, problem);
+            return new StateStore.OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, now);
         }
-        else if (delivery.Attempts + 1 >= MaxAttempts)
+
+        if (delivery.Attempts + 1 >= MaxAttempts)
         {
-            Record(delivery, () => _store.MarkFailed(e.Id, delivery.Receiver, now, problem));
+            Record(e.Id, delivery.Receiver, () => _store.MarkFailed(e.Id, delivery.Receiver, now, problem));
             _sent.WithLabels(e.Event, "failed").Inc();
             LogGaveUp(_logger, e.Event, e.Cutover, shown, delivery.Attempts + 1, problem);
+            return new StateStore.OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, now);
         }
-        else
-        {
-            var next = now + Backoff(delivery.Attempts + 1);
-            Record(delivery, () => _store.MarkRetry(e.Id, delivery.Receiver, next, problem));
-            _sent.WithLabels(e.Event, "retry").Inc();
-            LogRetry(_logger, e.Event, e.Cutover, shown, problem, next);
-        }
+
+        var next = now + Backoff(delivery.Attempts + 1);
+        Record(e.Id, delivery.Receiver, () => _store.MarkRetry(e.Id, delivery.Receiver, next, problem));
+        _sent.WithLabels(e.Event, "retry").Inc();
+        LogRetry(_logger, e.Event, e.Cutover, shown, problem, next);
+        return new StateStore.OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, null);
     }
 
     /// <summary>1 s, 2 s, 4 s ... up to 10 minutes, with ±20% jitter so receivers coming back are not hit in step.</summary>
@@ -269,6 +286,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
     [LoggerMessage(EventId = 703, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} to {Receiver} given up after {Attempts} attempts ({Problem})")]
     private static partial void LogGaveUp(ILogger logger, string @event, string cutover, string receiver, int attempts, string problem);
 
-    [LoggerMessage(EventId = 704, Level = LogLevel.Warning, Message = "Alert outbox in {Path} cannot be read ({Problem}); alerts wait until it can")]
+    [LoggerMessage(EventId = 704, Level = LogLevel.Error, Message = "Alert outbox in {Path} cannot be read ({Problem}); alerts wait until it can")]
     private static partial void LogOutboxUnreadable(ILogger logger, string path, string problem);
+
+    [LoggerMessage(EventId = 705, Level = LogLevel.Information, Message = "Alert outbox in {Path} can be read again")]
+    private static partial void LogOutboxReadable(ILogger logger, string path);
 }

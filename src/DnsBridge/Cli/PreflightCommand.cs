@@ -83,12 +83,29 @@ public static class PreflightCommand
         using (var dispatcher = new WebhookDispatcher(store, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
             TimeProvider.System, NullLogger<WebhookDispatcher>.Instance))
         {
-            var rows = await dispatcher.SendTestAlertAsync(cutover, ct);
-            return [.. rows.Select(r => r.DeliveredAt is not null
+            IReadOnlyList<StateStore.OutboxRow> rows;
+            try
+            {
+                rows = await dispatcher.SendTestAlertAsync(cutover, ct);
+            }
+            catch (StateStoreException e)
+            {
+                return [new PreflightResult("-", "local", "test alert", null, PreflightStatus.Fail, $"not sent: {e.Message}", "fix State.Path first: alerts go through the store's outbox")];
+            }
+
+            List<PreflightResult> results = [.. rows.Select(r => r.DeliveredAt is not null
                 ? new PreflightResult("-", "local", "test alert", WebhookDispatcher.Redact(r.Receiver), PreflightStatus.Pass,
                     "delivered: the receiver accepted a test_alert event (marked TEST in its text)", null)
                 : new PreflightResult("-", "local", "test alert", WebhookDispatcher.Redact(r.Receiver), PreflightStatus.Fail,
                     $"not delivered: {r.LastError}", "check the URL, its Headers (tokens) and that this machine may reach the receiver: real alerts would fail the same way"))];
+            if (dispatcher.UnrecordedOutcomes > 0)
+            {
+                results.Add(new PreflightResult("-", "local", "test alert", null, PreflightStatus.Warn,
+                    $"the outcome could not be written to the state store {store.Path}: {store.Problem()}",
+                    "a serve on this store may send the test alert again; check that nothing else holds the database"));
+            }
+
+            return results;
         }
     }
 }

@@ -20,7 +20,7 @@ public sealed class PropagationMetrics
         _ttl = factory.CreateGauge("dnsbridge_dns_answer_ttl_seconds", "TTL of the last answer of a resolver for a cutover.", ["cutover", "resolver"]);
         _ratio = factory.CreateGauge("dnsbridge_dns_propagation_ratio", "Share of answering resolvers whose answer is the target (0..1).", ["cutover"]);
         _eta = factory.CreateGauge("dnsbridge_dns_propagation_eta_seconds", "Seconds until the last stale cached answer must have expired (0: none stale).", ["cutover"]);
-        _disagreement = factory.CreateGauge("dnsbridge_dns_authoritative_disagreement", "1 while the zone's authoritative servers differ in answer or SOA serial for a cutover (a secondary behind on zone transfers).", ["cutover"]);
+        _disagreement = factory.CreateGauge("dnsbridge_dns_authoritative_disagreement", "1 while the zone's authoritative servers give different answers for a cutover (a secondary behind on zone transfers).", ["cutover"]);
         _duration = factory.CreateHistogram("dnsbridge_dns_query_duration_seconds", "Duration of one DNS question to one resolver.",
             new HistogramConfiguration { LabelNames = ["resolver"], Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5] });
         _failures = factory.CreateCounter("dnsbridge_dns_query_failures_total", "DNS questions without a usable answer, by resolver and reason.", ["resolver", "reason"]);

@@ -44,7 +44,7 @@ public sealed record ResolverResult(
 /// <summary>
 /// One poll of one cutover across the resolver set. Produced by the propagation monitor, consumed by the drain
 /// detector, the metrics, the API and the state store. <see cref="AuthoritativeDisagreement"/> names the authoritative
-/// servers and what each says when they differ in answer or SOA serial (a secondary that missed the zone transfer).
+/// servers, what each says and its SOA serial when their answers differ (a secondary that missed the zone transfer).
 /// </summary>
 public sealed record PropagationSnapshot(
     string Cutover,

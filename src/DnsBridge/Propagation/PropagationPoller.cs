@@ -47,12 +47,12 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         }
 
         var result = Combine(resolver, parts, time.GetUtcNow());
-        if (!resolver.Authoritative || hosts.Count == 0)
+        if (!resolver.Authoritative || hosts.Count == 0 || result.Answer == ResolverAnswer.Error)
         {
             return result;
         }
 
-        // The serial tells a secondary that missed the zone transfer from one that is only a second behind.
+        // The serial, shown beside each server's answer, tells operators which server is behind on the zone.
         await concurrency.WaitAsync(cancellationToken);
         DnsObservation soa;
         try
@@ -125,15 +125,15 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
     }
 
     /// <summary>
-    /// Null while the answering authoritative servers give the same answer, addresses and SOA serial; else each
-    /// server and what it says. Servers that do not answer are errors in their own rows, not a disagreement.
+    /// Null while the answering authoritative servers give the same answer and addresses; else each server, what it
+    /// says and its SOA serial. Serials alone do not count: zones served by several providers number them each their
+    /// own way, and what keeps resolvers on the source is a different answer. Silent servers are errors in their own
+    /// rows, not a disagreement.
     /// </summary>
     internal static string? Disagreement(IReadOnlyList<ResolverResult> authoritative)
     {
-        var answering = authoritative.Where(r => r.Answer != ResolverAnswer.Error).ToList();
-        var says = answering.Select(r => (r.Resolver, Says: Describe(r))).ToList();
-        var serials = answering.Select(r => r.SoaSerial).OfType<long>().Distinct().Count();
-        if (says.Select(s => s.Says.Answer).Distinct(StringComparer.Ordinal).Count() <= 1 && serials <= 1)
+        var says = authoritative.Where(r => r.Answer != ResolverAnswer.Error).Select(r => (r.Resolver, Says: Describe(r))).ToList();
+        if (says.Select(s => s.Says.Answer).Distinct(StringComparer.Ordinal).Count() <= 1)
         {
             return null;
         }

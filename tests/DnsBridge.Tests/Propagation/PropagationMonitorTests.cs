@@ -159,7 +159,7 @@ public sealed class PropagationMonitorTests
     }
 
     [Fact]
-    public async Task Authoritative_servers_that_differ_in_answer_or_serial_are_reported_until_they_agree()
+    public async Task Authoritative_servers_that_give_different_answers_are_reported_with_their_serials_until_they_agree()
     {
         static Task<Dnsmasq> AuthoritativeAsync(string address, long serial) => Dnsmasq.StartAsync(
             new Dictionary<string, string[]> { [Host] = [address] }, 60,
@@ -194,7 +194,7 @@ public sealed class PropagationMonitorTests
                 && r.GetProperty("soaSerial").GetInt64() == 2026112401);
         }
 
-        // Same answers, same serial: agreement, and the switch is complete.
+        // Same answers: agreement, and the switch is complete.
         await bridge.EditConfigAsync(Watching(primary, twin));
         var agreed = await WaitForAsync(bridge, "shop", s => s.AuthoritativeDisagreement is null && s.Complete);
         Assert.All(agreed.Resolvers.Where(r => r.Resolver.Authoritative), r => Assert.Equal(2026112502, r.SoaSerial));

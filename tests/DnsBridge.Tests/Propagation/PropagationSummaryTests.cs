@@ -47,7 +47,7 @@ public sealed class PropagationSummaryTests
         Assert.Equal(combined, PropagationPoller.Worst(answers));
 
     [Fact]
-    public void Authoritative_servers_disagree_on_answer_or_serial_but_not_by_being_silent()
+    public void Authoritative_servers_disagree_on_their_answer_not_on_serials_alone_nor_by_being_silent()
     {
         static ResolverResult Ns(string name, ResolverAnswer answer, long? serial, params string[] addresses) =>
             R(name, answer, authoritative: true) with { SoaSerial = serial, Addresses = addresses };
@@ -56,8 +56,9 @@ public sealed class PropagationSummaryTests
         Assert.Null(Disagreement(Ns("ns1", ResolverAnswer.Target, 7, "192.0.2.1"), Ns("ns2", ResolverAnswer.Target, 7, "192.0.2.1")));
         Assert.Null(Disagreement(Ns("ns1", ResolverAnswer.Target, 7, "192.0.2.1"), Ns("ns2", ResolverAnswer.Error, null)));
         Assert.Null(Disagreement(Ns("ns1", ResolverAnswer.Target, 7, "192.0.2.1"), Ns("ns2", ResolverAnswer.Target, null, "192.0.2.1")));
-        Assert.Equal("ns1 (127.0.0.1:53) target 192.0.2.1, SOA serial 8; ns2 (127.0.0.1:53) target 192.0.2.1, SOA serial 7",
-            Disagreement(Ns("ns1", ResolverAnswer.Target, 8, "192.0.2.1"), Ns("ns2", ResolverAnswer.Target, 7, "192.0.2.1")));
-        Assert.Contains("ns2 (127.0.0.1:53) target 192.0.2.2, SOA serial 7", Disagreement(Ns("ns1", ResolverAnswer.Target, 7, "192.0.2.1"), Ns("ns2", ResolverAnswer.Target, 7, "192.0.2.2")), StringComparison.Ordinal);
+        Assert.Null(Disagreement(Ns("ns1", ResolverAnswer.Target, 8, "192.0.2.1"), Ns("ns2", ResolverAnswer.Target, 1, "192.0.2.1")));
+        Assert.Equal("ns1 (127.0.0.1:53) target 192.0.2.1, SOA serial 8; ns2 (127.0.0.1:53) source 198.51.100.7, SOA serial 7",
+            Disagreement(Ns("ns1", ResolverAnswer.Target, 8, "192.0.2.1"), Ns("ns2", ResolverAnswer.Source, 7, "198.51.100.7")));
+        Assert.Contains("ns2 (127.0.0.1:53) target 192.0.2.2, SOA serial ?", Disagreement(Ns("ns1", ResolverAnswer.Target, 7, "192.0.2.1"), Ns("ns2", ResolverAnswer.Target, null, "192.0.2.2")), StringComparison.Ordinal);
     }
 }
