@@ -75,7 +75,10 @@ public static class CheckCommand
                 expected = await AuthoritativeAnswerAsync(querier, normalized, queryType, resolvers, perQuestion, ct);
                 if (expected.Count == 0)
                 {
-                    return await UsageAsync(stderr, $"no --expect given and the authoritative servers of {normalized} could not be asked; pass --expect IP");
+                    // Nothing answered the NS and authoritative questions (an offline machine, a blocked port 53): 3, like
+                    // a pass where no resolver answers, so pipelines can tell "cannot see DNS" from a bad command line.
+                    await stderr.WriteLineAsync($"error: no --expect given and the authoritative servers of {normalized} could not be asked; pass --expect IP");
+                    return ExitCodes.NoAnswer;
                 }
             }
 

@@ -126,6 +126,12 @@ public sealed class CheckCommandTests
         await using var silent = new FaultyDnsServer(FaultyDnsServer.Fault.Silent);
         var (code, _, _) = await RunAsync("check", Host, "--expect", "203.0.113.10", "--timeout", "0.3", "--resolver", silent.EndPoint.ToString());
         Assert.Equal(3, code);
+
+        // Without --expect the answer is asked of the authoritative servers first, through the same silent resolver
+        // (as on a machine without DNS): nothing answered, which is 3, not a usage error.
+        (code, _, var errors) = await RunAsync("check", Host, "--timeout", "0.3", "--resolver", silent.EndPoint.ToString());
+        Assert.Equal(3, code);
+        Assert.Contains("pass --expect", errors, StringComparison.Ordinal);
     }
 
     [Theory]
