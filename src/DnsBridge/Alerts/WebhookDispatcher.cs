@@ -24,8 +24,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly HttpClient _http;
     private readonly Counter _sent;
 
-    // An outcome the store could not record yet (read-only, full or locked): the outbox row still reads as due, so
-    // it is kept out of the sends until its write succeeds, or a delivered alert would be sent again every second.
+    // Outcomes the store could not record yet (read-only, full or locked): their rows still read as due, so nothing is
+    // sent until they are written, or a delivered alert would be sent again every second.
     private readonly ConcurrentDictionary<(string EventId, string Receiver), Func<bool>> _unrecorded = new();
     private bool _outboxUnreadable;
 
