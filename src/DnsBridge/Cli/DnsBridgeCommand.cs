@@ -37,7 +37,7 @@ public static class DnsBridgeCommand
         return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }
 
-    private static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    internal static RootCommand Build(TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("DnsBridge: the safety net of a DNS cutover. Forwards residual traffic from the source to the target, "
             + "watches DNS propagation worldwide, and says exactly once when the source can be decommissioned.");

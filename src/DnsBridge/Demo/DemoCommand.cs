@@ -27,14 +27,16 @@ public static class DemoCommand
         {
             speed, proxyPort, adminPort, noLive,
         };
+        // Only options given on the command line are checked: inside a validator, System.CommandLine reads an option
+        // left out as 0, not as its default, and the README's `dnsbridge demo` must run as it is.
         command.Validators.Add(r =>
         {
-            if (r.GetValue(speed) is < 0.25 or > 20)
+            if (r.GetResult(speed) is { Implicit: false } && r.GetValue(speed) is < 0.25 or > 20)
             {
                 r.AddError("--speed must be between 0.25 and 20");
             }
 
-            foreach (var port in new[] { r.GetValue(proxyPort), r.GetValue(adminPort) })
+            foreach (var port in new[] { proxyPort, adminPort }.Where(p => r.GetResult(p) is { Implicit: false }).Select(p => r.GetValue(p)))
             {
                 if (port is < 0 or > 65535)
                 {

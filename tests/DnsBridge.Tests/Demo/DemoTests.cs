@@ -24,8 +24,21 @@ public sealed class DemoTests
         Assert.Contains(", 0 failed.", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_readme_command_takes_the_defaults_and_passes_validation()
+    {
+        // `dnsbridge demo` with nothing else is the README's first command: its defaults must pass the flag checks.
+        var parse = DnsBridgeCommand.Build(TextWriter.Null, TextWriter.Null).Parse(["demo"]);
+        Assert.Empty(parse.Errors);
+        Assert.Equal(1, parse.GetValue<double>("--speed"));
+        Assert.Equal(8081, parse.GetValue<int>("--admin-port"));
+        Assert.Equal(0, parse.GetValue<int>("--proxy-port"));
+    }
+
     [Theory]
     [InlineData("--speed", "0")]
+    [InlineData("--speed", "21")]
+    [InlineData("--proxy-port", "-1")]
     [InlineData("--admin-port", "70000")]
     public async Task Bad_flags_exit_2(string flag, string value)
     {
