@@ -124,8 +124,10 @@ public sealed class CheckCommandTests
     public async Task Exits_3_when_no_resolver_answers()
     {
         await using var silent = new FaultyDnsServer(FaultyDnsServer.Fault.Silent);
-        var (code, _, _) = await RunAsync("check", Host, "--expect", "203.0.113.10", "--timeout", "0.3", "--resolver", silent.EndPoint.ToString());
+        var (code, output, _) = await RunAsync("check", Host, "--expect", "203.0.113.10", "--timeout", "0.3", "--resolver", silent.EndPoint.ToString());
         Assert.Equal(3, code);
+        Assert.Contains("no resolver answered", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("stale", output, StringComparison.Ordinal);
 
         // Without --expect the answer is asked of the authoritative servers first, through the same silent resolver
         // (as on a machine without DNS): nothing answered, which is 3, not a usage error.
