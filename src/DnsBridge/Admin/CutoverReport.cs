@@ -71,7 +71,7 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, Sta
     public static string ToMarkdown((string Title, IReadOnlyList<string> Facts, IReadOnlyList<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Sections) report, DateTimeOffset at)
     {
         var text = new StringBuilder().AppendLine(CultureInfo.InvariantCulture, $"# {report.Title}").AppendLine()
-            .AppendLine(CultureInfo.InvariantCulture, $"Generated {T(at)} by DnsBridge.").AppendLine();
+            .AppendLine(CultureInfo.InvariantCulture, $"Generated {T(at)} UTC by DnsBridge (all times UTC).").AppendLine();
         foreach (var fact in report.Facts)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"- {fact}");
@@ -102,7 +102,7 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, Sta
         var html = new StringBuilder()
             .AppendLine("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + E(report.Title) + "</title>")
             .AppendLine("<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f0f0f0}</style></head><body>")
-            .AppendLine("<h1>" + E(report.Title) + "</h1><p>Generated " + E(T(at)) + " by DnsBridge.</p><ul>");
+            .AppendLine("<h1>" + E(report.Title) + "</h1><p>Generated " + E(T(at)) + " UTC by DnsBridge (all times UTC).</p><ul>");
         foreach (var fact in report.Facts)
         {
             html.AppendLine("<li>" + E(fact) + "</li>");

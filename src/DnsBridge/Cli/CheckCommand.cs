@@ -175,7 +175,7 @@ public static class CheckCommand
         text.AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"propagation: {snapshot.Ratio:P0} ({onTarget} of {answering} answering resolvers give the target; {snapshot.Resolvers.Count - answering} did not answer)");
         text.AppendLine(answering == 0
-            ? "no resolver answered: nothing can be said about propagation (check that this machine can reach them on port 53)"
+            ? "no resolver answered: nothing can be said about propagation (check that this machine can reach them, UDP and TCP)"
             : snapshot.StaleUntil is null
             ? "no resolver answers with a stale address"
             : $"old answers expire in at most {Format(TimeSpan.FromSeconds(Math.Ceiling(snapshot.EtaSeconds)))} (largest remaining TTL among stale resolvers)");

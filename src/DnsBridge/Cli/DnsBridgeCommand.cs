@@ -96,10 +96,17 @@ public static class DnsBridgeCommand
 
     internal static async Task PrintErrorsAsync(TextWriter stderr, string? file, IReadOnlyList<ConfigError> errors)
     {
-        await stderr.WriteLineAsync($"{file ?? "configuration"}: {errors.Count} problem(s)");
+        await stderr.WriteLineAsync(file is null
+            ? $"configuration (no --config given: DNSBRIDGE__* environment variables only): {errors.Count} problem(s)"
+            : $"{file}: {errors.Count} problem(s)");
         foreach (var error in errors)
         {
             await stderr.WriteLineAsync($"  {error}");
+        }
+
+        if (file is null)
+        {
+            await stderr.WriteLineAsync("  pass --config FILE (see config/dnsbridge.example.json), or try `dnsbridge demo` for a cutover on loopback");
         }
     }
 

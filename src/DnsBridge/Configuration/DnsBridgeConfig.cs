@@ -38,6 +38,14 @@ public sealed record ListenConfig
 
     /// <summary>PEM certificate and key pairs of the TLS proxy listener, chosen by SNI.</summary>
     public IReadOnlyList<CertificateConfig> Certificates { get; init; } = [];
+
+    // By value, certificates included: a reload compares the old and new listeners to tell whether a restart is needed
+    // (a record compares a list by reference, so every reload looked like a change).
+    public bool Equals(ListenConfig? other) =>
+        other is not null && Proxy == other.Proxy && ProxyHttps == other.ProxyHttps && Admin == other.Admin
+        && AdminToken == other.AdminToken && Certificates.SequenceEqual(other.Certificates);
+
+    public override int GetHashCode() => HashCode.Combine(Proxy, ProxyHttps, Admin, AdminToken, Certificates.Count);
 }
 
 public sealed record CertificateConfig

@@ -2,11 +2,17 @@ using System.Text.Json.Serialization;
 
 namespace DnsBridge.Preflight;
 
+/// <summary>Spelled PASS / WARN / FAIL everywhere: table, Markdown, JSON (pipelines match on it) and the status page.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<PreflightStatus>))]
 public enum PreflightStatus
 {
+    [JsonStringEnumMemberName("PASS")]
     Pass,
+
+    [JsonStringEnumMemberName("WARN")]
     Warn,
+
+    [JsonStringEnumMemberName("FAIL")]
     Fail,
 }
 

@@ -49,6 +49,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Without_config_the_message_says_none_was_given_and_what_to_do()
+    {
+        // A bare `dnsbridge` serves from the environment only; with no DNSBRIDGE__ variables there is no cutover.
+        var (code, _, errors) = await RunAsync();
+
+        Assert.Equal(2, code);
+        Assert.Contains("no --config given", errors, StringComparison.Ordinal);
+        Assert.Contains("DnsBridge:Cutovers: at least one cutover is required", errors, StringComparison.Ordinal);
+        Assert.Contains("pass --config FILE", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_reports_malformed_json_and_missing_files_with_exit_2()
     {
         var (code, _, errors) = await RunAsync("validate", "--config", Write("{ \"DnsBridge\": "));

@@ -56,6 +56,19 @@ public sealed class ReloadTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, "b"), await GetAsync("http://two.example.test/"));
         Assert.Equal(HttpStatusCode.MisdirectedRequest, (await GetAsync("http://one.example.test/")).Item1);
         Assert.Equal(1, _bridge.Metric("dnsbridge_config_reloads_total", ("outcome", "success")));
+        Assert.DoesNotContain(_bridge.Logs.Messages, m => m.Contains("Listen addresses changed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_changed_listener_is_reported_as_needing_a_restart_and_the_running_one_keeps_serving()
+    {
+        var moved = System.Text.Json.JsonSerializer.SerializeToNode(Section(("one", "one.example.test", _a)))!.AsObject();
+        moved["Listen"] = new System.Text.Json.Nodes.JsonObject { ["Proxy"] = "http://127.0.0.1:0", ["Admin"] = "http://127.0.0.2:0" };
+
+        await _bridge.EditConfigAsync(moved);
+
+        Assert.Single(_bridge.Logs.Messages, m => m.Contains("Listen addresses changed", StringComparison.Ordinal));
+        Assert.Equal((HttpStatusCode.OK, "a"), await GetAsync("http://one.example.test/"));
     }
 
     [Fact]

@@ -200,7 +200,7 @@ public sealed class PreflightDnsTests
             Assert.Equal(1, await DnsBridgeCommand.RunAsync(["preflight", "--config", file, "--json"], stdout, TextWriter.Null));
             using var json = JsonDocument.Parse(stdout.ToString());
             var ttl = json.RootElement.GetProperty("results").EnumerateArray().Single(r => r.GetProperty("check").GetString() == "record ttl");
-            Assert.Equal("Warn", ttl.GetProperty("status").GetString());
+            Assert.Equal("WARN", ttl.GetProperty("status").GetString());
             Assert.Equal("dns", ttl.GetProperty("area").GetString());
             Assert.Equal(Host, ttl.GetProperty("subject").GetString());
 

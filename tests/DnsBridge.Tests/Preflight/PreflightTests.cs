@@ -93,7 +93,7 @@ public sealed class PreflightTests : IAsyncLifetime
 
         Assert.Equal(0, code);
         using var json = JsonDocument.Parse(output);
-        Assert.Equal("Pass", json.RootElement.GetProperty("overall").GetString());
+        Assert.Equal("PASS", json.RootElement.GetProperty("overall").GetString());
         var checks = json.RootElement.GetProperty("results").EnumerateArray().Select(r => r.GetProperty("check").GetString()).ToList();
         Assert.Contains("tcp connect", checks);
         Assert.Contains("certificate", checks);
@@ -103,7 +103,7 @@ public sealed class PreflightTests : IAsyncLifetime
         Assert.Contains("record ttl", checks);
         Assert.Contains("current answer", checks);
         Assert.Contains("resolver coverage", checks);
-        Assert.All(json.RootElement.GetProperty("results").EnumerateArray(), r => Assert.Equal("Pass", r.GetProperty("status").GetString()));
+        Assert.All(json.RootElement.GetProperty("results").EnumerateArray(), r => Assert.Equal("PASS", r.GetProperty("status").GetString()));
     }
 
     [Fact]
@@ -242,7 +242,7 @@ public sealed class PreflightTests : IAsyncLifetime
         Assert.Equal(1, code);
         using var json = JsonDocument.Parse(output);
         var rows = json.RootElement.GetProperty("results").EnumerateArray().Where(r => r.GetProperty("check").GetString() == "test alert").ToList();
-        Assert.Equal(["Pass", "Fail"], rows.Select(r => r.GetProperty("status").GetString()));
+        Assert.Equal(["PASS", "FAIL"], rows.Select(r => r.GetProperty("status").GetString()));
         Assert.Contains("HTTP 503", rows[1].GetProperty("found").GetString(), StringComparison.Ordinal);
         Assert.DoesNotContain("s3cret", output, StringComparison.Ordinal);
         Assert.DoesNotContain("t0ken", output, StringComparison.Ordinal);
