@@ -45,6 +45,11 @@ public static class CheckCommand
                 return await UsageAsync(stderr, problem);
             }
 
+            if (sources.Intersect(expected).FirstOrDefault() is { } both)
+            {
+                return await UsageAsync(stderr, $"--source {both}: also given as --expect; an address cannot be both the old and the new answer");
+            }
+
             var resolvers = new List<ResolverInfo>();
             foreach (var raw in parse.GetValue(resolver) ?? [])
             {

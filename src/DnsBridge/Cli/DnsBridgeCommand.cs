@@ -22,6 +22,13 @@ public static class DnsBridgeCommand
             args = ["serve", .. args];
         }
 
+        if (!args[0].StartsWith('-') && !Verbs.Contains(args[0]))
+        {
+            await stderr.WriteLineAsync($"error: unknown verb '{args[0]}'; the verbs are {string.Join(", ", Verbs)} (serve when none is given)");
+            await stderr.WriteLineAsync("Run 'dnsbridge --help' for usage.");
+            return ExitCodes.Usage;
+        }
+
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

@@ -61,6 +61,16 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task An_unknown_verb_is_named_with_the_verbs_there_are()
+    {
+        var (code, _, errors) = await RunAsync("servce", "--config", "x.json");
+
+        Assert.Equal(2, code);
+        Assert.Contains("unknown verb 'servce'; the verbs are serve, validate, check, preflight, demo", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("Required command", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Validate_reports_malformed_json_and_missing_files_with_exit_2()
     {
         var (code, _, errors) = await RunAsync("validate", "--config", Write("{ \"DnsBridge\": "));

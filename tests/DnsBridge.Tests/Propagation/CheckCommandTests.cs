@@ -140,6 +140,7 @@ public sealed class CheckCommandTests
     [InlineData("check", Host, "--expect", "not-an-ip", "--resolver", "127.0.0.1:9")]
     [InlineData("check", Host, "--expect", "203.0.113.10", "--resolver", "nowhere")]
     [InlineData("check", Host, "--expect", "203.0.113.10", "--type", "MX")]
+    [InlineData("check", Host, "--expect", "203.0.113.10", "--source", "203.0.113.10", "--resolver", "127.0.0.1:9")]
     [InlineData("check", "*.example.test", "--expect", "203.0.113.10")]
     [InlineData("check")]
     public async Task Usage_errors_exit_2(params string[] args)
