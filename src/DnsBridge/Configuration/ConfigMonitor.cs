@@ -68,9 +68,21 @@ public sealed partial class ConfigMonitor : IDisposable
             }
 
             var previous = _current;
-            if (previous.Listen != config.Listen)
+            // The listeners and Kestrel's limits are bound at start; the admin token is read per request.
+            var restartOnly = new List<string>(2);
+            if (previous.Listen with { AdminToken = null } != config.Listen with { AdminToken = null })
             {
-                LogListenNeedsRestart(_logger);
+                restartOnly.Add("Listen");
+            }
+
+            if (previous.Limits != config.Limits)
+            {
+                restartOnly.Add("Limits");
+            }
+
+            if (restartOnly.Count > 0)
+            {
+                LogNeedsRestart(_logger, string.Join(" and ", restartOnly));
             }
 
             _fingerprint = fingerprint;
@@ -111,6 +123,6 @@ public sealed partial class ConfigMonitor : IDisposable
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Configuration change rejected, the running configuration stays: {Path}: {Problem}")]
     private static partial void LogReloadRejected(ILogger logger, string path, string problem);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "Listen addresses changed in the configuration; they take effect at the next restart")]
-    private static partial void LogListenNeedsRestart(ILogger logger);
+    [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "{Sections} changed in the configuration and take effect at the next restart; the rest of the edit applies now")]
+    private static partial void LogNeedsRestart(ILogger logger, string sections);
 }

@@ -56,18 +56,37 @@ public sealed class ReloadTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, "b"), await GetAsync("http://two.example.test/"));
         Assert.Equal(HttpStatusCode.MisdirectedRequest, (await GetAsync("http://one.example.test/")).Item1);
         Assert.Equal(1, _bridge.Metric("dnsbridge_config_reloads_total", ("outcome", "success")));
-        Assert.DoesNotContain(_bridge.Logs.Messages, m => m.Contains("Listen addresses changed", StringComparison.Ordinal));
+        Assert.DoesNotContain(_bridge.Logs.Messages, m => m.Contains("take effect at the next restart", StringComparison.Ordinal));
     }
 
     [Fact]
-    public async Task A_changed_listener_is_reported_as_needing_a_restart_and_the_running_one_keeps_serving()
+    public async Task Listen_and_Limits_changes_are_reported_as_needing_a_restart_and_the_admin_token_is_not()
     {
-        var moved = System.Text.Json.JsonSerializer.SerializeToNode(Section(("one", "one.example.test", _a)))!.AsObject();
-        moved["Listen"] = new System.Text.Json.Nodes.JsonObject { ["Proxy"] = "http://127.0.0.1:0", ["Admin"] = "http://127.0.0.2:0" };
+        System.Text.Json.Nodes.JsonObject Edited(string admin, string? token = null, long? maxConnections = null)
+        {
+            var section = System.Text.Json.JsonSerializer.SerializeToNode(Section(("one", "one.example.test", _a)))!.AsObject();
+            section["Listen"] = new System.Text.Json.Nodes.JsonObject { ["Proxy"] = "http://127.0.0.1:0", ["Admin"] = admin, ["AdminToken"] = token };
+            if (maxConnections is { } max)
+            {
+                section["Limits"] = new System.Text.Json.Nodes.JsonObject { ["MaxConnections"] = max };
+            }
 
-        await _bridge.EditConfigAsync(moved);
+            return section;
+        }
 
-        Assert.Single(_bridge.Logs.Messages, m => m.Contains("Listen addresses changed", StringComparison.Ordinal));
+        IEnumerable<string?> Warnings() => _bridge.Logs.Events
+            .Where(e => e.MessageTemplate.Text.Contains("take effect at the next restart", StringComparison.Ordinal))
+            .Select(e => LogCapture.Property(e, "Sections"));
+
+        await _bridge.EditConfigAsync(Edited("http://127.0.0.2:0"));
+        Assert.Equal("Listen", Assert.Single(Warnings()));
+
+        await _bridge.EditConfigAsync(Edited("http://127.0.0.2:0", maxConnections: 500));
+        Assert.Equal(["Listen", "Limits"], Warnings());
+
+        // The admin token is read per request (from now on /metrics wants it): no restart needed, no warning.
+        await _bridge.EditConfigAsync(Edited("http://127.0.0.2:0", token: "0123456789abcdef-token", maxConnections: 500));
+        Assert.Equal(["Listen", "Limits"], Warnings());
         Assert.Equal((HttpStatusCode.OK, "a"), await GetAsync("http://one.example.test/"));
     }
 
