@@ -66,7 +66,7 @@ public static class DnsBridgeCommand
     {
         var config = ConfigOption(required: false);
         var logFormat = new Option<LogFormat>("--log-format") { Description = "json (default) or text.", DefaultValueFactory = _ => LogFormat.Json };
-        var logLevel = new Option<LogEventLevel>("--log-level") { Description = "Verbose, Debug, Information (default), Warning, Error.", DefaultValueFactory = _ => LogEventLevel.Information };
+        var logLevel = new Option<LogEventLevel>("--log-level") { Description = "Verbose, Debug, Information (default), Warning, Error, Fatal.", DefaultValueFactory = _ => LogEventLevel.Information };
         var command = new Command("serve", "Run the forwarder, the propagation monitor, the drain detector and the admin listener (the default verb).")
         {
             config, logFormat, logLevel,
