@@ -58,8 +58,9 @@ public sealed class ForwardingMetrics
     /// <summary>Series of one cutover, published at 0 so "no traffic" is visible.</summary>
     public CutoverSeries For(string cutover)
     {
+        // The contract's classes are 2xx-5xx, published at 0; 1xx (a WebSocket's 101) shows once one is forwarded.
         var codes = new Counter.Child[6];
-        for (var i = 1; i <= 5; i++)
+        for (var i = 2; i <= 5; i++)
         {
             codes[i] = _forwarded.WithLabels(cutover, $"{i}xx");
             codes[i].Publish();
@@ -75,15 +76,17 @@ public sealed class ForwardingMetrics
 
         var duration = _duration.WithLabels(cutover);
         duration.Publish();
-        return new CutoverSeries(codes, duration, errors);
+        return new CutoverSeries(codes, () => _forwarded.WithLabels(cutover, "1xx"), duration, errors);
     }
 
-    public sealed class CutoverSeries(Counter.Child[] codes, Histogram.Child duration, IReadOnlyDictionary<string, Counter.Child> targetErrors)
+    public sealed class CutoverSeries(Counter.Child[] codes, Func<Counter.Child> informational, Histogram.Child duration, IReadOnlyDictionary<string, Counter.Child> targetErrors)
     {
+        private Counter.Child? _informational;
+
         public void Forwarded(int statusCode, double seconds)
         {
             var index = statusCode / 100;
-            codes[index is >= 1 and <= 5 ? index : 0].Inc();
+            (index == 1 ? _informational ??= informational() : codes[index is >= 2 and <= 5 ? index : 0]).Inc();
             duration.Observe(seconds);
         }
 

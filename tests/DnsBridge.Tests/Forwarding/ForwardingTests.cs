@@ -152,6 +152,7 @@ public sealed class ForwardingTests : IAsyncLifetime
 
         Assert.Equal(0, MetricsText.Value(text, "dnsbridge_residual_requests_total", ("cutover", "shop")));
         Assert.Equal(0, MetricsText.Value(text, "dnsbridge_target_errors_total", ("cutover", "shop"), ("reason", "connect_refused")));
+        Assert.DoesNotContain("code=\"1xx\"", text, StringComparison.Ordinal);
     }
 
     [Fact]
