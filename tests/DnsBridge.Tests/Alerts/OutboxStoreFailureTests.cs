@@ -1,10 +1,5 @@
-using DnsBridge.Alerts;
-using DnsBridge.Configuration;
-using DnsBridge.Drain;
-using DnsBridge.State;
 using DnsBridge.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DnsBridge.Tests.Alerts;
 
@@ -12,12 +7,8 @@ namespace DnsBridge.Tests.Alerts;
 /// The store cannot record a delivery (another process holds the write lock, as a backup or a second replica on the
 /// same file would): the receiver still gets the alert exactly once, and the outcome is written once the store is back.
 /// </summary>
-public sealed class OutboxStoreFailureTests : IDisposable
+public sealed class OutboxStoreFailureTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("dnsbridge-outbox").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
@@ -30,16 +21,8 @@ public sealed class OutboxStoreFailureTests : IDisposable
             return Results.Ok();
         }));
         var url = $"http://127.0.0.1:{receiver.Port}/hook";
-        var config = new DnsBridgeConfig
-        {
-            Alerts = new AlertsConfig { Webhooks = [new WebhookConfig { Url = url }] },
-            State = new StateConfig { Path = Path.Combine(_dir, "state.db") },
-        };
-        using var store = new StateStore(config.State, NullLogger<StateStore>.Instance);
-        using var dispatcher = new WebhookDispatcher(store, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
-            TimeProvider.System, NullLogger<WebhookDispatcher>.Instance);
-        var e = new DrainEvent("e1", "shop", DrainEvents.DrainComplete, DateTimeOffset.UtcNow, "shop: drained");
-        Assert.True(store.AppendEvent(e, new DrainStatus { Since = e.At }, [url], e.At));
+        using var outbox = new OutboxHarness(url);
+        var (store, dispatcher) = (outbox.Store, outbox.Dispatcher);
 
         using (var blocker = new SqliteConnection($"Data Source={store.Path};Pooling=False"))
         {

@@ -1,19 +1,10 @@
-using DnsBridge.Alerts;
-using DnsBridge.Configuration;
-using DnsBridge.Drain;
-using DnsBridge.State;
 using DnsBridge.Tests.Infrastructure;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DnsBridge.Tests.Alerts;
 
 /// <summary>A webhook receiver that hangs: it costs its own delivery a timeout and a retry, never the other receivers.</summary>
-public sealed class SlowReceiverTests : IDisposable
+public sealed class SlowReceiverTests
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("dnsbridge-alerts").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
     [Fact]
     public async Task A_hanging_receiver_times_out_into_a_retry_while_the_others_are_delivered_at_once()
     {
@@ -35,16 +26,8 @@ public sealed class SlowReceiverTests : IDisposable
         });
         var slow = $"http://127.0.0.1:{receivers.Port}/slow";
         var fast = $"http://127.0.0.1:{receivers.Port}/fast";
-        var config = new DnsBridgeConfig
-        {
-            Alerts = new AlertsConfig { Webhooks = [new WebhookConfig { Url = slow }, new WebhookConfig { Url = fast }] },
-            State = new StateConfig { Path = Path.Combine(_dir, "state.db") },
-        };
-        using var store = new StateStore(config.State, NullLogger<StateStore>.Instance);
-        using var dispatcher = new WebhookDispatcher(store, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
-            TimeProvider.System, NullLogger<WebhookDispatcher>.Instance);
-        var e = new DrainEvent("e1", "shop", DrainEvents.DrainComplete, DateTimeOffset.UtcNow, "shop: drained");
-        Assert.True(store.AppendEvent(e, new DrainStatus { Since = e.At }, [slow, fast], e.At));
+        using var outbox = new OutboxHarness(slow, fast);
+        var (store, dispatcher) = (outbox.Store, outbox.Dispatcher);
 
         var started = DateTime.UtcNow;
         var delivering = dispatcher.DeliverDueAsync(CancellationToken.None);
