@@ -46,6 +46,20 @@ public sealed class DnsQuerier
             EnableAuditTrail = false,
         }));
 
+    /// <summary>The same question, waiting first for a slot of <paramref name="concurrency"/> (the questions in flight are bounded).</summary>
+    public async Task<DnsObservation> QueryAsync(IPEndPoint server, string name, QueryType type, bool recursion, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
+    {
+        await concurrency.WaitAsync(cancellationToken);
+        try
+        {
+            return await QueryAsync(server, name, type, recursion, timeout, cancellationToken);
+        }
+        finally
+        {
+            concurrency.Release();
+        }
+    }
+
     public async Task<DnsObservation> QueryAsync(IPEndPoint server, string name, QueryType type, bool recursion, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();

@@ -34,7 +34,7 @@ public sealed class PreflightDnsChecks(DnsQuerier querier) : IPreflightDnsChecks
         // Every recursive resolver is asked every question at once: the coverage row needs them all, and they
         // are the fallback for the current answer when no authoritative server can be asked.
         var recursiveAnswers = await Task.WhenAll(questions.Select(async q =>
-            (q, Observations: await Task.WhenAll(recursive.Select(r => AskAsync(r.EndPoint, q.Host, q.Type, recursion: true, timeout, concurrency, cancellationToken))))));
+            (q, Observations: await Task.WhenAll(recursive.Select(r => querier.QueryAsync(r.EndPoint, q.Host, q.Type, recursion: true, timeout, concurrency, cancellationToken))))));
 
         var results = new List<PreflightResult>();
         var authoritative = await AuthoritativeServersAsync(config, cutover, recursive, timeout, cancellationToken);
@@ -42,8 +42,8 @@ public sealed class PreflightDnsChecks(DnsQuerier querier) : IPreflightDnsChecks
         {
             var subject = cutover.Dns.Types.Count > 1 ? $"{question.Host} {question.Type}" : question.Host;
             var fromServers = await Task.WhenAll(authoritative.Select(async s =>
-                (Server: s.Name, Answer: await AskAsync(s.EndPoint, question.Host, question.Type, recursion: false, timeout, concurrency, cancellationToken),
-                 Soa: await AskAsync(s.EndPoint, question.Host, QueryType.SOA, recursion: false, timeout, concurrency, cancellationToken))));
+                (Server: s.Name, Answer: await querier.QueryAsync(s.EndPoint, question.Host, question.Type, recursion: false, timeout, concurrency, cancellationToken),
+                 Soa: await querier.QueryAsync(s.EndPoint, question.Host, QueryType.SOA, recursion: false, timeout, concurrency, cancellationToken))));
             results.Add(Agreement(cutover.Name, subject, authoritative.Count, fromServers));
 
             var answering = fromServers.Where(s => s.Answer.Error is null).Select(s => s.Answer).ToList();
@@ -62,19 +62,6 @@ public sealed class PreflightDnsChecks(DnsQuerier querier) : IPreflightDnsChecks
 
         results.Add(Coverage(cutover.Name, recursive.Count, recursiveAnswers.Select(a => a.Observations).ToList()));
         return results;
-    }
-
-    private async Task<DnsObservation> AskAsync(IPEndPoint server, string host, QueryType type, bool recursion, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
-    {
-        await concurrency.WaitAsync(cancellationToken);
-        try
-        {
-            return await querier.QueryAsync(server, host, type, recursion, timeout, cancellationToken);
-        }
-        finally
-        {
-            concurrency.Release();
-        }
     }
 
     private async Task<IReadOnlyList<(string Name, IPEndPoint EndPoint)>> AuthoritativeServersAsync(

@@ -30,17 +30,7 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         {
             foreach (var type in types)
             {
-                await concurrency.WaitAsync(cancellationToken);
-                DnsObservation observation;
-                try
-                {
-                    observation = await querier.QueryAsync(resolver.EndPoint, host, type, recursion: !resolver.Authoritative, timeout, cancellationToken);
-                }
-                finally
-                {
-                    concurrency.Release();
-                }
-
+                var observation = await querier.QueryAsync(resolver.EndPoint, host, type, recursion: !resolver.Authoritative, timeout, concurrency, cancellationToken);
                 Observed?.Invoke(resolver, observation);
                 parts.Add((classifier.Classify(observation), observation));
             }
@@ -53,17 +43,7 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         }
 
         // The serial, shown beside each server's answer, tells operators which server is behind on the zone.
-        await concurrency.WaitAsync(cancellationToken);
-        DnsObservation soa;
-        try
-        {
-            soa = await querier.QueryAsync(resolver.EndPoint, hosts[0], QueryType.SOA, recursion: false, timeout, cancellationToken);
-        }
-        finally
-        {
-            concurrency.Release();
-        }
-
+        var soa = await querier.QueryAsync(resolver.EndPoint, hosts[0], QueryType.SOA, recursion: false, timeout, concurrency, cancellationToken);
         Observed?.Invoke(resolver, soa);
         return result with { SoaSerial = soa.SoaSerial };
     }
