@@ -1,8 +1,8 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
 using DnsBridge.Configuration;
-using DnsBridge.Drain;
 using DnsBridge.Forwarding;
+using DnsBridge.Residual;
 using Microsoft.Extensions.Primitives;
 using Prometheus;
 
@@ -34,7 +34,7 @@ public class HotPathBenchmarks
         }).ToList();
         var metrics = Metrics.WithCustomRegistry(Metrics.NewCustomRegistry());
         var forwarding = new ForwardingMetrics(metrics);
-        var accounting = new ResidualAccounting(metrics, TimeProvider.System);
+        var accounting = new ResidualAccounting(new ResidualMetrics(metrics), TimeProvider.System);
         var nudges = new NudgeRegistry(metrics, TimeProvider.System);
         var health = new TargetHealthRegistry();
         using var invoker = new HttpMessageInvoker(new SocketsHttpHandler());
@@ -62,5 +62,5 @@ public class HotPathBenchmarks
     public IPAddress? ClientBehindTrustedProxy() => _clients.Resolve(_peer, _forwardedFor);
 
     [Benchmark]
-    public bool RecordResidual() => _counter.Record("/products/42", "Mozilla/5.0 (X11; Linux x86_64)", _client);
+    public bool RecordResidual() => _counter.Record(ResidualObservation.Request("/products/42", "Mozilla/5.0 (X11; Linux x86_64)", _client));
 }

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
+using DnsBridge.Events;
 using DnsBridge.Forwarding;
 using DnsBridge.State;
 

@@ -1,7 +1,9 @@
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
+using DnsBridge.Events;
 using DnsBridge.Forwarding;
 using DnsBridge.Propagation;
+using DnsBridge.Residual;
 using DnsBridge.State;
 
 namespace DnsBridge.Admin;

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using DnsBridge.Configuration;
-using DnsBridge.Drain;
+using DnsBridge.Events;
 using DnsBridge.State;
 using Prometheus;
 
@@ -43,7 +43,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         _logger = logger;
         _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
         _sent = metrics.CreateCounter("dnsbridge_alerts_sent_total", "Webhook deliveries by event and outcome (delivered, retry, rejected, failed).", ["event", "outcome"]);
-        foreach (var e in DrainEvents.All.Append(DrainEvents.TestAlert))
+        foreach (var e in EventNames.All.Append(EventNames.TestAlert))
         {
             foreach (var outcome in Outcomes)
             {
@@ -140,7 +140,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     public async Task<IReadOnlyList<StateStore.OutboxRow>> SendTestAlertAsync(string cutover, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
-        var e = new DrainEvent($"test-{Guid.NewGuid():N}", cutover, DrainEvents.TestAlert, now,
+        var e = new CutoverEvent($"test-{Guid.NewGuid():N}", cutover, EventNames.TestAlert, now,
             $"TEST alert from dnsbridge preflight for {cutover}: checks that this receiver gets DnsBridge alerts; no action needed");
         var receivers = _config().Alerts.Webhooks.Select(w => w.Url).ToList();
         if (!_store.AppendTestEvent(e, receivers, now))

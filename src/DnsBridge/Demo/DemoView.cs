@@ -1,6 +1,8 @@
 using System.Globalization;
 using DnsBridge.Drain;
+using DnsBridge.Events;
 using DnsBridge.Propagation;
+using DnsBridge.Residual;
 using DnsBridge.State;
 using Spectre.Console;
 using Spectre.Console.Rendering;

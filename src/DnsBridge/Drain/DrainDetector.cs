@@ -1,7 +1,9 @@
 using System.Globalization;
 using DnsBridge.Configuration;
+using DnsBridge.Events;
 using DnsBridge.Forwarding;
 using DnsBridge.Propagation;
+using DnsBridge.Residual;
 using DnsBridge.State;
 using Prometheus;
 
@@ -186,7 +188,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
             {
                 case DrainState.Pending when snapshot is not null && Switched(snapshot):
                     next = s with { State = DrainState.Propagating, Since = now, DnsSwitchedAt = now, StaleUntil = Later(s.StaleUntil, snapshot.StaleUntil) };
-                    raise = DrainEvents.DnsSwitched;
+                    raise = EventNames.DnsSwitched;
                     text = snapshot.Authoritative is null
                         ? $"{t.Name}: DNS switched: a resolver now answers the target ({Target(cutover)}); no authoritative servers were asked"
                         : $"{t.Name}: DNS switched: the authoritative servers now answer the target ({Target(cutover)})";
@@ -196,7 +198,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
                     if (snapshot.Complete)
                     {
                         next = s with { State = DrainState.Draining, Since = now, PropagationCompleteAt = now, StaleUntil = staleUntil };
-                        raise = DrainEvents.PropagationComplete;
+                        raise = EventNames.PropagationComplete;
                         var answering = snapshot.Resolvers.Count(r => !r.Resolver.Authoritative && r.Answer != ResolverAnswer.Error);
                         text = $"{t.Name}: propagation complete: all {answering} answering resolvers give the target"
                             + (staleUntil > now ? $"; the last stale caches expire by {staleUntil:yyyy-MM-dd HH:mm:ss} UTC" : "");
@@ -222,13 +224,13 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
                     break;
                 case DrainState.Quiet when now - s.QuietSince >= drain.QuietPeriod:
                     next = s with { State = DrainState.Drained, Since = now, DrainedAt = now, Baseline = total };
-                    raise = DrainEvents.DrainComplete;
+                    raise = EventNames.DrainComplete;
                     text = $"{t.Name}: drained: at most {drain.Threshold} residual request(s) for {drain.QuietPeriod:c} since {s.QuietSince:yyyy-MM-dd HH:mm:ss} UTC; "
                         + $"the source proxy and load balancer for {string.Join(", ", cutover.Hosts)} can be decommissioned";
                     break;
                 case DrainState.Drained when total - s.Baseline > drain.Threshold:
                     next = s with { State = DrainState.Draining, Since = now, QuietSince = null, DrainedAt = null };
-                    raise = DrainEvents.DrainRegressed;
+                    raise = EventNames.DrainRegressed;
                     var top = t.Residual.Clients.Top(1);
                     var last = top.Count > 0 ? top[0] : default;
                     text = $"{t.Name}: residual traffic is back after the drain: {total - s.Baseline} request(s) since {s.DrainedAt:yyyy-MM-dd HH:mm:ss} UTC"
@@ -254,7 +256,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         t.Dirty = true;
         if (raise is not null)
         {
-            var e = new DrainEvent(Guid.NewGuid().ToString("N"), t.Name, raise, now, text);
+            var e = new CutoverEvent(Guid.NewGuid().ToString("N"), t.Name, raise, now, text);
             if (_store.AppendEvent(e, next, _config.Current.Alerts.Webhooks.Select(w => w.Url), now))
             {
                 t.Dirty = false;
@@ -287,7 +289,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         {
             t.Unhealthy = true;
             var cutover = _config.Current.Cutovers.FirstOrDefault(c => c.Name == t.Name);
-            var e = new DrainEvent(Guid.NewGuid().ToString("N"), t.Name, DrainEvents.TargetUnhealthy, now,
+            var e = new CutoverEvent(Guid.NewGuid().ToString("N"), t.Name, EventNames.TargetUnhealthy, now,
                 $"{t.Name}: target {(cutover is null ? "" : Target(cutover))} is failing: {errors} of {forwarded} forwarded requests failed in the last minute; residual clients get 502/504");
             _store.AppendEvent(e, t.Status, _config.Current.Alerts.Webhooks.Select(w => w.Url), now);
             LogEvent(_logger, t.Name, e.Event, e.Text);

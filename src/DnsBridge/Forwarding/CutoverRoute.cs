@@ -1,5 +1,5 @@
 using DnsBridge.Configuration;
-using DnsBridge.Drain;
+using DnsBridge.Residual;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace DnsBridge.Forwarding;

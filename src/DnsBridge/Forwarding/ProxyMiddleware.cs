@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DnsBridge.Configuration;
+using DnsBridge.Residual;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -65,7 +66,7 @@ public sealed partial class ProxyMiddleware
         var cutover = route.Cutover;
         var userAgent = request.Headers[HeaderNames.UserAgent].ToString();
         var client = table.Clients.Resolve(context.Connection.RemoteIpAddress, request.Headers["X-Forwarded-For"]);
-        cutover.Residual.Record(request.Path.Value ?? "/", userAgent, client);
+        cutover.Residual.Record(ResidualObservation.Request(request.Path.Value ?? "/", userAgent, client));
         cutover.Nudge?.Seen(client);
 
         var isWebSocket = IsWebSocket(context);

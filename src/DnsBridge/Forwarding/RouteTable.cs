@@ -1,5 +1,5 @@
 using System.Collections.Frozen;
-using DnsBridge.Drain;
+using DnsBridge.Residual;
 
 namespace DnsBridge.Forwarding;
 

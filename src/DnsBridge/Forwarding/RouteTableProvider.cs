@@ -1,5 +1,5 @@
 using DnsBridge.Configuration;
-using DnsBridge.Drain;
+using DnsBridge.Residual;
 
 namespace DnsBridge.Forwarding;
 

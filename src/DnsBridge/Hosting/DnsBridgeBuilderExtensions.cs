@@ -4,6 +4,7 @@ using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Forwarding;
 using DnsBridge.Propagation;
+using DnsBridge.Residual;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Prometheus;
 using Serilog;
@@ -75,7 +76,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton(sp => new ConfigMonitor(config, builder.Configuration, settings.Source,
             sp.GetRequiredService<IMetricFactory>(), sp.GetRequiredService<ILogger<ConfigMonitor>>()));
         services.AddSingleton<ForwardingMetrics>();
-        services.AddSingleton<ResidualAccounting>();
+        services.AddResidual();
         services.AddSingleton<RouteTableProvider>();
         services.AddSingleton<ProxyCertificates>();
         services.AddSingleton<NudgeRegistry>();

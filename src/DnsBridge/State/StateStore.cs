@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using DnsBridge.Configuration;
-using DnsBridge.Drain;
+using DnsBridge.Events;
 using DnsBridge.Hosting;
 using Microsoft.Data.Sqlite;
 
@@ -165,7 +165,7 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
     });
 
     /// <summary>Writes an event, its new status, and one outbox row per receiver, in one transaction.</summary>
-    public bool AppendEvent(DrainEvent e, DrainStatus status, IEnumerable<string> receivers, DateTimeOffset now) => Write(c =>
+    public bool AppendEvent(CutoverEvent e, DrainStatus status, IEnumerable<string> receivers, DateTimeOffset now) => Write(c =>
     {
         using var transaction = c.BeginTransaction();
         InsertEvent(c, transaction, e, receivers, now, "INSERT OR IGNORE");
@@ -183,7 +183,7 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
     });
 
     /// <summary>Writes a test event and its outbox rows, leaving every cutover's status alone.</summary>
-    public bool AppendTestEvent(DrainEvent e, IEnumerable<string> receivers, DateTimeOffset now) => Write(c =>
+    public bool AppendTestEvent(CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now) => Write(c =>
     {
         using var transaction = c.BeginTransaction();
         InsertEvent(c, transaction, e, receivers, now, "INSERT");
@@ -191,7 +191,7 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
     });
 
     // Replays of a drain event (after a restart) are ignored; a test event is new by construction.
-    private static void InsertEvent(SqliteConnection c, SqliteTransaction transaction, DrainEvent e, IEnumerable<string> receivers, DateTimeOffset now, string insert)
+    private static void InsertEvent(SqliteConnection c, SqliteTransaction transaction, CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now, string insert)
     {
         using (var command = c.CreateCommand())
         {
@@ -236,7 +236,7 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
         return list;
     });
 
-    public IReadOnlyList<DrainEvent> Events(string? cutover, int limit = 200) => Read(c =>
+    public IReadOnlyList<CutoverEvent> Events(string? cutover, int limit = 200) => Read(c =>
     {
         using var command = c.CreateCommand();
         command.CommandText = cutover is null
@@ -245,10 +245,10 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
         command.Parameters.AddWithValue("$c", cutover ?? "");
         command.Parameters.AddWithValue("$l", limit);
         using var reader = command.ExecuteReader();
-        var list = new List<DrainEvent>();
+        var list = new List<CutoverEvent>();
         while (reader.Read())
         {
-            list.Add(new DrainEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), Parse(reader.GetString(3)), reader.GetString(4)));
+            list.Add(new CutoverEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), Parse(reader.GetString(3)), reader.GetString(4)));
         }
 
         list.Reverse();
@@ -315,7 +315,7 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
         return list;
     });
 
-    public sealed record Delivery(string EventId, string Receiver, int Attempts, DrainEvent Event);
+    public sealed record Delivery(string EventId, string Receiver, int Attempts, CutoverEvent Event);
 
     public IReadOnlyList<Delivery> DueDeliveries(DateTimeOffset now, int limit = 50) => Read(c =>
     {
@@ -331,7 +331,7 @@ public sealed partial class StateStore : IReadinessCheck, IDisposable
         while (reader.Read())
         {
             list.Add(new Delivery(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
-                new DrainEvent(reader.GetString(0), reader.GetString(3), reader.GetString(4), Parse(reader.GetString(5)), reader.GetString(6))));
+                new CutoverEvent(reader.GetString(0), reader.GetString(3), reader.GetString(4), Parse(reader.GetString(5)), reader.GetString(6))));
         }
 
         return list;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using DnsBridge.Drain;
+using DnsBridge.Events;
 using DnsBridge.Tests.Infrastructure;
 
 namespace DnsBridge.Tests.Admin;

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
 using DnsBridge.Drain;
+using DnsBridge.Events;
 using DnsBridge.Propagation;
 using DnsBridge.Tests.Infrastructure;
 using Microsoft.Extensions.Time.Testing;
@@ -125,7 +126,7 @@ public sealed class DrainDetectorTests : IAsyncLifetime
 
         Feed(ResolverAnswer.Target, ResolverAnswer.Target, ResolverAnswer.Target);
         Assert.Equal(DrainState.Draining, State);
-        Assert.Equal([DrainEvents.DnsSwitched, DrainEvents.PropagationComplete], Events());
+        Assert.Equal([EventNames.DnsSwitched, EventNames.PropagationComplete], Events());
 
         // Residual traffic keeps it draining; quiet may not start before the stale caches (TTL 300 s) expired.
         await RequestAsync();
@@ -152,13 +153,13 @@ public sealed class DrainDetectorTests : IAsyncLifetime
         Assert.Equal(0, _bridge.Metric("dnsbridge_drain_state", ("cutover", "shop"), ("state", "quiet")));
 
         Advance(3600);
-        Assert.Equal([DrainEvents.DnsSwitched, DrainEvents.PropagationComplete, DrainEvents.DrainComplete], Events());
+        Assert.Equal([EventNames.DnsSwitched, EventNames.PropagationComplete, EventNames.DrainComplete], Events());
 
         await RequestAsync();
         Advance(1);
         Assert.Equal(DrainState.Draining, State);
-        Assert.Equal(DrainEvents.DrainRegressed, Events()[^1]);
-        Assert.Equal(1, Events().Count(e => e == DrainEvents.DrainComplete));
+        Assert.Equal(EventNames.DrainRegressed, Events()[^1]);
+        Assert.Equal(1, Events().Count(e => e == EventNames.DrainComplete));
     }
 
     [Fact]
@@ -247,7 +248,7 @@ public sealed class DrainDetectorTests : IAsyncLifetime
         Assert.Equal(1, Detector.Status("shop")!.ResidualTotal);
         Assert.Equal(1, _bridge.Metric("dnsbridge_residual_requests_total", ("cutover", "shop")));
         Advance(60);
-        Assert.Equal(1, Events().Count(e => e == DrainEvents.DrainComplete));
+        Assert.Equal(1, Events().Count(e => e == EventNames.DrainComplete));
 
         var api = await ApiAsync();
         Assert.Equal("drained", api.GetProperty("drain").GetProperty("state").GetString());

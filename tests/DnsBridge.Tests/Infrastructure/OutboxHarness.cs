@@ -1,6 +1,6 @@
 using DnsBridge.Alerts;
 using DnsBridge.Configuration;
-using DnsBridge.Drain;
+using DnsBridge.Events;
 using DnsBridge.State;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -24,7 +24,7 @@ public sealed class OutboxHarness : IDisposable
         Store = new StateStore(config.State, NullLogger<StateStore>.Instance);
         Dispatcher = new WebhookDispatcher(Store, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
             TimeProvider.System, NullLogger<WebhookDispatcher>.Instance);
-        var e = new DrainEvent("e1", "shop", DrainEvents.DrainComplete, DateTimeOffset.UtcNow, "shop: drained");
+        var e = new CutoverEvent("e1", "shop", EventNames.DrainComplete, DateTimeOffset.UtcNow, "shop: drained");
         Assert.True(Store.AppendEvent(e, new DrainStatus { Since = e.At }, receivers, e.At));
     }
 

@@ -2,7 +2,7 @@ using System.Net;
 using DnsBridge.Configuration;
 using Microsoft.Extensions.Primitives;
 
-namespace DnsBridge.Drain;
+namespace DnsBridge.Residual;
 
 /// <summary>
 /// Who the client is: the peer, unless the peer is a trusted proxy (the source LB), in which case the right-most

@@ -1,7 +1,7 @@
 using System.Net;
 using DnsBridge.Configuration;
 
-namespace DnsBridge.Drain;
+namespace DnsBridge.Residual;
 
 /// <summary>
 /// A cutover's <c>Drain.Exclude</c> rules, compiled once per configuration: requests they match (load balancer
@@ -29,27 +29,17 @@ public sealed class ExclusionRules
     public static readonly IReadOnlyList<string> Reasons = ["path", "user_agent", "client"];
 
     /// <summary>The reason a request is excluded (<c>path</c>, <c>user_agent</c>, <c>client</c>), or null when it is residual.</summary>
-    public string? Match(string path, string? userAgent, IPAddress? client)
+    public string? Match(string? path, string? userAgent, IPAddress? client)
     {
         if (IsEmpty)
         {
             return null;
         }
 
-        foreach (var p in _exactPaths)
+        // A connection has no path: only the client rule can exclude it.
+        if (path is not null && MatchesPath(path))
         {
-            if (path.StartsWith(p, StringComparison.Ordinal) && (path.Length == p.Length || path[p.Length] == '/' || p.EndsWith('/')))
-            {
-                return "path";
-            }
-        }
-
-        foreach (var p in _prefixPaths)
-        {
-            if (path.StartsWith(p, StringComparison.Ordinal))
-            {
-                return "path";
-            }
+            return "path";
         }
 
         if (userAgent is not null)
@@ -80,6 +70,27 @@ public sealed class ExclusionRules
         }
 
         return null;
+    }
+
+    private bool MatchesPath(string path)
+    {
+        foreach (var p in _exactPaths)
+        {
+            if (path.StartsWith(p, StringComparison.Ordinal) && (path.Length == p.Length || path[p.Length] == '/' || p.EndsWith('/')))
+            {
+                return true;
+            }
+        }
+
+        foreach (var p in _prefixPaths)
+        {
+            if (path.StartsWith(p, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Case-insensitive glob with <c>*</c> and <c>?</c>, iterative (no backtracking blow-up on hostile input).</summary>

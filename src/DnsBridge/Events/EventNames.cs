@@ -1,0 +1,16 @@
+namespace DnsBridge.Events;
+
+/// <summary>Event names of DESIGN.md: what is stored, delivered and shown.</summary>
+public static class EventNames
+{
+    public const string DnsSwitched = "dns_switched";
+    public const string PropagationComplete = "propagation_complete";
+    public const string DrainComplete = "drain_complete";
+    public const string DrainRegressed = "drain_regressed";
+    public const string TargetUnhealthy = "target_unhealthy";
+
+    /// <summary>Sent by <c>preflight --send-test-alert</c> only: checks a receiver, never raised by a cutover.</summary>
+    public const string TestAlert = "test_alert";
+
+    public static readonly IReadOnlyList<string> All = [DnsSwitched, PropagationComplete, DrainComplete, DrainRegressed, TargetUnhealthy];
+}

@@ -1,0 +1,129 @@
+using System.Net;
+using Prometheus;
+
+namespace DnsBridge.Residual;
+
+/// <summary>
+/// Residual traffic of one cutover. It outlives configuration reloads (it is keyed by cutover name), so counts
+/// are never reset by an edit. Lock-free on the hot path.
+/// </summary>
+public sealed class ResidualCounter
+{
+    private readonly Counter.Child _requestsMetric;
+    private readonly Counter.Child _connectionsMetric;
+    private readonly Gauge.Child _lastMetric;
+    private readonly Dictionary<string, Counter.Child> _excludedMetric;
+    private readonly TimeProvider _time;
+    private long _requests;
+    private long _connections;
+    private long _excluded;
+    private long _lastResidualTicks;
+    private volatile ExclusionRules _rules;
+
+    internal ResidualCounter(string cutover, ExclusionRules rules, ResidualMetrics metrics, TimeProvider time)
+    {
+        Cutover = cutover;
+        _rules = rules;
+        _time = time;
+        _requestsMetric = metrics.Requests.WithLabels(cutover);
+        _requestsMetric.Publish();
+        _connectionsMetric = metrics.Connections.WithLabels(cutover);
+        _connectionsMetric.Publish();
+        _lastMetric = metrics.LastRequest.WithLabels(cutover);
+        _lastMetric.Publish();
+        _excludedMetric = ExclusionRules.Reasons.ToDictionary(r => r, r => metrics.Excluded.WithLabels(cutover, r), StringComparer.Ordinal);
+        foreach (var child in _excludedMetric.Values)
+        {
+            child.Publish();
+        }
+    }
+
+    public string Cutover { get; }
+
+    /// <summary>Residual requests and connections together: what the drain rules count.</summary>
+    public long Residual => Interlocked.Read(ref _requests) + Interlocked.Read(ref _connections);
+
+    public long Requests => Interlocked.Read(ref _requests);
+
+    public long Connections => Interlocked.Read(ref _connections);
+
+    public long Excluded => Interlocked.Read(ref _excluded);
+
+    /// <summary>When the last residual request arrived, or null if none has since start (or since restored state).</summary>
+    public DateTimeOffset? LastResidualAt
+    {
+        get
+        {
+            var ticks = Interlocked.Read(ref _lastResidualTicks);
+            return ticks == 0 ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        }
+    }
+
+    internal void UpdateRules(ExclusionRules rules) => _rules = rules;
+
+    /// <summary>Per minute over the last hour, for rates and the status page chart.</summary>
+    public MinuteRing Minutes { get; } = new();
+
+    /// <summary>Who still arrives: residual requests per client address (bounded).</summary>
+    public CappedCounter<IPAddress> Clients { get; } = new();
+
+    /// <summary>Residual requests per user agent (bounded).</summary>
+    public CappedCounter<string> UserAgents { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Continues counting from what the state store remembers, so a restart does not reset the totals.</summary>
+    public void Restore(long total, DateTimeOffset? lastResidualAt)
+    {
+        var missing = total - Residual;
+        if (missing > 0)
+        {
+            // Stored totals do not say which kind they were; before connection forwarding every one was a request.
+            Interlocked.Add(ref _requests, missing);
+            _requestsMetric.Inc(missing);
+        }
+
+        if (lastResidualAt is { } last && last.UtcTicks > Interlocked.Read(ref _lastResidualTicks))
+        {
+            Interlocked.Exchange(ref _lastResidualTicks, last.UtcTicks);
+            _lastMetric.Set(last.ToUnixTimeMilliseconds() / 1000.0);
+        }
+    }
+
+    /// <summary>Counts one arrival; returns whether it is residual (false when excluded, with the reason counted).</summary>
+    public bool Record(in ResidualObservation observation)
+    {
+        var reason = _rules.Match(observation.Path, observation.UserAgent, observation.Client);
+        if (reason is not null)
+        {
+            Interlocked.Increment(ref _excluded);
+            _excludedMetric[reason].Inc();
+            return false;
+        }
+
+        var now = _time.GetUtcNow();
+        if (observation.Kind == ResidualKind.Connection)
+        {
+            Interlocked.Increment(ref _connections);
+            _connectionsMetric.Inc();
+        }
+        else
+        {
+            Interlocked.Increment(ref _requests);
+            _requestsMetric.Inc();
+        }
+
+        Interlocked.Exchange(ref _lastResidualTicks, now.UtcTicks);
+        Minutes.Add(now.ToUnixTimeSeconds() / 60);
+        if (observation.Client is { } client)
+        {
+            Clients.Touch(client, now.UtcTicks);
+        }
+
+        if (!string.IsNullOrEmpty(observation.UserAgent))
+        {
+            UserAgents.Touch(observation.UserAgent, now.UtcTicks);
+        }
+
+        _lastMetric.Set(now.ToUnixTimeMilliseconds() / 1000.0);
+        return true;
+    }
+}

@@ -1,0 +1,12 @@
+namespace DnsBridge.Residual;
+
+public static class ResidualServiceCollectionExtensions
+{
+    /// <summary>Residual accounting: counters per cutover, written on the request path, read by drain and admin.</summary>
+    public static IServiceCollection AddResidual(this IServiceCollection services)
+    {
+        services.AddSingleton<ResidualMetrics>();
+        services.AddSingleton<ResidualAccounting>();
+        return services;
+    }
+}

@@ -1,0 +1,39 @@
+using DnsBridge.Events;
+
+namespace DnsBridge.State;
+
+/// <summary>
+/// The event log and the alert outbox: an event and its outbox rows (one per receiver) are written in one
+/// transaction before anything is delivered, so a crash loses none and repeats none.
+/// </summary>
+public interface IEventStore
+{
+    /// <summary>
+    /// Writes the event, the cutover's new status (when given) and its outbox rows in one transaction; a replay of an
+    /// event id already stored is ignored. False when the write failed; then nothing of it was stored.
+    /// </summary>
+    bool Append(CutoverEvent e, DrainStatus? status, IEnumerable<string> receivers, DateTimeOffset now);
+
+    /// <summary>Writes a test event and its outbox rows, leaving every cutover's status alone.</summary>
+    bool AppendTest(CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now);
+
+    /// <summary>The latest events, oldest first; all cutovers when <paramref name="cutover"/> is null.</summary>
+    IReadOnlyList<CutoverEvent> Events(string? cutover, int limit = 200);
+
+    /// <summary>The delivery of one event to each receiver.</summary>
+    IReadOnlyList<OutboxRow> Outbox(string eventId);
+
+    IReadOnlyList<Delivery> DueDeliveries(DateTimeOffset now, int limit = 50);
+
+    bool MarkDelivered(string eventId, string receiver, DateTimeOffset at);
+
+    bool MarkRetry(string eventId, string receiver, DateTimeOffset next, string error);
+
+    bool MarkFailed(string eventId, string receiver, DateTimeOffset at, string error);
+
+    /// <summary>Stops retrying without counting another attempt (a test alert is tried once).</summary>
+    bool GiveUp(string eventId, string receiver, DateTimeOffset at);
+
+    /// <summary>Outbox rows not delivered yet (pending, being retried or failed), for a cutover.</summary>
+    IReadOnlyList<PendingAlert> PendingAlerts(string cutover);
+}

@@ -1,0 +1,13 @@
+namespace DnsBridge.State;
+
+/// <summary>
+/// The database behind the stores: opened and migrated at start, and its health. Never on the request path.
+/// </summary>
+public interface IStateDatabase
+{
+    /// <summary>Where the state lives, for messages and logs (a file path, or host and database): never a secret.</summary>
+    string Location { get; }
+
+    /// <summary>Null while writes succeed, else why the last one failed (read-only, full, locked, unreachable).</summary>
+    string? Problem();
+}
