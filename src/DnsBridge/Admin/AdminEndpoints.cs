@@ -1,3 +1,4 @@
+using DnsBridge.Listeners;
 using DnsBridge.Hosting;
 using Prometheus;
 
@@ -18,7 +19,7 @@ public static class AdminEndpoints
         endpoints.MapApiEndpoints();
         endpoints.MapStatusPage();
 
-        endpoints.MapGet("/readyz", (ListenerPorts ports, IEnumerable<IReadinessCheck> checks) =>
+        endpoints.MapGet("/readyz", (ListenerEndpoints ports, IEnumerable<IReadinessCheck> checks) =>
         {
             var problems = new List<string>();
             if (!ports.Started)

@@ -1,3 +1,4 @@
+using DnsBridge.Listeners;
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
@@ -123,7 +124,7 @@ public static class DemoCommand
                 return ExitCodes.Failed;
             }
 
-            var ports = app.Services.GetRequiredService<ListenerPorts>();
+            var ports = app.Services.GetRequiredService<ListenerEndpoints>();
             var admin = $"http://{ports.AdminEndPoint}/";
             await stdout.WriteLineAsync($"DnsBridge demo: cutover of {DemoScenario.Host} from the source {sourceIp} to the target {targetIp} (speed x{speed.ToString(CultureInfo.InvariantCulture)})");
             await stdout.WriteLineAsync($"  status page: {admin}   metrics: {admin}metrics   API: {admin}api/cutovers/shop");

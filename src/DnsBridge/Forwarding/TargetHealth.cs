@@ -1,6 +1,6 @@
 namespace DnsBridge.Forwarding;
 
-/// <summary>Forwards and target errors of one cutover, counted lock-free on the request path and sampled by the drain detector.</summary>
+/// <summary>Forwards and target errors of one cutover, counted lock-free on the request path and sampled by <see cref="TargetHealthMonitor"/>.</summary>
 public sealed class TargetHealth
 {
     private long _forwarded;
@@ -18,12 +18,4 @@ public sealed class TargetHealth
             Interlocked.Increment(ref _errors);
         }
     }
-}
-
-/// <summary>Target health counters by cutover name; they outlive configuration reloads.</summary>
-public sealed class TargetHealthRegistry
-{
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, TargetHealth> _health = new(StringComparer.Ordinal);
-
-    public TargetHealth For(string cutover) => _health.GetOrAdd(cutover, static _ => new TargetHealth());
 }

@@ -1,10 +1,14 @@
 using System.Net;
 using DnsBridge.Admin;
+using DnsBridge.Alerts;
+using DnsBridge.Listeners;
+using DnsBridge.Preflight;
+using DnsBridge.Residual;
+using DnsBridge.State;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Forwarding;
 using DnsBridge.Propagation;
-using DnsBridge.Residual;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Prometheus;
 using Serilog;
@@ -29,65 +33,24 @@ public static class DnsBridgeBuilderExtensions
 
         AddLogging(builder, settings);
 
-        var ports = new ListenerPorts();
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            var limits = config.Limits;
-            kestrel.Limits.MaxConcurrentConnections = limits.MaxConnections;
-            kestrel.Limits.MaxConcurrentUpgradedConnections = limits.MaxConnections;
-            kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersBytes;
-            kestrel.Limits.MaxRequestLineSize = Math.Min(limits.MaxRequestHeadersBytes, kestrel.Limits.MaxRequestLineSize);
-            kestrel.Limits.RequestHeadersTimeout = limits.RequestHeadersTimeout;
-            kestrel.Limits.KeepAliveTimeout = limits.KeepAliveTimeout;
-            ListenOptions? proxy = null;
-            ListenOptions? admin = null;
-            kestrel.Listen(Endpoint(config.Listen.Proxy), o =>
-            {
-                o.Protocols = HttpProtocols.Http1;
-                proxy = o;
-            });
-            if (config.Listen.ProxyHttps is { } proxyHttps)
-            {
-                kestrel.Listen(Endpoint(proxyHttps, Uri.UriSchemeHttps), o =>
-                {
-                    o.Protocols = HttpProtocols.Http1AndHttp2;
-                    var certificates = o.ApplicationServices.GetRequiredService<ProxyCertificates>();
-                    o.UseHttps(https => https.ServerCertificateSelector = (_, name) => certificates.Select(name));
-                    ports.ConfigureHttps(o);
-                });
-            }
-
-            kestrel.Listen(Endpoint(config.Listen.Admin), o =>
-            {
-                o.Protocols = HttpProtocols.Http1;
-                admin = o;
-            });
-            ports.Configure(proxy!, admin!);
-        });
+        builder.AddListeners(config);
 
         // One registry per instance (not prometheus-net's static default): tests and the demo run several in one process.
         var registry = Metrics.NewCustomRegistry();
         services.AddSingleton(registry);
         services.AddSingleton<IMetricFactory>(Metrics.WithCustomRegistry(registry));
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(ports);
         services.AddSingleton(settings.Source);
         services.AddSingleton(sp => new ConfigMonitor(config, builder.Configuration, settings.Source,
             sp.GetRequiredService<IMetricFactory>(), sp.GetRequiredService<ILogger<ConfigMonitor>>()));
-        services.AddSingleton<ForwardingMetrics>();
+        services.AddState();
         services.AddResidual();
-        services.AddSingleton<RouteTableProvider>();
-        services.AddSingleton<ProxyCertificates>();
-        services.AddSingleton<NudgeRegistry>();
-        services.AddSingleton<TargetHealthRegistry>();
-        services.AddSingleton<WebSocketNudger>();
-        services.AddHttpForwarder();
+        services.AddForwarding();
         services.AddPropagation();
         services.AddDrain();
-        services.AddSingleton<CutoverView>();
-        services.AddSingleton<CutoverReport>();
-        services.AddSingleton(sp => new DnsBridge.Preflight.PreflightRunner(sp.GetRequiredService<TimeProvider>(), sp.GetService<DnsBridge.Preflight.IPreflightDnsChecks>()));
+        services.AddAlerts();
+        services.AddAdmin();
+        services.AddPreflight();
         services.AddHostedService<StartupReporter>();
 
         // On SIGTERM Kestrel stops accepting at once, then waits this long for requests in flight (and open
@@ -100,16 +63,16 @@ public static class DnsBridgeBuilderExtensions
 
     public static WebApplication UseDnsBridge(this WebApplication app)
     {
-        var ports = app.Services.GetRequiredService<ListenerPorts>();
+        var listeners = app.Services.GetRequiredService<ListenerEndpoints>();
         var proxy = ActivatorUtilities.CreateInstance<ProxyMiddleware>(app.Services, (RequestDelegate)(_ => Task.CompletedTask));
 
         // Eagerly build what the first request would otherwise pay for, and open the state store now, so a
         // damaged or unwritable one stops the start with a clear message instead of failing later.
         app.Services.GetRequiredService<RouteTableProvider>();
         app.Services.GetRequiredService<DrainDetector>();
-        app.Lifetime.ApplicationStarted.Register(ports.OnStarted);
+        app.Lifetime.ApplicationStarted.Register(listeners.OnStarted);
 
-        app.Use((context, next) => ports.IsAdmin(context) ? OffTheIoThreadAsync(context, next) : proxy.InvokeAsync(context));
+        app.Use((context, next) => ListenerEndpoints.RoleOf(context) == ListenerRole.Admin ? OffTheIoThreadAsync(context, next) : proxy.InvokeAsync(context));
 
         // Explicit, so routing runs on the admin branch only and costs the proxy path nothing.
         app.UseAdminAuthentication();
@@ -125,9 +88,6 @@ public static class DnsBridgeBuilderExtensions
         await Task.Yield();
         await next(context);
     }
-
-    private static IPEndPoint Endpoint(string url, string scheme = "http") =>
-        ConfigValidator.TryParseListenUrl(url, out var endpoint, out var why, scheme) ? endpoint! : throw new ConfigException(why);
 
     private static void AddLogging(WebApplicationBuilder builder, ServeSettings settings)
     {

@@ -1,9 +1,10 @@
+using DnsBridge.Listeners;
 using DnsBridge.Configuration;
 
 namespace DnsBridge.Hosting;
 
 /// <summary>Says once, at start, where DnsBridge listens and what it forwards.</summary>
-public sealed partial class StartupReporter(IHostApplicationLifetime lifetime, ListenerPorts ports, ConfigMonitor config, ILogger<StartupReporter> logger) : IHostedService
+public sealed partial class StartupReporter(IHostApplicationLifetime lifetime, ListenerEndpoints ports, ConfigMonitor config, ILogger<StartupReporter> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {

@@ -17,5 +17,8 @@ public sealed class ResidualAccounting(ResidualMetrics metrics, TimeProvider tim
         return counter;
     }
 
+    /// <summary>Every counter made since start, configured or not any more (its counts still belong in the history).</summary>
+    public ICollection<ResidualCounter> Counters => _counters.Values;
+
     public bool TryGet(string cutover, [NotNullWhen(true)] out ResidualCounter? counter) => _counters.TryGetValue(cutover, out counter);
 }

@@ -17,6 +17,7 @@ public sealed class ResidualCounter
     private long _requests;
     private long _connections;
     private long _excluded;
+    private long _restored;
     private long _lastResidualTicks;
     private volatile ExclusionRules _rules;
 
@@ -49,6 +50,9 @@ public sealed class ResidualCounter
 
     public long Excluded => Interlocked.Read(ref _excluded);
 
+    /// <summary>What <see cref="Restore"/> added: counted by an earlier process, already in the history.</summary>
+    public long Restored => Interlocked.Read(ref _restored);
+
     /// <summary>When the last residual request arrived, or null if none has since start (or since restored state).</summary>
     public DateTimeOffset? LastResidualAt
     {
@@ -78,6 +82,7 @@ public sealed class ResidualCounter
         {
             // Stored totals do not say which kind they were; before connection forwarding every one was a request.
             Interlocked.Add(ref _requests, missing);
+            Interlocked.Add(ref _restored, missing);
             _requestsMetric.Inc(missing);
         }
 

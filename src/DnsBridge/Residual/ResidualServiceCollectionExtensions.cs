@@ -2,11 +2,13 @@ namespace DnsBridge.Residual;
 
 public static class ResidualServiceCollectionExtensions
 {
-    /// <summary>Residual accounting: counters per cutover, written on the request path, read by drain and admin.</summary>
+    /// <summary>Residual accounting: counters per cutover, written on the request path, read by drain and admin, flushed to the history.</summary>
     public static IServiceCollection AddResidual(this IServiceCollection services)
     {
         services.AddSingleton<ResidualMetrics>();
         services.AddSingleton<ResidualAccounting>();
+        services.AddSingleton<ResidualHistoryWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<ResidualHistoryWriter>());
         return services;
     }
 }

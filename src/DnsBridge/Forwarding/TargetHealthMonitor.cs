@@ -1,0 +1,107 @@
+using System.Globalization;
+using DnsBridge.Configuration;
+using DnsBridge.Drain;
+using DnsBridge.Events;
+
+namespace DnsBridge.Forwarding;
+
+/// <summary>
+/// Watches what the forwarder observes of each target, every second over the last minute: when at least
+/// <see cref="MinErrors"/> forwards failed and they were at least half of all forwards, the target is unhealthy and
+/// <c>target_unhealthy</c> is raised once (again only after it answered cleanly). Residual clients then get 502/504,
+/// which the operator must hear about before the drain is trusted.
+/// </summary>
+public sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHealthRegistry health, EventJournal events, TimeProvider time,
+    ILogger<TargetHealthMonitor> logger) : IHostedService, IDisposable
+{
+    public const int MinErrors = 5;
+    public const double ErrorShare = 0.5;
+    private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, Watched> _watched = new(StringComparer.Ordinal);
+    private System.Threading.ITimer? _timer;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer = time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>One look at every cutover's target; the timer calls it every second. Not overlapped by a slow store.</summary>
+    public void Tick()
+    {
+        if (!_gate.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            var now = time.GetUtcNow();
+            var cutovers = config.Current.Cutovers;
+            foreach (var gone in _watched.Keys.Where(k => cutovers.All(c => c.Name != k)).ToList())
+            {
+                _watched.Remove(gone);
+            }
+
+            foreach (var cutover in cutovers)
+            {
+                if (!_watched.TryGetValue(cutover.Name, out var watched))
+                {
+                    _watched[cutover.Name] = watched = new Watched(health.For(cutover.Name));
+                }
+
+                Check(cutover, watched, now);
+            }
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    private void Check(CutoverConfig cutover, Watched w, DateTimeOffset now)
+    {
+        w.Samples.Enqueue((now, w.Health.Forwarded, w.Health.Errors));
+        while (w.Samples.Count > 0 && now - w.Samples.Peek().At > Window)
+        {
+            w.Samples.Dequeue();
+        }
+
+        var (_, forwarded0, errors0) = w.Samples.Peek();
+        var forwarded = w.Health.Forwarded - forwarded0;
+        var errors = w.Health.Errors - errors0;
+        var unhealthy = errors >= MinErrors && errors >= forwarded * ErrorShare;
+        if (unhealthy && !w.Unhealthy)
+        {
+            var target = string.Create(CultureInfo.InvariantCulture, $"{cutover.Target.Address}:{cutover.Target.Port}");
+            // Unstored means unraised: the next tick tries again.
+            w.Unhealthy = events.Raise(cutover.Name, EventNames.TargetUnhealthy,
+                $"{cutover.Name}: target {target} is failing: {errors} of {forwarded} forwarded requests failed in the last minute; residual clients get 502/504", now);
+        }
+        else if (w.Unhealthy && errors == 0 && forwarded > 0)
+        {
+            w.Unhealthy = false;
+            LogTargetRecovered(logger, cutover.Name);
+        }
+    }
+
+    public void Dispose() => _timer?.Dispose();
+
+    private sealed class Watched(TargetHealth health)
+    {
+        public TargetHealth Health { get; } = health;
+        public bool Unhealthy { get; set; }
+        public Queue<(DateTimeOffset At, long Forwarded, long Errors)> Samples { get; } = new();
+    }
+
+    [LoggerMessage(EventId = 504, Level = LogLevel.Information, Message = "Cutover {Cutover}: target answers again")]
+    private static partial void LogTargetRecovered(ILogger logger, string cutover);
+}

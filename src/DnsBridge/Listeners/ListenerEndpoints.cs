@@ -1,0 +1,69 @@
+using System.Net;
+using DnsBridge.Configuration;
+using DnsBridge.Forwarding;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace DnsBridge.Listeners;
+
+/// <summary>
+/// The Kestrel endpoints by role (proxy, proxy TLS, admin): opened from <c>Listen</c>, each tagging its connections
+/// with its <see cref="ListenerRole"/>, and read back once bound (ports configured as 0 are known only then).
+/// A new kind of listener (raw TCP) is one more role here.
+/// </summary>
+public sealed class ListenerEndpoints
+{
+    private readonly Dictionary<ListenerRole, ListenOptions> _options = [];
+
+    public bool Started { get; private set; }
+
+    /// <summary>Where a listener is bound (null when that role is not configured, or before start for port 0).</summary>
+    public IPEndPoint? EndPoint(ListenerRole role) => _options.TryGetValue(role, out var o) ? o.IPEndPoint : null;
+
+    public IPEndPoint? ProxyEndPoint => EndPoint(ListenerRole.Proxy);
+
+    /// <summary>The TLS proxy listener, when <c>Listen:ProxyHttps</c> is set.</summary>
+    public IPEndPoint? ProxyHttpsEndPoint => EndPoint(ListenerRole.ProxyTls);
+
+    public IPEndPoint? AdminEndPoint => EndPoint(ListenerRole.Admin);
+
+    /// <summary>The role of the listener a request came in on.</summary>
+    public static ListenerRole RoleOf(HttpContext context) => context.Features.Get<ListenerRoleFeature>()?.Role ?? ListenerRole.Proxy;
+
+    internal void Configure(KestrelServerOptions kestrel, ListenConfig listen)
+    {
+        Open(kestrel, ListenerRole.Proxy, Endpoint(listen.Proxy), o => o.Protocols = HttpProtocols.Http1);
+        if (listen.ProxyHttps is { } proxyHttps)
+        {
+            Open(kestrel, ListenerRole.ProxyTls, Endpoint(proxyHttps, Uri.UriSchemeHttps), o =>
+            {
+                o.Protocols = HttpProtocols.Http1AndHttp2;
+                var certificates = o.ApplicationServices.GetRequiredService<ProxyCertificates>();
+                o.UseHttps(https => https.ServerCertificateSelector = (_, name) => certificates.Select(name));
+            });
+        }
+
+        Open(kestrel, ListenerRole.Admin, Endpoint(listen.Admin), o => o.Protocols = HttpProtocols.Http1);
+    }
+
+    internal void OnStarted() => Started = true;
+
+    private void Open(KestrelServerOptions kestrel, ListenerRole role, IPEndPoint endpoint, Action<ListenOptions> configure)
+    {
+        kestrel.Listen(endpoint, o =>
+        {
+            // First in the connection pipeline, so the role is there before TLS and for every request after it.
+            var feature = ListenerRoleFeature.Of(role);
+            o.Use(next => connection =>
+            {
+                connection.Features.Set(feature);
+                return next(connection);
+            });
+            configure(o);
+            _options[role] = o;
+        });
+    }
+
+    private static IPEndPoint Endpoint(string url, string scheme = "http") =>
+        ConfigValidator.TryParseListenUrl(url, out var endpoint, out var why, scheme) ? endpoint! : throw new ConfigException(why);
+}

@@ -1,0 +1,11 @@
+namespace DnsBridge.Preflight;
+
+public static class PreflightServiceCollectionExtensions
+{
+    /// <summary>The preflight checklist behind <c>/api/cutovers/{name}/preflight</c>; its DNS rows when propagation provides them.</summary>
+    public static IServiceCollection AddPreflight(this IServiceCollection services)
+    {
+        services.AddSingleton(sp => new PreflightRunner(sp.GetRequiredService<TimeProvider>(), sp.GetService<IPreflightDnsChecks>()));
+        return services;
+    }
+}

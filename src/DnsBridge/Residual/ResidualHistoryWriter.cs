@@ -1,0 +1,67 @@
+using DnsBridge.State;
+
+namespace DnsBridge.Residual;
+
+/// <summary>
+/// Writes what each cutover counted into the per-minute residual history, once a second and on the way out, off
+/// the request path. Only a write that succeeded moves the mark: while the store fails (read-only, full, locked)
+/// the counts accumulate in memory and land in the minute the store comes back, instead of being lost.
+/// </summary>
+public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidualHistory history, TimeProvider time) : IHostedService, IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, long> _flushed = new(StringComparer.Ordinal);
+    private System.Threading.ITimer? _timer;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _timer = time.CreateTimer(_ => Flush(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _timer?.Dispose();
+        Flush();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>One write of every cutover's new counts into the current minute. Not overlapped by a slow store.</summary>
+    public void Flush()
+    {
+        if (!_gate.TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            var minute = time.GetUtcNow().ToUnixTimeSeconds() / 60;
+            var pending = new List<(ResidualMinute Bucket, long Mark)>();
+            foreach (var counter in residual.Counters)
+            {
+                // Counted by this process: restored totals are already in the history.
+                var counted = counter.Residual - counter.Restored;
+                var flushed = _flushed.GetValueOrDefault(counter.Cutover);
+                if (counted != flushed)
+                {
+                    pending.Add((new ResidualMinute(counter.Cutover, minute, counted - flushed), counted));
+                }
+            }
+
+            if (pending.Count > 0 && history.Add(pending.Select(p => p.Bucket)))
+            {
+                foreach (var (bucket, mark) in pending)
+                {
+                    _flushed[bucket.Cutover] = mark;
+                }
+            }
+        }
+        finally
+        {
+            _gate.Exit();
+        }
+    }
+
+    public void Dispose() => _timer?.Dispose();
+}

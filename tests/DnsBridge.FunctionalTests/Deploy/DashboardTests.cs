@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+using System.Text.Json;
+using DnsBridge.FunctionalTests.Infrastructure;
+
+namespace DnsBridge.FunctionalTests.Deploy;
+
+/// <summary>
+/// The Grafana dashboard proven against reality: a real Prometheus scrapes a running DnsBridge (with traffic,
+/// resolvers, propagation) on loopback, and every panel query is evaluated through Prometheus's HTTP API.
+/// </summary>
+public sealed class DashboardTests
+{
+    private static readonly JsonDocument Dashboard = JsonDocument.Parse(File.ReadAllText(Repo.PathOf("deploy", "grafana", "dashboards", "dnsbridge.json")));
+
+    private static IEnumerable<(string Panel, string Expr)> Queries() =>
+        Dashboard.RootElement.GetProperty("panels").EnumerateArray()
+            .SelectMany(p => p.GetProperty("targets").EnumerateArray().Select(t => (p.GetProperty("title").GetString()!, t.GetProperty("expr").GetString()!)));
+
+    [Fact]
+    public void Uses_a_datasource_variable_a_cutover_variable_and_only_contract_metrics()
+    {
+        var variables = Dashboard.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray().ToDictionary(v => v.GetProperty("name").GetString()!, v => v.GetProperty("type").GetString());
+        Assert.Equal("datasource", variables["datasource"]);
+        Assert.Equal("query", variables["cutover"]);
+        Assert.All(Dashboard.RootElement.GetProperty("panels").EnumerateArray(), p => Assert.Equal("${datasource}", p.GetProperty("datasource").GetProperty("uid").GetString()));
+        Assert.All(Queries(), q => Assert.All(Repo.MetricsIn(q.Expr), m => Assert.Contains(m, Repo.ContractMetrics)));
+        Assert.True(Queries().Count() >= 15);
+    }
+
+    [Fact]
+    public async Task Every_query_parses_in_a_real_Prometheus_and_returns_data_from_a_running_DnsBridge()
+    {
+        await using var target = await TestUpstream.StartAsync(app => app.Map("/{**p}", () => "ok"));
+        await using var resolver = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { ["shop.example.test"] = ["198.51.100.7"] });
+        await using var bridge = await BridgeHost.StartAsync(new
+        {
+            Cutovers = new[]
+            {
+                new
+                {
+                    Name = "shop", Hosts = new[] { "shop.example.test" }, Target = new { target.Address, target.Port, Scheme = "http" },
+                    SourceAddresses = new[] { "198.51.100.7" }, Drain = new { Exclude = new { Paths = new[] { "/healthz" } } },
+                },
+            },
+            Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "local", resolver.Address, Region = "loopback" } } },
+            Propagation = new { Enabled = true, Interval = "00:00:01", Timeout = "00:00:00.500" },
+            Alerts = new { Webhooks = new[] { new { Url = "http://127.0.0.1:9/hook" } } },
+        });
+
+        var directory = Directory.CreateTempSubdirectory("dnsbridge-prometheus").FullName;
+        var port = BridgeProcess.FreePort();
+        await File.WriteAllTextAsync(Path.Combine(directory, "prometheus.yml"), $"""
+            global:
+              scrape_interval: 1s
+            scrape_configs:
+              - job_name: dnsbridge
+                static_configs:
+                  - targets: ["{bridge.AdminEndPoint}"]
+            """);
+        var info = new ProcessStartInfo("prometheus") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = directory };
+        foreach (var arg in new[] { "--config.file=prometheus.yml", $"--storage.tsdb.path={Path.Combine(directory, "data")}", $"--web.listen-address=127.0.0.1:{port}" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        using var prometheus = Process.Start(info)!;
+        prometheus.OutputDataReceived += (_, _) => { };
+        prometheus.ErrorDataReceived += (_, _) => { };
+        prometheus.BeginOutputReadLine();
+        prometheus.BeginErrorReadLine();
+        try
+        {
+            using var api = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+
+            // Traffic over several scrapes, so rates have two samples: residual, excluded, an error class.
+            using var client = LoopbackClient.Create(bridge.ProxyEndPoint);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                await client.GetAsync("http://shop.example.test/page");
+                await client.GetAsync("http://shop.example.test/healthz");
+                await client.GetAsync("http://unknown.example.test/");
+                var samples = await QueryAsync(api, "count_over_time(dnsbridge_residual_requests_total[1m])");
+                if (samples is { } s && s.GetProperty("result").GetArrayLength() > 0
+                    && double.Parse(s.GetProperty("result")[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= 4
+                    && (await QueryAsync(api, "dnsbridge_dns_propagation_ratio"))?.GetProperty("result").GetArrayLength() > 0)
+                {
+                    break;
+                }
+
+                Assert.True(DateTime.UtcNow < deadline, "Prometheus did not collect enough samples in time");
+                await Task.Delay(250);
+            }
+
+            // Queries whose metrics exist whatever happened: these must return data.
+            var mustHaveData = new HashSet<string>(StringComparer.Ordinal)
+            {
+                "Drain state", "Propagation share", "Stale caches expire in", "Residual requests per second", "Since the last residual request",
+                "Excluded requests per second", "Resolver answers by region", "Resolvers still answering the source", "Answer TTL per resolver",
+                "Forward latency", "Forwarded requests by status class", "Rejected requests (never forwarded)", "Alert deliveries (last hour)",
+                "DNS query latency p90", "Config reloads", "Nudged connections per second", "Target errors", "Authoritative servers",
+            };
+            foreach (var (panel, expr) in Queries())
+            {
+                var query = expr.Replace("$__rate_interval", "1m", StringComparison.Ordinal).Replace("$cutover", ".*", StringComparison.Ordinal);
+                var data = await QueryAsync(api, query);
+                Assert.True(data is not null, $"{panel}: Prometheus refused {query}");
+                if (mustHaveData.Contains(panel))
+                {
+                    Assert.True(data.Value.GetProperty("result").GetArrayLength() > 0, $"{panel}: no data for {query}");
+                }
+            }
+        }
+        finally
+        {
+            prometheus.Kill();
+            await prometheus.WaitForExitAsync();
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    /// <summary>The query's data, or null when Prometheus answers with an error (a query that does not parse).</summary>
+    private static async Task<JsonElement?> QueryAsync(HttpClient api, string query)
+    {
+        try
+        {
+            using var response = await api.GetAsync($"api/v1/query?query={Uri.EscapeDataString(query)}");
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            return doc.RootElement.GetProperty("status").GetString() == "success" ? doc.RootElement.GetProperty("data").Clone() : null;
+        }
+        catch (HttpRequestException)
+        {
+            return null;
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
+        catch (JsonException)
+        {
+            // "Service Unavailable" while Prometheus starts.
+            return null;
+        }
+    }
+}

@@ -1,0 +1,94 @@
+using DnsBridge.FunctionalTests.Infrastructure;
+using YamlDotNet.RepresentationModel;
+
+namespace DnsBridge.FunctionalTests.Deploy;
+
+/// <summary>The deploy/ YAML: lint-clean, and structurally what a rollout needs (probes, graceful stop, one monitor).</summary>
+public sealed class KubernetesTests
+{
+    private static List<YamlMappingNode> Documents(string folder)
+    {
+        var docs = new List<YamlMappingNode>();
+        foreach (var file in Directory.GetFiles(Repo.PathOf("deploy", folder), "*.yaml"))
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(File.ReadAllText(file)));
+            docs.AddRange(stream.Documents.Select(d => (YamlMappingNode)d.RootNode));
+        }
+
+        return docs;
+    }
+
+    private static YamlNode At(YamlNode node, params string[] path)
+    {
+        foreach (var key in path)
+        {
+            node = node is YamlSequenceNode seq && int.TryParse(key, out var i) ? seq[i] : ((YamlMappingNode)node)[key];
+        }
+
+        return node;
+    }
+
+    private static string S(YamlNode node, params string[] path) => ((YamlScalarNode)At(node, path)).Value!;
+
+    [Fact]
+    public async Task Yamllint_passes_on_all_of_deploy()
+    {
+        var (code, output) = await Repo.RunAsync("yamllint", Repo.Root, "-c", "deploy/yamllint.yml", "--strict", "deploy/");
+        Assert.True(code == 0, output);
+    }
+
+    [Fact]
+    public void Every_deployment_has_probes_on_the_admin_port_and_stops_gracefully()
+    {
+        var deployments = Documents("kubernetes").Where(d => S(d, "kind") == "Deployment").ToList();
+        Assert.Equal(2, deployments.Count);
+        foreach (var d in deployments)
+        {
+            var pod = At(d, "spec", "template", "spec");
+            var container = At(pod, "containers", "0");
+            Assert.Equal("/readyz", S(container, "readinessProbe", "httpGet", "path"));
+            Assert.Equal("/healthz", S(container, "livenessProbe", "httpGet", "path"));
+            Assert.Equal("admin", S(container, "readinessProbe", "httpGet", "port"));
+            var ports = ((YamlSequenceNode)At(container, "ports")).ToDictionary(p => S(p, "name"), p => S(p, "containerPort"));
+            Assert.Equal("8081", ports["admin"]);
+            Assert.Equal("8080", ports["proxy"]);
+            Assert.NotNull(At(container, "lifecycle", "preStop"));
+            Assert.True(int.Parse(S(pod, "terminationGracePeriodSeconds"), System.Globalization.CultureInfo.InvariantCulture) >= 30);
+            var env = ((YamlSequenceNode)At(container, "env")).ToDictionary(e => S(e, "name"), e => S(e, "value"));
+            Assert.Equal("http://0.0.0.0:8081", env["DNSBRIDGE__Listen__Admin"]);
+        }
+
+        var monitor = Assert.Single(deployments, d => ((YamlSequenceNode)At(d, "spec", "template", "spec", "containers", "0", "env"))
+            .Any(e => S(e, "name") == "DNSBRIDGE__Propagation__Enabled" && S(e, "value") == "true"));
+        Assert.Equal("1", S(monitor, "spec", "replicas"));
+    }
+
+    [Fact]
+    public void Services_and_the_service_monitor_point_at_ports_that_exist()
+    {
+        var docs = Documents("kubernetes");
+        foreach (var service in docs.Where(d => S(d, "kind") == "Service"))
+        {
+            Assert.All((YamlSequenceNode)At(service, "spec", "ports"), p => Assert.Contains(S(p, "targetPort"), new[] { "proxy", "admin" }));
+        }
+
+        var monitor = Assert.Single(docs, d => S(d, "kind") == "ServiceMonitor");
+        Assert.Equal("/metrics", S(monitor, "spec", "endpoints", "0", "path"));
+        Assert.Single(docs, d => S(d, "kind") == "PodDisruptionBudget");
+        Assert.Single(docs, d => S(d, "kind") == "ConfigMap");
+    }
+
+    [Fact]
+    public void The_compose_stack_has_dnsbridge_prometheus_alertmanager_and_grafana()
+    {
+        var stream = new YamlStream();
+        stream.Load(new StringReader(File.ReadAllText(Repo.PathOf("deploy", "compose", "docker-compose.yml"))));
+        var services = (YamlMappingNode)At(stream.Documents[0].RootNode, "services");
+        Assert.Equal(["dnsbridge", "prometheus", "alertmanager", "grafana"], services.Children.Keys.Select(k => ((YamlScalarNode)k).Value));
+        foreach (var mount in ((YamlSequenceNode)At(services, "prometheus", "volumes")).Select(v => ((YamlScalarNode)v).Value!.Split(':')[0]).Where(v => v.StartsWith('.')))
+        {
+            Assert.True(File.Exists(Path.GetFullPath(mount, Repo.PathOf("deploy", "compose"))), mount);
+        }
+    }
+}

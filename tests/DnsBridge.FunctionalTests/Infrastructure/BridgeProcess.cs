@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace DnsBridge.FunctionalTests.Infrastructure;
+
+/// <summary>
+/// DnsBridge as a real separate process (<c>dotnet dnsbridge.dll serve</c>), for what only a process can show:
+/// SIGKILL, SIGTERM, exit codes, restarts on the same state file.
+/// </summary>
+public sealed class BridgeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private BridgeProcess(Process process, int proxyPort, int adminPort)
+    {
+        _process = process;
+        ProxyEndPoint = new IPEndPoint(IPAddress.Loopback, proxyPort);
+        AdminUri = new Uri($"http://127.0.0.1:{adminPort}/");
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+    }
+
+    public IPEndPoint ProxyEndPoint { get; }
+
+    public Uri AdminUri { get; }
+
+    public int Pid => _process.Id;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.AppendLine(line);
+            }
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Starts <c>serve</c> with the given config file and waits until /healthz answers.</summary>
+    public static async Task<BridgeProcess> StartAsync(string configPath, int proxyPort, int adminPort, params string[] extraArgs)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = Path.GetDirectoryName(configPath)!,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "dnsbridge.dll"), "serve", "--config", configPath, "--log-format", "text" }.Concat(extraArgs))
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = new BridgeProcess(Process.Start(info)!, proxyPort, adminPort);
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && !process._process.HasExited)
+        {
+            try
+            {
+                if ((await client.GetAsync(new Uri(process.AdminUri, "/healthz"))).IsSuccessStatusCode)
+                {
+                    return process;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(100);
+        }
+
+        var output = process.Output;
+        await process.DisposeAsync();
+        throw new InvalidOperationException($"dnsbridge did not start:\n{output}");
+    }
+
+    public void Kill() => _process.Kill(entireProcessTree: true);
+
+    /// <summary>Sends SIGTERM, as a container runtime does, and returns the exit code (null if it did not exit in time).</summary>
+    public async Task<int?> TerminateAsync(TimeSpan wait)
+    {
+        Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!.WaitForExit();
+        using var timeout = new CancellationTokenSource(wait);
+        try
+        {
+            await _process.WaitForExitAsync(timeout.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                await _process.WaitForExitAsync();
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+
+        _process.Dispose();
+    }
+}
