@@ -349,25 +349,13 @@ public sealed class ConfigReader
             return null;
         }
 
-        if (TryParseDuration(raw, out var value))
+        if (ConfigParsers.TryParseDuration(raw, out var value))
         {
             return value;
         }
 
         Error(s.GetSection(key).Path, $"must be a duration hh:mm:ss (for example 00:00:30), got '{raw}'");
         return null;
-    }
-
-    /// <summary>
-    /// <c>hh:mm:ss</c> (with optional <c>d.</c> and fractions). A bare number is refused: TimeSpan would read "30"
-    /// as thirty days, a classic way to wait a month for a drain.
-    /// </summary>
-    public static bool TryParseDuration(string raw, out TimeSpan value)
-    {
-        value = default;
-        return raw.Contains(':', StringComparison.Ordinal)
-            && TimeSpan.TryParse(raw, CultureInfo.InvariantCulture, out value)
-            && value >= TimeSpan.Zero;
     }
 
     private void Error(string path, string message) => _errors.Add(new ConfigError(path, message));

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
@@ -63,7 +62,7 @@ public static partial class ConfigValidator
 
         for (var i = 0; i < config.TrustedProxies.Count; i++)
         {
-            if (!TryParseCidr(config.TrustedProxies[i], out _))
+            if (!ConfigParsers.TryParseCidr(config.TrustedProxies[i], out _))
             {
                 Error($"{Root}:TrustedProxies:{i}", $"must be an IP address or CIDR (10.0.0.0/8), got '{config.TrustedProxies[i]}'");
             }
@@ -121,7 +120,7 @@ public static partial class ConfigValidator
 
         if (listen.ProxyHttps is not null)
         {
-            if (!TryParseListenUrl(listen.ProxyHttps, out var https, out var why, Uri.UriSchemeHttps))
+            if (!ConfigParsers.TryParseListenUrl(listen.ProxyHttps, out var https, out var why, Uri.UriSchemeHttps))
             {
                 error($"{Root}:Listen:ProxyHttps", why);
             }
@@ -165,7 +164,7 @@ public static partial class ConfigValidator
         for (var h = 0; h < c.Hosts.Count; h++)
         {
             var hostPath = $"{path}:Hosts:{h}";
-            if (!TryNormalizeHostName(c.Hosts[h], out var host, out var why))
+            if (!ConfigParsers.TryNormalizeHostName(c.Hosts[h], out var host, out var why))
             {
                 error(hostPath, why);
                 continue;
@@ -202,7 +201,7 @@ public static partial class ConfigValidator
         var expectCnames = new List<string>();
         for (var n = 0; n < dns.ExpectCname.Count; n++)
         {
-            if (TryNormalizeHostName(dns.ExpectCname[n], out var cname, out var why))
+            if (ConfigParsers.TryNormalizeHostName(dns.ExpectCname[n], out var cname, out var why))
             {
                 expectCnames.Add(cname);
             }
@@ -248,7 +247,7 @@ public static partial class ConfigValidator
 
         for (var r = 0; r < drain.Exclude.ClientCidrs.Count; r++)
         {
-            if (!TryParseCidr(drain.Exclude.ClientCidrs[r], out _))
+            if (!ConfigParsers.TryParseCidr(drain.Exclude.ClientCidrs[r], out _))
             {
                 error($"{path}:Drain:Exclude:ClientCidrs:{r}", $"must be an IP address or CIDR (10.0.0.0/8), got '{drain.Exclude.ClientCidrs[r]}'");
             }
@@ -281,7 +280,7 @@ public static partial class ConfigValidator
         string? serverName = null;
         if (t.ServerName is not null)
         {
-            if (TryNormalizeHostName(t.ServerName, out var name, out var why))
+            if (ConfigParsers.TryNormalizeHostName(t.ServerName, out var name, out var why))
             {
                 serverName = name;
             }
@@ -356,7 +355,7 @@ public static partial class ConfigValidator
                 error($"{path}:Name", $"duplicate resolver name '{c.Name}'");
             }
 
-            if (!TryParseEndpoint(c.Address, 53, out _))
+            if (!ConfigParsers.TryParseEndpoint(c.Address, 53, out _))
             {
                 error($"{path}:Address", $"must be IP, IP:PORT or [IPv6]:PORT, got '{c.Address}'");
             }
@@ -369,7 +368,7 @@ public static partial class ConfigValidator
 
         for (var i = 0; i < r.AuthoritativeServers.Count; i++)
         {
-            if (!TryParseEndpoint(r.AuthoritativeServers[i], 53, out _))
+            if (!ConfigParsers.TryParseEndpoint(r.AuthoritativeServers[i], 53, out _))
             {
                 error($"{Root}:Resolvers:AuthoritativeServers:{i}", $"must be IP, IP:PORT or [IPv6]:PORT, got '{r.AuthoritativeServers[i]}'");
             }
@@ -433,44 +432,12 @@ public static partial class ConfigValidator
 
     private static IPEndPoint? ValidateListen(string path, string url, Action<string, string> error)
     {
-        if (!TryParseListenUrl(url, out var endpoint, out var why))
+        if (!ConfigParsers.TryParseListenUrl(url, out var endpoint, out var why))
         {
             error(path, why);
         }
 
         return endpoint;
-    }
-
-    /// <summary>Listen URLs are <c>http://IP:PORT</c> (or <c>localhost</c>); port 0 picks a free port.</summary>
-    public static bool TryParseListenUrl(string url, out IPEndPoint? endpoint, out string why, string scheme = "http")
-    {
-        endpoint = null;
-        why = "";
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != scheme || uri.AbsolutePath != "/")
-        {
-            why = $"must be {scheme}://ADDRESS:PORT, got '{url}'";
-            return false;
-        }
-
-        IPAddress? address;
-        if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
-        {
-            address = IPAddress.Loopback;
-        }
-        else if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out address))
-        {
-            why = $"must listen on an IP address (0.0.0.0, 127.0.0.1, [::]), got host '{uri.Host}'";
-            return false;
-        }
-
-        if (uri.IsDefaultPort && !url.Contains($":{uri.Port}", StringComparison.Ordinal))
-        {
-            why = $"must name a port, got '{url}'";
-            return false;
-        }
-
-        endpoint = new IPEndPoint(address, uri.Port);
-        return true;
     }
 
     private static HashSet<IPAddress> ValidateAddresses(IReadOnlyList<string> values, string path, Action<string, string> error)
@@ -491,98 +458,6 @@ public static partial class ConfigValidator
         return set;
     }
 
-    public static bool TryParseCidr(string value, out IPNetwork network)
-    {
-        if (IPNetwork.TryParse(value, out network))
-        {
-            return true;
-        }
-
-        if (IPAddress.TryParse(value, out var single))
-        {
-            network = new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
-            return true;
-        }
-
-        return false;
-    }
-
-    /// <summary>Parses <c>IP</c>, <c>IP:PORT</c> or <c>[v6]:PORT</c>.</summary>
-    public static bool TryParseEndpoint(string value, int defaultPort, out IPEndPoint endpoint)
-    {
-        endpoint = null!;
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return false;
-        }
-
-        if (IPAddress.TryParse(value, out var bare) && !value.Contains(']', StringComparison.Ordinal))
-        {
-            endpoint = new IPEndPoint(bare, defaultPort);
-            return true;
-        }
-
-        if (IPEndPoint.TryParse(value, out var parsed) && parsed.Port != 0)
-        {
-            endpoint = parsed;
-            return true;
-        }
-
-        return false;
-    }
-
-    /// <summary>Lower-case ASCII host name (IDN converted to punycode, one trailing dot dropped); no IPs, no wildcards.</summary>
-    public static bool TryNormalizeHostName(string raw, out string host, out string why)
-    {
-        host = "";
-        why = "";
-        var value = raw.Trim();
-        if (value.EndsWith('.'))
-        {
-            value = value[..^1];
-        }
-
-        if (value.Length == 0)
-        {
-            why = "must not be empty";
-            return false;
-        }
-
-        if (value.Contains('*', StringComparison.Ordinal))
-        {
-            why = $"wildcards are not supported, list each host name: '{raw}'";
-            return false;
-        }
-
-        if (IPAddress.TryParse(value.Trim('[', ']'), out _))
-        {
-            why = $"must be a host name, not an IP address: '{raw}'";
-            return false;
-        }
-
-        try
-        {
-            value = new IdnMapping().GetAscii(value).ToLowerInvariant();
-        }
-        catch (ArgumentException)
-        {
-            why = $"is not a valid host name: '{raw}'";
-            return false;
-        }
-
-        if (value.Length > 253 || !HostPattern().IsMatch(value))
-        {
-            why = $"is not a valid host name: '{raw}'";
-            return false;
-        }
-
-        host = value;
-        return true;
-    }
-
     [GeneratedRegex("^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$", RegexOptions.CultureInvariant)]
     private static partial Regex NamePattern();
-
-    [GeneratedRegex("^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$", RegexOptions.CultureInvariant)]
-    private static partial Regex HostPattern();
 }

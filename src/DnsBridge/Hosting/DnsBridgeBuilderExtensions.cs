@@ -126,7 +126,7 @@ public static class DnsBridgeBuilderExtensions
     }
 
     private static IPEndPoint Endpoint(string url, string scheme = "http") =>
-        ConfigValidator.TryParseListenUrl(url, out var endpoint, out var why, scheme) ? endpoint! : throw new ConfigException(why);
+        ConfigParsers.TryParseListenUrl(url, out var endpoint, out var why, scheme) ? endpoint! : throw new ConfigException(why);
 
     private static void AddLogging(WebApplicationBuilder builder, ServeSettings settings)
     {
