@@ -18,7 +18,7 @@ public static class PollingBenchmark
             .ToDictionary(p => p.a[2..], p => p.i + 1 < args.Length ? args[p.i + 1] : "", StringComparer.Ordinal);
         string Get(string key, string fallback) => options.TryGetValue(key, out var v) ? v : fallback;
         var servers = Get("servers", "").Split(',', StringSplitOptions.RemoveEmptyEntries).Select(s =>
-            ConfigValidator.TryParseEndpoint(s, 53, out var endpoint) ? endpoint : throw new ArgumentException($"--servers: {s} is not IP:PORT")).ToList();
+            ConfigParsers.TryParseEndpoint(s, 53, out var endpoint) ? endpoint : throw new ArgumentException($"--servers: {s} is not IP:PORT")).ToList();
         if (servers.Count == 0)
         {
             await Console.Error.WriteLineAsync("usage: polling --servers IP:PORT,... [--resolvers 40] [--hosts 100] [--cycles 5] [--concurrency 32] [--timeout 2]");

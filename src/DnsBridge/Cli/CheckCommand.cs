@@ -35,7 +35,7 @@ public static class CheckCommand
         command.SetAction(async (parse, ct) =>
         {
             var name = parse.GetValue(host)!;
-            if (!ConfigValidator.TryNormalizeHostName(name, out var normalized, out var why))
+            if (!ConfigParsers.TryNormalizeHostName(name, out var normalized, out var why))
             {
                 return await UsageAsync(stderr, $"HOST: {why}");
             }
@@ -53,7 +53,7 @@ public static class CheckCommand
             var resolvers = new List<ResolverInfo>();
             foreach (var raw in parse.GetValue(resolver) ?? [])
             {
-                if (!ConfigValidator.TryParseEndpoint(raw, 53, out var endpoint))
+                if (!ConfigParsers.TryParseEndpoint(raw, 53, out var endpoint))
                 {
                     return await UsageAsync(stderr, $"--resolver {raw}: must be IP, IP:PORT or [IPv6]:PORT");
                 }
@@ -67,7 +67,7 @@ public static class CheckCommand
             }
 
             var rawTimeout = parse.GetValue(timeout)!;
-            if (!(ConfigReader.TryParseDuration(rawTimeout, out var perQuestion)
+            if (!(ConfigParsers.TryParseDuration(rawTimeout, out var perQuestion)
                 || (double.TryParse(rawTimeout, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && (perQuestion = TimeSpan.FromSeconds(seconds)) > TimeSpan.Zero)))
             {
                 return await UsageAsync(stderr, $"--timeout {rawTimeout}: must be seconds (2) or hh:mm:ss");

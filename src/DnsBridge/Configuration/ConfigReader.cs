@@ -9,6 +9,18 @@ namespace DnsBridge.Configuration;
 /// </summary>
 public sealed class ConfigReader
 {
+    private static readonly Scalar<int> Int =
+        new(raw => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number");
+
+    private static readonly Scalar<long> Long =
+        new(raw => long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number");
+
+    private static readonly Scalar<bool> Bool =
+        new(raw => bool.TryParse(raw, out var v) ? v : null, "true or false");
+
+    private static readonly Scalar<TimeSpan> Duration =
+        new(raw => ConfigParsers.TryParseDuration(raw, out var v) ? v : null, "a duration hh:mm:ss (for example 00:00:30)");
+
     private readonly List<ConfigError> _errors = [];
 
     private ConfigReader()
@@ -85,11 +97,11 @@ public sealed class ConfigReader
         {
             Address = String(s, "Address") ?? "",
             Scheme = scheme,
-            Port = Int(s, "Port") ?? defaultPort,
+            Port = Read(s, "Port", Int) ?? defaultPort,
             ServerName = NullIfEmpty(String(s, "ServerName")),
             CaFile = NullIfEmpty(String(s, "CaFile")),
-            AllowInvalidCertificate = Bool(s, "AllowInvalidCertificate") ?? d.AllowInvalidCertificate,
-            Timeout = Duration(s, "Timeout") ?? d.Timeout,
+            AllowInvalidCertificate = Read(s, "AllowInvalidCertificate", Bool) ?? d.AllowInvalidCertificate,
+            Timeout = Read(s, "Timeout", Duration) ?? d.Timeout,
             HealthPath = String(s, "HealthPath") ?? d.HealthPath,
         };
     }
@@ -114,10 +126,10 @@ public sealed class ConfigReader
         CheckKeys(exclude, "Paths", "UserAgents", "ClientCidrs");
         return new DrainConfig
         {
-            QuietPeriod = Duration(s, "QuietPeriod") ?? d.QuietPeriod,
-            Threshold = Long(s, "Threshold") ?? d.Threshold,
-            Nudge = Bool(s, "Nudge") ?? d.Nudge,
-            WebSocketGrace = Duration(s, "WebSocketGrace") ?? d.WebSocketGrace,
+            QuietPeriod = Read(s, "QuietPeriod", Duration) ?? d.QuietPeriod,
+            Threshold = Read(s, "Threshold", Long) ?? d.Threshold,
+            Nudge = Read(s, "Nudge", Bool) ?? d.Nudge,
+            WebSocketGrace = Read(s, "WebSocketGrace", Duration) ?? d.WebSocketGrace,
             Exclude = new ExcludeConfig
             {
                 Paths = ReadStrings(exclude.GetSection("Paths")),
@@ -144,7 +156,7 @@ public sealed class ConfigReader
                     Region = String(c, "Region") ?? new CustomResolverConfig().Region,
                 };
             }),
-            Authoritative = Bool(s, "Authoritative") ?? d.Authoritative,
+            Authoritative = Read(s, "Authoritative", Bool) ?? d.Authoritative,
             AuthoritativeServers = ReadStrings(s.GetSection("AuthoritativeServers")),
         };
     }
@@ -155,11 +167,11 @@ public sealed class ConfigReader
         var d = new LimitsConfig();
         return new LimitsConfig
         {
-            MaxConnections = Int(s, "MaxConnections") ?? d.MaxConnections,
-            MaxRequestHeadersBytes = Int(s, "MaxRequestHeadersBytes") ?? d.MaxRequestHeadersBytes,
-            RequestHeadersTimeout = Duration(s, "RequestHeadersTimeout") ?? d.RequestHeadersTimeout,
-            KeepAliveTimeout = Duration(s, "KeepAliveTimeout") ?? d.KeepAliveTimeout,
-            ShutdownTimeout = Duration(s, "ShutdownTimeout") ?? d.ShutdownTimeout,
+            MaxConnections = Read(s, "MaxConnections", Int) ?? d.MaxConnections,
+            MaxRequestHeadersBytes = Read(s, "MaxRequestHeadersBytes", Int) ?? d.MaxRequestHeadersBytes,
+            RequestHeadersTimeout = Read(s, "RequestHeadersTimeout", Duration) ?? d.RequestHeadersTimeout,
+            KeepAliveTimeout = Read(s, "KeepAliveTimeout", Duration) ?? d.KeepAliveTimeout,
+            ShutdownTimeout = Read(s, "ShutdownTimeout", Duration) ?? d.ShutdownTimeout,
         };
     }
 
@@ -169,10 +181,10 @@ public sealed class ConfigReader
         var d = new PropagationConfig();
         return new PropagationConfig
         {
-            Enabled = Bool(s, "Enabled") ?? d.Enabled,
-            Interval = Duration(s, "Interval") ?? d.Interval,
-            Timeout = Duration(s, "Timeout") ?? d.Timeout,
-            Concurrency = Int(s, "Concurrency") ?? d.Concurrency,
+            Enabled = Read(s, "Enabled", Bool) ?? d.Enabled,
+            Interval = Read(s, "Interval", Duration) ?? d.Interval,
+            Timeout = Read(s, "Timeout", Duration) ?? d.Timeout,
+            Concurrency = Read(s, "Concurrency", Int) ?? d.Concurrency,
         };
     }
 
@@ -204,7 +216,7 @@ public sealed class ConfigReader
     private LoggingConfig ReadLogging(IConfigurationSection s)
     {
         CheckKeys(s, "AccessLog");
-        return new LoggingConfig { AccessLog = Bool(s, "AccessLog") ?? new LoggingConfig().AccessLog };
+        return new LoggingConfig { AccessLog = Read(s, "AccessLog", Bool) ?? new LoggingConfig().AccessLog };
     }
 
     private static bool Exists(IConfigurationSection s) => s.Value is not null || s.GetChildren().Any();
@@ -290,85 +302,30 @@ public sealed class ConfigReader
         return child.Value?.Trim();
     }
 
-    private int? Int(IConfigurationSection s, string key)
-    {
-        var raw = String(s, key);
-        if (string.IsNullOrEmpty(raw))
-        {
-            return null;
-        }
-
-        if (int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
-        {
-            return value;
-        }
-
-        Error(s.GetSection(key).Path, $"must be a whole number, got '{raw}'");
-        return null;
-    }
-
-    private long? Long(IConfigurationSection s, string key)
-    {
-        var raw = String(s, key);
-        if (string.IsNullOrEmpty(raw))
-        {
-            return null;
-        }
-
-        if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
-        {
-            return value;
-        }
-
-        Error(s.GetSection(key).Path, $"must be a whole number, got '{raw}'");
-        return null;
-    }
-
-    private bool? Bool(IConfigurationSection s, string key)
-    {
-        var raw = String(s, key);
-        if (string.IsNullOrEmpty(raw))
-        {
-            return null;
-        }
-
-        if (bool.TryParse(raw, out var value))
-        {
-            return value;
-        }
-
-        Error(s.GetSection(key).Path, $"must be true or false, got '{raw}'");
-        return null;
-    }
-
-    private TimeSpan? Duration(IConfigurationSection s, string key)
-    {
-        var raw = String(s, key);
-        if (string.IsNullOrEmpty(raw))
-        {
-            return null;
-        }
-
-        if (TryParseDuration(raw, out var value))
-        {
-            return value;
-        }
-
-        Error(s.GetSection(key).Path, $"must be a duration hh:mm:ss (for example 00:00:30), got '{raw}'");
-        return null;
-    }
-
     /// <summary>
-    /// <c>hh:mm:ss</c> (with optional <c>d.</c> and fractions). A bare number is refused: TimeSpan would read "30"
-    /// as thirty days, a classic way to wait a month for a drain.
+    /// Numbers, booleans and durations: an absent or empty value is null (the caller's default applies), an
+    /// unparsable one is reported as "must be {expected}".
     /// </summary>
-    public static bool TryParseDuration(string raw, out TimeSpan value)
+    private T? Read<T>(IConfigurationSection s, string key, Scalar<T> scalar)
+        where T : struct
     {
-        value = default;
-        return raw.Contains(':', StringComparison.Ordinal)
-            && TimeSpan.TryParse(raw, CultureInfo.InvariantCulture, out value)
-            && value >= TimeSpan.Zero;
+        var raw = String(s, key);
+        if (string.IsNullOrEmpty(raw))
+        {
+            return null;
+        }
+
+        if (scalar.Parse(raw) is { } value)
+        {
+            return value;
+        }
+
+        Error(s.GetSection(key).Path, $"must be {scalar.Expected}, got '{raw}'");
+        return null;
     }
 
     private void Error(string path, string message) => _errors.Add(new ConfigError(path, message));
+
+    private sealed record Scalar<T>(Func<string, T?> Parse, string Expected)
+        where T : struct;
 }

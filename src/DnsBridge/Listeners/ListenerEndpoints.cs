@@ -65,5 +65,5 @@ public sealed class ListenerEndpoints
     }
 
     private static IPEndPoint Endpoint(string url, string scheme = "http") =>
-        ConfigValidator.TryParseListenUrl(url, out var endpoint, out var why, scheme) ? endpoint! : throw new ConfigException(why);
+        ConfigParsers.TryParseListenUrl(url, out var endpoint, out var why, scheme) ? endpoint! : throw new ConfigException(why);
 }

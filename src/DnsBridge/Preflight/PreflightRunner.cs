@@ -177,7 +177,7 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
         var results = new List<PreflightResult>();
         foreach (var (name, url) in new[] { ("proxy", config.Listen.Proxy), ("admin", config.Listen.Admin), ("proxy https", config.Listen.ProxyHttps) })
         {
-            if (url is null || !ConfigValidator.TryParseListenUrl(url, out var endpoint, out _, url.StartsWith("https", StringComparison.Ordinal) ? "https" : "http") || endpoint!.Port == 0)
+            if (url is null || !ConfigParsers.TryParseListenUrl(url, out var endpoint, out _, url.StartsWith("https", StringComparison.Ordinal) ? "https" : "http") || endpoint!.Port == 0)
             {
                 continue;
             }
@@ -226,7 +226,7 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
 
     private static async Task<bool> IsDnsBridgeAsync(DnsBridgeConfig config, CancellationToken cancellationToken)
     {
-        if (!ConfigValidator.TryParseListenUrl(config.Listen.Admin, out var admin, out _))
+        if (!ConfigParsers.TryParseListenUrl(config.Listen.Admin, out var admin, out _))
         {
             return false;
         }

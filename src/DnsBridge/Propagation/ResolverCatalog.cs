@@ -20,7 +20,7 @@ public static class ResolverCatalog
 
         foreach (var custom in config.Custom)
         {
-            if (ConfigValidator.TryParseEndpoint(custom.Address, 53, out var endpoint))
+            if (ConfigParsers.TryParseEndpoint(custom.Address, 53, out var endpoint))
             {
                 list.Add(new ResolverInfo(custom.Name, endpoint, custom.Region, "custom", Authoritative: false));
             }
@@ -33,7 +33,7 @@ public static class ResolverCatalog
     public static IReadOnlyList<ResolverInfo> ConfiguredAuthoritative(ResolversConfig config) =>
         [.. config.AuthoritativeServers.Select(a =>
         {
-            ConfigValidator.TryParseEndpoint(a, 53, out var endpoint);
+            ConfigParsers.TryParseEndpoint(a, 53, out var endpoint);
             return new ResolverInfo($"auth {endpoint}", endpoint, "authoritative", "zone", Authoritative: true);
         })];
 

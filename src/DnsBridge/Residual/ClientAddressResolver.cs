@@ -14,7 +14,7 @@ public sealed class ClientAddressResolver
 
     public ClientAddressResolver(IEnumerable<string> trustedProxies)
     {
-        _trusted = [.. trustedProxies.Select(c => ConfigValidator.TryParseCidr(c, out var n) ? n : throw new ArgumentException($"bad CIDR {c}", nameof(trustedProxies)))];
+        _trusted = [.. trustedProxies.Select(c => ConfigParsers.TryParseCidr(c, out var n) ? n : throw new ArgumentException($"bad CIDR {c}", nameof(trustedProxies)))];
     }
 
     public IPAddress? Resolve(IPAddress? peer, StringValues forwardedFor)

@@ -20,7 +20,7 @@ public sealed class ExclusionRules
         _exactPaths = [.. config.Paths.Where(p => !p.EndsWith('*'))];
         _prefixPaths = [.. config.Paths.Where(p => p.EndsWith('*')).Select(p => p[..^1])];
         _userAgentGlobs = [.. config.UserAgents];
-        _clientNetworks = [.. config.ClientCidrs.Select(c => ConfigValidator.TryParseCidr(c, out var n) ? n : throw new ArgumentException($"bad CIDR {c}", nameof(config)))];
+        _clientNetworks = [.. config.ClientCidrs.Select(c => ConfigParsers.TryParseCidr(c, out var n) ? n : throw new ArgumentException($"bad CIDR {c}", nameof(config)))];
         IsEmpty = _exactPaths.Length + _prefixPaths.Length + _userAgentGlobs.Length + _clientNetworks.Length == 0;
     }
 

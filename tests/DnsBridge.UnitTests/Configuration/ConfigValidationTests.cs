@@ -202,7 +202,7 @@ public sealed class ConfigValidationTests
     [InlineData("1.00:00:00", 86400)]
     public void Durations_are_hh_mm_ss(string raw, int seconds)
     {
-        Assert.True(ConfigReader.TryParseDuration(raw, out var value));
+        Assert.True(ConfigParsers.TryParseDuration(raw, out var value));
         Assert.Equal(TimeSpan.FromSeconds(seconds), value);
     }
 
@@ -210,7 +210,7 @@ public sealed class ConfigValidationTests
     [InlineData("30")]
     [InlineData("-00:00:01")]
     [InlineData("soon")]
-    public void Bare_numbers_and_negative_durations_are_refused(string raw) => Assert.False(ConfigReader.TryParseDuration(raw, out _));
+    public void Bare_numbers_and_negative_durations_are_refused(string raw) => Assert.False(ConfigParsers.TryParseDuration(raw, out _));
 
     public static TheoryData<string> ExampleConfigs() => [.. Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "config"), "*.json").Select(f => Path.GetFileName(f))];
 

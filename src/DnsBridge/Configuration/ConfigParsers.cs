@@ -1,0 +1,148 @@
+using System.Globalization;
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace DnsBridge.Configuration;
+
+/// <summary>
+/// The parsers the validator checks values with and the features then read the same values with, so a value that
+/// passed validation always parses the same way at run time.
+/// </summary>
+public static partial class ConfigParsers
+{
+    /// <summary>Listen URLs are <c>http://IP:PORT</c> (or <c>localhost</c>); port 0 picks a free port.</summary>
+    public static bool TryParseListenUrl(string url, out IPEndPoint? endpoint, out string why, string scheme = "http")
+    {
+        endpoint = null;
+        why = "";
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != scheme || uri.AbsolutePath != "/")
+        {
+            why = $"must be {scheme}://ADDRESS:PORT, got '{url}'";
+            return false;
+        }
+
+        IPAddress? address;
+        if (string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            address = IPAddress.Loopback;
+        }
+        else if (!IPAddress.TryParse(uri.Host.Trim('[', ']'), out address))
+        {
+            why = $"must listen on an IP address (0.0.0.0, 127.0.0.1, [::]), got host '{uri.Host}'";
+            return false;
+        }
+
+        if (uri.IsDefaultPort && !url.Contains($":{uri.Port}", StringComparison.Ordinal))
+        {
+            why = $"must name a port, got '{url}'";
+            return false;
+        }
+
+        endpoint = new IPEndPoint(address, uri.Port);
+        return true;
+    }
+
+    public static bool TryParseCidr(string value, out IPNetwork network)
+    {
+        if (IPNetwork.TryParse(value, out network))
+        {
+            return true;
+        }
+
+        if (IPAddress.TryParse(value, out var single))
+        {
+            network = new IPNetwork(single, single.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Parses <c>IP</c>, <c>IP:PORT</c> or <c>[v6]:PORT</c>.</summary>
+    public static bool TryParseEndpoint(string value, int defaultPort, out IPEndPoint endpoint)
+    {
+        endpoint = null!;
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return false;
+        }
+
+        if (IPAddress.TryParse(value, out var bare) && !value.Contains(']', StringComparison.Ordinal))
+        {
+            endpoint = new IPEndPoint(bare, defaultPort);
+            return true;
+        }
+
+        if (IPEndPoint.TryParse(value, out var parsed) && parsed.Port != 0)
+        {
+            endpoint = parsed;
+            return true;
+        }
+
+        return false;
+    }
+
+    /// <summary>Lower-case ASCII host name (IDN converted to punycode, one trailing dot dropped); no IPs, no wildcards.</summary>
+    public static bool TryNormalizeHostName(string raw, out string host, out string why)
+    {
+        host = "";
+        why = "";
+        var value = raw.Trim();
+        if (value.EndsWith('.'))
+        {
+            value = value[..^1];
+        }
+
+        if (value.Length == 0)
+        {
+            why = "must not be empty";
+            return false;
+        }
+
+        if (value.Contains('*', StringComparison.Ordinal))
+        {
+            why = $"wildcards are not supported, list each host name: '{raw}'";
+            return false;
+        }
+
+        if (IPAddress.TryParse(value.Trim('[', ']'), out _))
+        {
+            why = $"must be a host name, not an IP address: '{raw}'";
+            return false;
+        }
+
+        try
+        {
+            value = new IdnMapping().GetAscii(value).ToLowerInvariant();
+        }
+        catch (ArgumentException)
+        {
+            why = $"is not a valid host name: '{raw}'";
+            return false;
+        }
+
+        if (value.Length > 253 || !HostPattern().IsMatch(value))
+        {
+            why = $"is not a valid host name: '{raw}'";
+            return false;
+        }
+
+        host = value;
+        return true;
+    }
+
+    /// <summary>
+    /// <c>hh:mm:ss</c> (with optional <c>d.</c> and fractions). A bare number is refused: TimeSpan would read "30"
+    /// as thirty days, a classic way to wait a month for a drain.
+    /// </summary>
+    public static bool TryParseDuration(string raw, out TimeSpan value)
+    {
+        value = default;
+        return raw.Contains(':', StringComparison.Ordinal)
+            && TimeSpan.TryParse(raw, CultureInfo.InvariantCulture, out value)
+            && value >= TimeSpan.Zero;
+    }
+
+    [GeneratedRegex("^(?=.{1,253}$)([a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)(\\.[a-z0-9_]([a-z0-9_-]{0,61}[a-z0-9_])?)*$", RegexOptions.CultureInvariant)]
+    private static partial Regex HostPattern();
+}

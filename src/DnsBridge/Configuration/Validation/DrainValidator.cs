@@ -1,0 +1,36 @@
+namespace DnsBridge.Configuration.Validation;
+
+internal static class DrainValidator
+{
+    public static void Validate(DrainConfig drain, string path, Action<string, string> error)
+    {
+        if (drain.QuietPeriod <= TimeSpan.Zero)
+        {
+            error($"{path}:QuietPeriod", "must be longer than 00:00:00");
+        }
+
+        if (drain.Threshold < 0)
+        {
+            error($"{path}:Threshold", $"must be 0 or more, got {drain.Threshold}");
+        }
+
+        var exclude = drain.Exclude;
+        for (var p = 0; p < exclude.Paths.Count; p++)
+        {
+            if (!exclude.Paths[p].StartsWith('/'))
+            {
+                error($"{path}:Exclude:Paths:{p}", $"must start with '/', got '{exclude.Paths[p]}'");
+            }
+        }
+
+        for (var u = 0; u < exclude.UserAgents.Count; u++)
+        {
+            if (string.IsNullOrEmpty(exclude.UserAgents[u]))
+            {
+                error($"{path}:Exclude:UserAgents:{u}", "must not be empty");
+            }
+        }
+
+        AddressListValidator.Cidrs(exclude.ClientCidrs, $"{path}:Exclude:ClientCidrs", error);
+    }
+}

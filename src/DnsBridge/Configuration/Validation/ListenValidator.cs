@@ -1,0 +1,96 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace DnsBridge.Configuration.Validation;
+
+/// <summary>The listeners, their certificates and the admin token; certificate paths come back absolute.</summary>
+internal static class ListenValidator
+{
+    public static ListenConfig Validate(ListenConfig listen, string path, string baseDirectory, Action<string, string> error)
+    {
+        var proxy = Endpoint(listen.Proxy, $"{path}:Proxy", error);
+        var admin = Endpoint(listen.Admin, $"{path}:Admin", error);
+        // The listeners are told apart by local port, so they must not share one, whatever the addresses.
+        if (proxy is not null && admin is not null && proxy.Port == admin.Port && proxy.Port != 0)
+        {
+            error($"{path}:Admin", $"must not share port {admin.Port} with Listen:Proxy: the proxy listener never serves admin endpoints");
+        }
+
+        var certificates = new List<CertificateConfig>(listen.Certificates.Count);
+        for (var i = 0; i < listen.Certificates.Count; i++)
+        {
+            certificates.Add(Certificate(listen.Certificates[i], $"{path}:Certificates:{i}", baseDirectory, error));
+        }
+
+        if (listen.AdminToken is { } token && (token.Length < ConfigValidator.MinAdminTokenLength || token.Any(char.IsWhiteSpace)))
+        {
+            // The token itself is never repeated in the message: errors are printed and logged.
+            error($"{path}:AdminToken", $"must be at least {ConfigValidator.MinAdminTokenLength} characters without spaces (e.g. the output of `openssl rand -hex 32`)");
+        }
+
+        if (listen.ProxyHttps is not null)
+        {
+            if (!ConfigParsers.TryParseListenUrl(listen.ProxyHttps, out var https, out var why, Uri.UriSchemeHttps))
+            {
+                error($"{path}:ProxyHttps", why);
+            }
+            else if (admin is not null && https!.Port == admin.Port && https.Port != 0)
+            {
+                error($"{path}:ProxyHttps", $"must not share port {admin.Port} with Listen:Admin");
+            }
+
+            if (certificates.Count == 0)
+            {
+                error($"{path}:Certificates", "at least one certificate is required with Listen:ProxyHttps");
+            }
+        }
+
+        return listen with { Certificates = certificates };
+    }
+
+    private static IPEndPoint? Endpoint(string url, string path, Action<string, string> error)
+    {
+        if (!ConfigParsers.TryParseListenUrl(url, out var endpoint, out var why))
+        {
+            error(path, why);
+        }
+
+        return endpoint;
+    }
+
+    private static CertificateConfig Certificate(CertificateConfig c, string path, string baseDirectory, Action<string, string> error)
+    {
+        var certFile = c.CertFile.Length == 0 ? "" : Path.GetFullPath(c.CertFile, baseDirectory);
+        var keyFile = c.KeyFile.Length == 0 ? "" : Path.GetFullPath(c.KeyFile, baseDirectory);
+        if (certFile.Length == 0)
+        {
+            error($"{path}:CertFile", "is required (PEM certificate chain)");
+        }
+        else if (!File.Exists(certFile))
+        {
+            error($"{path}:CertFile", $"file not found: {certFile}");
+        }
+
+        if (keyFile.Length == 0)
+        {
+            error($"{path}:KeyFile", "is required (PEM private key)");
+        }
+        else if (!File.Exists(keyFile))
+        {
+            error($"{path}:KeyFile", $"file not found: {keyFile}");
+        }
+        else if (File.Exists(certFile))
+        {
+            try
+            {
+                using var loaded = X509Certificate2.CreateFromPemFile(certFile, keyFile);
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or ArgumentException or IOException or UnauthorizedAccessException)
+            {
+                error(path, $"cannot load the certificate and key: {e.Message}");
+            }
+        }
+
+        return new CertificateConfig { CertFile = certFile, KeyFile = keyFile };
+    }
+}

@@ -1,0 +1,50 @@
+namespace DnsBridge.Configuration.Validation;
+
+internal static class ResolversValidator
+{
+    public static void Validate(ResolversConfig r, string path, Action<string, string> error)
+    {
+        if (r.Preset is not (ResolversConfig.PresetGlobal or ResolversConfig.PresetNone))
+        {
+            error($"{path}:Preset", $"must be 'global' or 'none', got '{r.Preset}'");
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < r.Custom.Count; i++)
+        {
+            var c = r.Custom[i];
+            var customPath = $"{path}:Custom:{i}";
+            if (string.IsNullOrWhiteSpace(c.Name))
+            {
+                error($"{customPath}:Name", "is required");
+            }
+            else if (!names.Add(c.Name))
+            {
+                error($"{customPath}:Name", $"duplicate resolver name '{c.Name}'");
+            }
+
+            if (!ConfigParsers.TryParseEndpoint(c.Address, 53, out _))
+            {
+                error($"{customPath}:Address", $"must be IP, IP:PORT or [IPv6]:PORT, got '{c.Address}'");
+            }
+
+            if (string.IsNullOrWhiteSpace(c.Region))
+            {
+                error($"{customPath}:Region", "must not be empty");
+            }
+        }
+
+        for (var i = 0; i < r.AuthoritativeServers.Count; i++)
+        {
+            if (!ConfigParsers.TryParseEndpoint(r.AuthoritativeServers[i], 53, out _))
+            {
+                error($"{path}:AuthoritativeServers:{i}", $"must be IP, IP:PORT or [IPv6]:PORT, got '{r.AuthoritativeServers[i]}'");
+            }
+        }
+
+        if (r.Preset == ResolversConfig.PresetNone && r.Custom.Count == 0 && !r.Authoritative)
+        {
+            error(path, "Preset 'none' without Custom resolvers or Authoritative leaves nothing to ask");
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace DnsBridge.Configuration.Validation;
+
+/// <summary>A cutover's target; the server name comes back normalised and the CA file path absolute.</summary>
+internal static class TargetValidator
+{
+    public static TargetConfig Validate(TargetConfig t, string path, string baseDirectory, Action<string, string> error)
+    {
+        if (string.IsNullOrWhiteSpace(t.Address))
+        {
+            error($"{path}:Address", "is required (the target EIP)");
+        }
+        else if (!IPAddress.TryParse(t.Address, out _))
+        {
+            error($"{path}:Address", $"must be an IP address, got '{t.Address}': the forwarder never resolves names, since during propagation DNS may send it back to the source");
+        }
+
+        if (t.Port is < 1 or > 65535)
+        {
+            error($"{path}:Port", $"must be 1-65535, got {t.Port}");
+        }
+
+        if (t.Scheme is not ("http" or "https"))
+        {
+            error($"{path}:Scheme", $"must be http or https, got '{t.Scheme}'");
+        }
+
+        string? serverName = null;
+        if (t.ServerName is not null)
+        {
+            if (ConfigParsers.TryNormalizeHostName(t.ServerName, out var name, out var why))
+            {
+                serverName = name;
+            }
+            else
+            {
+                error($"{path}:ServerName", why);
+            }
+
+            if (t.Scheme == "http")
+            {
+                error($"{path}:ServerName", "only applies to https targets");
+            }
+        }
+
+        var caFile = t.CaFile is null ? null : CaFile(Path.GetFullPath(t.CaFile, baseDirectory), $"{path}:CaFile", error);
+
+        if (t.Timeout <= TimeSpan.Zero)
+        {
+            error($"{path}:Timeout", "must be longer than 00:00:00");
+        }
+
+        if (!t.HealthPath.StartsWith('/'))
+        {
+            error($"{path}:HealthPath", $"must start with '/', got '{t.HealthPath}'");
+        }
+
+        return t with { ServerName = serverName, CaFile = caFile };
+    }
+
+    private static string CaFile(string caFile, string path, Action<string, string> error)
+    {
+        if (!File.Exists(caFile))
+        {
+            error(path, $"file not found: {caFile}");
+            return caFile;
+        }
+
+        try
+        {
+            var certs = new X509Certificate2Collection();
+            certs.ImportFromPemFile(caFile);
+            if (certs.Count == 0)
+            {
+                error(path, $"no PEM certificate in {caFile}");
+            }
+        }
+        catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            error(path, $"cannot read PEM certificates from {caFile}: {e.Message}");
+        }
+
+        return caFile;
+    }
+}
