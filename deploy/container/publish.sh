@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Publishes DnsBridge (Release, framework-dependent, ReadyToRun) into the given directory. The Dockerfile's build
-# stage runs exactly this, and so do the tests (tests/DnsBridge.Tests/Deploy), since no Docker engine runs there.
+# stage runs exactly this, and so do the tests (tests/DnsBridge.FunctionalTests/Deploy), since no Docker engine runs there.
 set -euo pipefail
 out="${1:?usage: publish.sh OUTPUT_DIR}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
