@@ -28,8 +28,6 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, Sta
             + $"of {s.ClientsNudged} nudged client(s), {s.ClientsStopped} stopped arriving at the source and {s.ClientsStillArriving} still arrive (their DNS cache outlives the connection: JVM networkaddress.cache.ttl, local caching resolvers)";
     }
 
-    private sealed record Section(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text = null);
-
     public (string Title, IReadOnlyList<string> Facts, IReadOnlyList<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Sections)? Build(string name)
     {
         var cutover = config.Current.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));

@@ -42,9 +42,6 @@ public sealed class DemoScenario
 
     public TimeSpan AuthoritativeSwitchAt { get; }
 
-    /// <summary>The whole propagation is over by then (the last resolver flips).</summary>
-    public TimeSpan PropagationDoneAt => Resolvers.Max(r => r.FlipsAt);
-
     public TimeSpan Elapsed => _time.GetUtcNow() - _start;
 
     public TimeSpan Scaled(double seconds) => TimeSpan.FromSeconds(seconds / Speed);

@@ -24,8 +24,6 @@ public sealed class WebSocketNudger : IDisposable
     /// <summary>How long a nudged socket may take to finish its closing handshake before it is cut.</summary>
     public static readonly TimeSpan CloseTimeout = TimeSpan.FromSeconds(10);
 
-    public int OpenCount => _open.Count;
-
     /// <summary>Wraps the upgrade of one WebSocket request so its client stream can be nudged.</summary>
     public void Track(HttpContext context, NudgeSwitch nudge, TimeSpan grace)
     {
