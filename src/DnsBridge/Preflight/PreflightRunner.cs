@@ -318,9 +318,3 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
         _ => e.GetBaseException() is SocketException inner ? Describe(inner) : e.GetBaseException().Message,
     };
 }
-
-/// <summary>The DNS rows of the checklist (TTL, authoritative agreement, current answer, resolver coverage).</summary>
-public interface IPreflightDnsChecks
-{
-    Task<IReadOnlyList<PreflightResult>> CheckAsync(DnsBridgeConfig config, CutoverConfig cutover, CancellationToken cancellationToken);
-}

@@ -7,17 +7,6 @@ using DnsClient.Protocol;
 
 namespace DnsBridge.Propagation;
 
-/// <summary>What one server said to one question, before it is judged against the cutover's expectation.</summary>
-public sealed record DnsObservation(
-    IReadOnlyList<string> Addresses,
-    IReadOnlyList<string> Cnames,
-    int? Ttl,
-    string? Error,
-    string? Detail,
-    bool Authoritative,
-    long? SoaSerial,
-    TimeSpan Latency);
-
 /// <summary>
 /// Sends one question to exactly one server with DnsClient, with the settings a propagation monitor needs: no
 /// cache (its key ignores the server, so it would report one resolver's answer as another's), one server per

@@ -59,15 +59,3 @@ public sealed record PropagationSnapshot(
     /// <summary>Seconds until every stale cache must have expired (0 when none is stale).</summary>
     public double EtaSeconds => StaleUntil is { } until ? Math.Max(0, (until - At).TotalSeconds) : 0;
 }
-
-/// <summary>Told about every new snapshot (the drain detector, the state store). Must be quick and must not throw.</summary>
-public interface IPropagationListener
-{
-    void OnSnapshot(PropagationSnapshot snapshot);
-}
-
-/// <summary>The latest propagation snapshot per cutover (the API, the status page, preflight read it).</summary>
-public interface IPropagationView
-{
-    PropagationSnapshot? Latest(string cutover);
-}
