@@ -22,7 +22,10 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private const double UnhealthyErrorShare = 0.5;
 
     private readonly ConfigMonitor _config;
-    private readonly StateStore _store;
+    private readonly ICutoverStatusStore _statuses;
+    private readonly IEventStore _events;
+    private readonly IResidualHistory _residualHistory;
+    private readonly IPropagationHistory _propagationHistory;
     private readonly ResidualAccounting _residual;
     private readonly NudgeRegistry _nudges;
     private readonly TargetHealthRegistry _health;
@@ -33,18 +36,22 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private readonly Dictionary<string, Tracked> _tracked = new(StringComparer.Ordinal);
     private System.Threading.ITimer? _timer;
 
-    public DrainDetector(ConfigMonitor config, StateStore store, ResidualAccounting residual, NudgeRegistry nudges, TargetHealthRegistry health,
+    public DrainDetector(ConfigMonitor config, ICutoverStatusStore statuses, IEventStore events, IResidualHistory residualHistory,
+        IPropagationHistory propagationHistory, ResidualAccounting residual, NudgeRegistry nudges, TargetHealthRegistry health,
         IMetricFactory metrics, TimeProvider time, ILogger<DrainDetector> logger)
     {
         _config = config;
-        _store = store;
+        _statuses = statuses;
+        _events = events;
+        _residualHistory = residualHistory;
+        _propagationHistory = propagationHistory;
         _residual = residual;
         _nudges = nudges;
         _health = health;
         _time = time;
         _logger = logger;
         _stateMetric = metrics.CreateGauge("dnsbridge_drain_state", "1 for the current drain state of a cutover (pending, propagating, draining, quiet, drained).", ["cutover", "state"]);
-        var persisted = store.LoadStatuses();
+        var persisted = statuses.Load();
         foreach (var cutover in config.Current.Cutovers)
         {
             Track(cutover, persisted);
@@ -63,7 +70,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
                     }
                 }
 
-                var stored = store.LoadStatuses();
+                var stored = statuses.Load();
                 foreach (var cutover in next.Cutovers.Where(c => !_tracked.ContainsKey(c.Name)))
                 {
                     Track(cutover, stored);
@@ -72,7 +79,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         };
     }
 
-    private void Track(CutoverConfig cutover, Dictionary<string, DrainStatus> persisted)
+    private void Track(CutoverConfig cutover, IReadOnlyDictionary<string, DrainStatus> persisted)
     {
         var counter = _residual.For(cutover);
         var status = persisted.TryGetValue(cutover.Name, out var stored) ? stored : new DrainStatus { Since = _time.GetUtcNow() };
@@ -149,7 +156,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
 
                 CheckTargetHealth(tracked, now);
                 Evaluate(tracked, now);
-                if (tracked.Dirty && _store.SaveStatus(tracked.Name, tracked.Status, now))
+                if (tracked.Dirty && _statuses.Save(tracked.Name, tracked.Status, now))
                 {
                     tracked.Dirty = false;
                 }
@@ -157,7 +164,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
 
             // Only a write that succeeded moves the mark: while the store fails (read-only, full, locked) the counts
             // accumulate and land in the minute the store comes back, instead of being lost.
-            if (buckets.Count > 0 && _store.AddResidualMinutes(buckets))
+            if (buckets.Count > 0 && _residualHistory.Add(buckets.Select(b => new ResidualMinute(b.Item1, b.Item2, b.Item3))))
             {
                 foreach (var (tracked, total) in flushed)
                 {
@@ -257,7 +264,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         if (raise is not null)
         {
             var e = new CutoverEvent(Guid.NewGuid().ToString("N"), t.Name, raise, now, text);
-            if (_store.AppendEvent(e, next, _config.Current.Alerts.Webhooks.Select(w => w.Url), now))
+            if (_events.Append(e, next, _config.Current.Alerts.Webhooks.Select(w => w.Url), now))
             {
                 t.Dirty = false;
             }
@@ -291,7 +298,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
             var cutover = _config.Current.Cutovers.FirstOrDefault(c => c.Name == t.Name);
             var e = new CutoverEvent(Guid.NewGuid().ToString("N"), t.Name, EventNames.TargetUnhealthy, now,
                 $"{t.Name}: target {(cutover is null ? "" : Target(cutover))} is failing: {errors} of {forwarded} forwarded requests failed in the last minute; residual clients get 502/504");
-            _store.AppendEvent(e, t.Status, _config.Current.Alerts.Webhooks.Select(w => w.Url), now);
+            _events.Append(e, t.Status, _config.Current.Alerts.Webhooks.Select(w => w.Url), now);
             LogEvent(_logger, t.Name, e.Event, e.Text);
         }
         else if (t.Unhealthy && errors == 0 && forwarded > 0)
@@ -314,7 +321,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
             }
 
             t.Answers[result.Resolver.Name] = (answer, addresses);
-            _store.AddPropagationChange(t.Name, result.Resolver.Name, result.CheckedAt, answer, result.Addresses, result.Ttl);
+            _propagationHistory.Add(new PropagationChange(t.Name, result.Resolver.Name, result.CheckedAt, answer, addresses, result.Ttl));
         }
     }
 

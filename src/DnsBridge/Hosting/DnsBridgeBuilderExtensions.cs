@@ -5,6 +5,7 @@ using DnsBridge.Drain;
 using DnsBridge.Forwarding;
 using DnsBridge.Propagation;
 using DnsBridge.Residual;
+using DnsBridge.State;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Prometheus;
 using Serilog;
@@ -84,6 +85,8 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton<WebSocketNudger>();
         services.AddHttpForwarder();
         services.AddPropagation();
+        services.AddState();
+        services.AddSingleton<IReadinessCheck>(sp => new ReadinessCheck("state store", sp.GetRequiredService<IStateDatabase>().Problem));
         services.AddDrain();
         services.AddSingleton<CutoverView>();
         services.AddSingleton<CutoverReport>();
@@ -106,6 +109,7 @@ public static class DnsBridgeBuilderExtensions
         // Eagerly build what the first request would otherwise pay for, and open the state store now, so a
         // damaged or unwritable one stops the start with a clear message instead of failing later.
         app.Services.GetRequiredService<RouteTableProvider>();
+        app.Services.GetRequiredService<StateStores>();
         app.Services.GetRequiredService<DrainDetector>();
         app.Lifetime.ApplicationStarted.Register(ports.OnStarted);
 

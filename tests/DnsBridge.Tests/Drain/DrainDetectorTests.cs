@@ -100,7 +100,7 @@ public sealed class DrainDetectorTests : IAsyncLifetime
         return doc.RootElement.Clone();
     }
 
-    private string[] Events() => [.. _bridge.Services.GetRequiredService<DnsBridge.State.StateStore>().Events("shop").Select(e => e.Event)];
+    private string[] Events() => [.. _bridge.Services.GetRequiredService<DnsBridge.State.IEventStore>().Events("shop").Select(e => e.Event)];
 
     private async Task DriveToDrainedAsync()
     {
