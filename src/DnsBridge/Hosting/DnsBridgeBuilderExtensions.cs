@@ -1,5 +1,6 @@
 using System.Net;
 using DnsBridge.Admin;
+using DnsBridge.Alerts;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Forwarding;
@@ -88,6 +89,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddState();
         services.AddSingleton<IReadinessCheck>(sp => new ReadinessCheck("state store", sp.GetRequiredService<IStateDatabase>().Problem));
         services.AddDrain();
+        services.AddAlerts();
         services.AddSingleton<CutoverView>();
         services.AddSingleton<CutoverReport>();
         services.AddSingleton(sp => new DnsBridge.Preflight.PreflightRunner(sp.GetRequiredService<TimeProvider>(), sp.GetService<DnsBridge.Preflight.IPreflightDnsChecks>()));
