@@ -19,7 +19,7 @@ public static class StateServiceCollectionExtensions
             return stores;
         });
 
-        // Through the holder, which alone owns (and disposes) the database.
+        // Every interface from the one holder: one database and one connection, whichever store is asked for.
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().Database);
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().Statuses);
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().Events);
