@@ -1,5 +1,4 @@
 using DnsBridge.Listeners;
-using DnsBridge.Hosting;
 using Prometheus;
 
 namespace DnsBridge.Admin;

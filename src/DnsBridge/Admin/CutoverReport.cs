@@ -14,7 +14,7 @@ namespace DnsBridge.Admin;
 /// of DNS, traffic and drain events, propagation history per resolver, residual traffic per hour, and the verdict.
 /// Markdown by default, HTML on request.
 /// </summary>
-public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, StateStore store, NudgeRegistry nudges, TimeProvider time)
+public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, TimeProvider time)
 {
     private string Nudges(CutoverConfig cutover)
     {
@@ -54,10 +54,10 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, Sta
             $"Verdict: {verdict}",
         };
 
-        var events = store.Events(cutover.Name, 1000).Select(e => new[] { T(e.At), e.Event, e.Text }).ToList();
-        var changes = store.PropagationChanges(cutover.Name).Select(c => new[] { T(c.At), c.Resolver, c.Answer, c.Addresses }).ToList();
-        var hours = store.ResidualMinutes(cutover.Name)
-            .GroupBy(m => new DateTimeOffset(m.Minute.Year, m.Minute.Month, m.Minute.Day, m.Minute.Hour, 0, 0, TimeSpan.Zero))
+        var events = eventStore.Events(cutover.Name, 1000).Select(e => new[] { T(e.At), e.Event, e.Text }).ToList();
+        var changes = propagationHistory.Changes(cutover.Name).Select(c => new[] { T(c.At), c.Resolver, c.Answer, c.Addresses }).ToList();
+        var hours = residualHistory.Minutes(cutover.Name)
+            .GroupBy(m => new DateTimeOffset(m.Start.Year, m.Start.Month, m.Start.Day, m.Start.Hour, 0, 0, TimeSpan.Zero))
             .Select(g => new[] { T(g.Key), g.Sum(m => m.Count).ToString(CultureInfo.InvariantCulture) }).ToList();
         return ($"Cutover report: {cutover.Name}", facts,
         [

@@ -13,7 +13,7 @@ namespace DnsBridge.Admin;
 /// propagation per resolver, residual traffic with rates and top stale clients, recent events, pending alerts.
 /// Nothing secret (no webhook URL or header) is ever part of it.
 /// </summary>
-public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, StateStore store, NudgeRegistry nudges, TimeProvider time, IPropagationView? propagation = null)
+public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, IEventStore eventStore, NudgeRegistry nudges, TimeProvider time, IPropagationView? propagation = null)
 {
     public IReadOnlyList<object> All() => [.. config.Current.Cutovers.Select(Describe)];
 
@@ -102,8 +102,8 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 topUserAgents = counter.UserAgents.Top(10).Select(c => new { userAgent = c.Key, requests = c.Count, lastSeen = c.LastSeen }),
             },
             nudge = Nudge(cutover),
-            events = store.Events(cutover.Name, 50).Select(e => new { id = e.Id, @event = e.Event, at = e.At, text = e.Text }),
-            pendingAlerts = store.PendingAlerts(cutover.Name).Select(p => new { @event = p.Event, id = p.Id, attempts = p.Attempts, lastError = p.LastError, failed = p.Failed }),
+            events = eventStore.Events(cutover.Name, 50).Select(e => new { id = e.Id, @event = e.Event, at = e.At, text = e.Text }),
+            pendingAlerts = eventStore.PendingAlerts(cutover.Name).Select(p => new { @event = p.Event, id = p.Id, attempts = p.Attempts, lastError = p.LastError, failed = p.Failed }),
         };
     }
 }

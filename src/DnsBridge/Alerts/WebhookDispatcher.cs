@@ -17,7 +17,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
 {
     public const int MaxAttempts = 30;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
-    private readonly StateStore _store;
+    private readonly IEventStore _events;
+    private readonly IStateDatabase _database;
     private readonly Func<DnsBridgeConfig> _config;
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookDispatcher> _logger;
@@ -29,15 +30,18 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly ConcurrentDictionary<(string EventId, string Receiver), Func<bool>> _unrecorded = new();
     private bool _outboxUnreadable;
 
-    public WebhookDispatcher(StateStore store, ConfigMonitor config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger, HttpMessageHandler? handler = null)
-        : this(store, () => config.Current, metrics, time, logger, handler)
+    public WebhookDispatcher(IEventStore events, IStateDatabase database, ConfigMonitor config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger,
+        HttpMessageHandler? handler = null)
+        : this(events, database, () => config.Current, metrics, time, logger, handler)
     {
     }
 
     /// <summary>For one-shot use outside <c>serve</c> (<c>preflight --send-test-alert</c>), with a fixed config.</summary>
-    public WebhookDispatcher(StateStore store, Func<DnsBridgeConfig> config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger, HttpMessageHandler? handler = null)
+    public WebhookDispatcher(IEventStore events, IStateDatabase database, Func<DnsBridgeConfig> config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger,
+        HttpMessageHandler? handler = null)
     {
-        _store = store;
+        _events = events;
+        _database = database;
         _config = config;
         _time = time;
         _logger = logger;
@@ -78,23 +82,23 @@ public sealed partial class WebhookDispatcher : BackgroundService
             return;
         }
 
-        IReadOnlyList<StateStore.Delivery> due;
+        IReadOnlyList<Delivery> due;
         try
         {
-            due = _store.DueDeliveries(_time.GetUtcNow());
+            due = _events.DueDeliveries(_time.GetUtcNow());
             if (_outboxUnreadable)
             {
                 _outboxUnreadable = false;
-                LogOutboxReadable(_logger, _store.Path);
+                LogOutboxReadable(_logger, _database.Location);
             }
         }
-        catch (Microsoft.Data.Sqlite.SqliteException e)
+        catch (StateStoreException e)
         {
             // Once per failure, not every second; the next second tries again.
             if (!_outboxUnreadable)
             {
                 _outboxUnreadable = true;
-                LogOutboxUnreadable(_logger, _store.Path, e.Message);
+                LogOutboxUnreadable(_logger, _database.Location, e.InnerException?.Message ?? e.Message);
             }
 
             return;
@@ -137,22 +141,22 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// Puts a clearly marked test event in the outbox for every webhook, delivers it once through the same path as
     /// real events, and gives it up where that attempt did not succeed: a test must not be retried for hours.
     /// </summary>
-    public async Task<IReadOnlyList<StateStore.OutboxRow>> SendTestAlertAsync(string cutover, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<OutboxRow>> SendTestAlertAsync(string cutover, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         var e = new CutoverEvent($"test-{Guid.NewGuid():N}", cutover, EventNames.TestAlert, now,
             $"TEST alert from dnsbridge preflight for {cutover}: checks that this receiver gets DnsBridge alerts; no action needed");
         var receivers = _config().Alerts.Webhooks.Select(w => w.Url).ToList();
-        if (!_store.AppendTestEvent(e, receivers, now))
+        if (!_events.AppendTest(e, receivers, now))
         {
-            throw new StateStoreException($"cannot write the test alert to the state store {_store.Path}: {_store.Problem()}");
+            throw new StateStoreException($"cannot write the test alert to the state store {_database.Location}: {_database.Problem()}");
         }
 
-        var outcomes = await Task.WhenAll(receivers.Select(r => DeliverAsync(new StateStore.Delivery(e.Id, r, 0, e), cancellationToken)));
+        var outcomes = await Task.WhenAll(receivers.Select(r => DeliverAsync(new Delivery(e.Id, r, 0, e), cancellationToken)));
         var done = _time.GetUtcNow();
         foreach (var retry in outcomes.Where(o => o.DeliveredAt is null && o.FailedAt is null))
         {
-            Record(e.Id, retry.Receiver, () => _store.GiveUp(e.Id, retry.Receiver, done));
+            Record(e.Id, retry.Receiver, () => _events.GiveUp(e.Id, retry.Receiver, done));
         }
 
         return [.. outcomes.Select(o => o.DeliveredAt is null ? o with { FailedAt = o.FailedAt ?? done } : o)];
@@ -167,7 +171,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     }
 
     /// <summary>One attempt; returns the outbox row as it stands after it (whether or not the store could record it).</summary>
-    private async Task<StateStore.OutboxRow> DeliverAsync(StateStore.Delivery delivery, CancellationToken cancellationToken)
+    private async Task<OutboxRow> DeliverAsync(Delivery delivery, CancellationToken cancellationToken)
     {
         var e = delivery.Event;
         var config = _config();
@@ -176,9 +180,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
         if (webhook is null)
         {
             var at = _time.GetUtcNow();
-            Record(e.Id, delivery.Receiver, () => _store.MarkFailed(e.Id, delivery.Receiver, at, "receiver no longer configured"));
+            Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, at, "receiver no longer configured"));
             _sent.WithLabels(e.Event, "failed").Inc();
-            return new StateStore.OutboxRow(delivery.Receiver, delivery.Attempts + 1, "receiver no longer configured", null, at);
+            return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, "receiver no longer configured", null, at);
         }
 
         var cutover = config.Cutovers.FirstOrDefault(c => c.Name == e.Cutover);
@@ -223,10 +227,10 @@ public sealed partial class WebhookDispatcher : BackgroundService
         if (status is { } code && (int)code is >= 200 and < 300)
         {
             var at = _time.GetUtcNow();
-            Record(e.Id, delivery.Receiver, () => _store.MarkDelivered(e.Id, delivery.Receiver, at));
+            Record(e.Id, delivery.Receiver, () => _events.MarkDelivered(e.Id, delivery.Receiver, at));
             _sent.WithLabels(e.Event, "delivered").Inc();
             LogDelivered(_logger, e.Event, e.Cutover, shown, delivery.Attempts + 1);
-            return new StateStore.OutboxRow(delivery.Receiver, delivery.Attempts + 1, null, at, null);
+            return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, null, at, null);
         }
 
         // A 4xx will not fix itself by asking again (except timeouts and rate limits): give up at once.
@@ -236,25 +240,25 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var now = _time.GetUtcNow();
         if (!retry)
         {
-            Record(e.Id, delivery.Receiver, () => _store.MarkFailed(e.Id, delivery.Receiver, now, problem));
+            Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, now, problem));
             _sent.WithLabels(e.Event, "rejected").Inc();
             LogRejected(_logger, e.Event, e.Cutover, shown, problem);
-            return new StateStore.OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, now);
+            return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, now);
         }
 
         if (delivery.Attempts + 1 >= MaxAttempts)
         {
-            Record(e.Id, delivery.Receiver, () => _store.MarkFailed(e.Id, delivery.Receiver, now, problem));
+            Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, now, problem));
             _sent.WithLabels(e.Event, "failed").Inc();
             LogGaveUp(_logger, e.Event, e.Cutover, shown, delivery.Attempts + 1, problem);
-            return new StateStore.OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, now);
+            return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, now);
         }
 
         var next = now + Backoff(delivery.Attempts + 1);
-        Record(e.Id, delivery.Receiver, () => _store.MarkRetry(e.Id, delivery.Receiver, next, problem));
+        Record(e.Id, delivery.Receiver, () => _events.MarkRetry(e.Id, delivery.Receiver, next, problem));
         _sent.WithLabels(e.Event, "retry").Inc();
         LogRetry(_logger, e.Event, e.Cutover, shown, problem, next);
-        return new StateStore.OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, null);
+        return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, null);
     }
 
     /// <summary>1 s, 2 s, 4 s ... up to 10 minutes, with ±20% jitter so receivers coming back are not hit in step.</summary>

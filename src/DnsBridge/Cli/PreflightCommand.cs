@@ -69,21 +69,21 @@ public static class PreflightCommand
             return [];
         }
 
-        StateStore store;
+        StateStores stores;
         try
         {
-            store = new StateStore(config.State, NullLogger<StateStore>.Instance);
+            stores = StateStores.Open(config.State, NullLoggerFactory.Instance);
         }
         catch (StateStoreException e)
         {
             return [new PreflightResult("-", "local", "test alert", null, PreflightStatus.Fail, $"not sent: {e.Message}", "fix State.Path first: alerts go through the store's outbox")];
         }
 
-        using (store)
-        using (var dispatcher = new WebhookDispatcher(store, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
+        using (stores)
+        using (var dispatcher = new WebhookDispatcher(stores.Events, stores.Database, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
             TimeProvider.System, NullLogger<WebhookDispatcher>.Instance))
         {
-            IReadOnlyList<StateStore.OutboxRow> rows;
+            IReadOnlyList<OutboxRow> rows;
             try
             {
                 rows = await dispatcher.SendTestAlertAsync(cutover, ct);
@@ -101,7 +101,7 @@ public static class PreflightCommand
             if (dispatcher.UnrecordedOutcomes > 0)
             {
                 results.Add(new PreflightResult("-", "local", "test alert", null, PreflightStatus.Warn,
-                    $"the outcome could not be written to the state store {store.Path}: {store.Problem()}",
+                    $"the outcome could not be written to the state store {stores.Database.Location}: {stores.Database.Problem()}",
                     "a serve on this store may send the test alert again; check that nothing else holds the database"));
             }
 

@@ -1,4 +1,3 @@
-using DnsBridge.Listeners;
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
@@ -6,6 +5,7 @@ using DnsBridge.Admin;
 using DnsBridge.Cli;
 using DnsBridge.Configuration;
 using DnsBridge.Hosting;
+using DnsBridge.Listeners;
 using Spectre.Console;
 
 namespace DnsBridge.Demo;
@@ -139,8 +139,8 @@ public static class DemoCommand
             await clients.DisposeAsync();
 
             // Let the outbox deliver the last alert before the report is printed (bounded).
-            var store = app.Services.GetRequiredService<State.StateStore>();
-            for (var i = 0; i < 50 && store.PendingAlerts("shop").Any(p => !p.Failed); i++)
+            var events = app.Services.GetRequiredService<State.IEventStore>();
+            for (var i = 0; i < 50 && events.PendingAlerts("shop").Any(p => !p.Failed); i++)
             {
                 await Task.Delay(100, CancellationToken.None);
             }

@@ -15,7 +15,7 @@ public sealed class DemoView(IServiceProvider services, DemoScenario scenario, D
     private readonly DrainDetector _drain = services.GetRequiredService<DrainDetector>();
     private readonly IPropagationView _propagation = services.GetRequiredService<IPropagationView>();
     private readonly ResidualAccounting _residual = services.GetRequiredService<ResidualAccounting>();
-    private readonly StateStore _store = services.GetRequiredService<StateStore>();
+    private readonly IEventStore _events = services.GetRequiredService<IEventStore>();
     private long _lastSource;
     private DateTimeOffset _lastAt = DateTimeOffset.UtcNow;
     private double _rate;
@@ -104,7 +104,7 @@ public sealed class DemoView(IServiceProvider services, DemoScenario scenario, D
 
         var traffic = new Markup(string.Create(CultureInfo.InvariantCulture,
             $"residual traffic at the source: [bold]{_rate:0.0} req/s[/] (total {Residual()}), clients straight to the target: {clients.ToTarget}"));
-        var events = new Rows(_store.Events("shop", 6).Select(e => new Markup($"[grey]{e.At:HH:mm:ss}[/] {Markup.Escape(e.Text)}")).Cast<IRenderable>()
+        var events = new Rows(_events.Events("shop", 6).Select(e => new Markup($"[grey]{e.At:HH:mm:ss}[/] {Markup.Escape(e.Text)}")).Cast<IRenderable>()
             .DefaultIfEmpty(new Markup("[grey]no event yet[/]")));
         return new Rows(header, bar, traffic, table, new Markup($"[bold]events[/] (alerts delivered: {alerts.Count})"), events);
     }

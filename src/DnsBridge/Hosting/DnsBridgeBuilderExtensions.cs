@@ -1,15 +1,13 @@
-using System.Net;
 using DnsBridge.Admin;
 using DnsBridge.Alerts;
-using DnsBridge.Listeners;
-using DnsBridge.Preflight;
-using DnsBridge.Residual;
-using DnsBridge.State;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Forwarding;
+using DnsBridge.Listeners;
+using DnsBridge.Preflight;
 using DnsBridge.Propagation;
-using Microsoft.AspNetCore.Server.Kestrel.Core;
+using DnsBridge.Residual;
+using DnsBridge.State;
 using Prometheus;
 using Serilog;
 using Serilog.Events;
@@ -47,6 +45,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddResidual();
         services.AddForwarding();
         services.AddPropagation();
+        services.AddSingleton<IReadinessCheck>(sp => new ReadinessCheck("state store", sp.GetRequiredService<IStateDatabase>().Problem));
         services.AddDrain();
         services.AddAlerts();
         services.AddAdmin();
@@ -69,6 +68,7 @@ public static class DnsBridgeBuilderExtensions
         // Eagerly build what the first request would otherwise pay for, and open the state store now, so a
         // damaged or unwritable one stops the start with a clear message instead of failing later.
         app.Services.GetRequiredService<RouteTableProvider>();
+        app.Services.GetRequiredService<StateStores>();
         app.Services.GetRequiredService<DrainDetector>();
         app.Lifetime.ApplicationStarted.Register(listeners.OnStarted);
 

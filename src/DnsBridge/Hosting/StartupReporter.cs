@@ -1,5 +1,5 @@
-using DnsBridge.Listeners;
 using DnsBridge.Configuration;
+using DnsBridge.Listeners;
 
 namespace DnsBridge.Hosting;
 

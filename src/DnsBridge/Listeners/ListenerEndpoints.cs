@@ -1,7 +1,6 @@
 using System.Net;
 using DnsBridge.Configuration;
 using DnsBridge.Forwarding;
-using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace DnsBridge.Listeners;

@@ -2,6 +2,8 @@ namespace DnsBridge.State;
 
 /// <summary>
 /// The database behind the stores: opened and migrated at start, and its health. Never on the request path.
+/// Writes of every store never throw for a database failure (they return false and set <see cref="Problem"/>); reads
+/// throw <see cref="StateStoreException"/>, which names no driver type, so callers stay storage-neutral.
 /// </summary>
 public interface IStateDatabase
 {

@@ -22,9 +22,9 @@ public sealed class OutboxStoreFailureTests
         }));
         var url = $"http://127.0.0.1:{receiver.Port}/hook";
         using var outbox = new OutboxHarness(url);
-        var (store, dispatcher) = (outbox.Store, outbox.Dispatcher);
+        var (store, dispatcher) = (outbox.Stores.Events, outbox.Dispatcher);
 
-        using (var blocker = new SqliteConnection($"Data Source={store.Path};Pooling=False"))
+        using (var blocker = new SqliteConnection($"Data Source={outbox.Stores.Database.Location};Pooling=False"))
         {
             blocker.Open();
             using (var begin = blocker.CreateCommand())
@@ -35,7 +35,7 @@ public sealed class OutboxStoreFailureTests
 
             await dispatcher.DeliverDueAsync(CancellationToken.None);
             Assert.Equal(1, Volatile.Read(ref received));
-            Assert.NotNull(store.Problem());
+            Assert.NotNull(outbox.Stores.Database.Problem());
             Assert.Equal(1, dispatcher.UnrecordedOutcomes);
 
             // The row still reads as due in the store; the dispatcher knows better.

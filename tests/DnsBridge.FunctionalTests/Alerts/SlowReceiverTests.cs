@@ -27,7 +27,7 @@ public sealed class SlowReceiverTests
         var slow = $"http://127.0.0.1:{receivers.Port}/slow";
         var fast = $"http://127.0.0.1:{receivers.Port}/fast";
         using var outbox = new OutboxHarness(slow, fast);
-        var (store, dispatcher) = (outbox.Store, outbox.Dispatcher);
+        var (store, dispatcher) = (outbox.Stores.Events, outbox.Dispatcher);
 
         var started = DateTime.UtcNow;
         var delivering = dispatcher.DeliverDueAsync(CancellationToken.None);

@@ -3,8 +3,8 @@ using System.Net;
 using System.Text.Json;
 using DnsBridge.Drain;
 using DnsBridge.Events;
-using DnsBridge.Propagation;
 using DnsBridge.FunctionalTests.Infrastructure;
+using DnsBridge.Propagation;
 using Microsoft.Extensions.Time.Testing;
 
 namespace DnsBridge.FunctionalTests.Drain;
@@ -100,7 +100,7 @@ public sealed class DrainDetectorTests : IAsyncLifetime
         return doc.RootElement.Clone();
     }
 
-    private string[] Events() => [.. _bridge.Services.GetRequiredService<DnsBridge.State.StateStore>().Events("shop").Select(e => e.Event)];
+    private string[] Events() => [.. _bridge.Services.GetRequiredService<DnsBridge.State.IEventStore>().Events("shop").Select(e => e.Event)];
 
     private async Task DriveToDrainedAsync()
     {

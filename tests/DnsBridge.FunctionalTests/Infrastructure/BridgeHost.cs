@@ -1,9 +1,9 @@
-using DnsBridge.Listeners;
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using DnsBridge.Configuration;
 using DnsBridge.Hosting;
+using DnsBridge.Listeners;
 using Serilog.Core;
 using Serilog.Events;
 

@@ -21,21 +21,21 @@ public sealed class OutboxHarness : IDisposable
             Alerts = new AlertsConfig { Webhooks = [.. receivers.Select(r => new WebhookConfig { Url = r })] },
             State = new StateConfig { Path = Path.Combine(_dir, "state.db") },
         };
-        Store = new StateStore(config.State, NullLogger<StateStore>.Instance);
-        Dispatcher = new WebhookDispatcher(Store, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
+        Stores = StateStores.Open(config.State, NullLoggerFactory.Instance);
+        Dispatcher = new WebhookDispatcher(Stores.Events, Stores.Database, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
             TimeProvider.System, NullLogger<WebhookDispatcher>.Instance);
         var e = new CutoverEvent("e1", "shop", EventNames.DrainComplete, DateTimeOffset.UtcNow, "shop: drained");
-        Assert.True(Store.AppendEvent(e, new DrainStatus { Since = e.At }, receivers, e.At));
+        Assert.True(Stores.Events.Append(e, new DrainStatus { Since = e.At }, receivers, e.At));
     }
 
-    public StateStore Store { get; }
+    public StateStores Stores { get; }
 
     public WebhookDispatcher Dispatcher { get; }
 
     public void Dispose()
     {
         Dispatcher.Dispose();
-        Store.Dispose();
+        Stores.Dispose();
         Directory.Delete(_dir, recursive: true);
     }
 }

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using DnsBridge.Cli;
 using DnsBridge.Configuration;
+using DnsBridge.FunctionalTests.Infrastructure;
 using DnsBridge.Preflight;
 using DnsBridge.Propagation;
-using DnsBridge.FunctionalTests.Infrastructure;
 
 namespace DnsBridge.FunctionalTests.Preflight;
 

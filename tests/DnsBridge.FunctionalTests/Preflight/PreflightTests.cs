@@ -3,9 +3,9 @@ using System.Net.Sockets;
 using System.Text.Json;
 using DnsBridge.Cli;
 using DnsBridge.Configuration;
+using DnsBridge.FunctionalTests.Infrastructure;
 using DnsBridge.Preflight;
 using DnsBridge.Propagation;
-using DnsBridge.FunctionalTests.Infrastructure;
 
 namespace DnsBridge.FunctionalTests.Preflight;
 
@@ -257,10 +257,10 @@ public sealed class PreflightTests : IAsyncLifetime
         Assert.Equal("Bearer t0ken", delivered.Auth);
 
         // Nothing is left in the outbox for a later serve to retry, and no cutover's drain status was touched.
-        using var store = new DnsBridge.State.StateStore(new StateConfig { Path = statePath }, Microsoft.Extensions.Logging.Abstractions.NullLogger<DnsBridge.State.StateStore>.Instance);
-        Assert.Empty(store.DueDeliveries(DateTimeOffset.UtcNow.AddDays(1)));
-        Assert.Empty(store.LoadStatuses());
-        Assert.Equal("test_alert", Assert.Single(store.Events("shop")).Event);
+        using var stores = DnsBridge.State.StateStores.Open(new StateConfig { Path = statePath }, Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance);
+        Assert.Empty(stores.Events.DueDeliveries(DateTimeOffset.UtcNow.AddDays(1)));
+        Assert.Empty(stores.Statuses.Load());
+        Assert.Equal("test_alert", Assert.Single(stores.Events.Events("shop")).Event);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using DnsBridge.Propagation;
 using DnsBridge.FunctionalTests.Infrastructure;
+using DnsBridge.Propagation;
 using DnsClient;
 
 namespace DnsBridge.FunctionalTests.Propagation;

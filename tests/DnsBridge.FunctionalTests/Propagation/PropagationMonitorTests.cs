@@ -1,6 +1,6 @@
 using System.Net;
-using DnsBridge.Propagation;
 using DnsBridge.FunctionalTests.Infrastructure;
+using DnsBridge.Propagation;
 
 namespace DnsBridge.FunctionalTests.Propagation;
 

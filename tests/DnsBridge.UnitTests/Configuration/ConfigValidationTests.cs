@@ -183,7 +183,7 @@ public sealed class ConfigValidationTests
         var dir = Directory.CreateTempSubdirectory("dnsbridge-ca").FullName;
         try
         {
-            using var ca = new Infrastructure.TestCertificates();
+            using var ca = new FunctionalTests.Infrastructure.TestCertificates();
             File.Move(ca.WriteCaPem(dir), Path.Combine(dir, "ca.pem"));
             var (config, errors) = Load("""{ "DnsBridge": { "Cutovers": [ { "Name": "a", "Hosts": [ "a.test" ], "Target": { "Address": "192.0.2.1", "CaFile": "ca.pem" } } ] } }""", dir);
 

@@ -1,4 +1,4 @@
-namespace DnsBridge.Hosting;
+namespace DnsBridge.Admin;
 
 /// <summary>One condition of <c>/readyz</c> (state store writable, config loaded ...). Cheap: it is polled by load balancers.</summary>
 public interface IReadinessCheck

@@ -1,0 +1,27 @@
+namespace DnsBridge.State.Sqlite;
+
+/// <summary>One step of the schema, applied once, in its own transaction, in version order.</summary>
+internal sealed record SqliteMigration(int Version, string Description, string Sql)
+{
+    /// <summary>
+    /// Every schema step, oldest first. Append only: a released step is never edited, since databases already at its
+    /// version would not run it again.
+    /// </summary>
+    public static readonly IReadOnlyList<SqliteMigration> All =
+    [
+        // IF NOT EXISTS throughout: a database written before schema versions existed already has these tables (and
+        // rows to keep), and is at version 1 once this step has recorded itself.
+        new(1, "cutover status, events, outbox, residual minutes, propagation changes", """
+            CREATE TABLE IF NOT EXISTS cutover_state (name TEXT PRIMARY KEY, status TEXT NOT NULL, updated_at TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS events (id TEXT PRIMARY KEY, cutover TEXT NOT NULL, event TEXT NOT NULL, at TEXT NOT NULL, text TEXT NOT NULL);
+            CREATE INDEX IF NOT EXISTS events_cutover ON events (cutover, at);
+            CREATE TABLE IF NOT EXISTS outbox (event_id TEXT NOT NULL, receiver TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
+                next_attempt_at TEXT NOT NULL, delivered_at TEXT, failed_at TEXT, last_error TEXT, PRIMARY KEY (event_id, receiver));
+            CREATE TABLE IF NOT EXISTS residual_minutes (cutover TEXT NOT NULL, minute INTEGER NOT NULL, count INTEGER NOT NULL, PRIMARY KEY (cutover, minute));
+            CREATE TABLE IF NOT EXISTS propagation_changes (cutover TEXT NOT NULL, resolver TEXT NOT NULL, at TEXT NOT NULL, answer TEXT NOT NULL, addresses TEXT NOT NULL, ttl INTEGER);
+            CREATE INDEX IF NOT EXISTS propagation_changes_cutover ON propagation_changes (cutover, at);
+            """),
+    ];
+
+    public static int Latest => All[^1].Version;
+}
