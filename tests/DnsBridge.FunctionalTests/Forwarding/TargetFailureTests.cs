@@ -199,8 +199,8 @@ public sealed class TargetFailureTests
             Cutovers = new[] { new { Name = "shop", Hosts = new[] { "shop.example.test" }, Target = new { Address = "127.0.0.1", Port = FreePort(), Scheme = "http" } } },
             Alerts = new { Webhooks = new[] { new { Url = $"http://127.0.0.1:{receiver.Port}/hook" } } },
         });
-        var detector = bridge.Services.GetRequiredService<DnsBridge.Drain.DrainDetector>();
-        detector.Tick();
+        var monitor = bridge.Services.GetRequiredService<DnsBridge.Forwarding.TargetHealthMonitor>();
+        monitor.Tick();
         using var client = LoopbackClient.Create(bridge.ProxyEndPoint);
 
         for (var i = 0; i < 6; i++)
@@ -209,8 +209,8 @@ public sealed class TargetFailureTests
             Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         }
 
-        detector.Tick();
-        detector.Tick();
+        monitor.Tick();
+        monitor.Tick();
 
         using var admin = bridge.CreateAdminClient();
         var deadline = DateTime.UtcNow.AddSeconds(15);
