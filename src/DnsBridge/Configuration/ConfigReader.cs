@@ -215,8 +215,13 @@ public sealed class ConfigReader
 
     private LoggingConfig ReadLogging(IConfigurationSection s)
     {
-        CheckKeys(s, "AccessLog");
-        return new LoggingConfig { AccessLog = Read(s, "AccessLog", Bool) ?? new LoggingConfig().AccessLog };
+        CheckKeys(s, "AccessLog", "BufferEvents");
+        var d = new LoggingConfig();
+        return new LoggingConfig
+        {
+            AccessLog = Read(s, "AccessLog", Bool) ?? d.AccessLog,
+            BufferEvents = Read(s, "BufferEvents", Int) ?? d.BufferEvents,
+        };
     }
 
     private static bool Exists(IConfigurationSection s) => s.Value is not null || s.GetChildren().Any();

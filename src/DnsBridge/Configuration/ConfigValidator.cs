@@ -22,6 +22,11 @@ public static class ConfigValidator
         ResolversValidator.Validate(config.Resolvers, $"{Root}:Resolvers", Error);
         PropagationValidator.Validate(config.Propagation, $"{Root}:Propagation", Error);
         LimitsValidator.Validate(config.Limits, $"{Root}:Limits", Error);
+        if (config.Logging.BufferEvents is < 100 or > 1_000_000)
+        {
+            Error($"{Root}:Logging:BufferEvents", $"must be 100-1000000, got {config.Logging.BufferEvents}");
+        }
+
         AlertsValidator.Validate(config.Alerts, $"{Root}:Alerts", Error);
         StateValidator.Validate(config.State, $"{Root}:State", Error);
         AddressListValidator.Cidrs(config.TrustedProxies, $"{Root}:TrustedProxies", Error);

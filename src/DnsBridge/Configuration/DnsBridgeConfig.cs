@@ -80,6 +80,12 @@ public sealed record LoggingConfig
 {
     /// <summary>One Information event per forwarded request.</summary>
     public bool AccessLog { get; init; } = true;
+
+    /// <summary>
+    /// Events held for stdout when it cannot keep up; beyond that they are dropped (and counted), never waited for.
+    /// Read at start.
+    /// </summary>
+    public int BufferEvents { get; init; } = 65536;
 }
 
 public sealed record StateConfig

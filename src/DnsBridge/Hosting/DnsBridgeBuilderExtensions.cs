@@ -29,14 +29,16 @@ public static class DnsBridgeBuilderExtensions
         builder.Configuration.Sources.Clear();
         builder.Configuration.AddDnsBridgeSources(settings.Source.File, watch: true, settings.Source.LoadErrors);
 
-        AddLogging(builder, settings);
+        var logBuffer = AddLogging(builder, settings);
 
         builder.AddListeners(config);
 
         // One registry per instance (not prometheus-net's static default): tests and the demo run several in one process.
         var registry = Metrics.NewCustomRegistry();
         services.AddSingleton(registry);
-        services.AddSingleton<IMetricFactory>(Metrics.WithCustomRegistry(registry));
+        var metrics = Metrics.WithCustomRegistry(registry);
+        services.AddSingleton<IMetricFactory>(metrics);
+        logBuffer.Publish(metrics, registry);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(settings.Source);
         services.AddSingleton(sp => new ConfigMonitor(config, builder.Configuration, settings.Source,
@@ -89,8 +91,9 @@ public static class DnsBridgeBuilderExtensions
         await next(context);
     }
 
-    private static void AddLogging(WebApplicationBuilder builder, ServeSettings settings)
+    private static LogBufferMonitor AddLogging(WebApplicationBuilder builder, ServeSettings settings)
     {
+        var buffer = new LogBufferMonitor();
         var logger = new LoggerConfiguration()
             .MinimumLevel.Is(settings.LogLevel)
             .MinimumLevel.Override("Microsoft", LogEventLevel.Warning)
@@ -103,7 +106,7 @@ public static class DnsBridgeBuilderExtensions
             ITextFormatter formatter = settings.LogFormat == LogFormat.Text
                 ? new MessageTemplateTextFormatter("{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture)
                 : new CompactJsonFormatter();
-            logger.WriteTo.Async(sink => sink.Sink(new StdoutSink(formatter)), bufferSize: 65536, blockWhenFull: false);
+            logger.WriteTo.Async(sink => sink.Sink(new StdoutSink(formatter)), bufferSize: settings.Config.Logging.BufferEvents, blockWhenFull: false, monitor: buffer);
         }
 
         settings.ConfigureLogging?.Invoke(logger);
@@ -115,5 +118,6 @@ public static class DnsBridgeBuilderExtensions
         // (and YARP then forwards a traceparent header). The rule must name Serilog's provider: AddSerilog adds a
         // provider-specific rule (Trace, every category) that would otherwise win over a general one.
         builder.Logging.AddFilter<Serilog.Extensions.Logging.SerilogLoggerProvider>("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
+        return buffer;
     }
 }

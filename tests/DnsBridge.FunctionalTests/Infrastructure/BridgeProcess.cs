@@ -14,14 +14,18 @@ public sealed class BridgeProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly StringBuilder _output = new();
 
-    private BridgeProcess(Process process, int proxyPort, int adminPort)
+    private BridgeProcess(Process process, int proxyPort, int adminPort, bool readOutput)
     {
         _process = process;
         ProxyEndPoint = new IPEndPoint(IPAddress.Loopback, proxyPort);
         AdminUri = new Uri($"http://127.0.0.1:{adminPort}/");
         process.OutputDataReceived += (_, e) => Append(e.Data);
         process.ErrorDataReceived += (_, e) => Append(e.Data);
-        process.BeginOutputReadLine();
+        if (readOutput)
+        {
+            process.BeginOutputReadLine();
+        }
+
         process.BeginErrorReadLine();
     }
 
@@ -61,7 +65,14 @@ public sealed class BridgeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <c>serve</c> with the given config file and waits until /healthz answers.</summary>
-    public static async Task<BridgeProcess> StartAsync(string configPath, int proxyPort, int adminPort, params string[] extraArgs)
+    public static Task<BridgeProcess> StartAsync(string configPath, int proxyPort, int adminPort, params string[] extraArgs) =>
+        StartAsync(configPath, proxyPort, adminPort, readOutput: true, extraArgs);
+
+    /// <summary>
+    /// Starts <c>serve</c>; with <paramref name="readOutput"/> false nobody reads its stdout, so the pipe fills and every
+    /// write to stdout blocks from then on, as with a stuck log shipper.
+    /// </summary>
+    public static async Task<BridgeProcess> StartAsync(string configPath, int proxyPort, int adminPort, bool readOutput, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -75,7 +86,7 @@ public sealed class BridgeProcess : IAsyncDisposable
             info.ArgumentList.Add(arg);
         }
 
-        var process = new BridgeProcess(Process.Start(info)!, proxyPort, adminPort);
+        var process = new BridgeProcess(Process.Start(info)!, proxyPort, adminPort, readOutput);
         using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline && !process._process.HasExited)

@@ -22,7 +22,7 @@ public static partial class Repo
 
         // Added to the contract in the README (DESIGN.md is not ours to edit): the insecure-target flag, the store's
         // health and the authoritative servers' agreement.
-        "dnsbridge_target_certificate_unvalidated", "dnsbridge_state_store_failing", "dnsbridge_dns_authoritative_disagreement",
+        "dnsbridge_target_certificate_unvalidated", "dnsbridge_state_store_failing", "dnsbridge_log_events_dropped_total", "dnsbridge_dns_authoritative_disagreement",
     };
 
     /// <summary>Metric names used in a PromQL text, histogram suffixes folded into their family.</summary>

@@ -5,13 +5,17 @@ namespace DnsBridge.State.Sqlite;
 
 /// <summary>
 /// The embedded SQLite file (WAL) behind the SQLite stores: opened, checked and migrated at start, then one
-/// connection behind one lock, shared by every store. A failed write is logged once and reported by
-/// <see cref="Problem"/>, never thrown: the forwarder must not stop because the disk is full.
+/// connection for writes and one for reads, each behind its own lock, shared by every store. WAL lets reads go on
+/// while a write waits for a lock held elsewhere (a backup, a second process), so the API never waits out the
+/// writer's busy timeout. A failed write is logged once and reported by <see cref="Problem"/>, never thrown: the
+/// forwarder must not stop because the disk is full.
 /// </summary>
 public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
 {
     private readonly SqliteConnection _connection;
+    private readonly SqliteConnection _reader;
     private readonly Lock _gate = new();
+    private readonly Lock _readGate = new();
     private readonly ILogger<SqliteStateDatabase> _logger;
     private string? _problem;
 
@@ -30,26 +34,32 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
 
             // Short waits on a lock held elsewhere (a backup, a second replica pointed at the same file by mistake): after
             // 2 s the write fails, readiness reports it, and the counts stay in memory for the next write.
-            _connection = new SqliteConnection(new SqliteConnectionStringBuilder
+            var connectionString = new SqliteConnectionStringBuilder
             {
                 DataSource = Location,
                 Mode = SqliteOpenMode.ReadWriteCreate,
                 Pooling = false,
                 DefaultTimeout = 2,
-            }.ToString());
+            }.ToString();
+            _connection = new SqliteConnection(connectionString);
+            _reader = new SqliteConnection(connectionString);
             try
             {
                 _connection.Open();
-                Execute("PRAGMA journal_mode=WAL;");
-                Execute("PRAGMA synchronous=NORMAL;");
-                Execute("PRAGMA busy_timeout=2000;");
+                Execute(_connection, "PRAGMA journal_mode=WAL;");
+                Execute(_connection, "PRAGMA synchronous=NORMAL;");
+                Execute(_connection, "PRAGMA busy_timeout=2000;");
                 QuickCheck();
                 Migrate();
+                _reader.Open();
+                Execute(_reader, "PRAGMA busy_timeout=2000;");
+                Execute(_reader, "PRAGMA query_only=1;");
             }
             catch
             {
                 // A refused file must not stay open: preflight reports it and goes on in the same process.
                 _connection.Dispose();
+                _reader.Dispose();
                 throw;
             }
         }
@@ -103,11 +113,11 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
     /// <summary>Runs a read; a failure is thrown as <see cref="StateStoreException"/>, which names no SQLite type, so callers stay storage-neutral.</summary>
     internal T Read<T>(Func<SqliteConnection, T> read)
     {
-        lock (_gate)
+        lock (_readGate)
         {
             try
             {
-                return read(_connection);
+                return read(_reader);
             }
             catch (SqliteException e)
             {
@@ -116,9 +126,9 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
         }
     }
 
-    private void Execute(string sql)
+    private static void Execute(SqliteConnection connection, string sql)
     {
-        using var command = _connection.CreateCommand();
+        using var command = connection.CreateCommand();
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
@@ -191,6 +201,11 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
         lock (_gate)
         {
             _connection.Dispose();
+        }
+
+        lock (_readGate)
+        {
+            _reader.Dispose();
         }
     }
 
