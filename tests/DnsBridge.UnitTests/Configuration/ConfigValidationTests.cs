@@ -26,6 +26,7 @@ public sealed class ConfigValidationTests
         Assert.Equal(443, c.Target.Port);
         Assert.Equal("https", c.Target.Scheme);
         Assert.Equal(TimeSpan.FromSeconds(100), c.Target.Timeout);
+        Assert.Null(c.Target.RequestTimeout);
         Assert.Equal(["203.0.113.10"], c.Dns.Expect);
         Assert.Equal(["A"], c.Dns.Types);
         Assert.Equal(TimeSpan.FromHours(1), c.Drain.QuietPeriod);
@@ -35,6 +36,15 @@ public sealed class ConfigValidationTests
         Assert.Equal("global", config.Resolvers.Preset);
         Assert.Equal(TimeSpan.FromSeconds(30), config.Propagation.Interval);
         Assert.Equal("dnsbridge.db", config.State.Path);
+    }
+
+    [Fact]
+    public void Target_RequestTimeout_is_read_as_a_duration()
+    {
+        var (config, errors) = Load("""{ "DnsBridge": { "Cutovers": [ { "Name": "a", "Hosts": [ "a.test" ], "Target": { "Address": "192.0.2.1", "Timeout": "00:00:30", "RequestTimeout": "00:05:00" } } ] } }""");
+        Assert.Empty(errors);
+        Assert.Equal(TimeSpan.FromSeconds(30), config.Cutovers[0].Target.Timeout);
+        Assert.Equal(TimeSpan.FromMinutes(5), config.Cutovers[0].Target.RequestTimeout);
     }
 
     [Fact]
@@ -51,6 +61,9 @@ public sealed class ConfigValidationTests
     [InlineData("""{ "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "target.example.com" } }""", "DnsBridge:Cutovers:0:Target:Address", "must be an IP address")]
     [InlineData("""{ "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "999.1.1.1" } }""", "DnsBridge:Cutovers:0:Target:Address", "must be an IP address")]
     [InlineData("""{ "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1", "Timeout": "30" } }""", "DnsBridge:Cutovers:0:Target:Timeout", "hh:mm:ss")]
+    [InlineData("""{ "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1", "RequestTimeout": "soon" } }""", "DnsBridge:Cutovers:0:Target:RequestTimeout", "hh:mm:ss")]
+    [InlineData("""{ "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1", "RequestTimeout": "00:00:00" } }""", "DnsBridge:Cutovers:0:Target:RequestTimeout", "must be longer than 00:00:00")]
+    [InlineData("""{ "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1", "RequestTimeout": "60.00:00:00" } }""", "DnsBridge:Cutovers:0:Target:RequestTimeout", "at most 30.00:00:00")]
     [InlineData("""{ "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1", "Scheme": "ftp" } }""", "DnsBridge:Cutovers:0:Target:Scheme", "http or https")]
     [InlineData("""{ "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1", "CaFile": "missing-ca.pem" } }""", "DnsBridge:Cutovers:0:Target:CaFile", "file not found")]
     [InlineData("""{ "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1" }, "SourceAddresses": ["192.0.2.1"] }""", "DnsBridge:Cutovers:0:Target:Address", "loop")]
