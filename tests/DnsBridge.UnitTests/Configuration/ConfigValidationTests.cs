@@ -163,26 +163,6 @@ public sealed class ConfigValidationTests
     }
 
     [Fact]
-    public void Environment_style_keys_override_the_file()
-    {
-        var configuration = new ConfigurationBuilder()
-            .AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(Valid)))
-            .AddInMemoryCollection(new Dictionary<string, string?>
-            {
-                // What AddEnvironmentVariables makes of DNSBRIDGE__Cutovers__0__Target__Address.
-                ["DNSBRIDGE:Cutovers:0:Target:Address"] = "198.51.100.20",
-                ["DNSBRIDGE:Cutovers:0:Hosts:1"] = "www.example.com",
-            })
-            .Build();
-
-        var (config, errors) = ConfigLoader.Read(configuration, Path.GetTempPath());
-
-        Assert.Empty(errors);
-        Assert.Equal("198.51.100.20", config.Cutovers[0].Target.Address);
-        Assert.Equal(["shop.example.com", "www.example.com"], config.Cutovers[0].Hosts);
-    }
-
-    [Fact]
     public void Idn_host_names_are_stored_as_punycode()
     {
         var (config, errors) = Load("""{ "DnsBridge": { "Cutovers": [ { "Name": "a", "Hosts": [ "bücher.example" ], "Target": { "Address": "192.0.2.1" } } ] } }""");
