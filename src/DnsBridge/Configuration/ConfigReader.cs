@@ -89,7 +89,7 @@ public sealed class ConfigReader
 
     private TargetConfig ReadTarget(IConfigurationSection s)
     {
-        CheckKeys(s, "Address", "Port", "Scheme", "ServerName", "CaFile", "AllowInvalidCertificate", "Timeout", "HealthPath");
+        CheckKeys(s, "Address", "Port", "Scheme", "ServerName", "CaFile", "AllowInvalidCertificate", "Timeout", "RequestTimeout", "HealthPath");
         var d = new TargetConfig();
         var scheme = (String(s, "Scheme") ?? d.Scheme).ToLowerInvariant();
         var defaultPort = scheme == "http" ? 80 : 443;
@@ -102,6 +102,7 @@ public sealed class ConfigReader
             CaFile = NullIfEmpty(String(s, "CaFile")),
             AllowInvalidCertificate = Read(s, "AllowInvalidCertificate", Bool) ?? d.AllowInvalidCertificate,
             Timeout = Read(s, "Timeout", Duration) ?? d.Timeout,
+            RequestTimeout = Read(s, "RequestTimeout", Duration) ?? d.RequestTimeout,
             HealthPath = String(s, "HealthPath") ?? d.HealthPath,
         };
     }

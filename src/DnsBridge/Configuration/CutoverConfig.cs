@@ -26,7 +26,17 @@ public sealed record TargetConfig
 
     public string? CaFile { get; init; }
     public bool AllowInvalidCertificate { get; init; }
+    /// <summary>
+    /// Time to the target's first byte and the longest idle gap after it (YARP's activity timeout, reset by every
+    /// byte), so streams and WebSockets live on as long as they move.
+    /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(100);
+
+    /// <summary>
+    /// Hard bound on one forwarded request, whatever moves in between; null (the default) means none. Not applied
+    /// to WebSocket upgrades, which live on.
+    /// </summary>
+    public TimeSpan? RequestTimeout { get; init; }
     public string HealthPath { get; init; } = "/";
 
     public bool IsHttps => string.Equals(Scheme, "https", StringComparison.Ordinal);

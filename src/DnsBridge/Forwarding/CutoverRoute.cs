@@ -62,7 +62,7 @@ public sealed class CutoverRoute
 }
 
 /// <summary>What a request's host name resolves to: the cutover, the URI prefix and the transformer for that host.</summary>
-public sealed class HostRoute(CutoverRoute cutover, string host)
+public sealed class HostRoute(CutoverRoute cutover, string host, ClientAddressResolver clients)
 {
     public CutoverRoute Cutover { get; } = cutover;
 
@@ -70,5 +70,5 @@ public sealed class HostRoute(CutoverRoute cutover, string host)
 
     public string DestinationPrefix { get; } = cutover.DestinationPrefixes[host];
 
-    public ForwardingTransformer Transformer { get; } = new(host);
+    public ForwardingTransformer Transformer { get; } = new(host, clients);
 }

@@ -82,18 +82,17 @@ public sealed partial class ProxyMiddleware
             }
         }
 
-        var error = await _forwarder.SendAsync(
-            context, route.DestinationPrefix, cutover.Invoker, isWebSocket ? cutover.WebSocketRequestConfig : cutover.RequestConfig, route.Transformer);
+        var (error, cutShort) = await ForwardAsync(context, route, isWebSocket);
 
         var status = context.Response.StatusCode;
         var elapsed = Stopwatch.GetElapsedTime(start);
         cutover.Metrics.Forwarded(status, elapsed.TotalSeconds);
-        var targetError = error != ForwarderError.None && IsTargetError(error);
+        var targetError = error != ForwarderError.None && (cutShort || IsTargetError(error));
         cutover.Health.Record(targetError);
         if (targetError)
         {
             var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-            var reason = error == ForwarderError.RequestTimedOut ? "timeout" : TargetHandlerFactory.ReasonOf(exception);
+            var reason = cutShort || error == ForwarderError.RequestTimedOut ? "timeout" : TargetHandlerFactory.ReasonOf(exception);
             cutover.Metrics.TargetError(reason);
             LogTargetError(_logger, cutover.Name, reason, error, exception?.GetBaseException().Message ?? "");
         }
@@ -103,6 +102,36 @@ public sealed partial class ProxyMiddleware
             LogForwarded(_accessLogger, cutover.Name, request.Method, route.Host, request.Path.Value ?? "/", status,
                 Math.Round(elapsed.TotalMilliseconds, 2), client is null ? "" : ForwardingTransformer.FormatAddress(client), userAgent);
         }
+    }
+
+    /// <summary>
+    /// Forwards with <c>Target.Timeout</c> as YARP's activity timeout (first byte and idle gaps) and, when
+    /// <c>Target.RequestTimeout</c> is set, a hard bound over the whole exchange: a timer-backed token only then,
+    /// so the default path allocates nothing more. WebSocket upgrades are never bounded, they live on. YARP reports
+    /// its own token as a cancellation (502): before the response starts we answer 504 like an activity timeout;
+    /// after it started YARP has already aborted the response, so no truncated body passes as complete.
+    /// </summary>
+    private async ValueTask<(ForwarderError Error, bool CutShort)> ForwardAsync(HttpContext context, HostRoute route, bool isWebSocket)
+    {
+        var cutover = route.Cutover;
+        if (isWebSocket || cutover.Config.Target.RequestTimeout is not { } limit)
+        {
+            var error = await _forwarder.SendAsync(
+                context, route.DestinationPrefix, cutover.Invoker, isWebSocket ? cutover.WebSocketRequestConfig : cutover.RequestConfig, route.Transformer);
+            return (error, false);
+        }
+
+        using var bound = new CancellationTokenSource(limit);
+        var result = await _forwarder.SendAsync(context, route.DestinationPrefix, cutover.Invoker, cutover.RequestConfig, route.Transformer, bound.Token);
+        // Only the timer cancels this source. RequestAborted cannot tell the cases apart: YARP aborts the client's
+        // response itself when the bound cuts a response that has started, which also signals RequestAborted.
+        var cutShort = result != ForwarderError.None && bound.IsCancellationRequested;
+        if (cutShort && !context.Response.HasStarted)
+        {
+            context.Response.StatusCode = StatusCodes.Status504GatewayTimeout;
+        }
+
+        return (result, cutShort);
     }
 
     /// <summary>

@@ -17,7 +17,7 @@ public sealed class RouteTable
         Clients = clients;
         Cutovers = [.. cutovers];
         _hosts = Cutovers
-            .SelectMany(c => c.Config.Hosts.Select(h => new HostRoute(c, h)))
+            .SelectMany(c => c.Config.Hosts.Select(h => new HostRoute(c, h, clients)))
             .ToFrozenDictionary(r => r.Host, StringComparer.OrdinalIgnoreCase);
         _lookup = _hosts.GetAlternateLookup<ReadOnlySpan<char>>();
     }

@@ -82,8 +82,14 @@ public sealed class ClientAddressResolver
         return false;
     }
 
-    private bool IsTrusted(IPAddress address)
+    /// <summary>Whether the peer is a trusted proxy, whose forwarding headers are believed and passed on.</summary>
+    public bool IsTrusted(IPAddress address)
     {
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+
         foreach (var network in _trusted)
         {
             if (network.Contains(address))

@@ -31,6 +31,11 @@ public sealed class NudgeEndToEndTests
         return doc.RootElement.Clone();
     }
 
+    /// <summary>The loopback resolver has been polled and answered with the source address.</summary>
+    private static bool AnswersSource(JsonElement cutover) =>
+        cutover.GetProperty("propagation") is { ValueKind: JsonValueKind.Object } propagation
+        && propagation.GetProperty("resolvers").EnumerateArray().Any(r => r.GetProperty("answer").GetString() == "source");
+
     [Fact]
     public async Task Clients_are_nudged_only_after_real_resolvers_flip_and_the_api_tells_who_stopped_arriving()
     {
@@ -51,12 +56,22 @@ public sealed class NudgeEndToEndTests
             Propagation = new { Enabled = true, Interval = "00:00:01", Timeout = "00:00:00.500" },
         });
 
-        // Before the switch: keep-alive connections are left alone.
+        // Before the switch, once the resolvers have been asked and answered the source (so the bridge has had what it
+        // decides on, not merely no answer yet): keep-alive connections are left alone.
+        var seenSource = DateTime.UtcNow.AddSeconds(30);
+        while (!AnswersSource(await CutoverAsync(bridge)))
+        {
+            Assert.True(DateTime.UtcNow < seenSource, "no resolver answered the source within 30 s");
+            await Task.Delay(100);
+        }
+
         var stays = await ConnectAsync(bridge);
         var leaves = await ConnectAsync(bridge);
         Assert.DoesNotContain("Connection: close", await SendAsync(stays, "203.0.113.1"), StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("Connection: close", await SendAsync(leaves, "203.0.113.2"), StringComparison.OrdinalIgnoreCase);
-        Assert.False((await CutoverAsync(bridge)).GetProperty("nudge").GetProperty("active").GetBoolean());
+        var before = await CutoverAsync(bridge);
+        Assert.False(before.GetProperty("nudge").GetProperty("active").GetBoolean());
+        Assert.Equal("pending", before.GetProperty("drain").GetProperty("state").GetString());
 
         await dns.SetAsync(Host, target.Address);
         var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -77,15 +92,24 @@ public sealed class NudgeEndToEndTests
             await stream.DisposeAsync();
         }
 
-        // One client's own DNS cache still says source: it reconnects to the source (after the second in which
-        // requests on the nudged connection itself still count as that connection's). The other never comes back.
-        await Task.Delay(TimeSpan.FromMilliseconds(1200));
-        await using (var again = await ConnectAsync(bridge))
+        // One client's own DNS cache still says source: it keeps reconnecting to the source until the API counts it
+        // as still arriving (requests within a second of its nudge count as the nudged connection's own). The other
+        // never comes back.
+        var returned = DateTime.UtcNow.AddSeconds(15);
+        JsonElement nudge;
+        do
         {
-            Assert.StartsWith("HTTP/1.1 200", await SendAsync(again, "203.0.113.1"), StringComparison.Ordinal);
-        }
+            await Task.Delay(100);
+            await using (var again = await ConnectAsync(bridge))
+            {
+                Assert.StartsWith("HTTP/1.1 200", await SendAsync(again, "203.0.113.1"), StringComparison.Ordinal);
+            }
 
-        var nudge = (await CutoverAsync(bridge)).GetProperty("nudge");
+            nudge = (await CutoverAsync(bridge)).GetProperty("nudge");
+            Assert.True(DateTime.UtcNow < returned, "the returning client was not counted as still arriving within 15 s");
+        }
+        while (nudge.GetProperty("clientsStillArriving").GetInt32() == 0);
+
         Assert.True(nudge.GetProperty("active").GetBoolean());
         Assert.True(nudge.GetProperty("connections").GetProperty("http1").GetInt64() >= 2);
         Assert.Equal(2, nudge.GetProperty("clientsNudged").GetInt32());

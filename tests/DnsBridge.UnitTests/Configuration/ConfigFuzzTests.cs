@@ -50,14 +50,7 @@ public sealed class ConfigFuzzTests
         for (var i = 0; i < 250; i++)
         {
             var text = Mutate(Example, random, junk);
-            var (config, errors) = Load(text);
-
-            Assert.All(errors, e => Assert.False(string.IsNullOrWhiteSpace(e.Path + e.Message)));
-            if (config is not null && errors.Count == 0)
-            {
-                // Accepted: the normalized config must validate again with no complaint (normalization is stable).
-                Assert.Empty(ConfigValidator.Validate(config, Path.GetTempPath()).Errors);
-            }
+            AssertConfigOrKeyedErrors(Load(text));
         }
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), $"250 configs took {watch.Elapsed}");
@@ -72,8 +65,35 @@ public sealed class ConfigFuzzTests
             var bytes = new byte[random.Next(0, 400)];
             random.NextBytes(bytes);
             var text = random.Next(2) == 0 ? Encoding.UTF8.GetString(bytes) : "{\"DnsBridge\":" + Encoding.Latin1.GetString(bytes) + "}";
-            Load(text);
+            var outcome = Load(text);
+
+            // Random bytes never make a usable config (there is no cutover in them): always a list of errors.
+            Assert.NotEmpty(outcome.Errors);
+            AssertConfigOrKeyedErrors(outcome);
         }
+    }
+
+    /// <summary>
+    /// Every outcome is one of two things: a config with no error that validates again unchanged (normalization
+    /// is stable), or errors that each name where the problem is (a key path under DnsBridge, or the file when it
+    /// is not JSON at all) and what it is.
+    /// </summary>
+    private static void AssertConfigOrKeyedErrors((DnsBridgeConfig? Config, IReadOnlyList<ConfigError> Errors) outcome)
+    {
+        var (config, errors) = outcome;
+        if (errors.Count == 0)
+        {
+            Assert.NotNull(config);
+            Assert.Empty(ConfigValidator.Validate(config, Path.GetTempPath()).Errors);
+            return;
+        }
+
+        Assert.All(errors, e =>
+        {
+            Assert.True(e.Path == "(file)" || e.Path == DnsBridgeConfig.SectionName || e.Path.StartsWith(DnsBridgeConfig.SectionName + ":", StringComparison.OrdinalIgnoreCase),
+                $"not a key path: '{e.Path}' ({e.Message})");
+            Assert.False(string.IsNullOrWhiteSpace(e.Message), $"no message for {e.Path}");
+        });
     }
 
     /// <summary>Replaces a random JSON value with junk, deletes a random line, or duplicates one.</summary>

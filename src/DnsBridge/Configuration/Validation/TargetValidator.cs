@@ -6,6 +6,8 @@ namespace DnsBridge.Configuration.Validation;
 /// <summary>A cutover's target; the server name comes back normalised and the CA file path absolute.</summary>
 internal static class TargetValidator
 {
+    private static readonly TimeSpan MaxRequestTimeout = TimeSpan.FromDays(30);
+
     public static TargetConfig Validate(TargetConfig t, string path, string baseDirectory, Action<string, string> error)
     {
         if (string.IsNullOrWhiteSpace(t.Address))
@@ -50,6 +52,12 @@ internal static class TargetValidator
         if (t.Timeout <= TimeSpan.Zero)
         {
             error($"{path}:Timeout", "must be longer than 00:00:00");
+        }
+
+        // The upper bound keeps it within what a timer can wait (about 49 days); leave it out for no bound.
+        if (t.RequestTimeout is { } requestTimeout && (requestTimeout <= TimeSpan.Zero || requestTimeout > MaxRequestTimeout))
+        {
+            error($"{path}:RequestTimeout", $"must be longer than 00:00:00 and at most {MaxRequestTimeout:c}, got {requestTimeout:c} (leave it out for no bound)");
         }
 
         if (!t.HealthPath.StartsWith('/'))

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+
+namespace DnsBridge.FunctionalTests.Configuration;
+
+/// <summary>
+/// DNSBRIDGE__ environment variables override the file, read from a real process environment: a child
+/// <c>dnsbridge validate</c>, so nothing is set in this test process, whose tests run in parallel.
+/// </summary>
+public sealed class EnvironmentOverrideTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dnsbridge-env").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private async Task<(int Code, string Output)> ValidateAsync(params (string Name, string Value)[] environment)
+    {
+        var file = Path.Combine(_dir, "dnsbridge.json");
+        await File.WriteAllTextAsync(file, """
+            { "DnsBridge": { "Cutovers": [ { "Name": "shop", "Hosts": [ "shop.example.com" ], "Target": { "Address": "203.0.113.10" } } ] } }
+            """);
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = _dir,
+        };
+        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "dnsbridge.dll"), "validate", "--config", file })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        // Only what this test sets: an inherited DNSBRIDGE__ variable must not decide the outcome.
+        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("DNSBRIDGE__", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            info.Environment.Remove(name);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task Environment_variables_override_and_extend_the_file()
+    {
+        var (plain, before) = await ValidateAsync();
+        Assert.Equal(0, plain);
+        Assert.Contains("shop: shop.example.com -> https://203.0.113.10:443", before, StringComparison.Ordinal);
+
+        var (code, output) = await ValidateAsync(
+            ("DNSBRIDGE__Cutovers__0__Target__Address", "198.51.100.20"),
+            ("DNSBRIDGE__Cutovers__0__Hosts__1", "www.example.com"));
+
+        Assert.Equal(0, code);
+        Assert.Contains("shop: shop.example.com, www.example.com -> https://198.51.100.20:443", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_value_from_the_environment_is_reported_with_its_key_path_and_exit_2()
+    {
+        var (code, output) = await ValidateAsync(("DNSBRIDGE__Cutovers__0__Target__RequestTimeout", "00:00:00"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("Cutovers:0:Target:RequestTimeout: must be longer than 00:00:00", output, StringComparison.Ordinal);
+    }
+}
