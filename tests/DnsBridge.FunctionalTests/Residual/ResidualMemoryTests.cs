@@ -44,4 +44,30 @@ public sealed class ResidualMemoryTests(ITestOutputHelper output)
         Assert.All(residual.GetProperty("topUserAgents").EnumerateArray(), a => Assert.True(a.GetProperty("userAgent").GetString()!.Length <= 256));
         GC.KeepAlive(bridge);
     }
+
+    [Fact]
+    public async Task The_access_log_carries_the_capped_user_agent()
+    {
+        await using var target = await TestUpstream.StartAsync(app => app.Map("/{**p}", () => "ok"));
+        await using var bridge = await BridgeHost.StartAsync(new
+        {
+            Cutovers = new[] { new { Name = "shop", Hosts = new[] { ResidualTraffic.Host }, Target = new { target.Address, target.Port, Scheme = "http" } } },
+        });
+
+        await ResidualTraffic.SendAsync(bridge, 1, i => (ResidualTraffic.Address(i), HostileAgent(i)));
+
+        // The access-log event is written once the response is done, which may be just after the client has it.
+        string? logged = null;
+        for (var wait = 0; logged is null && wait < 100; wait++)
+        {
+            logged = bridge.Logs.Events.Select(e => LogCapture.Property(e, "UserAgent")).SingleOrDefault(a => a is not null);
+            if (logged is null)
+            {
+                await Task.Delay(50);
+            }
+        }
+
+        Assert.Equal(256, logged!.Length);
+        Assert.StartsWith("Hostile/", logged, StringComparison.Ordinal);
+    }
 }
