@@ -11,7 +11,10 @@ namespace DnsBridge.Admin;
 /// <summary>
 /// The JSON of <c>/api/cutovers/{name}</c>, which the status page renders as is: drain state with its clocks,
 /// propagation per resolver, residual traffic with rates and top stale clients, recent events, pending alerts.
-/// Nothing secret (no webhook URL or header) is ever part of it.
+/// Nothing secret (no webhook URL or header) is ever part of it. Top clients and user agents come from a
+/// Space-Saving summary: <c>requests</c> overestimates by at most <c>error</c> (0: exact). <c>distinctClients1h</c>
+/// is exact until more clients arrived than the summary holds, then a HyperLogLog estimate
+/// (<c>distinctClientsEstimated</c> says which).
 /// </summary>
 public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, IEventStore eventStore, NudgeRegistry nudges, TimeProvider time, IPropagationView? propagation = null)
 {
@@ -41,7 +44,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
         var snapshot = propagation?.Latest(cutover.Name);
         residual.TryGet(cutover.Name, out var counter);
         var nowMinute = now.ToUnixTimeSeconds() / 60;
-        var hourAgo = (now - TimeSpan.FromHours(1)).UtcTicks;
+        var distinct = counter?.DistinctClients(now) ?? default;
         return new
         {
             name = cutover.Name,
@@ -97,9 +100,10 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 perMinute15m = Math.Round(counter.Minutes.Sum(nowMinute, 15) / 15.0, 2),
                 perMinute1h = Math.Round(counter.Minutes.Sum(nowMinute, 60) / 60.0, 2),
                 series = counter.Minutes.Series(nowMinute, 60).Select(m => new { minute = DateTimeOffset.FromUnixTimeSeconds(m.Minute * 60), count = m.Count }),
-                distinctClients1h = counter.Clients.DistinctSince(hourAgo),
-                topClients = counter.Clients.Top(10).Select(c => new { client = c.Key.ToString(), requests = c.Count, lastSeen = c.LastSeen }),
-                topUserAgents = counter.UserAgents.Top(10).Select(c => new { userAgent = c.Key, requests = c.Count, lastSeen = c.LastSeen }),
+                distinctClients1h = distinct.Count,
+                distinctClientsEstimated = distinct.Estimated,
+                topClients = counter.Clients.Top(10).Select(c => new { client = c.Key.ToString(), requests = c.Count, error = c.Error, lastSeen = c.LastSeen }),
+                topUserAgents = counter.UserAgents.Top(10).Select(c => new { userAgent = c.Key, requests = c.Count, error = c.Error, lastSeen = c.LastSeen }),
             },
             nudge = Nudge(cutover),
             events = eventStore.Events(cutover.Name, 50).Select(e => new { id = e.Id, @event = e.Event, at = e.At, text = e.Text }),

@@ -100,7 +100,11 @@ public sealed partial class ProxyMiddleware
         if (_config.Current.Logging.AccessLog && _accessLogger.IsEnabled(LogLevel.Information))
         {
             LogForwarded(_accessLogger, cutover.Name, request.Method, route.Host, request.Path.Value ?? "/", status,
-                Math.Round(elapsed.TotalMilliseconds, 2), client is null ? "" : ForwardingTransformer.FormatAddress(client), userAgent);
+                Math.Round(elapsed.TotalMilliseconds, 2), client is null ? "" : ForwardingTransformer.FormatAddress(client),
+
+                // Capped like the residual keys: a log event waits in the async sink's buffer (65,536 events), and
+                // 32 KiB agents there could hold gigabytes while stdout is slow.
+                UserAgentKey.Of(userAgent));
         }
     }
 

@@ -68,11 +68,21 @@ public sealed class ResidualCounter
     /// <summary>Per minute over the last hour, for rates and the status page chart.</summary>
     public MinuteRing Minutes { get; } = new();
 
-    /// <summary>Who still arrives: residual requests per client address (bounded).</summary>
-    public CappedCounter<IPAddress> Clients { get; } = new();
+    /// <summary>Who still arrives: the heaviest client addresses (Space-Saving, 10,000 slots; newcomers keep being counted).</summary>
+    public SpaceSaving<IPAddress> Clients { get; } = new();
 
-    /// <summary>Residual requests per user agent (bounded).</summary>
-    public CappedCounter<string> UserAgents { get; } = new(StringComparer.Ordinal);
+    /// <summary>The heaviest user agents, each capped by <see cref="UserAgentKey"/> so a key is at most 256 characters.</summary>
+    public SpaceSaving<string> UserAgents { get; } = new(comparer: StringComparer.Ordinal);
+
+    /// <summary>Every client address, for the distinct count once <see cref="Clients"/> cannot hold them all.</summary>
+    public DistinctWindow ClientsLastHour { get; } = new();
+
+    /// <summary>
+    /// Distinct clients in the last hour: exact (counted in <see cref="Clients"/>) while it has never had to let a
+    /// client go; estimated by <see cref="ClientsLastHour"/> afterwards.
+    /// </summary>
+    public (long Count, bool Estimated) DistinctClients(DateTimeOffset now) =>
+        Clients.Evictions == 0 ? (Clients.DistinctSince((now - TimeSpan.FromHours(1)).UtcTicks), false) : (ClientsLastHour.Estimate(now.UtcTicks), true);
 
     /// <summary>Continues counting from what the state store remembers, so a restart does not reset the totals.</summary>
     public void Restore(long total, DateTimeOffset? lastResidualAt)
@@ -121,11 +131,13 @@ public sealed class ResidualCounter
         if (observation.Client is { } client)
         {
             Clients.Touch(client, now.UtcTicks);
+            ClientsLastHour.Add(KeyHash.Of(client), now.UtcTicks);
         }
 
         if (!string.IsNullOrEmpty(observation.UserAgent))
         {
-            UserAgents.Touch(observation.UserAgent, now.UtcTicks);
+            // Capped here, after the exclusion rules have matched the whole agent.
+            UserAgents.Touch(UserAgentKey.Of(observation.UserAgent), now.UtcTicks);
         }
 
         _lastMetric.Set(now.ToUnixTimeMilliseconds() / 1000.0);

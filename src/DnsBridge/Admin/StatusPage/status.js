@@ -48,7 +48,7 @@
   function top(title, rows, key) {
     if (!rows || rows.length === 0) return `<p class="empty">${esc(title)}: none.</p>`;
     return `<table><caption>${esc(title)}</caption><thead><tr><th scope="col">${key === "client" ? "client" : "user agent"}</th><th scope="col">requests</th><th scope="col">last seen</th></tr></thead><tbody>` +
-      rows.map((r) => `<tr><td>${esc(r[key])}</td><td>${r.requests}</td><td>${esc(ago(r.lastSeen))}</td></tr>`).join("") + "</tbody></table>";
+      rows.map((r) => `<tr><td>${esc(r[key])}</td><td>${r.error ? `${r.requests - r.error}–${r.requests}` : r.requests}</td><td>${esc(ago(r.lastSeen))}</td></tr>`).join("") + "</tbody></table>";
   }
 
   // The checklist asks the target and DNS for real (seconds), so it runs at load and every 10 minutes, not on every refresh.
@@ -96,7 +96,7 @@
         ${fact("Authoritative answer", esc(p?.authoritative ?? "not asked"))}
         ${fact("Residual now", r ? `${r.perMinute1m} /min (15 min: ${r.perMinute15m}, 1 h: ${r.perMinute1h})` : "–")}
         ${fact("Last residual request", r ? esc(ago(r.lastRequestAt)) : "–")}
-        ${fact("Distinct clients (1 h)", r ? r.distinctClients1h : "–")}
+        ${fact("Distinct clients (1 h)", r ? (r.distinctClientsEstimated ? `≈ ${r.distinctClients1h}` : r.distinctClients1h) : "–")}
         ${fact("Quiet period", d.quietSince ? `until ${esc(time(d.quietEndsAt))}` : esc(duration(d.quietPeriodSeconds)))}
         ${fact("Pending alerts", (c.pendingAlerts || []).length)}
       </dl>

@@ -1,0 +1,161 @@
+using System.Collections.Concurrent;
+
+namespace DnsBridge.Residual;
+
+/// <summary>
+/// The heaviest keys of an unbounded stream (client addresses, user agents) in bounded memory: Space-Saving
+/// (Metwally, Agrawal, El Abbadi, 2005). A fixed number of slots; a key not followed takes the slot of the
+/// least-counted one and inherits its count as its error. So it keeps counting newcomers (the long tail late in a
+/// drain, which a frozen table never shows), any key with more than N / capacity requests is always present, and
+/// every count is an overestimate by at most its error.
+/// </summary>
+/// <remarks>
+/// Known keys cost a lookup and two interlocked writes, without a lock. A new key takes a short lock: appended
+/// while there is room, otherwise it replaces a minimum. The minimum search starts where the last one stopped and
+/// ends at the first slot at the known floor (counts only grow, so the minimum never falls): with a long tail
+/// (many keys share the minimum, the usual case) that is a step or two; at worst one scan of the slots.
+/// A request racing with the eviction of its own key may be missed: that key was the least counted anyway.
+/// </remarks>
+public sealed class SpaceSaving<TKey>
+    where TKey : notnull
+{
+    public const int DefaultCapacity = 10_000;
+
+    private readonly ConcurrentDictionary<TKey, Entry> _index;
+    private readonly Entry[] _slots;
+    private readonly Lock _gate = new();
+    private int _used;
+    private int _cursor;
+    private long _floor;
+    private long _evictions;
+
+    public SpaceSaving(int capacity = DefaultCapacity, IEqualityComparer<TKey>? comparer = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        _slots = new Entry[capacity];
+        _index = new ConcurrentDictionary<TKey, Entry>(Environment.ProcessorCount, capacity, comparer);
+    }
+
+    public int Capacity => _slots.Length;
+
+    /// <summary>Keys followed now (at most <see cref="Capacity"/>).</summary>
+    public int Count => Volatile.Read(ref _used);
+
+    /// <summary>How many keys lost their slot to a newcomer: 0 means every count is exact and every key ever seen is here.</summary>
+    public long Evictions => Interlocked.Read(ref _evictions);
+
+    public void Touch(TKey key, long nowTicks)
+    {
+        if (_index.TryGetValue(key, out var entry))
+        {
+            entry.Hit(nowTicks);
+            return;
+        }
+
+        Admit(key, nowTicks);
+    }
+
+    private void Admit(TKey key, long nowTicks)
+    {
+        lock (_gate)
+        {
+            // Another request may have admitted it while this one waited.
+            if (_index.TryGetValue(key, out var entry))
+            {
+                entry.Hit(nowTicks);
+                return;
+            }
+
+            if (_used < _slots.Length)
+            {
+                entry = new Entry(key, 1, 0, nowTicks);
+                _slots[_used] = entry;
+                _index[key] = entry;
+                Volatile.Write(ref _used, _used + 1);
+                return;
+            }
+
+            var slot = MinimumSlot();
+            var victim = _slots[slot];
+            _index.TryRemove(victim.Key, out _);
+            var minimum = Interlocked.Read(ref victim.Count);
+            entry = new Entry(key, minimum + 1, minimum, nowTicks);
+            Volatile.Write(ref _slots[slot], entry);
+            _index[key] = entry;
+            Interlocked.Increment(ref _evictions);
+        }
+    }
+
+    /// <summary>A slot with the least count. Under the lock.</summary>
+    private int MinimumSlot()
+    {
+        var n = _slots.Length;
+        var best = 0;
+        var bestCount = long.MaxValue;
+        for (var step = 0; step < n; step++)
+        {
+            var i = _cursor + step < n ? _cursor + step : _cursor + step - n;
+            var count = Interlocked.Read(ref _slots[i].Count);
+            if (count <= _floor)
+            {
+                _cursor = i + 1 < n ? i + 1 : 0;
+                return i;
+            }
+
+            if (count < bestCount)
+            {
+                bestCount = count;
+                best = i;
+            }
+        }
+
+        // A whole scan: no slot left at the old floor, so the minimum found is the new floor.
+        _floor = bestCount;
+        _cursor = best + 1 < n ? best + 1 : 0;
+        return best;
+    }
+
+    /// <summary>Keys seen since <paramref name="sinceTicks"/> among those followed: exact while <see cref="Evictions"/> is 0.</summary>
+    public int DistinctSince(long sinceTicks)
+    {
+        var used = Volatile.Read(ref _used);
+        var distinct = 0;
+        for (var i = 0; i < used; i++)
+        {
+            if (Interlocked.Read(ref Volatile.Read(ref _slots[i]).LastSeenTicks) >= sinceTicks)
+            {
+                distinct++;
+            }
+        }
+
+        return distinct;
+    }
+
+    /// <summary>The <paramref name="k"/> keys with the highest counts, highest first.</summary>
+    public IReadOnlyList<HeavyHitter<TKey>> Top(int k)
+    {
+        var used = Volatile.Read(ref _used);
+        var all = new HeavyHitter<TKey>[used];
+        for (var i = 0; i < used; i++)
+        {
+            var e = Volatile.Read(ref _slots[i]);
+            all[i] = new HeavyHitter<TKey>(e.Key, Interlocked.Read(ref e.Count), e.Error, new DateTimeOffset(Interlocked.Read(ref e.LastSeenTicks), TimeSpan.Zero));
+        }
+
+        return [.. all.OrderByDescending(h => h.Count).ThenBy(h => h.Error).Take(k)];
+    }
+
+    private sealed class Entry(TKey key, long count, long error, long lastSeenTicks)
+    {
+        public readonly TKey Key = key;
+        public readonly long Error = error;
+        public long Count = count;
+        public long LastSeenTicks = lastSeenTicks;
+
+        public void Hit(long nowTicks)
+        {
+            Interlocked.Increment(ref Count);
+            Interlocked.Exchange(ref LastSeenTicks, nowTicks);
+        }
+    }
+}
