@@ -22,6 +22,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, IReadOnlyList<ResolverInfo> Servers)> _authoritative = new(StringComparer.OrdinalIgnoreCase);
     private readonly PropagationPoller _poller;
     private CancellationTokenSource _wake = new();
+    private long _passes;
 
     public PropagationMonitor(ConfigMonitor config, DnsQuerier querier, PropagationMetrics metrics, IServiceProvider services, TimeProvider time, ILogger<PropagationMonitor> logger)
     {
@@ -36,6 +37,12 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     }
 
     public PropagationSnapshot? Latest(string cutover) => _latest.TryGetValue(cutover, out var snapshot) ? snapshot : null;
+
+    /// <summary>
+    /// Passes of the loop finished so far, polled or (with <c>Propagation:Enabled: false</c>) skipped: what shows that
+    /// an interval went by, so a test can prove that nothing was polled without guessing a sleep.
+    /// </summary>
+    public long Passes => Interlocked.Read(ref _passes);
 
     private void OnConfigChanged(DnsBridgeConfig previous, DnsBridgeConfig next)
     {
@@ -69,6 +76,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
                 }
             }
 
+            Interlocked.Increment(ref _passes);
             var wake = _wake;
             if (wake.IsCancellationRequested)
             {
