@@ -73,6 +73,8 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 complete = snapshot.Complete,
                 authoritative = snapshot.Authoritative is { } a ? PropagationMetrics.Label(a) : null,
                 authoritativeDisagreement = snapshot.AuthoritativeDisagreement,
+                authoritativeUnreachable = snapshot.AuthoritativeUnreachable,
+                authoritativeUnreachableServers = snapshot.UnreachableAuthoritativeServers.Select(r => new { name = r.Resolver.Name, resolver = r.Resolver.Address, error = r.Error, detail = r.Detail }),
                 resolvers = snapshot.Resolvers.Select(r => new
                 {
                     name = r.Resolver.Name,

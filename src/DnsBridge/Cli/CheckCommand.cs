@@ -77,12 +77,21 @@ public static class CheckCommand
             var queryType = parse.GetValue(type) == "AAAA" ? QueryType.AAAA : QueryType.A;
             if (expected.Count == 0)
             {
-                expected = await AuthoritativeAnswerAsync(querier, normalized, queryType, resolvers, perQuestion, ct);
+                (expected, var silent) = await AuthoritativeAnswerAsync(querier, normalized, queryType, resolvers, perQuestion, ct);
                 if (expected.Count == 0)
                 {
                     // Nothing answered the NS and authoritative questions (an offline machine, a blocked port 53): 3, like
                     // a pass where no resolver answers, so pipelines can tell "cannot see DNS" from a bad command line.
-                    await stderr.WriteLineAsync($"error: no --expect given and the authoritative servers of {normalized} could not be asked; pass --expect IP");
+                    if (silent.Count > 0)
+                    {
+                        // Found but silent: typically a firewall that lets DNS out only to the site's own resolvers. Said
+                        // on stdout too (table or JSON), as the monitor says it in its API.
+                        await stdout.WriteAsync(parse.GetValue(json) ? UnreachableJson(normalized, silent) : UnreachableText(normalized, silent));
+                        await stderr.WriteLineAsync($"error: no --expect given and none of the authoritative servers of {normalized} answered; pass --expect IP to judge on the resolvers alone");
+                        return ExitCodes.NoAnswer;
+                    }
+
+                    await stderr.WriteLineAsync($"error: no --expect given and the authoritative servers of {normalized} could not be found; pass --expect IP");
                     return ExitCodes.NoAnswer;
                 }
             }
@@ -125,25 +134,48 @@ public static class CheckCommand
         return true;
     }
 
-    private static async Task<List<string>> AuthoritativeAnswerAsync(DnsQuerier querier, string host, QueryType type, List<ResolverInfo> resolvers, TimeSpan timeout, CancellationToken ct)
+    /// <summary>What the first answering authoritative server gives; else none, with the servers that were asked and why each failed.</summary>
+    private static async Task<(List<string> Expected, List<(string Name, IPEndPoint EndPoint, string Error)> Silent)> AuthoritativeAnswerAsync(
+        DnsQuerier querier, string host, QueryType type, List<ResolverInfo> resolvers, TimeSpan timeout, CancellationToken ct)
     {
         var servers = await querier.FindAuthoritativeAsync(host, [.. resolvers.Select(r => r.EndPoint)], timeout, ct);
-        foreach (var (_, endpoint) in servers)
+        var silent = new List<(string, IPEndPoint, string)>();
+        foreach (var (name, endpoint) in servers)
         {
             var answer = await querier.QueryAsync(endpoint, host, type, recursion: false, timeout, ct);
             if (answer.Error is null && answer.Addresses.Count > 0)
             {
-                return [.. answer.Addresses];
+                return ([.. answer.Addresses], []);
+            }
+
+            // A server that answers without an address (NXDOMAIN, NODATA) is heard: only errors make it unreachable.
+            if (answer.Error is { } error)
+            {
+                silent.Add((name, endpoint, error));
             }
         }
 
-        return [];
+        return ([], silent.Count == servers.Count ? silent : []);
     }
+
+    private static string UnreachableJson(string host, List<(string Name, IPEndPoint EndPoint, string Error)> silent) => JsonSerializer.Serialize(new Dictionary<string, object?>
+    {
+        ["host"] = host,
+        ["propagation"] = null,
+        ["authoritativeUnreachable"] = true,
+        ["authoritativeUnreachableServers"] = silent.Select(s => new Dictionary<string, object?> { ["name"] = s.Name, ["resolver"] = s.EndPoint.ToString(), ["error"] = s.Error }).ToList(),
+        ["resolvers"] = Array.Empty<object>(),
+    }, Json) + "\n";
+
+    private static string UnreachableText(string host, List<(string Name, IPEndPoint EndPoint, string Error)> silent) =>
+        $"{host}: none of the authoritative servers answered ({string.Join(", ", silent.Select(s => $"{s.Name} {s.EndPoint}: {s.Error}"))})\n"
+        + "nothing to expect: does a firewall let DNS out only to this site's resolvers? Pass --expect IP to judge on the resolvers alone\n";
 
     public static string ToJson(string host, PropagationSnapshot snapshot) => JsonSerializer.Serialize(new Dictionary<string, object?>
     {
         ["host"] = host,
         ["propagation"] = Math.Round(snapshot.Ratio, 4),
+        ["authoritativeUnreachable"] = snapshot.AuthoritativeUnreachable,
         ["resolvers"] = snapshot.Resolvers.Select(r => new Dictionary<string, object?>
         {
             ["name"] = r.Resolver.Name,

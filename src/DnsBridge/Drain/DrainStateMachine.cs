@@ -45,6 +45,8 @@ public static class DrainStateMachine
                     EventNames.DnsSwitched,
                     snapshot.Authoritative is null
                         ? $"{cutover.Name}: DNS switched: a resolver now answers the target ({Target(cutover)}); no authoritative servers were asked"
+                        : snapshot.AuthoritativeUnreachable
+                        ? $"{cutover.Name}: DNS switched: a resolver now answers the target ({Target(cutover)}); seen on the resolvers because the authoritative servers did not answer ({snapshot.DescribeUnreachableAuthoritative()})"
                         : $"{cutover.Name}: DNS switched: the authoritative servers now answer the target ({Target(cutover)})");
 
             case DrainState.Propagating when snapshot is not null:
@@ -88,10 +90,14 @@ public static class DrainStateMachine
         }
     }
 
-    /// <summary>Without authoritative servers to ask, the first target answer of any resolver marks the switch.</summary>
-    public static bool Switched(PropagationSnapshot snapshot) => snapshot.Authoritative is { } authoritative
+    /// <summary>
+    /// Without authoritative servers to ask, or when none of them answers (a firewall that lets DNS out only to the
+    /// site's own resolvers), the first target answer of any resolver marks the switch: waiting for a server that
+    /// cannot be heard would keep the cutover pending forever.
+    /// </summary>
+    public static bool Switched(PropagationSnapshot snapshot) => snapshot.Authoritative is { } authoritative && !snapshot.AuthoritativeUnreachable
         ? authoritative == ResolverAnswer.Target
-        : snapshot.Resolvers.Any(r => r.Answer == ResolverAnswer.Target);
+        : snapshot.Resolvers.Any(r => !r.Resolver.Authoritative && r.Answer == ResolverAnswer.Target);
 
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 

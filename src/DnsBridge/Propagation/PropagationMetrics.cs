@@ -11,6 +11,7 @@ public sealed class PropagationMetrics
     private readonly Gauge _ratio;
     private readonly Gauge _eta;
     private readonly Gauge _disagreement;
+    private readonly Gauge _unreachable;
     private readonly Histogram _duration;
     private readonly Counter _failures;
 
@@ -21,6 +22,7 @@ public sealed class PropagationMetrics
         _ratio = factory.CreateGauge("dnsbridge_dns_propagation_ratio", "Share of answering resolvers whose answer is the target (0..1).", ["cutover"]);
         _eta = factory.CreateGauge("dnsbridge_dns_propagation_eta_seconds", "Seconds until the last stale cached answer must have expired (0: none stale).", ["cutover"]);
         _disagreement = factory.CreateGauge("dnsbridge_dns_authoritative_disagreement", "1 while the zone's authoritative servers give different answers for a cutover (a secondary behind on zone transfers).", ["cutover"]);
+        _unreachable = factory.CreateGauge("dnsbridge_dns_authoritative_unreachable", "1 while authoritative servers are asked for a cutover and none answers (the resolvers alone then decide the switch).", ["cutover"]);
         _duration = factory.CreateHistogram("dnsbridge_dns_query_duration_seconds", "Duration of one DNS question to one resolver.",
             new HistogramConfiguration { LabelNames = ["resolver"], Buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5] });
         _failures = factory.CreateCounter("dnsbridge_dns_query_failures_total", "DNS questions without a usable answer, by resolver and reason.", ["resolver", "reason"]);
@@ -51,6 +53,7 @@ public sealed class PropagationMetrics
         _ratio.WithLabels(snapshot.Cutover).Set(snapshot.Ratio);
         _eta.WithLabels(snapshot.Cutover).Set(snapshot.EtaSeconds);
         _disagreement.WithLabels(snapshot.Cutover).Set(snapshot.AuthoritativeDisagreement is null ? 0 : 1);
+        _unreachable.WithLabels(snapshot.Cutover).Set(snapshot.AuthoritativeUnreachable ? 1 : 0);
     }
 
     /// <summary>Drops the series of a cutover that left the configuration (so dashboards do not show it stuck).</summary>
@@ -69,6 +72,7 @@ public sealed class PropagationMetrics
         _ratio.RemoveLabelled(cutover);
         _eta.RemoveLabelled(cutover);
         _disagreement.RemoveLabelled(cutover);
+        _unreachable.RemoveLabelled(cutover);
     }
 
     public static string Label(ResolverAnswer answer) => answer switch

@@ -45,6 +45,8 @@ public sealed record ResolverResult(
 /// One poll of one cutover across the resolver set. Produced by the propagation monitor, consumed by the drain
 /// detector, the metrics, the API and the state store. <see cref="AuthoritativeDisagreement"/> names the authoritative
 /// servers, what each says and its SOA serial when their answers differ (a secondary that missed the zone transfer).
+/// <see cref="Authoritative"/> is null when no authoritative server was asked and <see cref="ResolverAnswer.Error"/>
+/// when some were asked and none answered (<see cref="AuthoritativeUnreachable"/>).
 /// </summary>
 public sealed record PropagationSnapshot(
     string Cutover,
@@ -58,4 +60,18 @@ public sealed record PropagationSnapshot(
 {
     /// <summary>Seconds until every stale cache must have expired (0 when none is stale).</summary>
     public double EtaSeconds => StaleUntil is { } until ? Math.Max(0, (until - At).TotalSeconds) : 0;
+
+    /// <summary>
+    /// Authoritative servers were asked and not one answered (typically a firewall that lets DNS out only to the
+    /// site's own resolvers): the resolvers alone then decide the switch and completeness, as without authoritative
+    /// servers, rather than leaving the cutover pending forever.
+    /// </summary>
+    public bool AuthoritativeUnreachable => Authoritative == ResolverAnswer.Error;
+
+    /// <summary>The silent authoritative servers with their errors (empty unless <see cref="AuthoritativeUnreachable"/>).</summary>
+    public IEnumerable<ResolverResult> UnreachableAuthoritativeServers => AuthoritativeUnreachable ? Resolvers.Where(r => r.Resolver.Authoritative) : [];
+
+    /// <summary>"name (address): error" per silent authoritative server, for log lines and event texts.</summary>
+    public string DescribeUnreachableAuthoritative() =>
+        string.Join(", ", UnreachableAuthoritativeServers.Select(r => r.Resolver.Name == $"auth {r.Resolver.Address}" ? $"{r.Resolver.Address}: {r.Error}" : $"{r.Resolver.Name} ({r.Resolver.Address}): {r.Error}"));
 }

@@ -22,6 +22,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, IReadOnlyList<ResolverInfo> Servers)> _authoritative = new(StringComparer.OrdinalIgnoreCase);
     private readonly PropagationPoller _poller;
     private CancellationTokenSource _wake = new();
+    private long _passes;
 
     public PropagationMonitor(ConfigMonitor config, DnsQuerier querier, PropagationMetrics metrics, IServiceProvider services, TimeProvider time, ILogger<PropagationMonitor> logger)
     {
@@ -36,6 +37,12 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     }
 
     public PropagationSnapshot? Latest(string cutover) => _latest.TryGetValue(cutover, out var snapshot) ? snapshot : null;
+
+    /// <summary>
+    /// Passes of the loop finished so far, polled or (with <c>Propagation:Enabled: false</c>) skipped: what shows that
+    /// an interval went by, so a test can prove that nothing was polled without guessing a sleep.
+    /// </summary>
+    public long Passes => Interlocked.Read(ref _passes);
 
     private void OnConfigChanged(DnsBridgeConfig previous, DnsBridgeConfig next)
     {
@@ -69,6 +76,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
                 }
             }
 
+            Interlocked.Increment(ref _passes);
             var wake = _wake;
             if (wake.IsCancellationRequested)
             {
@@ -106,16 +114,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             var snapshot = await _poller.PollAsync(cutover.Name, cutover.Hosts, cutover.Dns.Types, AnswerClassifier.For(cutover),
                 [.. authoritative, .. recursive], config.Propagation.Timeout, concurrency, cancellationToken);
             snapshot = FlagTtlViolations(snapshot);
-            var previous = _latest.TryGetValue(cutover.Name, out var last) ? last.AuthoritativeDisagreement : null;
-            if (snapshot.AuthoritativeDisagreement is { } disagreement && previous is null)
-            {
-                LogAuthoritativeDisagree(_logger, cutover.Name, disagreement);
-            }
-            else if (snapshot.AuthoritativeDisagreement is null && previous is not null)
-            {
-                LogAuthoritativeAgree(_logger, cutover.Name);
-            }
-
+            LogAuthoritativeChanges(cutover.Name, _latest.TryGetValue(cutover.Name, out var last) ? last : null, snapshot);
             _latest[cutover.Name] = snapshot;
             _metrics.Record(snapshot);
 
@@ -158,6 +157,29 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
 
         _authoritative[host] = (now, servers);
         return servers;
+    }
+
+    /// <summary>Says when the authoritative servers start or stop disagreeing, or all fall silent: once, not on every poll.</summary>
+    private void LogAuthoritativeChanges(string cutover, PropagationSnapshot? previous, PropagationSnapshot snapshot)
+    {
+        if (snapshot.AuthoritativeDisagreement is { } disagreement && previous?.AuthoritativeDisagreement is null)
+        {
+            LogAuthoritativeDisagree(_logger, cutover, disagreement);
+        }
+        else if (snapshot.AuthoritativeDisagreement is null && previous?.AuthoritativeDisagreement is not null)
+        {
+            LogAuthoritativeAgree(_logger, cutover);
+        }
+
+        var wasUnreachable = previous?.AuthoritativeUnreachable ?? false;
+        if (snapshot.AuthoritativeUnreachable && !wasUnreachable)
+        {
+            LogAuthoritativeUnreachable(_logger, cutover, snapshot.DescribeUnreachableAuthoritative());
+        }
+        else if (!snapshot.AuthoritativeUnreachable && wasUnreachable)
+        {
+            LogAuthoritativeReachable(_logger, cutover);
+        }
     }
 
     /// <summary>
@@ -206,4 +228,10 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
 
     [LoggerMessage(EventId = 403, Level = LogLevel.Information, Message = "Cutover {Cutover}: the authoritative servers agree again")]
     private static partial void LogAuthoritativeAgree(ILogger logger, string cutover);
+
+    [LoggerMessage(EventId = 404, Level = LogLevel.Warning, Message = "Cutover {Cutover}: none of the authoritative servers answers ({Servers}); the switch and propagation are judged on the resolvers alone until one does (does a firewall let DNS out only to this site's resolvers?)")]
+    private static partial void LogAuthoritativeUnreachable(ILogger logger, string cutover, string servers);
+
+    [LoggerMessage(EventId = 405, Level = LogLevel.Information, Message = "Cutover {Cutover}: an authoritative server answers again; the switch is judged by the authoritative servers")]
+    private static partial void LogAuthoritativeReachable(ILogger logger, string cutover);
 }

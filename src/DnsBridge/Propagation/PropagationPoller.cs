@@ -95,10 +95,11 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         var answering = recursive.Where(r => r.Answer != ResolverAnswer.Error).ToList();
         var ratio = answering.Count == 0 ? 0 : answering.Count(r => r.Answer == ResolverAnswer.Target) / (double)answering.Count;
 
+        // Error here means asked and none answered: the resolvers then decide on their own (see AuthoritativeUnreachable).
         ResolverAnswer? authoritativeAnswer = authoritative.Count == 0 ? null : Worst(authoritative.Select(r => r.Answer).Where(a => a != ResolverAnswer.Error).DefaultIfEmpty(ResolverAnswer.Error));
         var stale = recursive.Where(r => r.Answer is ResolverAnswer.Source or ResolverAnswer.Mixed && r.Ttl is not null).ToList();
         DateTimeOffset? staleUntil = stale.Count == 0 ? null : stale.Max(r => r.CheckedAt + TimeSpan.FromSeconds(r.Ttl!.Value));
-        var complete = authoritativeAnswer is null or ResolverAnswer.Target
+        var complete = authoritativeAnswer is null or ResolverAnswer.Target or ResolverAnswer.Error
             && answering.Count > 0
             && answering.All(r => r.Answer == ResolverAnswer.Target);
         return new PropagationSnapshot(cutover, at, results, authoritativeAnswer, ratio, staleUntil, complete, Disagreement(authoritative));

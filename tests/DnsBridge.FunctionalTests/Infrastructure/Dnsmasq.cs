@@ -28,13 +28,23 @@ public sealed class Dnsmasq : IAsyncDisposable
 
     /// <param name="records">host name to addresses (none: the name is unknown, so NXDOMAIN under .test)</param>
     /// <param name="extra">more dnsmasq arguments, e.g. --cname=a.test,b.test</param>
-    public static async Task<Dnsmasq> StartAsync(IDictionary<string, string[]> records, int ttl = 300, params string[] extra)
+    public static Task<Dnsmasq> StartAsync(IDictionary<string, string[]> records, int ttl = 300, params string[] extra) => StartAtAsync(null, records, ttl, extra);
+
+    /// <summary>
+    /// A loopback address of its own on port 53 (127.53.x.y: all of 127/8 is local on Linux), for servers found by NS
+    /// lookups, which are always asked on port 53. Random so parallel runs do not collide.
+    /// </summary>
+    public static IPEndPoint Port53() => new(new IPAddress([127, 53, (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(1, 255)]), 53);
+
+    /// <param name="listen">where to listen (null: 127.0.0.1 and a free port)</param>
+    public static async Task<Dnsmasq> StartAtAsync(IPEndPoint? listen, IDictionary<string, string[]> records, int ttl = 300, params string[] extra)
     {
         var directory = Directory.CreateTempSubdirectory("dnsbridge-dnsmasq").FullName;
         await WriteHostsAsync(directory, records);
         for (var attempt = 0; ; attempt++)
         {
-            var port = FreeUdpPort();
+            var address = listen?.Address ?? IPAddress.Loopback;
+            var port = listen?.Port ?? FreeUdpPort();
             var info = new ProcessStartInfo("/usr/sbin/dnsmasq")
             {
                 RedirectStandardError = true,
@@ -44,7 +54,7 @@ public sealed class Dnsmasq : IAsyncDisposable
             foreach (var arg in new[]
             {
                 "--no-daemon", "--no-resolv", "--no-hosts", "--no-poll", $"--addn-hosts={Path.Combine(directory, "hosts")}",
-                $"--port={port}", "--listen-address=127.0.0.1", "--bind-interfaces", $"--local-ttl={ttl}", "--local=/test/",
+                $"--port={port}", $"--listen-address={address}", "--bind-interfaces", $"--local-ttl={ttl}", "--local=/test/",
                 "--cache-size=0", "-u", "root", "--pid-file=",
             }.Concat(extra))
             {
@@ -52,7 +62,7 @@ public sealed class Dnsmasq : IAsyncDisposable
             }
 
             var process = Process.Start(info)!;
-            var server = new Dnsmasq(process, directory, new IPEndPoint(IPAddress.Loopback, port));
+            var server = new Dnsmasq(process, directory, new IPEndPoint(address, port));
             if (await server.AnswersAsync())
             {
                 return server;

@@ -10,7 +10,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// </summary>
 public sealed class FaultyDnsServer : IAsyncDisposable
 {
-    private readonly UdpClient _udp = new(new IPEndPoint(IPAddress.Loopback, 0));
+    private readonly UdpClient _udp;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private readonly Fault _fault;
@@ -32,8 +32,10 @@ public sealed class FaultyDnsServer : IAsyncDisposable
 
     private readonly Random _random = new(20261125);
 
-    public FaultyDnsServer(Fault fault, string address = "127.0.0.2")
+    /// <param name="bind">where to listen (null: 127.0.0.1 and a free port)</param>
+    public FaultyDnsServer(Fault fault, string address = "127.0.0.2", IPEndPoint? bind = null)
     {
+        _udp = new UdpClient(bind ?? new IPEndPoint(IPAddress.Loopback, 0));
         _fault = fault;
         // Only used to build well-formed answers, which each fault then spoils.
         _answers = new DemoDnsServer(IPAddress.Loopback, _ => ([IPAddress.Parse(address)], 60));

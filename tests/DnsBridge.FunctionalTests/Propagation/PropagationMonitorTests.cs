@@ -106,6 +106,33 @@ public sealed class PropagationMonitorTests
     }
 
     [Fact]
+    public async Task Types_AAAA_asks_for_AAAA_records_and_classifies_IPv6_target_and_source()
+    {
+        const string TargetV6 = "2001:db8::10";
+        const string SourceV6 = "2001:db8::7";
+
+        // r0 also has an A record that is neither target nor source: asking A instead would make it "other".
+        await using var r0 = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { [Host] = [TargetV6, "192.0.2.99"] }, ttl: 120);
+        await using var r1 = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { [Host] = [SourceV6] }, ttl: 600);
+        var section = System.Text.Json.JsonSerializer.SerializeToNode(Section([r0, r1], null, new { Types = new[] { "AAAA" }, Expect = new[] { TargetV6 } }))!.AsObject();
+        section["Cutovers"]![0]!["SourceAddresses"] = new System.Text.Json.Nodes.JsonArray(SourceV6);
+        await using var bridge = await BridgeHost.StartAsync(section);
+
+        var snapshot = await WaitForAsync(bridge, "shop", s => s.Resolvers.Count == 2);
+
+        var target = Assert.Single(snapshot.Resolvers, r => r.Resolver.Name == "r0");
+        Assert.Equal(ResolverAnswer.Target, target.Answer);
+        Assert.Equal([TargetV6], target.Addresses);
+        Assert.Equal(120, target.Ttl);
+        var source = Assert.Single(snapshot.Resolvers, r => r.Resolver.Name == "r1");
+        Assert.Equal(ResolverAnswer.Source, source.Answer);
+        Assert.Equal([SourceV6], source.Addresses);
+        Assert.Equal(0.5, snapshot.Ratio);
+        Assert.InRange(snapshot.EtaSeconds, 500, 600);
+        Assert.Equal(1, bridge.Metric("dnsbridge_dns_resolver_answer", ("cutover", "shop"), ("resolver", "r1"), ("region", "Asia"), ("answer", "source")));
+    }
+
+    [Fact]
     public async Task Stays_healthy_when_no_resolver_answers_and_counts_the_failures()
     {
         await using var silent = new FaultyDnsServer(FaultyDnsServer.Fault.Silent);
@@ -137,12 +164,21 @@ public sealed class PropagationMonitorTests
     {
         await using var resolver = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { [Host] = [Target] });
         var section = System.Text.Json.JsonSerializer.SerializeToNode(Section([resolver], null))!.AsObject();
-        section["Propagation"] = new System.Text.Json.Nodes.JsonObject { ["Enabled"] = false };
+        section["Propagation"] = new System.Text.Json.Nodes.JsonObject { ["Enabled"] = false, ["Interval"] = "00:00:01", ["Timeout"] = "00:00:00.500" };
         await using var bridge = await BridgeHost.StartAsync(section);
 
-        // Enabled replicas poll within a second; give this one several intervals to prove it does not.
-        await Task.Delay(TimeSpan.FromSeconds(2));
-        Assert.Null(bridge.Services.GetRequiredService<IPropagationView>().Latest("shop"));
+        // An enabled monitor has a snapshot when its first pass ends: three passes without one prove it polls nothing.
+        var monitor = bridge.Services.GetRequiredService<PropagationMonitor>();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (monitor.Passes < 3)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the monitor's loop ran {monitor.Passes} passes");
+            await Task.Delay(20);
+        }
+
+        Assert.Null(monitor.Latest("shop"));
+        using var admin = bridge.CreateAdminClient();
+        Assert.DoesNotContain("dnsbridge_dns_propagation_ratio{", await admin.GetStringAsync("/metrics"), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -39,6 +39,9 @@ public sealed class DrainStateMachineTests
         { "pending, authoritative switched", At(DrainState.Pending), new(Poll(ResolverAnswer.Target, ResolverAnswer.Source), 0, null), DrainState.Propagating, EventNames.DnsSwitched },
         { "pending, no authoritative server: the first target answer", At(DrainState.Pending), new(Poll(null, ResolverAnswer.Source, ResolverAnswer.Target), 0, null), DrainState.Propagating, EventNames.DnsSwitched },
         { "pending, no authoritative server, nobody on target", At(DrainState.Pending), new(Poll(null, ResolverAnswer.Source, ResolverAnswer.Error), 0, null), null, null },
+        { "pending, no authoritative server answers: the first target answer", At(DrainState.Pending), new(Poll(ResolverAnswer.Error, ResolverAnswer.Source, ResolverAnswer.Target), 0, null), DrainState.Propagating, EventNames.DnsSwitched },
+        { "pending, no authoritative server answers, nobody on target", At(DrainState.Pending), new(Poll(ResolverAnswer.Error, ResolverAnswer.Source, ResolverAnswer.Error), 0, null), null, null },
+        { "propagating, no authoritative server answers, every answering resolver on target", At(DrainState.Propagating), new(Poll(ResolverAnswer.Error, ResolverAnswer.Target, ResolverAnswer.Error), 0, null), DrainState.Draining, EventNames.PropagationComplete },
         { "propagating without a poll", At(DrainState.Propagating), new(null, 0, null), null, null },
         { "propagating, some resolvers still stale", At(DrainState.Propagating) with { StaleUntil = Now.AddHours(1) }, new(Poll(ResolverAnswer.Target, ResolverAnswer.Source), 0, null), null, null },
         { "propagating, every answering resolver on target", At(DrainState.Propagating), new(Poll(ResolverAnswer.Target, ResolverAnswer.Target, ResolverAnswer.Error), 0, null), DrainState.Draining, EventNames.PropagationComplete },
@@ -77,6 +80,26 @@ public sealed class DrainStateMachineTests
         Assert.Equal(Now, steps[^1].Status.DnsSwitchedAt);
         Assert.Equal(Now, steps[^1].Status.PropagationCompleteAt);
         Assert.Contains("all 2 answering resolvers give the target", steps[1].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Silent_authoritative_servers_let_the_resolvers_decide_and_the_switch_text_says_so()
+    {
+        var silent = PropagationPoller.Summarize("shop", Now,
+            [R("r0", ResolverAnswer.Target), R("r1", ResolverAnswer.Source), R("ns1", ResolverAnswer.Error, authoritative: true) with { Error = "timeout" }]);
+        Assert.True(silent.AuthoritativeUnreachable);
+        Assert.True(DrainStateMachine.Switched(silent));
+
+        var step = DrainStateMachine.Step(Cutover, At(DrainState.Pending), new(silent, 0, null), Now)!;
+        Assert.Equal(EventNames.DnsSwitched, step.Event);
+        Assert.Contains("seen on the resolvers because the authoritative servers did not answer (ns1 (127.0.0.1:53): timeout)", step.Text, StringComparison.Ordinal);
+
+        // One answering server is enough for the authoritative rule to hold again, whatever the resolvers say.
+        var heard = PropagationPoller.Summarize("shop", Now,
+            [R("r0", ResolverAnswer.Target), R("ns1", ResolverAnswer.Error, authoritative: true), R("ns2", ResolverAnswer.Source, authoritative: true)]);
+        Assert.False(heard.AuthoritativeUnreachable);
+        Assert.False(DrainStateMachine.Switched(heard));
+        Assert.Empty(heard.UnreachableAuthoritativeServers);
     }
 
     [Fact]

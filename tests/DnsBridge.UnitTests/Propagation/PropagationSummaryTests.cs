@@ -29,6 +29,19 @@ public sealed class PropagationSummaryTests
     }
 
     [Fact]
+    public void Authoritative_servers_that_all_fail_leave_completeness_to_the_resolvers()
+    {
+        var silent = PropagationPoller.Summarize("c", Now, [R("a", ResolverAnswer.Target), R("ns1", ResolverAnswer.Error, authoritative: true), R("ns2", ResolverAnswer.Error, authoritative: true)]);
+        Assert.Equal(ResolverAnswer.Error, silent.Authoritative);
+        Assert.True(silent.AuthoritativeUnreachable);
+        Assert.True(silent.Complete);
+        Assert.Equal(["ns1", "ns2"], silent.UnreachableAuthoritativeServers.Select(r => r.Resolver.Name));
+        Assert.False(PropagationPoller.Summarize("c", Now, [R("a", ResolverAnswer.Source), R("ns1", ResolverAnswer.Error, authoritative: true)]).Complete);
+        Assert.False(PropagationPoller.Summarize("c", Now, [R("a", ResolverAnswer.Target)]).AuthoritativeUnreachable);
+        Assert.False(PropagationPoller.Summarize("c", Now, [R("a", ResolverAnswer.Target), R("ns1", ResolverAnswer.Target, authoritative: true), R("ns2", ResolverAnswer.Error, authoritative: true)]).AuthoritativeUnreachable);
+    }
+
+    [Fact]
     public void Stale_caches_expire_at_the_latest_checked_at_plus_ttl_among_stale_resolvers()
     {
         var s = PropagationPoller.Summarize("c", Now, [R("a", ResolverAnswer.Source, ttl: 300, secondsAgo: 100), R("b", ResolverAnswer.Mixed, ttl: 120), R("c", ResolverAnswer.Target, ttl: 3600)]);

@@ -93,7 +93,7 @@
       <dl class="facts">
         ${fact("Propagation", `${p ? ratio + " %" : "–"}<div class="progress" role="progressbar" aria-label="propagation" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${ratio}"><span style="width:${ratio}%"></span></div>`)}
         ${fact("Stale caches expire in", p ? esc(duration(p.etaSeconds)) : "–")}
-        ${fact("Authoritative answer", esc(p?.authoritative ?? "not asked"))}
+        ${fact("Authoritative answer", esc(p?.authoritativeUnreachable ? "no answer (resolvers decide)" : p?.authoritative ?? "not asked"))}
         ${fact("Residual now", r ? `${r.perMinute1m} /min (15 min: ${r.perMinute15m}, 1 h: ${r.perMinute1h})` : "–")}
         ${fact("Last residual request", r ? esc(ago(r.lastRequestAt)) : "–")}
         ${fact("Distinct clients (1 h)", r ? (r.distinctClientsEstimated ? `≈ ${r.distinctClients1h}` : r.distinctClients1h) : "–")}
@@ -101,6 +101,7 @@
         ${fact("Pending alerts", (c.pendingAlerts || []).length)}
       </dl>
       ${p?.authoritativeDisagreement ? `<p class="warning" role="alert"><strong>Authoritative servers disagree:</strong> ${esc(p.authoritativeDisagreement)}. Until every server has the new zone (check NOTIFY and zone transfers), resolvers keep getting either answer.</p>` : ""}
+      ${p?.authoritativeUnreachable ? `<p class="warning" role="alert"><strong>Authoritative servers do not answer:</strong> ${esc((p.authoritativeUnreachableServers || []).map((s) => `${s.resolver} (${s.error})`).join(", "))}. The switch and propagation are judged on the resolvers alone; check that this machine may send DNS to them (a firewall that lets DNS out only to the site's own resolvers).</p>` : ""}
       ${checklist(c.name)}
       <h3>Residual requests per minute (last hour)</h3>
       ${chart(r?.series)}
