@@ -40,6 +40,7 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
             try
             {
                 _connection.Open();
+                RegisterFunctions();
                 Execute("PRAGMA journal_mode=WAL;");
                 Execute("PRAGMA synchronous=NORMAL;");
                 Execute("PRAGMA busy_timeout=2000;");
@@ -122,6 +123,14 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    /// <summary>
+    /// SQL functions the migrations use. <c>url_host</c>: the host of an absolute URL as <see cref="Uri.Host"/> gives it
+    /// (lower case), null for anything else.
+    /// </summary>
+    private void RegisterFunctions() =>
+        _connection.CreateFunction<string?, string?>("url_host",
+            value => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Host.Length > 0 ? uri.Host : null, isDeterministic: true);
 
     private void QuickCheck()
     {
