@@ -1,3 +1,4 @@
+using DnsBridge.Alerts;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Events;
@@ -11,7 +12,7 @@ namespace DnsBridge.Admin;
 /// <summary>
 /// The JSON of <c>/api/cutovers/{name}</c>, which the status page renders as is: drain state with its clocks,
 /// propagation per resolver, residual traffic with rates and top stale clients, recent events, pending alerts.
-/// Nothing secret (no webhook URL or header) is ever part of it.
+/// Nothing secret (no webhook URL or header) is ever part of it: a webhook is shown as <see cref="WebhookDisplay"/> does.
 /// </summary>
 public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, IEventStore eventStore, NudgeRegistry nudges, TimeProvider time, IPropagationView? propagation = null)
 {
@@ -103,7 +104,18 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
             },
             nudge = Nudge(cutover),
             events = eventStore.Events(cutover.Name, 50).Select(e => new { id = e.Id, @event = e.Event, at = e.At, text = e.Text }),
-            pendingAlerts = eventStore.PendingAlerts(cutover.Name).Select(p => new { @event = p.Event, id = p.Id, attempts = p.Attempts, lastError = p.LastError, failed = p.Failed }),
+            pendingAlerts = eventStore.PendingAlerts(cutover.Name).Select(p => new
+            {
+                @event = p.Event,
+                id = p.Id,
+                receiver = WebhookDisplay.Receiver(p.Receiver),
+                webhook = WebhookDispatcher.Resolve(config.Current.Alerts, p.Receiver) is { } w ? WebhookDisplay.Of(w.Url) : null,
+                attempts = p.Attempts,
+                lastError = p.LastError,
+                failed = p.Failed,
+                since = p.Since,
+                nextAttemptAt = p.Failed ? (DateTimeOffset?)null : p.NextAttemptAt,
+            }),
         };
     }
 }
