@@ -21,8 +21,10 @@ public static partial class Repo
         "dnsbridge_nudged_connections_total", "dnsbridge_config_reloads_total",
 
         // Added to the contract in the README (DESIGN.md is not ours to edit): the insecure-target flag, the store's
-        // health and the authoritative servers' agreement.
+        // health, the authoritative servers' agreement and the alert outbox's backlog (DESIGN.md's alert channels
+        // name dnsbridge_alerts_pending).
         "dnsbridge_target_certificate_unvalidated", "dnsbridge_state_store_failing", "dnsbridge_dns_authoritative_disagreement",
+        "dnsbridge_alerts_pending", "dnsbridge_alerts_oldest_pending_age_seconds",
     };
 
     /// <summary>Metric names used in a PromQL text, histogram suffixes folded into their family.</summary>
