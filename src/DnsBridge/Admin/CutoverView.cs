@@ -1,3 +1,4 @@
+using DnsBridge.Alerts;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Events;
@@ -11,10 +12,10 @@ namespace DnsBridge.Admin;
 /// <summary>
 /// The JSON of <c>/api/cutovers/{name}</c>, which the status page renders as is: drain state with its clocks,
 /// propagation per resolver, residual traffic with rates and top stale clients, recent events, pending alerts.
-/// Nothing secret (no webhook URL or header) is ever part of it. Top clients and user agents come from a
-/// Space-Saving summary: <c>requests</c> overestimates by at most <c>error</c> (0: exact). <c>distinctClients1h</c>
-/// is exact until more clients arrived than the summary holds, then a HyperLogLog estimate
-/// (<c>distinctClientsEstimated</c> says which).
+/// Nothing secret (no webhook URL or header) is ever part of it: a webhook is shown as <see cref="WebhookDisplay"/> does.
+/// Top clients and user agents come from a Space-Saving summary: <c>requests</c> overestimates by at most
+/// <c>error</c> (0: exact). <c>distinctClients1h</c> is exact until more clients arrived than the summary holds, then
+/// a HyperLogLog estimate (<c>distinctClientsEstimated</c> says which).
 /// </summary>
 public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, IEventStore eventStore, NudgeRegistry nudges, TimeProvider time, IPropagationView? propagation = null)
 {
@@ -109,7 +110,18 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
             },
             nudge = Nudge(cutover),
             events = eventStore.Events(cutover.Name, 50).Select(e => new { id = e.Id, @event = e.Event, at = e.At, text = e.Text }),
-            pendingAlerts = eventStore.PendingAlerts(cutover.Name).Select(p => new { @event = p.Event, id = p.Id, attempts = p.Attempts, lastError = p.LastError, failed = p.Failed }),
+            pendingAlerts = eventStore.PendingAlerts(cutover.Name).Select(p => new
+            {
+                @event = p.Event,
+                id = p.Id,
+                receiver = WebhookDisplay.Receiver(p.Receiver),
+                webhook = WebhookDispatcher.Resolve(config.Current.Alerts, p.Receiver) is { } w ? WebhookDisplay.Of(w.Url) : null,
+                attempts = p.Attempts,
+                lastError = p.LastError,
+                failed = p.Failed,
+                since = p.Since,
+                nextAttemptAt = p.Failed ? (DateTimeOffset?)null : p.NextAttemptAt,
+            }),
         };
     }
 }

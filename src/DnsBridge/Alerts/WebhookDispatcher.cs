@@ -9,14 +9,14 @@ namespace DnsBridge.Alerts;
 
 /// <summary>
 /// Delivers events from the persistent outbox to every webhook: JSON body with a readable <c>text</c> (chat tools
-/// show it), an <c>Idempotency-Key</c> header equal to the event id, exponential backoff with jitter while the
-/// receiver fails or is down (across restarts, since the outbox is in the state store), no retry storm on 4xx.
-/// Header values (tokens) are sent, never logged.
+/// show it), an <c>Idempotency-Key</c> header equal to the event id, capped exponential backoff with jitter
+/// (<see cref="RetryBackoff"/>) for as long as the receiver fails or is down (across restarts, since the outbox is in
+/// the state store), bounded only by <c>Alerts:GiveUpAfter</c>; no retry storm on 4xx. Rows name their receiver and
+/// its URL is looked up at send time, so an edited URL (a rotated token) gets the rows queued before the edit. Header
+/// values (tokens) are sent, never logged; a URL is logged only as <see cref="WebhookDisplay"/> shows it.
 /// </summary>
 public sealed partial class WebhookDispatcher : BackgroundService
 {
-    public const int MaxAttempts = 30;
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(10);
     private readonly IEventStore _events;
     private readonly IStateDatabase _database;
     private readonly Func<DnsBridgeConfig> _config;
@@ -146,7 +146,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var now = _time.GetUtcNow();
         var e = new CutoverEvent($"test-{Guid.NewGuid():N}", cutover, EventNames.TestAlert, now,
             $"TEST alert from dnsbridge preflight for {cutover}: checks that this receiver gets DnsBridge alerts; no action needed");
-        var receivers = _config().Alerts.Webhooks.Select(w => w.Url).ToList();
+        var receivers = _config().Alerts.Webhooks.Select(w => w.Name).ToList();
         if (!_events.AppendTest(e, receivers, now))
         {
             throw new StateStoreException($"cannot write the test alert to the state store {_database.Location}: {_database.Problem()}");
@@ -175,15 +175,17 @@ public sealed partial class WebhookDispatcher : BackgroundService
     {
         var e = delivery.Event;
         var config = _config();
-        var webhook = config.Alerts.Webhooks.FirstOrDefault(w => w.Url == delivery.Receiver);
-        var shown = Redact(delivery.Receiver);
+        var webhook = Resolve(config.Alerts, delivery.Receiver);
         if (webhook is null)
         {
             var at = _time.GetUtcNow();
             Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, at, "receiver no longer configured"));
             _sent.WithLabels(e.Event, "failed").Inc();
+            LogUnconfigured(_logger, e.Event, e.Cutover, WebhookDisplay.Receiver(delivery.Receiver));
             return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, "receiver no longer configured", null, at);
         }
+
+        var shown = WebhookDisplay.Of(webhook.Url);
 
         var cutover = config.Cutovers.FirstOrDefault(c => c.Name == e.Cutover);
         using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url)
@@ -229,7 +231,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
             var at = _time.GetUtcNow();
             Record(e.Id, delivery.Receiver, () => _events.MarkDelivered(e.Id, delivery.Receiver, at));
             _sent.WithLabels(e.Event, "delivered").Inc();
-            LogDelivered(_logger, e.Event, e.Cutover, shown, delivery.Attempts + 1);
+            LogDelivered(_logger, e.Event, e.Cutover, webhook.Name, shown, delivery.Attempts + 1);
             return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, null, at, null);
         }
 
@@ -242,35 +244,39 @@ public sealed partial class WebhookDispatcher : BackgroundService
         {
             Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, now, problem));
             _sent.WithLabels(e.Event, "rejected").Inc();
-            LogRejected(_logger, e.Event, e.Cutover, shown, problem);
+            LogRejected(_logger, e.Event, e.Cutover, webhook.Name, shown, problem);
             return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, now);
         }
 
-        if (delivery.Attempts + 1 >= MaxAttempts)
+        // Only the operator's bound ends the retries: the last try is made at the deadline itself, and a failure there is final.
+        var deadline = config.Alerts.GiveUpAfter is { } giveUp ? e.At + giveUp : (DateTimeOffset?)null;
+        if (now >= deadline)
         {
-            Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, now, problem));
+            var final = $"{problem}; given up after Alerts:GiveUpAfter {config.Alerts.GiveUpAfter}";
+            Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, now, final));
             _sent.WithLabels(e.Event, "failed").Inc();
-            LogGaveUp(_logger, e.Event, e.Cutover, shown, delivery.Attempts + 1, problem);
-            return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, now);
+            LogGaveUp(_logger, e.Event, e.Cutover, webhook.Name, shown, delivery.Attempts + 1, final);
+            return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, final, null, now);
         }
 
-        var next = now + Backoff(delivery.Attempts + 1);
+        var next = now + RetryBackoff.After(delivery.Attempts + 1);
+        next = deadline is { } last && next > last ? last : next;
         Record(e.Id, delivery.Receiver, () => _events.MarkRetry(e.Id, delivery.Receiver, next, problem));
         _sent.WithLabels(e.Event, "retry").Inc();
-        LogRetry(_logger, e.Event, e.Cutover, shown, problem, next);
+        LogRetry(_logger, e.Event, e.Cutover, webhook.Name, shown, problem, delivery.Attempts + 1, next);
         return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, null);
     }
 
-    /// <summary>1 s, 2 s, 4 s ... up to 10 minutes, with ±20% jitter so receivers coming back are not hit in step.</summary>
-    public static TimeSpan Backoff(int attempts)
+    /// <summary>
+    /// The webhook a row is for, by name as configured now. A row written before names existed whose URL's host another
+    /// row of its event took in the migration still holds its URL: while that URL is configured, it is delivered there.
+    /// </summary>
+    public static WebhookConfig? Resolve(AlertsConfig alerts, string receiver)
     {
-        var seconds = Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Max(0, attempts - 1)));
-        return TimeSpan.FromSeconds(seconds * (0.8 + (Random.Shared.NextDouble() * 0.4)));
+        ArgumentNullException.ThrowIfNull(alerts);
+        return alerts.Webhooks.FirstOrDefault(w => string.Equals(w.Name, receiver, StringComparison.OrdinalIgnoreCase))
+            ?? alerts.Webhooks.FirstOrDefault(w => w.Url == receiver);
     }
-
-    /// <summary>The receiver as logs may show it: no user info, no query string (tokens live there too).</summary>
-    public static string Redact(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) ? $"{uri.Scheme}://{uri.Host}:{uri.Port}{uri.AbsolutePath}" : "(invalid url)";
 
     public override void Dispose()
     {
@@ -278,17 +284,20 @@ public sealed partial class WebhookDispatcher : BackgroundService
         base.Dispose();
     }
 
-    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "Alert {Event} of {Cutover} delivered to {Receiver} (attempt {Attempt})")]
-    private static partial void LogDelivered(ILogger logger, string @event, string cutover, string receiver, int attempt);
+    [LoggerMessage(EventId = 700, Level = LogLevel.Information, Message = "Alert {Event} of {Cutover} delivered to {Receiver} ({Webhook}), attempt {Attempt}")]
+    private static partial void LogDelivered(ILogger logger, string @event, string cutover, string receiver, string webhook, int attempt);
 
-    [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "Alert {Event} of {Cutover} to {Receiver} failed ({Problem}); next try at {Next}")]
-    private static partial void LogRetry(ILogger logger, string @event, string cutover, string receiver, string problem, DateTimeOffset next);
+    [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "Alert {Event} of {Cutover} to {Receiver} ({Webhook}) failed ({Problem}), attempt {Attempt}; next try at {Next}")]
+    private static partial void LogRetry(ILogger logger, string @event, string cutover, string receiver, string webhook, string problem, int attempt, DateTimeOffset next);
 
-    [LoggerMessage(EventId = 702, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} rejected by {Receiver} ({Problem}); not retried: check the webhook URL and headers")]
-    private static partial void LogRejected(ILogger logger, string @event, string cutover, string receiver, string problem);
+    [LoggerMessage(EventId = 702, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} rejected by {Receiver} ({Webhook}): {Problem}; not retried: check the webhook URL and headers")]
+    private static partial void LogRejected(ILogger logger, string @event, string cutover, string receiver, string webhook, string problem);
 
-    [LoggerMessage(EventId = 703, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} to {Receiver} given up after {Attempts} attempts ({Problem})")]
-    private static partial void LogGaveUp(ILogger logger, string @event, string cutover, string receiver, int attempts, string problem);
+    [LoggerMessage(EventId = 703, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} to {Receiver} ({Webhook}) failed after {Attempts} attempts: {Problem}")]
+    private static partial void LogGaveUp(ILogger logger, string @event, string cutover, string receiver, string webhook, int attempts, string problem);
+
+    [LoggerMessage(EventId = 706, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} to {Receiver} not sent: no webhook of that name is configured any more")]
+    private static partial void LogUnconfigured(ILogger logger, string @event, string cutover, string receiver);
 
     [LoggerMessage(EventId = 704, Level = LogLevel.Error, Message = "Alert outbox in {Path} cannot be read ({Problem}); alerts wait until it can")]
     private static partial void LogOutboxUnreadable(ILogger logger, string path, string problem);

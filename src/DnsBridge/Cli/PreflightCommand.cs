@@ -93,10 +93,12 @@ public static class PreflightCommand
                 return [new PreflightResult("-", "local", "test alert", null, PreflightStatus.Fail, $"not sent: {e.Message}", "fix State.Path first: alerts go through the store's outbox")];
             }
 
+            // Rows name their receiver; the checklist shows it with its URL as every output shows webhooks.
+            string Shown(string receiver) => WebhookDispatcher.Resolve(config.Alerts, receiver) is { } w ? $"{w.Name}: {WebhookDisplay.Of(w.Url)}" : WebhookDisplay.Receiver(receiver);
             List<PreflightResult> results = [.. rows.Select(r => r.DeliveredAt is not null
-                ? new PreflightResult("-", "local", "test alert", WebhookDispatcher.Redact(r.Receiver), PreflightStatus.Pass,
+                ? new PreflightResult("-", "local", "test alert", Shown(r.Receiver), PreflightStatus.Pass,
                     "delivered: the receiver accepted a test_alert event (marked TEST in its text)", null)
-                : new PreflightResult("-", "local", "test alert", WebhookDispatcher.Redact(r.Receiver), PreflightStatus.Fail,
+                : new PreflightResult("-", "local", "test alert", Shown(r.Receiver), PreflightStatus.Fail,
                     $"not delivered: {r.LastError}", "check the URL, its Headers (tokens) and that this machine may reach the receiver: real alerts would fail the same way"))];
             if (dispatcher.UnrecordedOutcomes > 0)
             {

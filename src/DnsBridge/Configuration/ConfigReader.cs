@@ -191,19 +191,20 @@ public sealed class ConfigReader
 
     private AlertsConfig ReadAlerts(IConfigurationSection s)
     {
-        CheckKeys(s, "Webhooks");
+        CheckKeys(s, "Webhooks", "GiveUpAfter");
         return new AlertsConfig
         {
+            GiveUpAfter = Read(s, "GiveUpAfter", Duration),
             Webhooks = ReadArray(s.GetSection("Webhooks"), w =>
             {
-                CheckKeys(w, "Url", "Headers");
+                CheckKeys(w, "Name", "Url", "Headers");
                 var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
                 foreach (var h in w.GetSection("Headers").GetChildren())
                 {
                     headers[h.Key] = h.Value ?? "";
                 }
 
-                return new WebhookConfig { Url = String(w, "Url") ?? "", Headers = headers };
+                return new WebhookConfig { Name = String(w, "Name") ?? "", Url = String(w, "Url") ?? "", Headers = headers };
             }),
         };
     }

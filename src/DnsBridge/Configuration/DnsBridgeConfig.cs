@@ -96,11 +96,32 @@ public sealed record StateConfig
 public sealed record AlertsConfig
 {
     public IReadOnlyList<WebhookConfig> Webhooks { get; init; } = [];
+
+    /// <summary>
+    /// How long an undelivered alert is retried before it is failed; null (the default): until it is delivered, since
+    /// a receiver down for a weekend must still get the alert that the source can go.
+    /// </summary>
+    public TimeSpan? GiveUpAfter { get; init; }
 }
 
 public sealed record WebhookConfig
 {
+    private readonly string? _name;
+
     public string Url { get; init; } = "";
+
+    /// <summary>
+    /// The receiver's identity in the outbox (its rows follow it when the URL is edited, e.g. a rotated token).
+    /// Default: the URL's host, which is what a database from before names existed was migrated to.
+    /// </summary>
+    public string Name
+    {
+        get => string.IsNullOrWhiteSpace(_name) ? DefaultName(Url) : _name;
+        init => _name = value?.Trim();
+    }
+
+    /// <summary>The URL's host (lower case, as <see cref="Uri.Host"/> gives it); empty when the URL is not one.</summary>
+    public static string DefaultName(string url) => Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Host : "";
 
     /// <summary>Sent with every delivery (tokens); never logged, never returned by the API.</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();

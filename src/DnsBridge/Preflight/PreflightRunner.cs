@@ -275,8 +275,8 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
     {
         var uri = new Uri(webhook.Url);
 
-        // The URL without query or user info: tokens in either must not reach the checklist.
-        var shown = $"{uri.Scheme}://{uri.Authority}{uri.AbsolutePath}";
+        // Chat webhooks carry their secret in the path or the query: only scheme, host, port and a fingerprint are shown.
+        var shown = $"{webhook.Name}: {WebhookDisplay.Of(webhook.Url)}";
         try
         {
             using var client = new TcpClient();

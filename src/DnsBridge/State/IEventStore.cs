@@ -25,6 +25,7 @@ public interface IEventStore
 
     IReadOnlyList<Delivery> DueDeliveries(DateTimeOffset now, int limit = 50);
 
+    /// <summary>Receiver: the name the outbox row was written with (a string to the store; it knows no webhook).</summary>
     bool MarkDelivered(string eventId, string receiver, DateTimeOffset at);
 
     bool MarkRetry(string eventId, string receiver, DateTimeOffset next, string error);
@@ -36,4 +37,7 @@ public interface IEventStore
 
     /// <summary>Outbox rows not delivered yet (pending, being retried or failed), for a cutover.</summary>
     IReadOnlyList<PendingAlert> PendingAlerts(string cutover);
+
+    /// <summary>The rows still being tried, all cutovers: what the pending-alert gauges show.</summary>
+    OutboxBacklog Backlog();
 }

@@ -21,7 +21,7 @@ public sealed class OutboxStoreFailureTests
             return Results.Ok();
         }));
         var url = $"http://127.0.0.1:{receiver.Port}/hook";
-        using var outbox = new OutboxHarness(url);
+        using var outbox = new OutboxHarness(("hook", url));
         var (store, dispatcher) = (outbox.Stores.Events, outbox.Dispatcher);
 
         using (var blocker = new SqliteConnection($"Data Source={outbox.Stores.Database.Location};Pooling=False"))

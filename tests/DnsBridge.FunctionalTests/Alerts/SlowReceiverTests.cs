@@ -26,7 +26,7 @@ public sealed class SlowReceiverTests
         });
         var slow = $"http://127.0.0.1:{receivers.Port}/slow";
         var fast = $"http://127.0.0.1:{receivers.Port}/fast";
-        using var outbox = new OutboxHarness(slow, fast);
+        using var outbox = new OutboxHarness(("slow", slow), ("fast", fast));
         var (store, dispatcher) = (outbox.Stores.Events, outbox.Dispatcher);
 
         var started = DateTime.UtcNow;
@@ -38,10 +38,10 @@ public sealed class SlowReceiverTests
         await release.CancelAsync();
 
         var rows = store.Outbox("e1").ToDictionary(r => r.Receiver);
-        Assert.NotNull(rows[fast].DeliveredAt);
-        Assert.Null(rows[slow].DeliveredAt);
-        Assert.Null(rows[slow].FailedAt);
-        Assert.Equal("timeout", rows[slow].LastError);
-        Assert.Equal(1, rows[slow].Attempts);
+        Assert.NotNull(rows["fast"].DeliveredAt);
+        Assert.Null(rows["slow"].DeliveredAt);
+        Assert.Null(rows["slow"].FailedAt);
+        Assert.Equal("timeout", rows["slow"].LastError);
+        Assert.Equal(1, rows["slow"].Attempts);
     }
 }

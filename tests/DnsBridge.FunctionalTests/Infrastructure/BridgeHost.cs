@@ -169,8 +169,25 @@ public sealed class LogCapture : ILogEventSink
     public static string? Property(LogEvent e, string name) =>
         e.Properties.TryGetValue(name, out var value) ? (value is ScalarValue s ? Convert.ToString(s.Value, System.Globalization.CultureInfo.InvariantCulture) : value.ToString()) : null;
 
-    /// <summary>Every rendered message plus every property value, to search for things that must never be logged.</summary>
-    public string AllText => string.Join('\n', Events.Select(e => e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture) + " " + e.Exception));
+    /// <summary>
+    /// Every rendered message, every property of each event (structured, sequence and dictionary values rendered in
+    /// full, including those the message template does not show: scopes, source context) and the exception, to search
+    /// for things that must never be logged. A sink that writes JSON writes all of these.
+    /// </summary>
+    public string AllText => string.Join('\n', Events.Select(Render));
+
+    private static string Render(LogEvent e)
+    {
+        var text = new System.Text.StringBuilder(e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (name, value) in e.Properties)
+        {
+            text.Append(' ').Append(name).Append('=');
+            using var writer = new StringWriter(text, System.Globalization.CultureInfo.InvariantCulture);
+            value.Render(writer, null, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        return text.Append(' ').Append(e.Exception).ToString();
+    }
 
     public IEnumerable<string> Messages => Events.Select(e => e.RenderMessage(System.Globalization.CultureInfo.InvariantCulture));
 }

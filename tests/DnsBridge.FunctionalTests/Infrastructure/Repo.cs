@@ -21,9 +21,11 @@ public static partial class Repo
         "dnsbridge_nudged_connections_total", "dnsbridge_config_reloads_total",
 
         // Added to the contract in the README (DESIGN.md is not ours to edit): the insecure-target flag, the store's
-        // health, its dropped log events, the authoritative servers' agreement and their silence.
+        // health, its dropped log events, the authoritative servers' agreement and their silence, and the alert
+        // outbox's backlog (DESIGN.md's alert channels name dnsbridge_alerts_pending).
         "dnsbridge_target_certificate_unvalidated", "dnsbridge_state_store_failing", "dnsbridge_log_events_dropped_total",
         "dnsbridge_dns_authoritative_disagreement", "dnsbridge_dns_authoritative_unreachable",
+        "dnsbridge_alerts_pending", "dnsbridge_alerts_oldest_pending_age_seconds",
     };
 
     /// <summary>Metric names used in a PromQL text, histogram suffixes folded into their family.</summary>

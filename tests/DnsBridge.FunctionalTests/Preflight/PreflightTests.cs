@@ -190,8 +190,8 @@ public sealed class PreflightTests : IAsyncLifetime
             listen: new { Proxy = $"http://127.0.0.1:{taken}", Admin = $"http://127.0.0.1:{FreePort()}" },
             webhooks: new object[]
             {
-                new { Url = $"http://127.0.0.1:{receiver.Port}/hook?token=s3cret", Headers = new { Authorization = "Bearer hidden" } },
-                new { Url = $"http://127.0.0.1:{FreePort()}/down" },
+                new { Name = "ops", Url = $"http://127.0.0.1:{receiver.Port}/hook?token=s3cret", Headers = new { Authorization = "Bearer hidden" } },
+                new { Name = "down", Url = $"http://127.0.0.1:{FreePort()}/down" },
             },
             statePath: Path.Combine(_dir, "no-such-dir", "state.db"));
 
@@ -233,8 +233,8 @@ public sealed class PreflightTests : IAsyncLifetime
         var statePath = Path.Combine(_dir, "alerts.db");
         var file = WriteConfig(target.Address, target.Port, "http", statePath: statePath, webhooks: new object[]
         {
-            new { Url = $"http://127.0.0.1:{receiver.Port}/ok", Headers = new { Authorization = "Bearer t0ken" } },
-            new { Url = $"http://127.0.0.1:{receiver.Port}/down?key=s3cret" },
+            new { Name = "ok", Url = $"http://127.0.0.1:{receiver.Port}/ok", Headers = new { Authorization = "Bearer t0ken" } },
+            new { Name = "down", Url = $"http://127.0.0.1:{receiver.Port}/down?key=s3cret" },
         });
 
         var (code, output, _) = await RunAsync("preflight", "--config", file, "--json", "--send-test-alert");

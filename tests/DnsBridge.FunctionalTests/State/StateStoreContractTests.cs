@@ -163,10 +163,29 @@ public abstract class StateStoreContractTests : IDisposable
 
         Assert.Equal(
         [
-            new PendingAlert(EventNames.DnsSwitched, "first", 0, null, false),
-            new PendingAlert(EventNames.DrainComplete, "second", 1, "HTTP 400", true),
+            new PendingAlert(EventNames.DnsSwitched, "first", "r", 0, null, false, T0, T0),
+            new PendingAlert(EventNames.DrainComplete, "second", "r", 1, "HTTP 400", true, T0.AddSeconds(10), T0),
         ], Stores.Events.PendingAlerts("shop"));
         Assert.Empty(Stores.Events.PendingAlerts("nope"));
+    }
+
+    [Fact]
+    public void The_backlog_counts_rows_still_being_tried_by_event_with_the_oldest_event_time()
+    {
+        Assert.Null(Stores.Events.Backlog().OldestSince);
+        Assert.Empty(Stores.Events.Backlog().ByEvent);
+        Assert.True(Stores.Events.Append(Event("a", second: 10, name: EventNames.DrainComplete), null, ["r", "s", "t"], T0));
+        Assert.True(Stores.Events.Append(Event("b", second: 5, name: EventNames.DnsSwitched, cutover: "blog"), null, ["r"], T0));
+        Assert.True(Stores.Events.MarkDelivered("a", "s", T0));
+        Assert.True(Stores.Events.MarkFailed("a", "t", T0, "HTTP 400"));
+        Assert.True(Stores.Events.MarkRetry("a", "r", T0.AddMinutes(10), "HTTP 503"));
+
+        var backlog = Stores.Events.Backlog();
+        Assert.Equal(new Dictionary<string, int> { [EventNames.DrainComplete] = 1, [EventNames.DnsSwitched] = 1 }, backlog.ByEvent);
+        Assert.Equal(T0.AddSeconds(5), backlog.OldestSince);
+
+        Assert.True(Stores.Events.MarkDelivered("b", "r", T0));
+        Assert.Equal(T0.AddSeconds(10), Stores.Events.Backlog().OldestSince);
     }
 
     [Fact]

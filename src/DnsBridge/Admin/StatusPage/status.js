@@ -51,6 +51,16 @@
       rows.map((r) => `<tr><td>${esc(r[key])}</td><td>${r.error ? `${r.requests - r.error}–${r.requests}` : r.requests}</td><td>${esc(ago(r.lastSeen))}</td></tr>`).join("") + "</tbody></table>";
   }
 
+  // Alerts the outbox still holds: retried until delivered (or Alerts:GiveUpAfter), so a receiver that is down shows here.
+  function pendingAlerts(rows) {
+    if (!rows || rows.length === 0) return '<p class="empty">Pending alerts: none.</p>';
+    return `<table class="pending-alerts"><caption>Pending alerts</caption><thead><tr><th scope="col">event</th><th scope="col">receiver</th><th scope="col">attempts</th>` +
+      `<th scope="col">last error</th><th scope="col">pending since</th><th scope="col">next try</th></tr></thead><tbody>` +
+      rows.map((a) => `<tr><td>${esc(a.event)}</td><td>${esc(a.receiver)}${a.webhook ? `<br><small>${esc(a.webhook)}</small>` : ""}</td><td>${a.attempts}</td>` +
+        `<td>${esc(a.lastError ?? "–")}</td><td><time datetime="${esc(a.since)}">${esc(time(a.since))}</time> <small>(${esc(ago(a.since))})</small></td>` +
+        `<td>${a.failed ? '<span class="error">failed: not retried</span>' : esc(time(a.nextAttemptAt))}</td></tr>`).join("") + "</tbody></table>";
+  }
+
   // The checklist asks the target and DNS for real (seconds), so it runs at load and every 10 minutes, not on every refresh.
   const preflights = {};
   const PREFLIGHT_EVERY_MS = 10 * 60 * 1000;
@@ -110,6 +120,7 @@
         <div>
           ${top("Top stale clients", r?.topClients, "client")}
           ${top("Top user agents", r?.topUserAgents, "userAgent")}
+          ${pendingAlerts(c.pendingAlerts)}
           <h3>Recent events</h3>
           ${events.length ? `<ol class="events">${events.map((e) => `<li><time datetime="${esc(e.at)}">${esc(time(e.at))}</time>${esc(e.text)}</li>`).join("")}</ol>` : '<p class="empty">No event yet.</p>'}
         </div>

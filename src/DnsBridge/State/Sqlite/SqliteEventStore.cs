@@ -138,17 +138,38 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
     {
         using var command = c.CreateCommand();
         command.CommandText = """
-            SELECT e.event, e.id, o.attempts, o.last_error, o.failed_at IS NOT NULL FROM outbox o JOIN events e ON e.id = o.event_id
-            WHERE e.cutover = $c AND o.delivered_at IS NULL ORDER BY e.at
+            SELECT e.event, e.id, o.receiver, o.attempts, o.last_error, o.failed_at IS NOT NULL, e.at, o.next_attempt_at FROM outbox o JOIN events e ON e.id = o.event_id
+            WHERE e.cutover = $c AND o.delivered_at IS NULL ORDER BY e.at, o.rowid
             """;
         command.Parameters.AddWithValue("$c", cutover);
         using var reader = command.ExecuteReader();
         var list = new List<PendingAlert>();
         while (reader.Read())
         {
-            list.Add(new PendingAlert(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetBoolean(4)));
+            list.Add(new PendingAlert(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.GetBoolean(5), SqliteTime.Parse(reader.GetString(6)), SqliteTime.Parse(reader.GetString(7))));
         }
 
         return list;
+    });
+
+    public OutboxBacklog Backlog() => database.Read(c =>
+    {
+        using var command = c.CreateCommand();
+        command.CommandText = """
+            SELECT e.event, count(*), MIN(e.at) FROM outbox o JOIN events e ON e.id = o.event_id
+            WHERE o.delivered_at IS NULL AND o.failed_at IS NULL GROUP BY e.event
+            """;
+        using var reader = command.ExecuteReader();
+        var byEvent = new Dictionary<string, int>(StringComparer.Ordinal);
+        DateTimeOffset? oldest = null;
+        while (reader.Read())
+        {
+            byEvent[reader.GetString(0)] = reader.GetInt32(1);
+            var at = SqliteTime.Parse(reader.GetString(2));
+            oldest = oldest is null || at < oldest ? at : oldest;
+        }
+
+        return new OutboxBacklog(byEvent, oldest);
     });
 }

@@ -46,6 +46,7 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
             try
             {
                 _connection.Open();
+                RegisterFunctions();
                 Execute(_connection, "PRAGMA journal_mode=WAL;");
                 Execute(_connection, "PRAGMA synchronous=NORMAL;");
                 Execute(_connection, "PRAGMA busy_timeout=2000;");
@@ -132,6 +133,14 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
+
+    /// <summary>
+    /// SQL functions the migrations use. <c>url_host</c>: the host of an absolute URL as <see cref="Uri.Host"/> gives it
+    /// (lower case), null for anything else.
+    /// </summary>
+    private void RegisterFunctions() =>
+        _connection.CreateFunction<string?, string?>("url_host",
+            value => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Host.Length > 0 ? uri.Host : null, isDeterministic: true);
 
     private void QuickCheck()
     {
