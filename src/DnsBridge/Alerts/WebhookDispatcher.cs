@@ -271,11 +271,23 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// The webhook a row is for, by name as configured now. A row written before names existed whose URL's host another
     /// row of its event took in the migration still holds its URL: while that URL is configured, it is delivered there.
     /// </summary>
+    /// <summary>
+    /// The webhook an outbox row goes to: by name (what rows hold), else by the exact URL (rows of a release before
+    /// names, which held the URL), else the only webhook on that URL's host (such a row after its URL was edited).
+    /// Null when none fits, or when several webhooks share that host and the row cannot say which.
+    /// </summary>
     public static WebhookConfig? Resolve(AlertsConfig alerts, string receiver)
     {
         ArgumentNullException.ThrowIfNull(alerts);
-        return alerts.Webhooks.FirstOrDefault(w => string.Equals(w.Name, receiver, StringComparison.OrdinalIgnoreCase))
+        var byName = alerts.Webhooks.FirstOrDefault(w => string.Equals(w.Name, receiver, StringComparison.OrdinalIgnoreCase))
             ?? alerts.Webhooks.FirstOrDefault(w => w.Url == receiver);
+        if (byName is not null || WebhookConfig.DefaultName(receiver) is not { Length: > 0 } host)
+        {
+            return byName;
+        }
+
+        var sameHost = alerts.Webhooks.Where(w => string.Equals(WebhookConfig.DefaultName(w.Url), host, StringComparison.OrdinalIgnoreCase)).Take(2).ToList();
+        return sameHost.Count == 1 ? sameHost[0] : null;
     }
 
     public override void Dispose()

@@ -112,7 +112,8 @@ public sealed record WebhookConfig
 
     /// <summary>
     /// The receiver's identity in the outbox (its rows follow it when the URL is edited, e.g. a rotated token).
-    /// Default: the URL's host, which is what a database from before names existed was migrated to.
+    /// Default: the URL's host. Rows written before names existed hold the URL and are matched by it (or, after a URL
+    /// edit, by its host when only one webhook is on that host).
     /// </summary>
     public string Name
     {

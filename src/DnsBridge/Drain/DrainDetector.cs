@@ -82,12 +82,24 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
 
     public void OnSnapshot(PropagationSnapshot snapshot)
     {
-        lock (_gate)
+        if (!_tracked.TryGetValue(snapshot.Cutover, out var tracked))
         {
-            if (_tracked.TryGetValue(snapshot.Cutover, out var tracked))
+            return;
+        }
+
+        tracked.Snapshot = snapshot;
+
+        // While a tick waits on a slow store, the poller's thread does not wait with it: that tick, or the next one
+        // a second later, evaluates the snapshot.
+        if (_gate.TryEnter())
+        {
+            try
             {
-                tracked.Snapshot = snapshot;
                 Evaluate(tracked, _time.GetUtcNow());
+            }
+            finally
+            {
+                _gate.Exit();
             }
         }
     }
@@ -98,13 +110,19 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _timer?.Dispose();
+        // Waits for a tick still running, so the last one below is not skipped and nothing runs after the store closes.
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync();
+        }
 
         // The last second of accounting is written on the way out.
-        Tick();
-        return Task.CompletedTask;
+        lock (_gate)
+        {
+            TickAll();
+        }
     }
 
     /// <summary>One evaluation of every cutover; the timer calls it every second. A tick still running (a slow store) is not overlapped.</summary>
@@ -117,27 +135,32 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
 
         try
         {
-            var now = _time.GetUtcNow();
-            foreach (var tracked in _tracked.Values)
-            {
-                var total = tracked.Residual.Residual;
-                if (total != tracked.Status.ResidualTotal)
-                {
-                    tracked.Status = tracked.Status with { ResidualTotal = total, LastResidualAt = tracked.Residual.LastResidualAt };
-                    tracked.Dirty = true;
-                }
-
-                tracked.Window.Add(now, total);
-                Evaluate(tracked, now);
-                if (tracked.Dirty && _statuses.Save(tracked.Name, tracked.Status, now))
-                {
-                    tracked.Dirty = false;
-                }
-            }
+            TickAll();
         }
         finally
         {
             _gate.Exit();
+        }
+    }
+
+    private void TickAll()
+    {
+        var now = _time.GetUtcNow();
+        foreach (var tracked in _tracked.Values)
+        {
+            var total = tracked.Residual.Residual;
+            if (total != tracked.Status.ResidualTotal)
+            {
+                tracked.Status = tracked.Status with { ResidualTotal = total, LastResidualAt = tracked.Residual.LastResidualAt };
+                tracked.Dirty = true;
+            }
+
+            tracked.Window.Add(now, total);
+            Evaluate(tracked, now);
+            if (tracked.Dirty && _statuses.Save(tracked.Name, tracked.Status, now))
+            {
+                tracked.Dirty = false;
+            }
         }
     }
 
@@ -208,6 +231,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private sealed class Tracked(string name, DrainStatus status, ResidualCounter residual)
     {
         private volatile DrainStatus _status = status;
+        private volatile PropagationSnapshot? _snapshot;
 
         public string Name { get; } = name;
 
@@ -218,7 +242,13 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         }
 
         public ResidualCounter Residual { get; } = residual;
-        public PropagationSnapshot? Snapshot { get; set; }
+
+        public PropagationSnapshot? Snapshot
+        {
+            get => _snapshot;
+            set => _snapshot = value;
+        }
+
         public bool Dirty { get; set; }
         public ResidualWindow Window { get; } = new();
     }

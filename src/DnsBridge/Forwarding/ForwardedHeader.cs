@@ -18,6 +18,36 @@ public static class ForwardedHeader
         return string.IsNullOrEmpty(host) ? value : $"{value};host={Quote(host)}";
     }
 
+    /// <summary>
+    /// The chain a trusted peer gave only as X-Forwarded-* (what most load balancers send), as <c>Forwarded</c>
+    /// elements: one <c>for=</c> per X-Forwarded-For entry, the first (the client) with the X-Forwarded-Proto and
+    /// -Host the balancer saw. Without it the only element would be this hop's, and applications that prefer
+    /// <c>Forwarded</c> would take the balancer for the client and plain http for the scheme it used.
+    /// </summary>
+    public static string? FromXForwarded(string? forwardedFor, string? proto, string? host)
+    {
+        if (string.IsNullOrWhiteSpace(forwardedFor))
+        {
+            return null;
+        }
+
+        var elements = forwardedFor.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(entry => "for=" + (IPAddress.TryParse(entry, out var ip) ? Node(ip) : IPEndPoint.TryParse(entry, out var ep) ? Node(ep.Address) : "unknown"))
+            .ToArray();
+        if (elements.Length == 0)
+        {
+            return null;
+        }
+
+        var firstProto = First(proto);
+        var firstHost = First(host);
+        elements[0] += (firstProto is null ? "" : ";proto=" + Quote(firstProto)) + (firstHost is null ? "" : ";host=" + Quote(firstHost));
+        return string.Join(", ", elements);
+    }
+
+    private static string? First(string? list) =>
+        list?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) is [var first, ..] ? first : null;
+
     /// <summary>The <c>for=</c> value: a.b.c.d, "[v6]" (no zone: it means nothing beyond this host), or unknown.</summary>
     public static string Node(IPAddress? address)
     {

@@ -42,7 +42,14 @@ public sealed class ForwardingTransformer(string host, ClientAddressResolver cli
         }
 
         headers.Remove(ForwardedHeader.Name);
-        Append(headers, ForwardedHeader.Name, trusted ? request.Headers[ForwardedHeader.Name] : default, ForwardedHeader.Element(peer, request.Scheme, request.Host.Value));
+        var chain = trusted ? request.Headers[ForwardedHeader.Name] : default;
+        if (trusted && StringValues.IsNullOrEmpty(chain)
+            && ForwardedHeader.FromXForwarded(request.Headers[XForwardedFor].ToString(), request.Headers[XForwardedProto].ToString(), request.Headers[XForwardedHost].ToString()) is { } converted)
+        {
+            chain = converted;
+        }
+
+        Append(headers, ForwardedHeader.Name, chain, ForwardedHeader.Element(peer, request.Scheme, request.Host.Value));
 
         if (!trusted || !request.Headers.ContainsKey(XForwardedProto))
         {

@@ -28,10 +28,13 @@ public sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHeal
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    // Waits for a tick still running, so none raises an event after the store has closed.
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _timer?.Dispose();
-        return Task.CompletedTask;
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync();
+        }
     }
 
     /// <summary>One look at every cutover's target; the timer calls it every second. Not overlapped by a slow store.</summary>

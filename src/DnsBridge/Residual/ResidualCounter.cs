@@ -18,6 +18,7 @@ public sealed class ResidualCounter
     private long _connections;
     private long _excluded;
     private long _restored;
+    private readonly Lock _restoreGate = new();
     private long _lastResidualTicks;
     private volatile ExclusionRules _rules;
 
@@ -50,8 +51,20 @@ public sealed class ResidualCounter
 
     public long Excluded => Interlocked.Read(ref _excluded);
 
-    /// <summary>What <see cref="Restore"/> added: counted by an earlier process, already in the history.</summary>
-    public long Restored => Interlocked.Read(ref _restored);
+    /// <summary>
+    /// What this process counted: the total less what <see cref="Restore"/> added (counted by an earlier process, already
+    /// in the history). Read under the lock Restore takes, so a restore never shows half done; recording takes no lock.
+    /// </summary>
+    public long CountedHere
+    {
+        get
+        {
+            lock (_restoreGate)
+            {
+                return Residual - Interlocked.Read(ref _restored);
+            }
+        }
+    }
 
     /// <summary>When the last residual request arrived, or null if none has since start (or since restored state).</summary>
     public DateTimeOffset? LastResidualAt
@@ -87,13 +100,16 @@ public sealed class ResidualCounter
     /// <summary>Continues counting from what the state store remembers, so a restart does not reset the totals.</summary>
     public void Restore(long total, DateTimeOffset? lastResidualAt)
     {
-        var missing = total - Residual;
-        if (missing > 0)
+        lock (_restoreGate)
         {
-            // Stored totals do not say which kind they were; before connection forwarding every one was a request.
-            Interlocked.Add(ref _requests, missing);
-            Interlocked.Add(ref _restored, missing);
-            _requestsMetric.Inc(missing);
+            var missing = total - Residual;
+            if (missing > 0)
+            {
+                // Stored totals do not say which kind they were; before connection forwarding every one was a request.
+                Interlocked.Add(ref _requests, missing);
+                Interlocked.Add(ref _restored, missing);
+                _requestsMetric.Inc(missing);
+            }
         }
 
         if (lastResidualAt is { } last && last.UtcTicks > Interlocked.Read(ref _lastResidualTicks))

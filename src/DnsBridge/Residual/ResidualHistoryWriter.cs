@@ -19,11 +19,18 @@ public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidual
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
-        _timer?.Dispose();
-        Flush();
-        return Task.CompletedTask;
+        // Waits for a flush still running, so the last one is not skipped and none runs after the store closes.
+        if (_timer is not null)
+        {
+            await _timer.DisposeAsync();
+        }
+
+        lock (_gate)
+        {
+            FlushAll();
+        }
     }
 
     /// <summary>One write of every cutover's new counts into the current minute. Not overlapped by a slow store.</summary>
@@ -36,30 +43,34 @@ public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidual
 
         try
         {
-            var minute = time.GetUtcNow().ToUnixTimeSeconds() / 60;
-            var pending = new List<(ResidualMinute Bucket, long Mark)>();
-            foreach (var counter in residual.Counters)
-            {
-                // Counted by this process: restored totals are already in the history.
-                var counted = counter.Residual - counter.Restored;
-                var flushed = _flushed.GetValueOrDefault(counter.Cutover);
-                if (counted != flushed)
-                {
-                    pending.Add((new ResidualMinute(counter.Cutover, minute, counted - flushed), counted));
-                }
-            }
-
-            if (pending.Count > 0 && history.Add(pending.Select(p => p.Bucket)))
-            {
-                foreach (var (bucket, mark) in pending)
-                {
-                    _flushed[bucket.Cutover] = mark;
-                }
-            }
+            FlushAll();
         }
         finally
         {
             _gate.Exit();
+        }
+    }
+
+    private void FlushAll()
+    {
+        var minute = time.GetUtcNow().ToUnixTimeSeconds() / 60;
+        var pending = new List<(ResidualMinute Bucket, long Mark)>();
+        foreach (var counter in residual.Counters)
+        {
+            var counted = counter.CountedHere;
+            var flushed = _flushed.GetValueOrDefault(counter.Cutover);
+            if (counted != flushed)
+            {
+                pending.Add((new ResidualMinute(counter.Cutover, minute, counted - flushed), counted));
+            }
+        }
+
+        if (pending.Count > 0 && history.Add(pending.Select(p => p.Bucket)))
+        {
+            foreach (var (bucket, mark) in pending)
+            {
+                _flushed[bucket.Cutover] = mark;
+            }
         }
     }
 

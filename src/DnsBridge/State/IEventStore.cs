@@ -14,7 +14,10 @@ public interface IEventStore
     /// </summary>
     bool Append(CutoverEvent e, DrainStatus? status, IEnumerable<string> receivers, DateTimeOffset now);
 
-    /// <summary>Writes a test event and its outbox rows, leaving every cutover's status alone.</summary>
+    /// <summary>
+    /// Writes a test event and its outbox rows, leaving every cutover's status alone. The rows are never due: the caller
+    /// makes the one attempt and records it, so a dispatcher sharing the store never sends a test twice.
+    /// </summary>
     bool AppendTest(CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now);
 
     /// <summary>The latest events, oldest first; all cutovers when <paramref name="cutover"/> is null.</summary>

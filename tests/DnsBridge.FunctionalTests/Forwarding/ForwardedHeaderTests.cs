@@ -101,6 +101,22 @@ public sealed class ForwardedHeaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_trusted_balancer_that_sends_only_X_Forwarded_headers_has_its_chain_turned_into_Forwarded()
+    {
+        await using var target = await StartEchoAsync();
+        await using var bridge = await BridgeHost.StartAsync(Section(target));
+
+        // A TLS-terminating LB: the client and the scheme it used are only in X-Forwarded-*. Without the conversion the
+        // only Forwarded element would name the LB and http, and applications that prefer Forwarded would believe it.
+        var echo = await GetAsync(bridge.ProxyEndPoint, "http://shop.example.test/",
+            ("X-Forwarded-For", "203.0.113.9, 2001:db8::7"), ("X-Forwarded-Proto", "https"), ("X-Forwarded-Host", "shop.example.test"));
+
+        Assert.Equal("for=203.0.113.9;proto=https;host=shop.example.test, for=\"[2001:db8::7]\", for=127.0.0.1;proto=http;host=shop.example.test", echo[0]);
+        Assert.Equal("203.0.113.9, 2001:db8::7, 127.0.0.1", echo[1]);
+        Assert.Equal("https", echo[2]);
+    }
+
+    [Fact]
     public async Task What_an_untrusted_peer_claims_is_replaced_by_what_DnsBridge_saw()
     {
         await using var target = await StartEchoAsync();

@@ -73,7 +73,7 @@ public sealed class SqliteMigrationTests : IDisposable
             Assert.Equal(new DrainStatus { State = DrainState.Draining, Since = at, ResidualTotal = 42 }, stores.Statuses.Load()["shop"]);
             var e = new CutoverEvent("e1", "shop", EventNames.PropagationComplete, at, "shop: every resolver answers the target");
             Assert.Equal(e, Assert.Single(stores.Events.Events("shop")));
-            Assert.Equal(new Delivery("e1", "hooks.example", 3, e), Assert.Single(stores.Events.DueDeliveries(at.AddMinutes(5))));
+            Assert.Equal(new Delivery("e1", "https://hooks.example/x", 3, e), Assert.Single(stores.Events.DueDeliveries(at.AddMinutes(5))));
             Assert.Equal(new ResidualMinute("shop", 29016720, 17), Assert.Single(stores.ResidualHistory.Minutes("shop")));
             Assert.Equal(new PropagationChange("shop", "google", at.AddMinutes(-1), "target", "203.0.113.10", 300), Assert.Single(stores.PropagationHistory.Changes("shop")));
 
@@ -90,37 +90,6 @@ public sealed class SqliteMigrationTests : IDisposable
 
         Assert.Equal(SqliteMigration.All.Count, Scalar("SELECT count(*) FROM schema_version"));
         Assert.Equal(1, Scalar("SELECT count(*) FROM events"));
-    }
-
-    [Fact]
-    public void Version_2_names_the_receivers_of_outbox_rows_by_their_urls_host_the_default_webhook_name()
-    {
-        // A database of the previous release (schema version 1), whose outbox rows hold receiver URLs with secrets.
-        using (Open())
-        {
-        }
-
-        Execute("""
-            DELETE FROM schema_version WHERE version > 1;
-            INSERT INTO events VALUES ('e1', 'shop', 'drain_complete', '2025-03-01T12:00:00.0000000Z', 'shop: drained');
-            INSERT INTO events VALUES ('e2', 'shop', 'drain_regressed', '2025-03-02T12:00:00.0000000Z', 'shop: traffic is back');
-            INSERT INTO outbox (event_id, receiver, attempts, next_attempt_at, last_error) VALUES ('e1', 'https://Hooks.Slack.com/services/T0/B0/SECRET', 30, '2025-03-01T15:30:00.0000000Z', 'HTTP 503');
-            INSERT INTO outbox (event_id, receiver, attempts, next_attempt_at, delivered_at) VALUES ('e1', 'http://10.0.0.5:8080/alerts?key=k', 1, '2025-03-01T12:00:00.0000000Z', '2025-03-01T12:00:01.0000000Z');
-            INSERT INTO outbox (event_id, receiver, attempts, next_attempt_at) VALUES ('e2', 'https://hooks.slack.com/services/T0/B0/SECRET', 0, '2025-03-02T12:00:00.0000000Z');
-            INSERT INTO outbox (event_id, receiver, attempts, next_attempt_at) VALUES ('e2', 'https://hooks.slack.com/services/T1/B1/OTHER', 0, '2025-03-02T12:00:00.0000000Z');
-            """);
-
-        using var stores = Open();
-        Assert.Equal(2, ((SqliteStateDatabase)stores.Database).SchemaVersion());
-
-        // Each row's receiver is what the webhook's Name defaults to, so an unchanged config goes on delivering it.
-        var slack = "https://Hooks.Slack.com/services/T0/B0/SECRET";
-        Assert.Equal(WebhookConfig.DefaultName(slack), stores.Events.Outbox("e1")[0].Receiver);
-        Assert.Equal(["hooks.slack.com", "10.0.0.5"], stores.Events.Outbox("e1").Select(r => r.Receiver));
-        Assert.Equal(new OutboxRow("hooks.slack.com", 30, "HTTP 503", null, null), stores.Events.Outbox("e1")[0]);
-
-        // Two URLs of one event on one host: the first takes the host, the second keeps its URL (still found by it).
-        Assert.Equal(["hooks.slack.com", "https://hooks.slack.com/services/T1/B1/OTHER"], stores.Events.Outbox("e2").Select(r => r.Receiver));
     }
 
     [Fact]

@@ -70,6 +70,18 @@ public abstract class StateStoreContractTests : IDisposable
     }
 
     [Fact]
+    public void A_test_events_rows_are_never_due_so_a_running_dispatcher_does_not_send_it_too()
+    {
+        Assert.True(Stores.Events.AppendTest(Event("t1"), ["ops"], T0));
+        Assert.Empty(Stores.Events.DueDeliveries(T0.AddDays(365)));
+        Assert.Equal("t1", Assert.Single(Stores.Events.Events("shop")).Id);
+
+        // The caller's one attempt is recorded on the row.
+        Assert.True(Stores.Events.MarkDelivered("t1", "ops", T0.AddSeconds(1)));
+        Assert.Equal(T0.AddSeconds(1), Assert.Single(Stores.Events.Outbox("t1")).DeliveredAt);
+    }
+
+    [Fact]
     public void An_event_without_a_status_leaves_the_cutovers_status_alone()
     {
         Assert.True(Stores.Statuses.Save("shop", Status(DrainState.Draining, 3), T0));

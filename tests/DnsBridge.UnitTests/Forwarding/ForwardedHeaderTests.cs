@@ -27,4 +27,18 @@ public sealed class ForwardedHeaderTests
     [InlineData("", "\"\"")]
     public void Quotes_what_is_not_a_token(string value, string expected) =>
         Assert.Equal(expected, ForwardedHeader.Quote(value));
+
+    [Theory]
+    [InlineData("203.0.113.9", "https", "shop.example.test", "for=203.0.113.9;proto=https;host=shop.example.test")]
+    [InlineData("203.0.113.9, 10.0.0.2", "https", null, "for=203.0.113.9;proto=https, for=10.0.0.2")]
+    [InlineData("[2001:db8::1]:4711", null, null, "for=\"[2001:db8::1]\"")]
+    [InlineData("not-an-address", "https,http", "a.test:8443", "for=unknown;proto=https;host=\"a.test:8443\"")]
+    public void X_Forwarded_headers_become_Forwarded_elements(string forwardedFor, string? proto, string? host, string expected) =>
+        Assert.Equal(expected, ForwardedHeader.FromXForwarded(forwardedFor, proto, host));
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData(" , ")]
+    public void No_X_Forwarded_For_gives_no_chain(string? forwardedFor) => Assert.Null(ForwardedHeader.FromXForwarded(forwardedFor, "https", "a.test"));
 }

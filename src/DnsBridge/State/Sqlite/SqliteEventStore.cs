@@ -25,12 +25,15 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
     public bool AppendTest(CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now) => database.Write(c =>
     {
         using var transaction = c.BeginTransaction();
-        Insert(c, transaction, e, receivers, now, "INSERT");
+        Insert(c, transaction, e, receivers, now, "INSERT", tryOnce: true);
         transaction.Commit();
     });
 
-    // Replays of a drain event (after a restart) are ignored; a test event is new by construction.
-    private static void Insert(SqliteConnection c, SqliteTransaction transaction, CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now, string insert)
+    // Replays of a drain event (after a restart) are ignored; a test event is new by construction. A test event's rows
+    // are born closed to retries (failed_at set), so a running serve sharing the file never sends them too: the one
+    // attempt is the caller's, which records its outcome.
+    private static void Insert(SqliteConnection c, SqliteTransaction transaction, CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now, string insert,
+        bool tryOnce = false)
     {
         using (var command = c.CreateCommand())
         {
@@ -48,10 +51,11 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
         {
             using var outbox = c.CreateCommand();
             outbox.Transaction = transaction;
-            outbox.CommandText = $"{insert} INTO outbox (event_id, receiver, next_attempt_at) VALUES ($id, $r, $next)";
+            outbox.CommandText = $"{insert} INTO outbox (event_id, receiver, next_attempt_at, failed_at) VALUES ($id, $r, $next, $closed)";
             outbox.Parameters.AddWithValue("$id", e.Id);
             outbox.Parameters.AddWithValue("$r", receiver);
             outbox.Parameters.AddWithValue("$next", SqliteTime.Iso(now));
+            outbox.Parameters.AddWithValue("$closed", tryOnce ? SqliteTime.Iso(now) : DBNull.Value);
             outbox.ExecuteNonQuery();
         }
     }

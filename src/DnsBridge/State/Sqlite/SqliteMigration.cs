@@ -21,14 +21,6 @@ internal sealed record SqliteMigration(int Version, string Description, string S
             CREATE TABLE IF NOT EXISTS propagation_changes (cutover TEXT NOT NULL, resolver TEXT NOT NULL, at TEXT NOT NULL, answer TEXT NOT NULL, addresses TEXT NOT NULL, ttl INTEGER);
             CREATE INDEX IF NOT EXISTS propagation_changes_cutover ON propagation_changes (cutover, at);
             """),
-
-        // Outbox rows are tied to a receiver's name (which survives URL edits) instead of its URL. A row of the previous
-        // release gets its URL's host: the name a webhook has by default, so an unchanged config keeps delivering them.
-        // url_host is SqliteStateDatabase's function (null for what is not a URL). OR IGNORE: where one event had two
-        // URLs on one host, the second row keeps its URL (the dispatcher still finds a webhook by an unchanged URL).
-        new(2, "outbox rows name their receiver instead of holding its URL", """
-            UPDATE OR IGNORE outbox SET receiver = url_host(receiver) WHERE url_host(receiver) IS NOT NULL;
-            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -18,6 +18,7 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
     private readonly Lock _readGate = new();
     private readonly ILogger<SqliteStateDatabase> _logger;
     private string? _problem;
+    private volatile bool _disposed;
 
     public SqliteStateDatabase(StateConfig config, ILogger<SqliteStateDatabase> logger)
     {
@@ -46,7 +47,6 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
             try
             {
                 _connection.Open();
-                RegisterFunctions();
                 Execute(_connection, "PRAGMA journal_mode=WAL;");
                 Execute(_connection, "PRAGMA synchronous=NORMAL;");
                 Execute(_connection, "PRAGMA busy_timeout=2000;");
@@ -87,6 +87,13 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
     {
         lock (_gate)
         {
+            // Something still running on the way out (a last tick) finds the store closed: a failed write, not a crash.
+            if (_disposed)
+            {
+                _problem = "closed";
+                return false;
+            }
+
             try
             {
                 write(_connection);
@@ -116,6 +123,7 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
     {
         lock (_readGate)
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             try
             {
                 return read(_reader);
@@ -133,14 +141,6 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
         command.CommandText = sql;
         command.ExecuteNonQuery();
     }
-
-    /// <summary>
-    /// SQL functions the migrations use. <c>url_host</c>: the host of an absolute URL as <see cref="Uri.Host"/> gives it
-    /// (lower case), null for anything else.
-    /// </summary>
-    private void RegisterFunctions() =>
-        _connection.CreateFunction<string?, string?>("url_host",
-            value => Uri.TryCreate(value, UriKind.Absolute, out var uri) && uri.Host.Length > 0 ? uri.Host : null, isDeterministic: true);
 
     private void QuickCheck()
     {
@@ -209,6 +209,7 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
     {
         lock (_gate)
         {
+            _disposed = true;
             _connection.Dispose();
         }
 
