@@ -29,6 +29,11 @@ internal sealed record SqliteMigration(int Version, string Description, string S
         new(2, "outbox rows name their receiver instead of holding its URL", """
             UPDATE OR IGNORE outbox SET receiver = url_host(receiver) WHERE url_host(receiver) IS NOT NULL;
             """),
+
+        // The NS set a cutover's zone had when first monitored: a later, different set is a delegation move.
+        new(3, "name servers first seen per cutover", """
+            CREATE TABLE IF NOT EXISTS delegation_seen (cutover TEXT PRIMARY KEY, servers TEXT NOT NULL, first_seen_at TEXT NOT NULL);
+            """),
     ];
 
     public static int Latest => All[^1].Version;
