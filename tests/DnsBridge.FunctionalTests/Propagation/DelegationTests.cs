@@ -87,6 +87,12 @@ public sealed class DelegationTests
             Assert.Equal([Source], previous.GetProperty("addresses").EnumerateArray().Select(e => e.GetString()));
         }
 
+        var report = await admin.GetStringAsync("/api/cutovers/shop/report?format=md");
+        await File.WriteAllTextAsync(Path.Combine(Path.GetTempPath(), "dnsbridge-delegation-report.md"), report);
+        Assert.Contains("## Delegation: what the previous name servers answer", report, StringComparison.Ordinal);
+        Assert.Contains($"Resolvers that cached the old delegation may ask the previous servers until {status.DnsSwitchedAt.Value.AddSeconds(172800):yyyy-MM-dd HH:mm:ss} UTC", report, StringComparison.Ordinal);
+        Assert.Contains($"| {old.Address} | {old.Address} | source | {Source} |", report, StringComparison.Ordinal);
+
         // The old provider's copy is updated too: its answer is the target, and propagation completes.
         await old.SetZoneAsync(Child("old-dns", Target));
         await WaitAsync(() => detector.Status("shop")!.State != DrainState.Propagating, "propagation_complete");
