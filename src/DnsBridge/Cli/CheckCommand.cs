@@ -266,7 +266,8 @@ public static class CheckCommand
             ? "no resolver answered: nothing can be said about propagation (check that this machine can reach them, UDP and TCP)"
             : snapshot.StaleUntil is null
             ? "no resolver answers with a stale address"
-            : $"old answers expire in at most {Format(TimeSpan.FromSeconds(Math.Ceiling(snapshot.EtaSeconds)))} (largest remaining TTL among stale resolvers)");
+            : $"old answers expire in at most {Format(TimeSpan.FromSeconds(Math.Ceiling(snapshot.EtaSeconds)))} "
+                + (snapshot.Delegation?.PreviousAnswersSource == true ? "(the parent's NS TTL: old delegations lead to previous servers still on the source)" : "(largest remaining TTL among stale resolvers)"));
         return text.ToString();
     }
 
