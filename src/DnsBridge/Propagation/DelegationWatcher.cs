@@ -122,8 +122,8 @@ public sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider t
     }
 
     /// <summary>
-    /// Without configured previous servers: the first current set is remembered; a later set that differs is a move,
-    /// and the remembered servers that are no longer current become the previous ones.
+    /// Without configured previous servers: the first current set is remembered; a later set with none of its servers
+    /// is a move, and the remembered servers become the previous ones.
     /// </summary>
     private List<ResolverInfo> Remembered(string cutover, IReadOnlyList<ResolverInfo> current)
     {
@@ -140,7 +140,15 @@ public sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider t
             return [];
         }
 
-        var moved = remembered.Servers.Except(now, StringComparer.Ordinal).Select(Parse).OfType<ResolverInfo>().ToList();
+        // A provider move replaces every server; a secondary added, dropped or swapped (a lagging one replaced in
+        // Resolvers:AuthoritativeServers) keeps some, and is not a move: its old servers would hold propagation for days.
+        var remembering = remembered.Servers.Select(Parse).OfType<ResolverInfo>().ToList();
+        if (remembering.Any(r => current.Any(c => c.EndPoint.Equals(r.EndPoint))))
+        {
+            return [];
+        }
+
+        var moved = remembering;
         if (moved.Count > 0 && _said.TryAdd($"{cutover} moved {string.Join(",", now)}", ""))
         {
             LogDelegationMoved(logger, cutover, string.Join(", ", remembered.Servers), string.Join(", ", now));
