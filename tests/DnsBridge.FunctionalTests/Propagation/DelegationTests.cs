@@ -93,6 +93,12 @@ public sealed class DelegationTests
         Assert.Contains($"Resolvers that cached the old delegation may ask the previous servers until {status.DnsSwitchedAt.Value.AddSeconds(172800):yyyy-MM-dd HH:mm:ss} UTC", report, StringComparison.Ordinal);
         Assert.Contains($"| {old.Address} | {old.Address} | source | {Source} |", report, StringComparison.Ordinal);
 
+        // The status page's delegation box, rendered by a real browser from the same API.
+        var (dom, _) = await Chromium.DumpDomAsync(bridge.AdminUri, virtualTimeMs: 2_000);
+        Assert.Contains("<h3>Delegation (DNS provider move)</h3>", dom, StringComparison.Ordinal);
+        Assert.Contains($"Resolvers that cached the old delegation may ask the previous servers until <strong>{status.DnsSwitchedAt.Value.AddSeconds(172800):yyyy-MM-dd HH:mm:ss} UTC</strong>", dom, StringComparison.Ordinal);
+        Assert.Contains($"<td>{old.Address}</td><td class=\"answer-source\">source</td><td>{Source}</td>", dom, StringComparison.Ordinal);
+
         // The old provider's copy is updated too: its answer is the target, and propagation completes.
         await old.SetZoneAsync(Child("old-dns", Target));
         await WaitAsync(() => detector.Status("shop")!.State != DrainState.Propagating, "propagation_complete");
