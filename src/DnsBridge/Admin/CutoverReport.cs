@@ -5,6 +5,7 @@ using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Events;
 using DnsBridge.Forwarding;
+using DnsBridge.Propagation;
 using DnsBridge.State;
 
 namespace DnsBridge.Admin;
@@ -14,7 +15,7 @@ namespace DnsBridge.Admin;
 /// of DNS, traffic and drain events, propagation history per resolver, residual traffic per hour, and the verdict.
 /// Markdown by default, HTML on request.
 /// </summary>
-public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, TimeProvider time)
+public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, TimeProvider time, IPropagationView? propagation = null)
 {
     private string Nudges(CutoverConfig cutover)
     {
@@ -59,8 +60,23 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
         var hours = residualHistory.Minutes(cutover.Name)
             .GroupBy(m => new DateTimeOffset(m.Start.Year, m.Start.Month, m.Start.Day, m.Start.Hour, 0, 0, TimeSpan.Zero))
             .Select(g => new[] { T(g.Key), g.Sum(m => m.Count).ToString(CultureInfo.InvariantCulture) }).ToList();
+        List<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> delegation = [];
+        if (propagation?.Latest(cutover.Name)?.Delegation is { } d)
+        {
+            // A move of DNS provider: the old provider's servers are part of the verdict until old delegations expire.
+            var until = d.CachedUntil(status.DnsSwitchedAt ?? d.SwitchedAt);
+            facts.Add($"Delegation (DNS provider move): parent {d.ParentZone} names {string.Join(", ", d.ParentNameServers.DefaultIfEmpty(d.ParentError ?? "?"))} with NS TTL "
+                + (d.ParentNsTtl is { } ttl ? $"{ttl} s" : $"unknown ({DelegationSnapshot.AssumedParentNsTtl} s assumed)")
+                + $"; current NS set {string.Join(", ", d.CurrentNameServers)}; previous NS set ({d.PreviousFrom}) {string.Join(", ", d.PreviousNameServers)}. "
+                + $"Resolvers that cached the old delegation may ask the previous servers until {(until is null ? "the switch + the parent NS TTL" : T(until) + " UTC")}."
+                + (d.PreviousAnswersSource ? " A previous server still answers the source: update the record at the old provider too, or keep its zone until then." : ""));
+            delegation.Add(("Delegation: what the previous name servers answer", ["previous server", "address", "answer", "records"],
+                [.. d.Previous.Select(r => new[] { r.Resolver.Name, r.Resolver.Address, PropagationMetrics.Label(r.Answer), r.Error ?? string.Join(", ", r.Addresses.Concat(r.Cnames)) })], null));
+        }
+
         return ($"Cutover report: {cutover.Name}", facts,
         [
+            .. delegation,
             ("Timeline", ["time (UTC)", "event", "summary"], events, events.Count == 0 ? "No event yet." : null),
             ("Residual traffic per hour", ["hour (UTC)", "residual requests"], hours, hours.Count == 0 ? "No residual request recorded." : null),
             ("DNS propagation history (answer changes per resolver)", ["time (UTC)", "resolver", "answer", "addresses"], changes, changes.Count == 0 ? "No propagation data recorded." : null),

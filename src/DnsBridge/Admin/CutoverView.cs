@@ -76,6 +76,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 authoritativeDisagreement = snapshot.AuthoritativeDisagreement,
                 authoritativeUnreachable = snapshot.AuthoritativeUnreachable,
                 authoritativeUnreachableServers = snapshot.UnreachableAuthoritativeServers.Select(r => new { name = r.Resolver.Name, resolver = r.Resolver.Address, error = r.Error, detail = r.Detail }),
+                delegation = DelegationView.Of(snapshot.Delegation, status),
                 resolvers = snapshot.Resolvers.Select(r => new
                 {
                     name = r.Resolver.Name,

@@ -27,10 +27,12 @@ public static class CheckCommand
         type.AcceptOnlyFromAmong("A", "AAAA");
         var resolver = new Option<string[]>("--resolver") { Description = "Ask this resolver, IP[:PORT] (repeatable). Default: the built-in worldwide list." };
         var timeout = new Option<string>("--timeout") { Description = "Per-question timeout, hh:mm:ss or seconds (default 2).", DefaultValueFactory = _ => "2" };
-        var json = new Option<bool>("--json") { Description = "Print JSON: {host, propagation, resolvers: [{name, resolver, region, answer, addresses, ttl, error}]}." };
+        var json = new Option<bool>("--json") { Description = "Print JSON: {host, propagation, resolvers: [{name, resolver, region, answer, addresses, ttl, error}], delegation}." };
+        var previousNs = new Option<string[]>("--previous-ns") { Description = "A name server of the old DNS provider, IP[:PORT] or host name (repeatable): also asked, with the parent's delegation and its NS TTL." };
+        var parentNs = new Option<string[]>("--parent-ns") { Description = "Ask this server of the parent zone for the delegation, IP[:PORT] (repeatable). Default: the parent's NS records." };
         var command = new Command("check", "One propagation check of HOST across the resolver set, as a table (or JSON).")
         {
-            host, expect, source, type, resolver, timeout, json,
+            host, expect, source, type, resolver, timeout, json, previousNs, parentNs,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -64,6 +66,12 @@ public static class CheckCommand
             if (resolvers.Count == 0)
             {
                 resolvers.AddRange(ResolverCatalog.BuiltIn);
+            }
+
+            var (previous, parents, delegationProblem) = DelegationOptions(parse.GetValue(previousNs), parse.GetValue(parentNs));
+            if (delegationProblem is not null)
+            {
+                return await UsageAsync(stderr, delegationProblem);
             }
 
             var rawTimeout = parse.GetValue(timeout)!;
@@ -101,10 +109,19 @@ public static class CheckCommand
             var snapshot = await new PropagationPoller(querier, TimeProvider.System)
                 .PollAsync(normalized, [normalized], [parse.GetValue(type)!], classifier, resolvers, perQuestion, concurrency, ct);
 
-            await stdout.WriteAsync(parse.GetValue(json) ? ToJson(normalized, snapshot) : ToTable(normalized, expected, snapshot));
+            if (previous.Count > 0)
+            {
+                // A check is one moment: were the record switched now, old delegations could be cached until now + the parent's NS TTL.
+                var current = await querier.FindAuthoritativeAsync(normalized, [.. resolvers.Select(r => r.EndPoint)], perQuestion, ct);
+                var delegation = await new DelegationCheck(querier, TimeProvider.System).RunAsync(normalized, [normalized], [parse.GetValue(type)!], classifier, previous,
+                    [.. current.Select(c => c.EndPoint)], [.. resolvers.Select(r => r.EndPoint)], parents, perQuestion, ct);
+                snapshot = snapshot.WithDelegation(delegation, snapshot.Switched ? snapshot.At : null);
+            }
+
+            await stdout.WriteAsync(parse.GetValue(json) ? ToJson(normalized, snapshot) : ToTable(normalized, expected, snapshot) + CheckDelegation.Table(snapshot.Delegation));
             var answering = snapshot.Resolvers.Where(r => r.Answer != ResolverAnswer.Error).ToList();
             return answering.Count == 0 ? ExitCodes.NoAnswer
-                : answering.All(r => r.Answer == ResolverAnswer.Target) ? ExitCodes.Ok
+                : answering.All(r => r.Answer == ResolverAnswer.Target) && snapshot.Delegation?.PreviousAnswersSource != true ? ExitCodes.Ok
                 : ExitCodes.Failed;
         });
         return command;
@@ -114,6 +131,39 @@ public static class CheckCommand
     {
         await stderr.WriteLineAsync($"error: {message}");
         return ExitCodes.Usage;
+    }
+
+    private static (List<string> Previous, List<IPEndPoint> Parents, string? Problem) DelegationOptions(string[]? previous, string[]? parents)
+    {
+        var names = new List<string>();
+        foreach (var raw in previous ?? [])
+        {
+            if (ConfigParsers.TryParseEndpoint(raw, 53, out var endpoint))
+            {
+                names.Add(endpoint.ToString());
+            }
+            else if (ConfigParsers.TryNormalizeHostName(raw, out var name, out _) && !IPAddress.TryParse(raw, out _))
+            {
+                names.Add(name);
+            }
+            else
+            {
+                return ([], [], $"--previous-ns {raw}: must be IP, IP:PORT, [IPv6]:PORT or a name server's host name");
+            }
+        }
+
+        var endpoints = new List<IPEndPoint>();
+        foreach (var raw in parents ?? [])
+        {
+            if (!ConfigParsers.TryParseEndpoint(raw, 53, out var endpoint))
+            {
+                return ([], [], $"--parent-ns {raw}: must be IP, IP:PORT or [IPv6]:PORT");
+            }
+
+            endpoints.Add(endpoint);
+        }
+
+        return (names, endpoints, null);
     }
 
     private static bool TryAddresses(string[]? values, string option, out List<string> addresses, out string problem)
@@ -186,6 +236,7 @@ public static class CheckCommand
             ["ttl"] = r.Ttl,
             ["error"] = r.Error ?? (r.Detail is "NXDOMAIN" or "NODATA" ? r.Detail : null),
         }).ToList(),
+        ["delegation"] = Admin.DelegationView.Of(snapshot.Delegation),
     }, Json) + "\n";
 
     public static string ToTable(string host, IReadOnlyList<string> expected, PropagationSnapshot snapshot)
@@ -215,7 +266,8 @@ public static class CheckCommand
             ? "no resolver answered: nothing can be said about propagation (check that this machine can reach them, UDP and TCP)"
             : snapshot.StaleUntil is null
             ? "no resolver answers with a stale address"
-            : $"old answers expire in at most {Format(TimeSpan.FromSeconds(Math.Ceiling(snapshot.EtaSeconds)))} (largest remaining TTL among stale resolvers)");
+            : $"old answers expire in at most {Format(TimeSpan.FromSeconds(Math.Ceiling(snapshot.EtaSeconds)))} "
+                + (snapshot.Delegation?.PreviousAnswersSource == true ? "(the parent's NS TTL: old delegations lead to previous servers still on the source)" : "(largest remaining TTL among stale resolvers)"));
         return text.ToString();
     }
 

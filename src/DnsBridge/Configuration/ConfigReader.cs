@@ -109,13 +109,15 @@ public sealed class ConfigReader
 
     private DnsExpectationConfig ReadDns(IConfigurationSection s)
     {
-        CheckKeys(s, "Types", "Expect", "ExpectCname");
+        CheckKeys(s, "Types", "Expect", "ExpectCname", "PreviousNameServers", "ParentNameServers");
         var d = new DnsExpectationConfig();
         return new DnsExpectationConfig
         {
             Types = Exists(s.GetSection("Types")) ? ReadStrings(s.GetSection("Types")) : d.Types,
             Expect = ReadStrings(s.GetSection("Expect")),
             ExpectCname = ReadStrings(s.GetSection("ExpectCname")),
+            PreviousNameServers = ReadStrings(s.GetSection("PreviousNameServers")),
+            ParentNameServers = ReadStrings(s.GetSection("ParentNameServers")),
         };
     }
 

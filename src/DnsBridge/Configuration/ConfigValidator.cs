@@ -20,6 +20,7 @@ public static class ConfigValidator
         var listen = ListenValidator.Validate(config.Listen, $"{Root}:Listen", baseDirectory, Error);
         var cutovers = CutoverValidator.Validate(config.Cutovers, $"{Root}:Cutovers", baseDirectory, Error);
         ResolversValidator.Validate(config.Resolvers, $"{Root}:Resolvers", Error);
+        cutovers = DelegationValidator.Validate(cutovers, config.Resolvers, $"{Root}:Cutovers", $"{Root}:Resolvers", Error);
         PropagationValidator.Validate(config.Propagation, $"{Root}:Propagation", Error);
         LimitsValidator.Validate(config.Limits, $"{Root}:Limits", Error);
         if (config.Logging.BufferEvents is < 100 or > 1_000_000)

@@ -51,6 +51,15 @@ public sealed record DnsExpectationConfig
 
     /// <summary>Alternative expectation: the CNAME the record points at after the switch (a cloud LB name).</summary>
     public IReadOnlyList<string> ExpectCname { get; init; } = [];
+
+    /// <summary>
+    /// The old DNS provider's name servers (IP, IP:PORT, [IPv6]:PORT or a host name) when the cutover also moves the
+    /// zone: resolvers that cached the old delegation keep asking them until the parent's NS TTL has run out.
+    /// </summary>
+    public IReadOnlyList<string> PreviousNameServers { get; init; } = [];
+
+    /// <summary>The parent zone's servers (IP[:PORT]) to ask for the delegation instead of looking them up (air-gapped sites, tests).</summary>
+    public IReadOnlyList<string> ParentNameServers { get; init; } = [];
 }
 
 public sealed record DrainConfig

@@ -182,6 +182,11 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
                 return;
             }
 
+            if (step.Event == EventNames.PreviousNameServersStale)
+            {
+                LogPreviousNameServersStale(_logger, t.Name, step.Text ?? "");
+            }
+
             Apply(t, step, cutover);
         }
     }
@@ -255,6 +260,9 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Cutover {Cutover}: drain state {From} -> {To}")]
     private static partial void LogTransition(ILogger logger, string cutover, string from, string to);
+
+    [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "Cutover {Cutover}: previous_nameservers_stale: {Text}")]
+    private static partial void LogPreviousNameServersStale(ILogger logger, string cutover, string text);
 
     [LoggerMessage(EventId = 502, Level = LogLevel.Information, Message = "Cutover {Cutover}: residual traffic is quiet; drained after {QuietPeriod} more without traffic")]
     private static partial void LogQuiet(ILogger logger, string cutover, TimeSpan quietPeriod);

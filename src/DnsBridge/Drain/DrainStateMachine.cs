@@ -50,8 +50,20 @@ public static class DrainStateMachine
                         : $"{cutover.Name}: DNS switched: the authoritative servers now answer the target ({Target(cutover)})");
 
             case DrainState.Propagating when snapshot is not null:
-                var staleUntil = Later(s.StaleUntil, snapshot.StaleUntil);
-                if (snapshot.Complete)
+                // The old delegation's window counts from the stored switch time (it survives restarts), not the poll's.
+                var delegation = snapshot.Delegation;
+                var held = delegation?.Holds(s.DnsSwitchedAt, now) == true;
+                var staleUntil = Later(Later(s.StaleUntil, snapshot.StaleUntil), held ? delegation!.CachedUntil(s.DnsSwitchedAt) : null);
+                if (held && s.PreviousNameServersStaleAt is null)
+                {
+                    return new(s with { PreviousNameServersStaleAt = now, StaleUntil = staleUntil },
+                        EventNames.PreviousNameServersStale,
+                        $"{cutover.Name}: the previous name servers still answer the source ({string.Join(", ", delegation!.StalePrevious)}); "
+                            + $"resolvers that cached the old delegation may ask them until {T(delegation.CachedUntil(s.DnsSwitchedAt))} UTC "
+                            + $"(parent NS TTL {delegation.EffectiveParentNsTtl} s): update the record at the old provider too, or keep its zone until then");
+                }
+
+                if (snapshot.Complete && !held)
                 {
                     var answering = snapshot.Resolvers.Count(r => !r.Resolver.Authoritative && r.Answer != ResolverAnswer.Error);
                     return new(s with { State = DrainState.Draining, Since = now, PropagationCompleteAt = now, StaleUntil = staleUntil },
@@ -90,14 +102,8 @@ public static class DrainStateMachine
         }
     }
 
-    /// <summary>
-    /// Without authoritative servers to ask, or when none of them answers (a firewall that lets DNS out only to the
-    /// site's own resolvers), the first target answer of any resolver marks the switch: waiting for a server that
-    /// cannot be heard would keep the cutover pending forever.
-    /// </summary>
-    public static bool Switched(PropagationSnapshot snapshot) => snapshot.Authoritative is { } authoritative && !snapshot.AuthoritativeUnreachable
-        ? authoritative == ResolverAnswer.Target
-        : snapshot.Resolvers.Any(r => !r.Resolver.Authoritative && r.Answer == ResolverAnswer.Target);
+    /// <summary>See <see cref="PropagationSnapshot.Switched"/>.</summary>
+    public static bool Switched(PropagationSnapshot snapshot) => snapshot.Switched;
 
     private static DateTimeOffset? Later(DateTimeOffset? a, DateTimeOffset? b) => a is null ? b : b is null ? a : a > b ? a : b;
 

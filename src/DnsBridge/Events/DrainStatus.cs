@@ -13,6 +13,9 @@ public sealed record DrainStatus
 
     public DateTimeOffset? QuietSince { get; init; }
 
+    /// <summary>When the previous name servers were first seen answering the source after the switch (raised once).</summary>
+    public DateTimeOffset? PreviousNameServersStaleAt { get; init; }
+
     /// <summary>Residual total when the current quiet period (or drained) began: traffic beyond it counts against the threshold.</summary>
     public long Baseline { get; init; }
 

@@ -9,8 +9,11 @@ public static class EventNames
     public const string DrainRegressed = "drain_regressed";
     public const string TargetUnhealthy = "target_unhealthy";
 
+    /// <summary>The old DNS provider's servers answer the source after the switch while old delegations may be cached.</summary>
+    public const string PreviousNameServersStale = "previous_nameservers_stale";
+
     /// <summary>Sent by <c>preflight --send-test-alert</c> only: checks a receiver, never raised by a cutover.</summary>
     public const string TestAlert = "test_alert";
 
-    public static readonly IReadOnlyList<string> All = [DnsSwitched, PropagationComplete, DrainComplete, DrainRegressed, TargetUnhealthy];
+    public static readonly IReadOnlyList<string> All = [DnsSwitched, PropagationComplete, DrainComplete, DrainRegressed, TargetUnhealthy, PreviousNameServersStale];
 }

@@ -146,6 +146,31 @@ public sealed class DnsQuerier
         return new(addresses.Distinct().ToList(), cnames, ttl, null, null, header.HasAuthorityAnswer, soa?.Serial, latency);
     }
 
+    /// <summary>
+    /// The whole response, for questions whose answer is in the authority section (a parent's referral) or whose owner
+    /// name matters (the SOA that names the zone); null with a reason when nothing usable came back.
+    /// </summary>
+    public async Task<(IDnsQueryResponse? Response, string? Error)> RawAsync(IPEndPoint server, string name, QueryType type, bool recursion, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter((timeout * 2) + TimeSpan.FromSeconds(1));
+            var response = await Client(server, recursion, timeout).QueryAsync(name, type, QueryClass.IN, bound.Token);
+            return response.Header.ResponseCode is DnsHeaderResponseCode.NoError or DnsHeaderResponseCode.NotExistentDomain
+                ? (response, null)
+                : (null, response.Header.ResponseCode.ToString().ToUpperInvariant());
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (null, "timeout");
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return (null, e is DnsResponseException { Code: DnsResponseCode.ConnectionTimeout } ? "timeout" : e.GetBaseException().Message);
+        }
+    }
+
     /// <summary>The name servers of the zone that holds <paramref name="host"/>: walk up the labels asking for NS.</summary>
     public async Task<IReadOnlyList<(string Name, IPEndPoint EndPoint)>> FindAuthoritativeAsync(string host, IReadOnlyList<IPEndPoint> recursive, TimeSpan timeout, CancellationToken cancellationToken)
     {

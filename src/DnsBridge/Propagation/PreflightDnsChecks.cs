@@ -12,7 +12,7 @@ namespace DnsBridge.Propagation;
 /// cached (its TTL bounds how long residual traffic lasts), what it points at now, which CNAME chain leads to
 /// it, and whether enough of the recursive resolvers answer for the propagation view to see anything.
 /// </summary>
-public sealed class PreflightDnsChecks(DnsQuerier querier) : IPreflightDnsChecks
+public sealed class PreflightDnsChecks(DnsQuerier querier, TimeProvider? time = null) : IPreflightDnsChecks
 {
     /// <summary>Above this TTL stale caches keep clients at the source for long: lower it ahead of the switch.</summary>
     public const int TtlWarnSeconds = 300;
@@ -61,6 +61,11 @@ public sealed class PreflightDnsChecks(DnsQuerier querier) : IPreflightDnsChecks
         }
 
         results.Add(Coverage(cutover.Name, recursive.Count, recursiveAnswers.Select(a => a.Observations).ToList()));
+        if (cutover.Dns.PreviousNameServers.Count > 0)
+        {
+            results.AddRange(await new PreflightDelegationRows(querier, time ?? TimeProvider.System).CheckAsync(config, cutover, authoritative, recursive, cancellationToken));
+        }
+
         return results;
     }
 

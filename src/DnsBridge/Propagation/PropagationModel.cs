@@ -56,7 +56,8 @@ public sealed record PropagationSnapshot(
     double Ratio,
     DateTimeOffset? StaleUntil,
     bool Complete,
-    string? AuthoritativeDisagreement = null)
+    string? AuthoritativeDisagreement = null,
+    DelegationSnapshot? Delegation = null)
 {
     /// <summary>Seconds until every stale cache must have expired (0 when none is stale).</summary>
     public double EtaSeconds => StaleUntil is { } until ? Math.Max(0, (until - At).TotalSeconds) : 0;
@@ -67,6 +68,32 @@ public sealed record PropagationSnapshot(
     /// servers, rather than leaving the cutover pending forever.
     /// </summary>
     public bool AuthoritativeUnreachable => Authoritative == ResolverAnswer.Error;
+
+    /// <summary>
+    /// The switch as DESIGN.md defines it: the authoritative servers answer the target. Without authoritative servers
+    /// to ask, or when none of them answers (a firewall that lets DNS out only to the site's own resolvers), the first
+    /// target answer of any resolver: waiting for a server that cannot be heard would keep the cutover pending forever.
+    /// </summary>
+    public bool Switched => Authoritative is { } authoritative && !AuthoritativeUnreachable
+        ? authoritative == ResolverAnswer.Target
+        : Resolvers.Any(r => !r.Resolver.Authoritative && r.Answer == ResolverAnswer.Target);
+
+    /// <summary>
+    /// This poll with its delegation: while a previous server answers the source within the old delegation's cache
+    /// window, propagation is not complete and the ETA runs at least to the end of that window.
+    /// </summary>
+    public PropagationSnapshot WithDelegation(DelegationSnapshot? delegation, DateTimeOffset? switchedAt)
+    {
+        if (delegation is null)
+        {
+            return this with { Delegation = null };
+        }
+
+        delegation = delegation.At(switchedAt);
+        return delegation.Holds(switchedAt, At)
+            ? this with { Delegation = delegation, Complete = false, StaleUntil = StaleUntil > delegation.OldDelegationCachedUntil ? StaleUntil : delegation.OldDelegationCachedUntil }
+            : this with { Delegation = delegation };
+    }
 
     /// <summary>The silent authoritative servers with their errors (empty unless <see cref="AuthoritativeUnreachable"/>).</summary>
     public IEnumerable<ResolverResult> UnreachableAuthoritativeServers => AuthoritativeUnreachable ? Resolvers.Where(r => r.Resolver.Authoritative) : [];

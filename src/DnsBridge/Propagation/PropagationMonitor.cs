@@ -21,6 +21,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     private readonly ConcurrentDictionary<(string Cutover, string Resolver), DateTimeOffset> _staleExpiry = new();
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, IReadOnlyList<ResolverInfo> Servers)> _authoritative = new(StringComparer.OrdinalIgnoreCase);
     private readonly PropagationPoller _poller;
+    private readonly DelegationWatcher _delegation;
     private CancellationTokenSource _wake = new();
     private long _passes;
 
@@ -33,6 +34,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
         _time = time;
         _logger = logger;
         _poller = new PropagationPoller(querier, time) { Observed = metrics.Observe };
+        _delegation = new DelegationWatcher(querier, time, services.GetService<DnsBridge.State.IDelegationStore>(), logger);
         config.Changed += OnConfigChanged;
     }
 
@@ -53,6 +55,8 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
                 _metrics.Forget(removed.Name, last.Resolvers.Select(r => r.Resolver));
             }
         }
+
+        _delegation.Forget();
 
         // Poll at once, so a new cutover or resolver set shows without waiting a whole interval.
         _wake.Cancel();
@@ -114,6 +118,8 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             var snapshot = await _poller.PollAsync(cutover.Name, cutover.Hosts, cutover.Dns.Types, AnswerClassifier.For(cutover),
                 [.. authoritative, .. recursive], config.Propagation.Timeout, concurrency, cancellationToken);
             snapshot = FlagTtlViolations(snapshot);
+            var delegation = await _delegation.ProbeAsync(config, cutover, authoritative, recursive, concurrency, cancellationToken);
+            snapshot = snapshot.WithDelegation(delegation, _delegation.SwitchedAt(cutover.Name, snapshot, () => StoredSwitch(cutover.Name)));
             LogAuthoritativeChanges(cutover.Name, _latest.TryGetValue(cutover.Name, out var last) ? last : null, snapshot);
             _latest[cutover.Name] = snapshot;
             _metrics.Record(snapshot);
@@ -133,6 +139,9 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             }
         }));
     }
+
+    private DateTimeOffset? StoredSwitch(string cutover) =>
+        _services.GetService<DnsBridge.State.ICutoverStatusStore>()?.Load().TryGetValue(cutover, out var status) == true ? status.DnsSwitchedAt : null;
 
     private async Task<IReadOnlyList<ResolverInfo>> AuthoritativeServersAsync(DnsBridgeConfig config, CutoverConfig cutover, IReadOnlyList<ResolverInfo> recursive, CancellationToken cancellationToken)
     {

@@ -25,6 +25,7 @@ public static class StateServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().Events);
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().ResidualHistory);
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().PropagationHistory);
+        services.AddSingleton(sp => sp.GetRequiredService<StateStores>().Delegations);
         return services;
     }
 }

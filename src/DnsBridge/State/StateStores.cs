@@ -12,13 +12,14 @@ public sealed class StateStores : IDisposable
     private readonly IDisposable _owner;
 
     private StateStores(IStateDatabase database, ICutoverStatusStore statuses, IEventStore events, IResidualHistory residualHistory,
-        IPropagationHistory propagationHistory, IDisposable owner)
+        IPropagationHistory propagationHistory, IDelegationStore delegations, IDisposable owner)
     {
         Database = database;
         Statuses = statuses;
         Events = events;
         ResidualHistory = residualHistory;
         PropagationHistory = propagationHistory;
+        Delegations = delegations;
         _owner = owner;
     }
 
@@ -32,6 +33,8 @@ public sealed class StateStores : IDisposable
 
     public IPropagationHistory PropagationHistory { get; }
 
+    public IDelegationStore Delegations { get; }
+
     /// <summary>
     /// Opens (and migrates) the configured store; throws <see cref="StateStoreException"/> with a message naming the
     /// config key when it cannot be used. <c>State:Provider</c> will choose here once PostgreSQL exists.
@@ -41,7 +44,7 @@ public sealed class StateStores : IDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         var database = new SqliteStateDatabase(config, loggers.CreateLogger<SqliteStateDatabase>());
         return new StateStores(database, new SqliteCutoverStatusStore(database), new SqliteEventStore(database),
-            new SqliteResidualHistory(database), new SqlitePropagationHistory(database), database);
+            new SqliteResidualHistory(database), new SqlitePropagationHistory(database), new SqliteDelegationStore(database), database);
     }
 
     public void Dispose() => _owner.Dispose();

@@ -93,6 +93,26 @@
       `<table><caption>Preflight checklist</caption><thead><tr><th scope="col">status</th><th scope="col">check</th><th scope="col">subject</th><th scope="col">found</th></tr></thead><tbody>${rows}</tbody></table></details>`;
   }
 
+  // A cutover that also moves DNS provider: what the old provider's servers say, and until when resolvers holding the
+  // old delegation may still ask them.
+  function delegation(g) {
+    if (!g) return "";
+    const stale = g.previousAnswersSource;
+    const rows = (g.previous || []).map((s) => `<tr><td>${esc(s.name)}</td><td>${esc(s.server)}</td><td class="answer-${esc(s.answer)}">${esc(s.answer)}</td><td>${esc((s.addresses || []).concat(s.cnames || []).join(", ") || s.error || s.detail || "")}</td></tr>`).join("");
+    return `<div class="delegation${stale ? " warning" : ""}"${stale ? ' role="alert"' : ""}><h3>Delegation (DNS provider move)</h3>
+      <p>Resolvers that cached the old delegation may ask the previous servers until <strong>${esc(g.oldDelegationCachedUntil ? time(g.oldDelegationCachedUntil) : "the switch + the parent's NS TTL")}</strong>
+        (parent ${esc(g.parentZone ?? "?")} NS TTL ${esc(g.parentNsTtl ?? "unknown, 172800 s assumed")}${g.parentNsTtl ? " s" : ""}).
+        ${stale ? "A previous server still answers the <strong>source</strong>: update the record at the old provider too, or keep its zone until then." : ""}</p>
+      <dl class="facts">
+        ${fact("Parent NS set", esc((g.parentNameServers || []).join(", ") || g.parentError || "–"))}
+        ${fact("Current NS set", esc((g.currentNameServers || []).join(", ") || "–"))}
+        ${fact(`Previous NS set (${g.previousFrom})`, esc((g.previousNameServers || []).join(", ")))}
+        ${g.nsSetsDiffer ? fact("Parent and zone", "<strong>name different servers</strong>") : ""}
+      </dl>
+      <table><thead><tr><th>Previous server</th><th>Address</th><th>Answer</th><th>Records</th></tr></thead><tbody>${rows}</tbody></table>
+    </div>`;
+  }
+
   function render(c) {
     const d = c.drain, p = c.propagation, r = c.residual;
     const ratio = p ? Math.round(p.ratio * 100) : 0;
@@ -112,6 +132,7 @@
       </dl>
       ${p?.authoritativeDisagreement ? `<p class="warning" role="alert"><strong>Authoritative servers disagree:</strong> ${esc(p.authoritativeDisagreement)}. Until every server has the new zone (check NOTIFY and zone transfers), resolvers keep getting either answer.</p>` : ""}
       ${p?.authoritativeUnreachable ? `<p class="warning" role="alert"><strong>Authoritative servers do not answer:</strong> ${esc((p.authoritativeUnreachableServers || []).map((s) => `${s.resolver} (${s.error})`).join(", "))}. The switch and propagation are judged on the resolvers alone; check that this machine may send DNS to them (a firewall that lets DNS out only to the site's own resolvers).</p>` : ""}
+      ${delegation(p?.delegation)}
       ${checklist(c.name)}
       <h3>Residual requests per minute (last hour)</h3>
       ${chart(r?.series)}

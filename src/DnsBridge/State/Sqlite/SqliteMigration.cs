@@ -21,6 +21,11 @@ internal sealed record SqliteMigration(int Version, string Description, string S
             CREATE TABLE IF NOT EXISTS propagation_changes (cutover TEXT NOT NULL, resolver TEXT NOT NULL, at TEXT NOT NULL, answer TEXT NOT NULL, addresses TEXT NOT NULL, ttl INTEGER);
             CREATE INDEX IF NOT EXISTS propagation_changes_cutover ON propagation_changes (cutover, at);
             """),
+
+        // The NS set a cutover's zone had when first monitored: a later, different set is a delegation move.
+        new(2, "name servers first seen per cutover", """
+            CREATE TABLE IF NOT EXISTS delegation_seen (cutover TEXT PRIMARY KEY, servers TEXT NOT NULL, first_seen_at TEXT NOT NULL);
+            """),
     ];
 
     public static int Latest => All[^1].Version;
