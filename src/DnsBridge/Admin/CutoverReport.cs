@@ -38,9 +38,7 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
 
         var now = time.GetUtcNow();
         var status = drain.Status(cutover.Name) ?? new DrainStatus { Since = now };
-        var verdict = status.State == DrainState.Drained
-            ? $"DRAINED since {T(status.DrainedAt)}: the source proxy and load balancer for these hosts can be decommissioned."
-            : $"Not drained: state {status.State.Label()} since {T(status.Since)}. Keep the source running.";
+        var verdict = Verdict(status);
         var facts = new List<string>
         {
             $"Hosts: {string.Join(", ", cutover.Hosts)}",
@@ -129,5 +127,10 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
         return html.AppendLine("</body></html>").ToString();
     }
 
-    private static string T(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
+    /// <summary>The verdict sentence, shared with the wave report so both say the same thing about the same cutover.</summary>
+    internal static string Verdict(DrainStatus status) => status.State == DrainState.Drained
+        ? $"DRAINED since {T(status.DrainedAt)}: the source proxy and load balancer for these hosts can be decommissioned."
+        : $"Not drained: state {status.State.Label()} since {T(status.Since)}. Keep the source running.";
+
+    internal static string T(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
 }
