@@ -1,7 +1,10 @@
+using DnsBridge.Configuration;
+using DnsBridge.Residual;
+
 namespace DnsBridge.Admin;
 
 /// <summary>
-/// Reports and exports of the admin API: the wave report of every cutover. Under <c>/api</c>, so
+/// Reports and exports of the admin API: the wave report of every cutover, and who still calls a cutover's source. Under <c>/api</c>, so
 /// <see cref="AdminAuthentication"/> asks for the token like for the rest of the API.
 /// </summary>
 public static class ReportEndpoints
@@ -24,6 +27,17 @@ public static class ReportEndpoints
                 default:
                     return Results.Json(new { error = $"unknown format '{format}': use md, html or csv" }, statusCode: StatusCodes.Status400BadRequest);
             }
+        });
+        endpoints.MapGet("/api/cutovers/{name}/clients.csv", (string name, HttpContext context, ConfigMonitor config, ResidualAccounting residual) =>
+        {
+            if (config.Current.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) is not { } cutover)
+            {
+                return Results.Json(new { error = $"no cutover named '{name}'" }, statusCode: StatusCodes.Status404NotFound);
+            }
+
+            residual.TryGet(cutover.Name, out var counter);
+            Attachment(context, $"{cutover.Name}-clients.csv");
+            return Results.Content(ClientsCsv.Of(counter), "text/csv; charset=utf-8");
         });
         return endpoints;
     }
