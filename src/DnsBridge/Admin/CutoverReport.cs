@@ -86,7 +86,7 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
             text.AppendLine("| " + string.Join(" | ", section.Header) + " |").AppendLine("|" + string.Concat(section.Header.Select(_ => " --- |")));
             foreach (var row in section.Rows)
             {
-                text.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))) + " |");
+                text.AppendLine("| " + string.Join(" | ", row.Select(MarkdownCell)) + " |");
             }
         }
 
@@ -126,6 +126,14 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
 
         return html.AppendLine("</body></html>").ToString();
     }
+
+    /// <summary>
+    /// A table cell that stays one cell and shows as text: '|' would split it, a line break would end the row, and
+    /// '&lt;' would let a user agent become markup in a wiki that renders HTML inside Markdown.
+    /// </summary>
+    private static string MarkdownCell(string cell) => cell
+        .Replace("|", "\\|", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace("\r\n", " ", StringComparison.Ordinal).Replace('\n', ' ').Replace('\r', ' ');
 
     /// <summary>The verdict sentence, shared with the wave report so both say the same thing about the same cutover.</summary>
     internal static string Verdict(DrainStatus status) => status.State == DrainState.Drained

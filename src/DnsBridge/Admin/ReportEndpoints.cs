@@ -32,7 +32,7 @@ public static class ReportEndpoints
         {
             if (config.Current.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) is not { } cutover)
             {
-                return Results.Json(new { error = $"no cutover named '{name}'" }, statusCode: StatusCodes.Status404NotFound);
+                return ApiEndpoints.NotFound(name);
             }
 
             residual.TryGet(cutover.Name, out var counter);
