@@ -7,6 +7,7 @@ public static class AdminServiceCollectionExtensions
     {
         services.AddSingleton<CutoverView>();
         services.AddSingleton<CutoverReport>();
+        services.AddSingleton<WaveReport>();
         return services;
     }
 }

@@ -38,5 +38,5 @@ public static class ApiEndpoints
         return endpoints;
     }
 
-    private static IResult NotFound(string name) => Results.Json(new { error = $"no cutover named '{name}'" }, statusCode: StatusCodes.Status404NotFound);
+    internal static IResult NotFound(string name) => Results.Json(new { error = $"no cutover named '{name}'" }, statusCode: StatusCodes.Status404NotFound);
 }

@@ -39,9 +39,7 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
 
         var now = time.GetUtcNow();
         var status = drain.Status(cutover.Name) ?? new DrainStatus { Since = now };
-        var verdict = status.State == DrainState.Drained
-            ? $"DRAINED since {T(status.DrainedAt)}: the source proxy and load balancer for these hosts can be decommissioned."
-            : $"Not drained: state {status.State.Label()} since {T(status.Since)}. Keep the source running.";
+        var verdict = Verdict(status);
         var facts = new List<string>
         {
             $"Hosts: {string.Join(", ", cutover.Hosts)}",
@@ -104,7 +102,7 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
             text.AppendLine("| " + string.Join(" | ", section.Header) + " |").AppendLine("|" + string.Concat(section.Header.Select(_ => " --- |")));
             foreach (var row in section.Rows)
             {
-                text.AppendLine("| " + string.Join(" | ", row.Select(c => c.Replace("|", "\\|", StringComparison.Ordinal))) + " |");
+                text.AppendLine("| " + string.Join(" | ", row.Select(MarkdownCell)) + " |");
             }
         }
 
@@ -145,5 +143,18 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
         return html.AppendLine("</body></html>").ToString();
     }
 
-    private static string T(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
+    /// <summary>
+    /// A table cell that stays one cell and shows as text: '|' would split it, a line break would end the row, and
+    /// '&lt;' would let a user agent become markup in a wiki that renders HTML inside Markdown.
+    /// </summary>
+    private static string MarkdownCell(string cell) => cell
+        .Replace("|", "\\|", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
+        .Replace("\r\n", " ", StringComparison.Ordinal).Replace('\n', ' ').Replace('\r', ' ');
+
+    /// <summary>The verdict sentence, shared with the wave report so both say the same thing about the same cutover.</summary>
+    internal static string Verdict(DrainStatus status) => status.State == DrainState.Drained
+        ? $"DRAINED since {T(status.DrainedAt)}: the source proxy and load balancer for these hosts can be decommissioned."
+        : $"Not drained: state {status.State.Label()} since {T(status.Since)}. Keep the source running.";
+
+    internal static string T(DateTimeOffset? at) => at is { } t ? t.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) : "-";
 }

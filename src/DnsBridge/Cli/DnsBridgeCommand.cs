@@ -8,13 +8,15 @@ namespace DnsBridge.Cli;
 /// <summary>The <c>dnsbridge</c> command line: verbs, options, exit codes.</summary>
 public static class DnsBridgeCommand
 {
-    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo"];
+    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo", "report", "status"];
 
-    public static async Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default)
+    public static Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default) =>
+        RunAsync(args, stdout ?? Console.Out, stderr ?? Console.Error, Environment.GetEnvironmentVariable, cancellationToken);
+
+    /// <param name="environment">Reads an environment variable (the admin token of report and status); tests pass their own.</param>
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, CancellationToken cancellationToken = default)
     {
-        stdout ??= Console.Out;
-        stderr ??= Console.Error;
-        var root = Build(stdout, stderr);
+        var root = Build(stdout, stderr, environment);
 
         // serve is the default verb: "dnsbridge --config x.json" serves.
         if (args.Length == 0 || (args[0].StartsWith('-') && args[0] is not ("-h" or "--help" or "-?" or "--version")))
@@ -44,8 +46,9 @@ public static class DnsBridgeCommand
         return await parse.InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr }, cancellationToken);
     }
 
-    internal static RootCommand Build(TextWriter stdout, TextWriter stderr)
+    internal static RootCommand Build(TextWriter stdout, TextWriter stderr, Func<string, string?>? environment = null)
     {
+        environment ??= Environment.GetEnvironmentVariable;
         var root = new RootCommand("DnsBridge: the safety net of a DNS cutover. Forwards residual traffic from the source to the target, "
             + "watches DNS propagation worldwide, and says exactly once when the source can be decommissioned.");
         root.Subcommands.Add(ServeCommand(stderr));
@@ -53,6 +56,8 @@ public static class DnsBridgeCommand
         root.Subcommands.Add(CheckCommand.Create(stdout, stderr));
         root.Subcommands.Add(PreflightCommand.Create(stdout, stderr, () => new Propagation.PreflightDnsChecks(new Propagation.DnsQuerier())));
         root.Subcommands.Add(Demo.DemoCommand.Create(stdout, stderr));
+        root.Subcommands.Add(ReportCommand.Create(stdout, stderr, environment));
+        root.Subcommands.Add(StatusCommand.Create(stdout, stderr, environment));
         return root;
     }
 

@@ -81,7 +81,10 @@ public sealed class ResidualCounter
     /// <summary>Per minute over the last hour, for rates and the status page chart.</summary>
     public MinuteRing Minutes { get; } = new();
 
-    /// <summary>Who still arrives: the heaviest client addresses (Space-Saving, 10,000 slots; newcomers keep being counted).</summary>
+    /// <summary>
+    /// Who still arrives: the heaviest client addresses (Space-Saving, 10,000 slots; newcomers keep being counted), each
+    /// tagged with its last user agent as <see cref="UserAgentKey"/> caps it (at most 5 MB for a full summary).
+    /// </summary>
     public SpaceSaving<IPAddress> Clients { get; } = new();
 
     /// <summary>The heaviest user agents, each capped by <see cref="UserAgentKey"/> so a key is at most 256 characters.</summary>
@@ -144,16 +147,18 @@ public sealed class ResidualCounter
 
         Interlocked.Exchange(ref _lastResidualTicks, now.UtcTicks);
         Minutes.Add(now.ToUnixTimeSeconds() / 60);
+
+        // Capped here, after the exclusion rules have matched the whole agent; the same key is the client's last agent.
+        var agent = string.IsNullOrEmpty(observation.UserAgent) ? null : UserAgentKey.Of(observation.UserAgent);
         if (observation.Client is { } client)
         {
-            Clients.Touch(client, now.UtcTicks);
+            Clients.Touch(client, now.UtcTicks, agent);
             ClientsLastHour.Add(KeyHash.Of(client), now.UtcTicks);
         }
 
-        if (!string.IsNullOrEmpty(observation.UserAgent))
+        if (agent is not null)
         {
-            // Capped here, after the exclusion rules have matched the whole agent.
-            UserAgents.Touch(UserAgentKey.Of(observation.UserAgent), now.UtcTicks);
+            UserAgents.Touch(agent, now.UtcTicks);
         }
 
         _lastMetric.Set(now.ToUnixTimeMilliseconds() / 1000.0);

@@ -44,31 +44,35 @@ public sealed class SpaceSaving<TKey>
     /// <summary>How many keys lost their slot to a newcomer: 0 means every count is exact and every key ever seen is here.</summary>
     public long Evictions => Interlocked.Read(ref _evictions);
 
-    public void Touch(TKey key, long nowTicks)
+    /// <summary>
+    /// Counts one occurrence of <paramref name="key"/>. <paramref name="tag"/>, when given, replaces the key's last
+    /// tag (a client's last user agent): the caller caps it, so a full summary holds at most capacity × the cap.
+    /// </summary>
+    public void Touch(TKey key, long nowTicks, string? tag = null)
     {
         if (_index.TryGetValue(key, out var entry))
         {
-            entry.Hit(nowTicks);
+            entry.Hit(nowTicks, tag);
             return;
         }
 
-        Admit(key, nowTicks);
+        Admit(key, nowTicks, tag);
     }
 
-    private void Admit(TKey key, long nowTicks)
+    private void Admit(TKey key, long nowTicks, string? tag)
     {
         lock (_gate)
         {
             // Another request may have admitted it while this one waited.
             if (_index.TryGetValue(key, out var entry))
             {
-                entry.Hit(nowTicks);
+                entry.Hit(nowTicks, tag);
                 return;
             }
 
             if (_used < _slots.Length)
             {
-                entry = new Entry(key, 1, 0, nowTicks);
+                entry = new Entry(key, 1, 0, nowTicks, tag);
                 _slots[_used] = entry;
                 _index[key] = entry;
                 Volatile.Write(ref _used, _used + 1);
@@ -79,7 +83,7 @@ public sealed class SpaceSaving<TKey>
             var victim = _slots[slot];
             _index.TryRemove(victim.Key, out _);
             var minimum = Interlocked.Read(ref victim.Count);
-            entry = new Entry(key, minimum + 1, minimum, nowTicks);
+            entry = new Entry(key, minimum + 1, minimum, nowTicks, tag);
             Volatile.Write(ref _slots[slot], entry);
             _index[key] = entry;
             Interlocked.Increment(ref _evictions);
@@ -139,23 +143,34 @@ public sealed class SpaceSaving<TKey>
         for (var i = 0; i < used; i++)
         {
             var e = Volatile.Read(ref _slots[i]);
-            all[i] = new HeavyHitter<TKey>(e.Key, Interlocked.Read(ref e.Count), e.Error, new DateTimeOffset(Interlocked.Read(ref e.LastSeenTicks), TimeSpan.Zero));
+            all[i] = new HeavyHitter<TKey>(e.Key, Interlocked.Read(ref e.Count), e.Error, new DateTimeOffset(Interlocked.Read(ref e.LastSeenTicks), TimeSpan.Zero),
+                new DateTimeOffset(e.FirstSeenTicks, TimeSpan.Zero), Volatile.Read(ref e.Tag));
         }
 
         return [.. all.OrderByDescending(h => h.Count).ThenBy(h => h.Error).Take(k)];
     }
 
-    private sealed class Entry(TKey key, long count, long error, long lastSeenTicks)
+    private sealed class Entry(TKey key, long count, long error, long nowTicks, string? tag)
     {
         public readonly TKey Key = key;
         public readonly long Error = error;
-        public long Count = count;
-        public long LastSeenTicks = lastSeenTicks;
 
-        public void Hit(long nowTicks)
+        /// <summary>Set once, when the key takes its slot: free on the hot path.</summary>
+        public readonly long FirstSeenTicks = nowTicks;
+        public long Count = count;
+        public long LastSeenTicks = nowTicks;
+        public string? Tag = tag;
+
+        public void Hit(long nowTicks, string? tag)
         {
             Interlocked.Increment(ref Count);
             Interlocked.Exchange(ref LastSeenTicks, nowTicks);
+
+            // Compared first: a client keeps its agent, so the usual case reads and writes nothing shared.
+            if (tag is not null && !string.Equals(Volatile.Read(ref Tag), tag, StringComparison.Ordinal))
+            {
+                Volatile.Write(ref Tag, tag);
+            }
         }
     }
 }

@@ -83,6 +83,20 @@ public sealed class SpaceSavingTests
     }
 
     [Fact]
+    public void First_seen_is_set_once_and_the_tag_is_the_last_one_given()
+    {
+        var summary = new SpaceSaving<string>(10, StringComparer.Ordinal);
+        summary.Touch("a", 10, "curl/8");
+        summary.Touch("a", 20);
+        summary.Touch("a", 30, "Java/17");
+        summary.Touch("b", 40);
+
+        var (a, b) = (summary.Top(2)[0], summary.Top(2)[1]);
+        Assert.Equal((10L, 30L, "Java/17"), (a.FirstSeen.UtcTicks, a.LastSeen.UtcTicks, a.Tag));
+        Assert.Equal((40L, 40L, (string?)null), (b.FirstSeen.UtcTicks, b.LastSeen.UtcTicks, b.Tag));
+    }
+
+    [Fact]
     public void Below_capacity_every_count_is_exact_and_the_distinct_count_follows_last_seen()
     {
         var summary = new SpaceSaving<string>(10, StringComparer.Ordinal);
