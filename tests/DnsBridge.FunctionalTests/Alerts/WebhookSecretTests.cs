@@ -171,7 +171,11 @@ public sealed class WebhookSecretTests : IDisposable
             Assert.Contains($"smtp://127.0.0.1:{smtp.Port}", logs, StringComparison.Ordinal);
             AssertNoSecret(logs);
             using var admin = bridge.CreateAdminClient();
-            AssertNoSecret(await admin.GetStringAsync("/api/cutovers"));
+            var api = await admin.GetStringAsync("/api/cutovers");
+            AssertNoSecret(api);
+
+            // The failed email is listed with where it goes, never with its user or password.
+            Assert.Contains($"smtp://127.0.0.1:{smtp.Port} (STARTTLS)", api, StringComparison.Ordinal);
         }
 
         // preflight --send-test-alert: one row per receiver, email included, in every output format.
