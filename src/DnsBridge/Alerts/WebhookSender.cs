@@ -35,14 +35,18 @@ public sealed class WebhookSender(HttpClient http, TimeProvider time)
         HttpStatusCode status;
         string answer = "";
         TimeSpan? retryAfter;
+        // The client's timeout ends at the headers here; the answer's body is read within the same bound, so a
+        // receiver dripping its answer cannot hold the attempt.
+        using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        attempt.CancelAfter(http.Timeout);
         try
         {
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
             status = response.StatusCode;
             retryAfter = response.Headers.RetryAfter?.Delta;
             if (format.ReadsBody)
             {
-                answer = await ReadCappedAsync(response.Content, cancellationToken);
+                answer = await ReadCappedAsync(response.Content, attempt.Token);
             }
         }
         catch (HttpRequestException ex)

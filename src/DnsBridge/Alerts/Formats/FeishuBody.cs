@@ -6,7 +6,8 @@ namespace DnsBridge.Alerts.Formats;
 
 /// <summary>
 /// Feishu/Lark custom bot: an <c>interactive</c> card (top-level <c>card</c>, header coloured by the event), and with a
-/// <c>Secret</c> the <c>timestamp</c> and <c>sign</c> in the body, made afresh for every attempt.
+/// <c>Secret</c> the <c>timestamp</c> and <c>sign</c> in the body, made afresh for every attempt. The card always
+/// says "DnsBridge", a keyword a bot with keyword security can require.
 /// </summary>
 public sealed class FeishuBody : IWebhookFormat
 {
@@ -39,7 +40,7 @@ public sealed class FeishuBody : IWebhookFormat
             },
             ["elements"] = new JsonArray(
                 Markdown(message.Text),
-                Markdown($"**Hosts**: {message.HostsText}\n**Target**: {message.Target ?? "-"}\n**At**: {message.AtText}\n**Event**: {message.Event} ({message.Id})")),
+                Markdown($"**Hosts**: {message.HostsText}\n**Target**: {message.Target ?? "-"}\n**At**: {message.AtText}\n**DnsBridge event**: {message.Event} ({message.Id})")),
         };
         return (webhook.Url, body);
     }
