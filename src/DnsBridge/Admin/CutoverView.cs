@@ -116,7 +116,8 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 @event = p.Event,
                 id = p.Id,
                 receiver = WebhookDisplay.Receiver(p.Receiver),
-                webhook = WebhookDispatcher.Resolve(config.Current.Alerts, p.Receiver) is { } w ? WebhookDisplay.Of(w.Url) : null,
+                webhook = p.Receiver == EmailConfig.ReceiverName && config.Current.Alerts.Email is { } mail ? mail.Display
+                    : WebhookDispatcher.Resolve(config.Current.Alerts, p.Receiver) is { } w ? WebhookDisplay.Of(w.Url) : null,
                 attempts = p.Attempts,
                 lastError = p.LastError,
                 failed = p.Failed,

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
-using System.Net;
+using DnsBridge.Alerts.Email;
+using DnsBridge.Alerts.Formats;
 using DnsBridge.Configuration;
 using DnsBridge.Events;
 using DnsBridge.State;
@@ -8,8 +9,8 @@ using Prometheus;
 namespace DnsBridge.Alerts;
 
 /// <summary>
-/// Delivers events from the persistent outbox to every webhook: JSON body with a readable <c>text</c> (chat tools
-/// show it), an <c>Idempotency-Key</c> header equal to the event id, capped exponential backoff with jitter
+/// Delivers events from the persistent outbox to every receiver: webhooks in their format (<see cref="WebhookSender"/>)
+/// with an <c>Idempotency-Key</c> header equal to the event id, and email (<see cref="EmailSender"/>); capped exponential backoff with jitter
 /// (<see cref="RetryBackoff"/>) for as long as the receiver fails or is down (across restarts, since the outbox is in
 /// the state store), bounded only by <c>Alerts:GiveUpAfter</c>; no retry storm on 4xx. Rows name their receiver and
 /// its URL is looked up at send time, so an edited URL (a rotated token) gets the rows queued before the edit. Header
@@ -23,6 +24,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<WebhookDispatcher> _logger;
     private readonly HttpClient _http;
+    private readonly WebhookSender _webhooks;
+    private readonly EmailSender _email;
     private readonly Counter _sent;
 
     // Outcomes the store could not record yet (read-only, full or locked): their rows still read as due, so nothing is
@@ -46,6 +49,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
         _time = time;
         _logger = logger;
         _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
+        _webhooks = new WebhookSender(_http, time);
+        _email = new EmailSender(time);
         _sent = metrics.CreateCounter("dnsbridge_alerts_sent_total", "Webhook deliveries by event and outcome (delivered, retry, rejected, failed).", ["event", "outcome"]);
         foreach (var e in EventNames.All.Append(EventNames.TestAlert))
         {
@@ -138,7 +143,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     }
 
     /// <summary>
-    /// Puts a clearly marked test event in the outbox for every webhook, delivers it once through the same path as
+    /// Puts a clearly marked test event in the outbox for every receiver (webhooks and email), delivers it once through the same path as
     /// real events, and gives it up where that attempt did not succeed: a test must not be retried for hours.
     /// </summary>
     public async Task<IReadOnlyList<OutboxRow>> SendTestAlertAsync(string cutover, CancellationToken cancellationToken)
@@ -146,7 +151,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         var now = _time.GetUtcNow();
         var e = new CutoverEvent($"test-{Guid.NewGuid():N}", cutover, EventNames.TestAlert, now,
             $"TEST alert from dnsbridge preflight for {cutover}: checks that this receiver gets DnsBridge alerts; no action needed");
-        var receivers = _config().Alerts.Webhooks.Select(w => w.Name).ToList();
+        var receivers = _config().Alerts.Receivers.ToList();
         if (!_events.AppendTest(e, receivers, now))
         {
             throw new StateStoreException($"cannot write the test alert to the state store {_database.Location}: {_database.Problem()}");
@@ -175,8 +180,21 @@ public sealed partial class WebhookDispatcher : BackgroundService
     {
         var e = delivery.Event;
         var config = _config();
-        var webhook = Resolve(config.Alerts, delivery.Receiver);
-        if (webhook is null)
+        var message = AlertMessage.Of(e, config.Cutovers.FirstOrDefault(c => c.Name == e.Cutover));
+        string name;
+        string shown;
+        SendOutcome outcome;
+        if (string.Equals(delivery.Receiver, EmailConfig.ReceiverName, StringComparison.OrdinalIgnoreCase) && config.Alerts.Email is { } email)
+        {
+            (name, shown) = (EmailConfig.ReceiverName, email.Display);
+            outcome = await _email.SendAsync(email, message, cancellationToken);
+        }
+        else if (Resolve(config.Alerts, delivery.Receiver) is { } webhook)
+        {
+            (name, shown) = (webhook.Name, WebhookDisplay.Of(webhook.Url));
+            outcome = await _webhooks.SendAsync(webhook, message, cancellationToken);
+        }
+        else
         {
             var at = _time.GetUtcNow();
             Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, at, "receiver no longer configured"));
@@ -185,66 +203,24 @@ public sealed partial class WebhookDispatcher : BackgroundService
             return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, "receiver no longer configured", null, at);
         }
 
-        var shown = WebhookDisplay.Of(webhook.Url);
-
-        var cutover = config.Cutovers.FirstOrDefault(c => c.Name == e.Cutover);
-        using var request = new HttpRequestMessage(HttpMethod.Post, webhook.Url)
-        {
-            Content = JsonContent.Create(new Dictionary<string, object?>
-            {
-                ["id"] = e.Id,
-                ["event"] = e.Event,
-                ["cutover"] = e.Cutover,
-                ["at"] = e.At.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", System.Globalization.CultureInfo.InvariantCulture),
-                ["text"] = e.Text,
-                ["hosts"] = cutover?.Hosts,
-                ["target"] = cutover is null ? null : $"{cutover.Target.Scheme}://{cutover.Target.Address}:{cutover.Target.Port}",
-            }),
-        };
-        request.Headers.TryAddWithoutValidation("Idempotency-Key", e.Id);
-        request.Headers.UserAgent.ParseAdd("dnsbridge-webhook/1.0");
-        foreach (var (name, value) in webhook.Headers)
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
-        HttpStatusCode? status = null;
-        string? problem = null;
-        try
-        {
-            using var response = await _http.SendAsync(request, cancellationToken);
-            status = response.StatusCode;
-        }
-        catch (HttpRequestException ex)
-        {
-            problem = ex.HttpRequestError.ToString();
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            problem = "timeout";
-        }
-
         // The outcome is written to SQLite: off the socket's completion thread first (SocketTuning).
         await Task.Yield();
-        if (status is { } code && (int)code is >= 200 and < 300)
+        if (outcome.Verdict == SendVerdict.Delivered)
         {
             var at = _time.GetUtcNow();
             Record(e.Id, delivery.Receiver, () => _events.MarkDelivered(e.Id, delivery.Receiver, at));
             _sent.WithLabels(e.Event, "delivered").Inc();
-            LogDelivered(_logger, e.Event, e.Cutover, webhook.Name, shown, delivery.Attempts + 1);
+            LogDelivered(_logger, e.Event, e.Cutover, name, shown, delivery.Attempts + 1);
             return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, null, at, null);
         }
 
-        // A 4xx will not fix itself by asking again (except timeouts and rate limits): give up at once.
-        var retry = status is not { } answered || (int)answered >= 500 || answered is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
-        problem ??= $"HTTP {(int)status!.Value}";
-
+        var problem = outcome.Problem ?? "failed";
         var now = _time.GetUtcNow();
-        if (!retry)
+        if (outcome.Verdict == SendVerdict.Rejected)
         {
             Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, now, problem));
             _sent.WithLabels(e.Event, "rejected").Inc();
-            LogRejected(_logger, e.Event, e.Cutover, webhook.Name, shown, problem);
+            LogRejected(_logger, e.Event, e.Cutover, name, shown, problem);
             return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, now);
         }
 
@@ -255,22 +231,20 @@ public sealed partial class WebhookDispatcher : BackgroundService
             var final = $"{problem}; given up after Alerts:GiveUpAfter {config.Alerts.GiveUpAfter}";
             Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, now, final));
             _sent.WithLabels(e.Event, "failed").Inc();
-            LogGaveUp(_logger, e.Event, e.Cutover, webhook.Name, shown, delivery.Attempts + 1, final);
+            LogGaveUp(_logger, e.Event, e.Cutover, name, shown, delivery.Attempts + 1, final);
             return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, final, null, now);
         }
 
-        var next = now + RetryBackoff.After(delivery.Attempts + 1);
+        // A receiver that names its wait (Retry-After, DingTalk's ten-minute block) gets at least that.
+        var backoff = RetryBackoff.After(delivery.Attempts + 1);
+        var next = now + (outcome.RetryAfter is { } asked && asked > backoff ? asked : backoff);
         next = deadline is { } last && next > last ? last : next;
         Record(e.Id, delivery.Receiver, () => _events.MarkRetry(e.Id, delivery.Receiver, next, problem));
         _sent.WithLabels(e.Event, "retry").Inc();
-        LogRetry(_logger, e.Event, e.Cutover, webhook.Name, shown, problem, delivery.Attempts + 1, next);
+        LogRetry(_logger, e.Event, e.Cutover, name, shown, problem, delivery.Attempts + 1, next);
         return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, problem, null, null);
     }
 
-    /// <summary>
-    /// The webhook a row is for, by name as configured now. A row written before names existed whose URL's host another
-    /// row of its event took in the migration still holds its URL: while that URL is configured, it is delivered there.
-    /// </summary>
     /// <summary>
     /// The webhook an outbox row goes to: by name (what rows hold), else by the exact URL (rows of a release before
     /// names, which held the URL), else the only webhook on that URL's host (such a row after its URL was edited).
@@ -302,7 +276,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     [LoggerMessage(EventId = 701, Level = LogLevel.Warning, Message = "Alert {Event} of {Cutover} to {Receiver} ({Webhook}) failed ({Problem}), attempt {Attempt}; next try at {Next}")]
     private static partial void LogRetry(ILogger logger, string @event, string cutover, string receiver, string webhook, string problem, int attempt, DateTimeOffset next);
 
-    [LoggerMessage(EventId = 702, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} rejected by {Receiver} ({Webhook}): {Problem}; not retried: check the webhook URL and headers")]
+    [LoggerMessage(EventId = 702, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} rejected by {Receiver} ({Webhook}): {Problem}; not retried: check the receiver's configuration")]
     private static partial void LogRejected(ILogger logger, string @event, string cutover, string receiver, string webhook, string problem);
 
     [LoggerMessage(EventId = 703, Level = LogLevel.Error, Message = "Alert {Event} of {Cutover} to {Receiver} ({Webhook}) failed after {Attempts} attempts: {Problem}")]

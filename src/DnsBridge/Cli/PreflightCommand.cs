@@ -60,11 +60,11 @@ public static class PreflightCommand
         return command;
     }
 
-    /// <summary>One row per webhook: the test event went through the real outbox and this is what the receiver said.</summary>
+    /// <summary>One row per receiver (each webhook, and email): the test event went through the real outbox and this is what the receiver said.</summary>
     private static async Task<IReadOnlyList<PreflightResult>> SendTestAlertAsync(DnsBridgeConfig config, string cutover, CancellationToken ct)
     {
-        // With no webhook the local rows already warn about it; there is nothing to send.
-        if (config.Alerts.Webhooks.Count == 0)
+        // With no receiver the local rows already warn about it; there is nothing to send.
+        if (!config.Alerts.Receivers.Any())
         {
             return [];
         }
@@ -94,12 +94,15 @@ public static class PreflightCommand
             }
 
             // Rows name their receiver; the checklist shows it with its URL as every output shows webhooks.
-            string Shown(string receiver) => WebhookDispatcher.Resolve(config.Alerts, receiver) is { } w ? $"{w.Name}: {WebhookDisplay.Of(w.Url)}" : WebhookDisplay.Receiver(receiver);
+            string Shown(string receiver) =>
+                receiver == EmailConfig.ReceiverName && config.Alerts.Email is { } email ? $"{receiver}: {email.Display}"
+                : WebhookDispatcher.Resolve(config.Alerts, receiver) is { } w ? $"{w.Name} ({w.Format}): {WebhookDisplay.Of(w.Url)}"
+                : WebhookDisplay.Receiver(receiver);
             List<PreflightResult> results = [.. rows.Select(r => r.DeliveredAt is not null
                 ? new PreflightResult("-", "local", "test alert", Shown(r.Receiver), PreflightStatus.Pass,
                     "delivered: the receiver accepted a test_alert event (marked TEST in its text)", null)
                 : new PreflightResult("-", "local", "test alert", Shown(r.Receiver), PreflightStatus.Fail,
-                    $"not delivered: {r.LastError}", "check the URL, its Headers (tokens) and that this machine may reach the receiver: real alerts would fail the same way"))];
+                    $"not delivered: {r.LastError}", "check the URL, its Headers (tokens), Secret, Format (or the Email settings) and that this machine may reach the receiver: real alerts would fail the same way"))];
             if (dispatcher.UnrecordedOutcomes > 0)
             {
                 results.Add(new PreflightResult("-", "local", "test alert", null, PreflightStatus.Warn,

@@ -7,7 +7,7 @@ namespace DnsBridge.Configuration;
 /// framework binder it does not stop at the first bad value: every unparsable value and every unknown key is
 /// reported with its key path, so one run of <c>validate</c> shows all of them.
 /// </summary>
-public sealed class ConfigReader
+public sealed partial class ConfigReader
 {
     private static readonly Scalar<int> Int =
         new(raw => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number");
@@ -188,26 +188,6 @@ public sealed class ConfigReader
             Interval = Read(s, "Interval", Duration) ?? d.Interval,
             Timeout = Read(s, "Timeout", Duration) ?? d.Timeout,
             Concurrency = Read(s, "Concurrency", Int) ?? d.Concurrency,
-        };
-    }
-
-    private AlertsConfig ReadAlerts(IConfigurationSection s)
-    {
-        CheckKeys(s, "Webhooks", "GiveUpAfter");
-        return new AlertsConfig
-        {
-            GiveUpAfter = Read(s, "GiveUpAfter", Duration),
-            Webhooks = ReadArray(s.GetSection("Webhooks"), w =>
-            {
-                CheckKeys(w, "Name", "Url", "Headers");
-                var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-                foreach (var h in w.GetSection("Headers").GetChildren())
-                {
-                    headers[h.Key] = h.Value ?? "";
-                }
-
-                return new WebhookConfig { Name = String(w, "Name") ?? "", Url = String(w, "Url") ?? "", Headers = headers };
-            }),
         };
     }
 

@@ -28,10 +28,10 @@ public static class ConfigValidator
             Error($"{Root}:Logging:BufferEvents", $"must be 100-1000000, got {config.Logging.BufferEvents}");
         }
 
-        AlertsValidator.Validate(config.Alerts, $"{Root}:Alerts", Error);
+        var alerts = AlertsValidator.Validate(config.Alerts, $"{Root}:Alerts", baseDirectory, Error);
         StateValidator.Validate(config.State, $"{Root}:State", Error);
         AddressListValidator.Cidrs(config.TrustedProxies, $"{Root}:TrustedProxies", Error);
 
-        return (config with { Cutovers = cutovers, Listen = listen }, errors);
+        return (config with { Cutovers = cutovers, Listen = listen, Alerts = alerts }, errors);
     }
 }

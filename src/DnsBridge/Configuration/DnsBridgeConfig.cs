@@ -102,6 +102,12 @@ public sealed record AlertsConfig
     /// a receiver down for a weekend must still get the alert that the source can go.
     /// </summary>
     public TimeSpan? GiveUpAfter { get; init; }
+
+    /// <summary>Mail over SMTP: one more outbox receiver, named <see cref="EmailConfig.ReceiverName"/>; null when not configured.</summary>
+    public EmailConfig? Email { get; init; }
+
+    /// <summary>Every receiver an event gets an outbox row for: the webhooks by name, then email when configured.</summary>
+    public IEnumerable<string> Receivers => Email is null ? Webhooks.Select(w => w.Name) : Webhooks.Select(w => w.Name).Append(EmailConfig.ReceiverName);
 }
 
 public sealed record WebhookConfig
@@ -126,6 +132,15 @@ public sealed record WebhookConfig
 
     /// <summary>Sent with every delivery (tokens); never logged, never returned by the API.</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The body's shape: one of <see cref="WebhookFormats.All"/>, lower case once validated.</summary>
+    public string Format { get; init; } = WebhookFormats.Json;
+
+    /// <summary>
+    /// The signing secret of a robot that signs (DingTalk, Feishu): used to sign every request, never sent itself,
+    /// never logged, never returned by the API. Null: the robot does not require a signature.
+    /// </summary>
+    public string? Secret { get; init; }
 }
 
 public sealed record PropagationConfig

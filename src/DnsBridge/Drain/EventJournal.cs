@@ -7,7 +7,7 @@ namespace DnsBridge.Drain;
 /// <summary>
 /// Raises a cutover's events: each is written with one outbox row per configured receiver (and, for a drain
 /// transition, the new status) in one store transaction, and logged only once stored. Rows name their receiver
-/// (<c>Alerts:Webhooks[].Name</c>), never its URL: the URL may be edited while they wait.
+/// (<c>Alerts:Webhooks[].Name</c>, or <c>email</c>), never its URL: the URL may be edited while they wait.
 /// </summary>
 public sealed partial class EventJournal(IEventStore store, ConfigMonitor config, ILogger<EventJournal> logger)
 {
@@ -15,7 +15,7 @@ public sealed partial class EventJournal(IEventStore store, ConfigMonitor config
     public bool Raise(string cutover, string name, string text, DateTimeOffset now, DrainStatus? status = null)
     {
         var e = new CutoverEvent(Guid.NewGuid().ToString("N"), cutover, name, now, text);
-        if (!store.Append(e, status, config.Current.Alerts.Webhooks.Select(w => w.Name), now))
+        if (!store.Append(e, status, config.Current.Alerts.Receivers, now))
         {
             return false;
         }

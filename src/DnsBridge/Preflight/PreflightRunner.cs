@@ -186,11 +186,11 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
         }
 
         results.Add(CheckStatePath(config.State.Path));
-        if (config.Alerts.Webhooks.Count == 0)
+        if (config.Alerts.Webhooks.Count == 0 && config.Alerts.Email is null)
         {
             results.Add(new PreflightResult("-", "local", "webhook reachable", null, PreflightStatus.Warn,
-                "no webhook configured: drain_complete reaches nobody directly (only the API, the status page and Prometheus)",
-                "add Alerts:Webhooks (chat, paging) so the team is told when the source can go"));
+                "no webhook or email configured: drain_complete reaches nobody directly (only the API, the status page and Prometheus)",
+                "add Alerts:Webhooks (chat, paging) or Alerts:Email so the team is told when the source can go"));
         }
 
         foreach (var webhook in config.Alerts.Webhooks)

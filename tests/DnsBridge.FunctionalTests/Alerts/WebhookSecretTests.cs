@@ -15,10 +15,12 @@ public sealed class WebhookSecretTests : IDisposable
     private const string PathSecret = "T0PATHSECRET";
     private const string QuerySecret = "Q0QUERYSECRET";
     private const string HeaderSecret = "H0HEADERSECRET";
+    private const string SigningSecret = "SEC0SIGNINGSECRET";
+    private const string SmtpPassword = "P0SMTPPASSWORD";
     private readonly string _dir = Directory.CreateTempSubdirectory("dnsbridge-secrets").FullName;
     private int _failFirst = 1;
 
-    private static string[] Secrets => [PathSecret, QuerySecret, HeaderSecret];
+    private static string[] Secrets => [PathSecret, QuerySecret, HeaderSecret, SigningSecret, SmtpPassword];
 
     private static void AssertNoSecret(string text)
     {
@@ -129,6 +131,78 @@ public sealed class WebhookSecretTests : IDisposable
         Assert.Contains("HTTP 503", output, StringComparison.Ordinal);
         Assert.Contains($"http://127.0.0.1:{receiver.Port}", output, StringComparison.Ordinal);
         AssertNoSecret(output);
+    }
+
+    /// <summary>
+    /// A DingTalk robot that refuses the first attempt as too fast, then takes it: the signing secret never shows (the
+    /// sign made from it is in the query, which is never logged either); an SMTP server that refuses the password.
+    /// </summary>
+    [Fact]
+    public async Task A_signing_secret_and_the_email_password_are_in_no_log_line_api_answer_or_preflight_row()
+    {
+        using var ca = new TestCertificates();
+        await using var smtp = await SmtpServer.StartAsync(ca, "dnsbridge", "the-right-one");
+        var calls = 0;
+        await using var robot = await TestUpstream.StartAsync(app => app.MapPost("/robot/send", () => Interlocked.Increment(ref calls) == 1
+            ? Results.Json(new { errcode = -1, errmsg = "system busy" })
+            : Results.Json(new { errcode = 0, errmsg = "ok" })));
+        var alerts = new
+        {
+            Webhooks = new[] { new { Name = "dingtalk", Url = $"http://127.0.0.1:{robot.Port}/robot/send?access_token={QuerySecret}", Format = "dingtalk", Secret = SigningSecret } },
+            Email = new { Host = "127.0.0.1", smtp.Port, Username = "dnsbridge", Password = SmtpPassword, From = "dnsbridge@example.test", To = new[] { "ops@example.test" }, CaFile = ca.WriteCaPem(_dir) },
+        };
+        await using (var bridge = await BridgeHost.StartAsync(new
+        {
+            Cutovers = new[] { new { Name = "shop", Hosts = new[] { "shop.example.test" }, Target = new { Address = "127.0.0.1", Port = robot.Port, Scheme = "http" } } },
+            Alerts = alerts,
+        }))
+        {
+            Assert.True(bridge.Services.GetRequiredService<EventJournal>().Raise("shop", EventNames.DrainComplete, "shop: drained", DateTimeOffset.UtcNow));
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while ((bridge.Metric("dnsbridge_alerts_sent_total", ("event", "drain_complete"), ("outcome", "delivered")) < 1
+                || bridge.Metric("dnsbridge_alerts_sent_total", ("event", "drain_complete"), ("outcome", "rejected")) < 1) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+
+            var logs = bridge.Logs.AllText;
+            Assert.Contains("DingTalk errcode -1", logs, StringComparison.Ordinal);
+            Assert.Contains("authentication failed", logs, StringComparison.Ordinal);
+            Assert.Contains($"smtp://127.0.0.1:{smtp.Port}", logs, StringComparison.Ordinal);
+            AssertNoSecret(logs);
+            using var admin = bridge.CreateAdminClient();
+            var api = await admin.GetStringAsync("/api/cutovers");
+            AssertNoSecret(api);
+
+            // The failed email is listed with where it goes, never with its user or password.
+            Assert.Contains($"smtp://127.0.0.1:{smtp.Port} (STARTTLS)", api, StringComparison.Ordinal);
+        }
+
+        // preflight --send-test-alert: one row per receiver, email included, in every output format.
+        var file = Path.Combine(_dir, "preflight-channels.json");
+        await File.WriteAllTextAsync(file, JsonSerializer.Serialize(new
+        {
+            DnsBridge = new
+            {
+                Listen = new { Proxy = "http://127.0.0.1:0", Admin = "http://127.0.0.1:0" },
+                Cutovers = new[] { new { Name = "shop", Hosts = new[] { "shop.example.test" }, Target = new { Address = "127.0.0.1", Port = robot.Port, Scheme = "http" } } },
+                Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "none", Address = "127.0.0.1:9" } } },
+                Alerts = alerts,
+                State = new { Path = Path.Combine(_dir, "preflight-channels.db") },
+            },
+        }));
+        foreach (var format in new[] { "--json", "--markdown", "--text" })
+        {
+            using var stdout = new StringWriter();
+            using var stderr = new StringWriter();
+            string[] args = ["preflight", "--config", file, "--send-test-alert", .. format == "--text" ? Array.Empty<string>() : [format]];
+            await DnsBridgeCommand.RunAsync(args, stdout, stderr);
+            var output = stdout + "\n" + stderr;
+            Assert.Contains($"email: smtp://127.0.0.1:{smtp.Port} (STARTTLS)", output, StringComparison.Ordinal);
+            Assert.Contains("authentication failed", output, StringComparison.Ordinal);
+            Assert.Contains("dingtalk (dingtalk)", output, StringComparison.Ordinal);
+            AssertNoSecret(output);
+        }
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

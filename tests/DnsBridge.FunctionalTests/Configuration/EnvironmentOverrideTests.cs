@@ -72,4 +72,24 @@ public sealed class EnvironmentOverrideTests : IDisposable
         Assert.Equal(2, code);
         Assert.Contains("Cutovers:0:Target:RequestTimeout: must be longer than 00:00:00", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_email_password_comes_from_the_environment_and_is_never_echoed()
+    {
+        (string, string)[] email =
+        [
+            ("DNSBRIDGE__Alerts__Email__Host", "smtp.example.com"),
+            ("DNSBRIDGE__Alerts__Email__From", "dnsbridge@example.com"),
+            ("DNSBRIDGE__Alerts__Email__To__0", "ops@example.com"),
+            ("DNSBRIDGE__Alerts__Email__Username", "dnsbridge"),
+        ];
+
+        var (missing, without) = await ValidateAsync(email);
+        Assert.Equal(2, missing);
+        Assert.Contains("Alerts:Email:Password: is required when Username is set", without, StringComparison.Ordinal);
+
+        var (code, output) = await ValidateAsync([.. email, ("DNSBRIDGE__Alerts__Email__Password", "Env-Pa55word-0")]);
+        Assert.Equal(0, code);
+        Assert.DoesNotContain("Env-Pa55word-0", output, StringComparison.Ordinal);
+    }
 }

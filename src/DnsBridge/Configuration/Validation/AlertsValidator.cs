@@ -2,7 +2,8 @@ namespace DnsBridge.Configuration.Validation;
 
 internal static class AlertsValidator
 {
-    public static void Validate(AlertsConfig alerts, string path, Action<string, string> error)
+    /// <summary>Returns the section with the email CA file path made absolute.</summary>
+    public static AlertsConfig Validate(AlertsConfig alerts, string path, string baseDirectory, Action<string, string> error)
     {
         if (alerts.GiveUpAfter is { } giveUp && giveUp <= TimeSpan.Zero)
         {
@@ -36,6 +37,41 @@ internal static class AlertsValidator
             }
 
             names[webhook.Name] = i;
+            WebhookFormat(webhook, $"{path}:Webhooks:{i}", uri, error);
+        }
+
+        if (alerts.Email is null)
+        {
+            return alerts;
+        }
+
+        if (names.TryGetValue(EmailConfig.ReceiverName, out var clash))
+        {
+            error($"{path}:Webhooks:{clash}:Name", $"'{EmailConfig.ReceiverName}' is the outbox name of {path}:Email: give this webhook another Name");
+        }
+
+        return alerts with { Email = EmailValidator.Validate(alerts.Email, $"{path}:Email", baseDirectory, error) };
+    }
+
+    private static void WebhookFormat(WebhookConfig webhook, string path, Uri uri, Action<string, string> error)
+    {
+        if (!WebhookFormats.All.Contains(webhook.Format))
+        {
+            error($"{path}:Format", $"must be one of {string.Join(", ", WebhookFormats.All)}, got '{webhook.Format}'");
+            return;
+        }
+
+        // A Secret the format never uses is a misunderstanding (the operator expects a signature nobody makes); the
+        // value itself is never echoed.
+        if (webhook.Secret is not null && !WebhookFormats.Signing.Contains(webhook.Format))
+        {
+            error($"{path}:Secret", $"only applies to the formats that sign ({string.Join(", ", WebhookFormats.Signing)}), not to '{webhook.Format}': remove it (the URL is this receiver's credential)");
+        }
+
+        // Office 365 connectors are retired: their 200 no longer means anyone saw the alert.
+        if (webhook.Format == WebhookFormats.Teams && uri.Host.EndsWith(".webhook.office.com", StringComparison.OrdinalIgnoreCase))
+        {
+            error($"{path}:Url", $"is an Office 365 connector URL ({WebhookDisplay.Of(webhook.Url)}), retired by Microsoft: create a Teams Workflows webhook (\"Post to a channel when a webhook request is received\") and use its URL");
         }
     }
 }

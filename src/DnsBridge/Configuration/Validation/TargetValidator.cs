@@ -68,7 +68,7 @@ internal static class TargetValidator
         return t with { ServerName = serverName, CaFile = caFile };
     }
 
-    private static string CaFile(string caFile, string path, Action<string, string> error)
+    internal static string CaFile(string caFile, string path, Action<string, string> error)
     {
         if (!File.Exists(caFile))
         {
