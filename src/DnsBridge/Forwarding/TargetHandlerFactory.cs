@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
-using System.Security.Cryptography.X509Certificates;
 using DnsBridge.Configuration;
 
 namespace DnsBridge.Forwarding;
@@ -105,44 +104,7 @@ public static class TargetHandlerFactory
 #pragma warning restore CA5359
         }
 
-        var roots = new X509Certificate2Collection();
-        if (target.CaFile is not null)
-        {
-            roots.ImportFromPemFile(target.CaFile);
-        }
-
-        return (_, certificate, chain, errors) =>
-        {
-            if (errors == SslPolicyErrors.None)
-            {
-                return true;
-            }
-
-            if (roots.Count == 0 || certificate is null
-                || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
-            {
-                return false;
-            }
-
-            using var custom = new X509Chain();
-            custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            custom.ChainPolicy.CustomTrustStore.AddRange(roots);
-            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-
-            // Everything needed is the CaFile and what the target presents: no intermediate fetched over the network
-            // from inside a TLS handshake (it may run on a socket completion thread).
-            custom.ChainPolicy.DisableCertificateDownloads = true;
-            if (chain is not null)
-            {
-                foreach (var element in chain.ChainElements)
-                {
-                    custom.ChainPolicy.ExtraStore.Add(element.Certificate);
-                }
-            }
-
-            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            return custom.Build(leaf);
-        };
+        return CaFileTrust.Validator(target.CaFile);
     }
 
     /// <summary>Maps a failed forward to a bounded reason label.</summary>

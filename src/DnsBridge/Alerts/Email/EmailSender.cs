@@ -1,6 +1,4 @@
-using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using DnsBridge.Alerts.Formats;
 using DnsBridge.Configuration;
 using MailKit;
@@ -27,7 +25,7 @@ public sealed class EmailSender(TimeProvider time)
         ArgumentNullException.ThrowIfNull(message);
         using var deadline = new CancellationTokenSource(AttemptTimeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        using var client = new SmtpClient { Timeout = (int)OperationTimeout.TotalMilliseconds, ServerCertificateValidationCallback = Validator(email.CaFile) };
+        using var client = new SmtpClient { Timeout = (int)OperationTimeout.TotalMilliseconds, ServerCertificateValidationCallback = CaFileTrust.Validator(email.CaFile) };
         var mode = !email.Tls ? SecureSocketOptions.None : email.UsesStartTls ? SecureSocketOptions.StartTls : SecureSocketOptions.SslOnConnect;
         try
         {
@@ -68,47 +66,5 @@ public sealed class EmailSender(TimeProvider time)
         {
             return new SendOutcome(SendVerdict.Retry, "timeout");
         }
-    }
-
-    /// <summary>
-    /// System trust first; a <c>CaFile</c> adds private roots (it does not replace the system store) and the name is
-    /// always checked. The same rule as <c>Target.CaFile</c>; not shared with Forwarding, which Alerts may not use.
-    /// </summary>
-    private static RemoteCertificateValidationCallback Validator(string? caFile)
-    {
-        var roots = new X509Certificate2Collection();
-        if (caFile is not null)
-        {
-            roots.ImportFromPemFile(caFile);
-        }
-
-        return (_, certificate, chain, errors) =>
-        {
-            if (errors == SslPolicyErrors.None)
-            {
-                return true;
-            }
-
-            if (roots.Count == 0 || certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
-            {
-                return false;
-            }
-
-            using var custom = new X509Chain();
-            custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            custom.ChainPolicy.CustomTrustStore.AddRange(roots);
-            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            custom.ChainPolicy.DisableCertificateDownloads = true;
-            if (chain is not null)
-            {
-                foreach (var element in chain.ChainElements)
-                {
-                    custom.ChainPolicy.ExtraStore.Add(element.Certificate);
-                }
-            }
-
-            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            return custom.Build(leaf);
-        };
     }
 }
