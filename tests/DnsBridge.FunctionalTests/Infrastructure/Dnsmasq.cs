@@ -136,22 +136,7 @@ public sealed class Dnsmasq : IAsyncDisposable
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    private async Task StopAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                await _process.WaitForExitAsync();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
+    private Task StopAsync() => ServerProcess.StopAsync(_process);
 
     public async ValueTask DisposeAsync()
     {

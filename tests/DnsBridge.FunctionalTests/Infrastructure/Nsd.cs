@@ -151,22 +151,7 @@ public sealed class Nsd : IAsyncDisposable
 
     private static string ReadLog(string directory) => File.Exists(Path.Combine(directory, "nsd.log")) ? File.ReadAllText(Path.Combine(directory, "nsd.log")) : "";
 
-    private async Task StopAsync()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill();
-                await _process.WaitForExitAsync();
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-
-        _process.Dispose();
-    }
+    private Task StopAsync() => ServerProcess.StopAsync(_process);
 
     public async ValueTask DisposeAsync()
     {
