@@ -102,7 +102,7 @@ public sealed partial class ProxyMiddleware
             LogForwarded(_accessLogger, cutover.Name, request.Method, route.Host, request.Path.Value ?? "/", status,
                 Math.Round(elapsed.TotalMilliseconds, 2), client is null ? "" : ForwardingTransformer.FormatAddress(client),
 
-                // Capped like the residual keys: a log event waits in the async sink's buffer (65,536 events), and
+                // Capped like the residual keys: a log event waits in the log buffer (65,536 events), and
                 // 32 KiB agents there could hold gigabytes while stdout is slow.
                 UserAgentKey.Of(userAgent));
         }

@@ -106,7 +106,9 @@ public static class DnsBridgeBuilderExtensions
             ITextFormatter formatter = settings.LogFormat == LogFormat.Text
                 ? new MessageTemplateTextFormatter("{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture)
                 : new CompactJsonFormatter();
-            logger.WriteTo.Async(sink => sink.Sink(new StdoutSink(formatter)), bufferSize: settings.Config.Logging.BufferEvents, blockWhenFull: false, monitor: buffer);
+            var stdout = new LogBuffer(new StdoutSink(formatter), settings.Config.Logging.BufferEvents);
+            buffer.Watch(stdout);
+            logger.WriteTo.Sink(stdout);
         }
 
         settings.ConfigureLogging?.Invoke(logger);

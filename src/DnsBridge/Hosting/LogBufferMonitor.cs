@@ -1,22 +1,19 @@
 using Prometheus;
-using Serilog.Sinks.Async;
 
 namespace DnsBridge.Hosting;
 
 /// <summary>
-/// Watches the async buffer in front of stdout. It drops events rather than block when stdout cannot keep up (a
-/// slow log shipper, a full pipe): the access log is best-effort under overload, the residual counters are exact,
-/// and what was dropped is counted in <c>dnsbridge_log_events_dropped_total</c>.
+/// Watches the <see cref="LogBuffer"/> in front of stdout. It drops events rather than block when stdout cannot keep
+/// up (a slow log shipper, a full pipe): the access log is best-effort under overload, the residual counters are
+/// exact, and what was dropped is counted in <c>dnsbridge_log_events_dropped_total</c>.
 /// </summary>
-public sealed class LogBufferMonitor : IAsyncLogEventSinkMonitor
+public sealed class LogBufferMonitor
 {
-    private IAsyncLogEventSinkInspector? _inspector;
+    private LogBuffer? _buffer;
 
-    public long Dropped => _inspector?.DroppedMessagesCount ?? 0;
+    public long Dropped => _buffer?.Dropped ?? 0;
 
-    public void StartMonitoring(IAsyncLogEventSinkInspector inspector) => _inspector = inspector;
-
-    public void StopMonitoring(IAsyncLogEventSinkInspector inspector) => _inspector = null;
+    public void Watch(LogBuffer buffer) => _buffer = buffer;
 
     /// <summary>Publishes the count, read at scrape time (no timer of its own).</summary>
     public void Publish(IMetricFactory metrics, CollectorRegistry registry)

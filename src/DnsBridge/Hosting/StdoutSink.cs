@@ -8,8 +8,8 @@ namespace DnsBridge.Hosting;
 /// <summary>
 /// Writes log events to stdout through a 64 KiB buffer flushed every 200 ms (and on stop), instead of
 /// Console.Out's write-and-flush per line: with one access-log event per forwarded request, a system call per
-/// event cost about 45% of the forwarder's throughput (measured, see docs/performance.md). Runs behind the async
-/// sink, so a single thread writes. The flushes run on a thread of their own: when stdout stops draining (a stuck
+/// event cost about 45% of the forwarder's throughput (measured, see docs/performance.md). Runs behind
+/// <see cref="LogBuffer"/>, so a single thread writes. The flushes run on a thread of their own: when stdout stops draining (a stuck
 /// log shipper, a full pipe) a write blocks for good, and a thread-pool timer would then strand a pool thread every
 /// 200 ms until the forwarder itself starved.
 /// </summary>
