@@ -25,7 +25,7 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
         }
 
         var s = nudges.For(cutover.Name).Summary();
-        return $"Nudging: {s.Http1} HTTP/1.1, {s.Http2} HTTP/2 and {s.WebSocket} WebSocket connection(s) told to reconnect since this process started; "
+        return $"Nudging: {s.Http1} HTTP/1.1, {s.Http2} HTTP/2, {s.WebSocket} WebSocket and {s.Tcp} forwarded TCP connection(s) told to reconnect since this process started; "
             + $"of {s.ClientsNudged} nudged client(s), {s.ClientsStopped} stopped arriving at the source and {s.ClientsStillArriving} still arrive (their DNS cache outlives the connection: JVM networkaddress.cache.ttl, local caching resolvers)";
     }
 

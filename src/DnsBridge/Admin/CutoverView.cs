@@ -31,7 +31,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
         {
             enabled = cutover.Drain.Nudge,
             active = cutover.Drain.Nudge && nudge.PropagationComplete,
-            connections = new { http1 = s.Http1, http2 = s.Http2, websocket = s.WebSocket },
+            connections = new { http1 = s.Http1, http2 = s.Http2, websocket = s.WebSocket, tcp = s.Tcp },
             clientsNudged = s.ClientsNudged,
             clientsStillArriving = s.ClientsStillArriving,
             clientsStopped = s.ClientsStopped,
