@@ -6,6 +6,7 @@ using DnsBridge.Drain;
 using DnsBridge.Events;
 using DnsBridge.Forwarding;
 using DnsBridge.Propagation;
+using DnsBridge.Residual;
 using DnsBridge.State;
 
 namespace DnsBridge.Admin;
@@ -15,7 +16,7 @@ namespace DnsBridge.Admin;
 /// of DNS, traffic and drain events, propagation history per resolver, residual traffic per hour, and the verdict.
 /// Markdown by default, HTML on request.
 /// </summary>
-public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, TimeProvider time, IPropagationView? propagation = null)
+public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, ResidualAccounting residual, TimeProvider time, IPropagationView? propagation = null)
 {
     private string Nudges(CutoverConfig cutover)
     {
@@ -25,7 +26,7 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
         }
 
         var s = nudges.For(cutover.Name).Summary();
-        return $"Nudging: {s.Http1} HTTP/1.1, {s.Http2} HTTP/2 and {s.WebSocket} WebSocket connection(s) told to reconnect since this process started; "
+        return $"Nudging: {s.Http1} HTTP/1.1, {s.Http2} HTTP/2, {s.WebSocket} WebSocket and {s.Tcp} forwarded TCP connection(s) told to reconnect since this process started; "
             + $"of {s.ClientsNudged} nudged client(s), {s.ClientsStopped} stopped arriving at the source and {s.ClientsStillArriving} still arrive (their DNS cache outlives the connection: JVM networkaddress.cache.ttl, local caching resolvers)";
     }
 
@@ -48,7 +49,10 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
             $"Drain rules: quiet period {cutover.Drain.QuietPeriod:c}, threshold {cutover.Drain.Threshold} residual request(s)",
             $"DNS switched: {T(status.DnsSwitchedAt)}; propagation complete: {T(status.PropagationCompleteAt)}; stale caches expired by: {T(status.StaleUntil)}",
             $"Quiet since: {T(status.QuietSince)}; drained: {T(status.DrainedAt)}",
-            $"Residual requests counted: {status.ResidualTotal}; last residual request: {T(status.LastResidualAt)}",
+            $"Residual requests and connections counted: {status.ResidualTotal}; last one: {T(status.LastResidualAt)}",
+            residual.TryGet(cutover.Name, out var counter)
+                ? $"Since this process started: {counter.Requests} residual request(s), {counter.Connections} residual connection(s)"
+                : "Since this process started: nothing counted",
             Nudges(cutover),
             $"Verdict: {verdict}",
         };

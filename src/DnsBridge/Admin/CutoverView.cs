@@ -31,7 +31,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
         {
             enabled = cutover.Drain.Nudge,
             active = cutover.Drain.Nudge && nudge.PropagationComplete,
-            connections = new { http1 = s.Http1, http2 = s.Http2, websocket = s.WebSocket },
+            connections = new { http1 = s.Http1, http2 = s.Http2, websocket = s.WebSocket, tcp = s.Tcp },
             clientsNudged = s.ClientsNudged,
             clientsStillArriving = s.ClientsStillArriving,
             clientsStopped = s.ClientsStopped,
@@ -98,6 +98,8 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
             residual = counter is null ? null : new
             {
                 total = counter.Residual,
+                requests = counter.Requests,
+                connections = counter.Connections,
                 excluded = counter.Excluded,
                 lastRequestAt = counter.LastResidualAt,
                 perMinute1m = counter.Minutes.Sum(nowMinute, 1),
@@ -107,6 +109,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 distinctClients1h = distinct.Count,
                 distinctClientsEstimated = distinct.Estimated,
                 topClients = counter.Clients.Top(10).Select(c => new { client = c.Key.ToString(), requests = c.Count, error = c.Error, lastSeen = c.LastSeen }),
+                topClientsByConnections = counter.ConnectionClients.Top(10).Select(c => new { client = c.Key.ToString(), connections = c.Count, error = c.Error, lastSeen = c.LastSeen }),
                 topUserAgents = counter.UserAgents.Top(10).Select(c => new { userAgent = c.Key, requests = c.Count, error = c.Error, lastSeen = c.LastSeen }),
             },
             nudge = Nudge(cutover),

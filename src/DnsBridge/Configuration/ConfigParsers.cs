@@ -42,6 +42,35 @@ public static partial class ConfigParsers
         return true;
     }
 
+    /// <summary>
+    /// Connection listeners are <c>IP:PORT</c> (<c>[v6]:PORT</c>); port 0 (a free port) only where
+    /// <paramref name="allowAnyPort"/> says so.
+    /// </summary>
+    public static bool TryParseListenEndPoint(string value, bool allowAnyPort, out IPEndPoint endpoint, out string why)
+    {
+        why = "";
+        var colon = value.LastIndexOf(':');
+        if (!IPEndPoint.TryParse(value, out endpoint!) || colon < 0 || value.EndsWith(']') || !IPAddress.TryParse(value[..colon].Trim('[', ']'), out _))
+        {
+            why = $"must be IP:PORT (0.0.0.0:5432, [::]:993), got '{value}'";
+            return false;
+        }
+
+        if (endpoint.Port is < 1 or > 65535 && !(allowAnyPort && endpoint.Port == 0))
+        {
+            why = $"port must be 1-65535, got '{value}'";
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether two listen endpoints collide: the same port on the same address, or on any address.</summary>
+    public static bool Overlaps(IPEndPoint a, IPEndPoint b) =>
+        a.Port == b.Port && a.Port != 0
+        && (a.Address.Equals(b.Address) || a.Address.Equals(IPAddress.Any) || b.Address.Equals(IPAddress.Any)
+            || a.Address.Equals(IPAddress.IPv6Any) || b.Address.Equals(IPAddress.IPv6Any));
+
     public static bool TryParseCidr(string value, out IPNetwork network)
     {
         if (IPNetwork.TryParse(value, out network))

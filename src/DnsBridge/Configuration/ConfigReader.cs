@@ -57,7 +57,7 @@ public sealed partial class ConfigReader
 
     private ListenConfig ReadListen(IConfigurationSection s)
     {
-        CheckKeys(s, "Proxy", "ProxyHttps", "Admin", "AdminToken", "Certificates");
+        CheckKeys(s, "Proxy", "ProxyHttps", "Admin", "AdminToken", "Certificates", "Passthrough", "AcceptProxyProtocol");
         var d = new ListenConfig();
         return new ListenConfig
         {
@@ -65,6 +65,8 @@ public sealed partial class ConfigReader
             ProxyHttps = NullIfEmpty(String(s, "ProxyHttps")),
             Admin = String(s, "Admin") ?? d.Admin,
             AdminToken = NullIfEmpty(String(s, "AdminToken")),
+            Passthrough = NullIfEmpty(String(s, "Passthrough")),
+            AcceptProxyProtocol = Read(s, "AcceptProxyProtocol", Bool) ?? d.AcceptProxyProtocol,
             Certificates = ReadArray(s.GetSection("Certificates"), c =>
             {
                 CheckKeys(c, "CertFile", "KeyFile");
@@ -75,7 +77,7 @@ public sealed partial class ConfigReader
 
     private CutoverConfig ReadCutover(IConfigurationSection s)
     {
-        CheckKeys(s, "Name", "Hosts", "Target", "SourceAddresses", "Dns", "Drain");
+        CheckKeys(s, "Name", "Hosts", "Target", "SourceAddresses", "Dns", "Drain", "Ports");
         return new CutoverConfig
         {
             Name = String(s, "Name") ?? "",
@@ -84,12 +86,17 @@ public sealed partial class ConfigReader
             SourceAddresses = ReadStrings(s.GetSection("SourceAddresses")),
             Dns = ReadDns(s.GetSection("Dns")),
             Drain = ReadDrain(s.GetSection("Drain")),
+            Ports = ReadArray(s.GetSection("Ports"), p =>
+            {
+                CheckKeys(p, "Listen", "Target");
+                return new PortForwardConfig { Listen = String(p, "Listen") ?? "", Target = Read(p, "Target", Int) ?? 0 };
+            }),
         };
     }
 
     private TargetConfig ReadTarget(IConfigurationSection s)
     {
-        CheckKeys(s, "Address", "Port", "Scheme", "ServerName", "CaFile", "AllowInvalidCertificate", "Timeout", "RequestTimeout", "HealthPath");
+        CheckKeys(s, "Address", "Port", "Scheme", "ServerName", "CaFile", "AllowInvalidCertificate", "Timeout", "RequestTimeout", "HealthPath", "ProxyProtocol");
         var d = new TargetConfig();
         var scheme = (String(s, "Scheme") ?? d.Scheme).ToLowerInvariant();
         var defaultPort = scheme == "http" ? 80 : 443;
@@ -104,6 +111,7 @@ public sealed partial class ConfigReader
             Timeout = Read(s, "Timeout", Duration) ?? d.Timeout,
             RequestTimeout = Read(s, "RequestTimeout", Duration) ?? d.RequestTimeout,
             HealthPath = String(s, "HealthPath") ?? d.HealthPath,
+            ProxyProtocol = (String(s, "ProxyProtocol") ?? d.ProxyProtocol).ToLowerInvariant(),
         };
     }
 
@@ -123,7 +131,7 @@ public sealed partial class ConfigReader
 
     private DrainConfig ReadDrain(IConfigurationSection s)
     {
-        CheckKeys(s, "QuietPeriod", "Threshold", "Nudge", "WebSocketGrace", "Exclude");
+        CheckKeys(s, "QuietPeriod", "Threshold", "Nudge", "WebSocketGrace", "IdleNudge", "Exclude");
         var d = new DrainConfig();
         var exclude = s.GetSection("Exclude");
         CheckKeys(exclude, "Paths", "UserAgents", "ClientCidrs");
@@ -133,6 +141,7 @@ public sealed partial class ConfigReader
             Threshold = Read(s, "Threshold", Long) ?? d.Threshold,
             Nudge = Read(s, "Nudge", Bool) ?? d.Nudge,
             WebSocketGrace = Read(s, "WebSocketGrace", Duration) ?? d.WebSocketGrace,
+            IdleNudge = Read(s, "IdleNudge", Duration) ?? d.IdleNudge,
             Exclude = new ExcludeConfig
             {
                 Paths = ReadStrings(exclude.GetSection("Paths")),

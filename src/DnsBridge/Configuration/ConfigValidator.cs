@@ -19,6 +19,7 @@ public static class ConfigValidator
 
         var listen = ListenValidator.Validate(config.Listen, $"{Root}:Listen", baseDirectory, Error);
         var cutovers = CutoverValidator.Validate(config.Cutovers, $"{Root}:Cutovers", baseDirectory, Error);
+        ConnectionValidator.Validate(listen, cutovers, $"{Root}:Listen", $"{Root}:Cutovers", Error);
         ResolversValidator.Validate(config.Resolvers, $"{Root}:Resolvers", Error);
         cutovers = DelegationValidator.Validate(cutovers, config.Resolvers, $"{Root}:Cutovers", $"{Root}:Resolvers", Error);
         PropagationValidator.Validate(config.Propagation, $"{Root}:Propagation", Error);

@@ -12,6 +12,34 @@ public sealed record CutoverConfig
     public IReadOnlyList<string> SourceAddresses { get; init; } = [];
     public DnsExpectationConfig Dns { get; init; } = new();
     public DrainConfig Drain { get; init; } = new();
+
+    /// <summary>Plain TCP forwards: every connection to <c>Listen</c> belongs to this cutover and goes to <c>Target.Address:Target</c>.</summary>
+    public IReadOnlyList<PortForwardConfig> Ports { get; init; } = [];
+
+    // By value, ports included (a record compares a list by reference).
+    public bool Equals(CutoverConfig? other) =>
+        other is not null && Name == other.Name && Hosts.SequenceEqual(other.Hosts) && Target == other.Target
+        && SourceAddresses.SequenceEqual(other.SourceAddresses) && Dns == other.Dns && Drain == other.Drain && Ports.SequenceEqual(other.Ports);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Hosts.Count, Target, Ports.Count);
+}
+
+/// <summary>One plain TCP forward of a cutover: <c>Listen</c> (<c>IP:PORT</c>) to the target address on port <c>Target</c>.</summary>
+public sealed record PortForwardConfig
+{
+    public string Listen { get; init; } = "";
+
+    public int Target { get; init; }
+}
+
+/// <summary>The PROXY protocol header sent to the target before the relayed bytes (<c>Target.ProxyProtocol</c>).</summary>
+public static class ProxyProtocolVersions
+{
+    public const string None = "none";
+    public const string V1 = "v1";
+    public const string V2 = "v2";
+
+    public static readonly IReadOnlyList<string> All = [None, V1, V2];
 }
 
 /// <summary>Where residual traffic goes. Compared by value on reload: an unchanged target keeps its connections.</summary>
@@ -38,6 +66,18 @@ public sealed record TargetConfig
     /// </summary>
     public TimeSpan? RequestTimeout { get; init; }
     public string HealthPath { get; init; } = "/";
+
+    /// <summary>PROXY protocol header toward the target on passthrough and port forwards: none, v1 or v2.</summary>
+    public string ProxyProtocol { get; init; } = ProxyProtocolVersions.None;
+
+    public const string SchemeTls = "tls";
+    public const string SchemeTcp = "tcp";
+
+    /// <summary><c>tls</c>: a passthrough cutover, routed by SNI on <c>Listen:Passthrough</c>; TLS ends at the target only.</summary>
+    public bool IsPassthrough => string.Equals(Scheme, SchemeTls, StringComparison.Ordinal);
+
+    /// <summary>Forwarded as connections only (<c>tls</c> or <c>tcp</c>): the HTTP listeners never route to it.</summary>
+    public bool IsConnectionOnly => IsPassthrough || string.Equals(Scheme, SchemeTcp, StringComparison.Ordinal);
 
     public bool IsHttps => string.Equals(Scheme, "https", StringComparison.Ordinal);
 }
@@ -71,6 +111,9 @@ public sealed record DrainConfig
 
     public bool Nudge { get; init; } = true;
     public TimeSpan WebSocketGrace { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Once propagation is complete, a forwarded connection idle this long (no byte either way) is closed so its client re-resolves.</summary>
+    public TimeSpan IdleNudge { get; init; } = TimeSpan.FromSeconds(30);
     public ExcludeConfig Exclude { get; init; } = new();
 }
 

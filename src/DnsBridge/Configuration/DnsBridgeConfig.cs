@@ -39,13 +39,23 @@ public sealed record ListenConfig
     /// <summary>PEM certificate and key pairs of the TLS proxy listener, chosen by SNI.</summary>
     public IReadOnlyList<CertificateConfig> Certificates { get; init; } = [];
 
+    /// <summary>
+    /// Optional TLS passthrough listener (<c>IP:PORT</c>): routes by the ClientHello's SNI to a cutover with
+    /// <c>Target.Scheme</c> <c>tls</c> and relays bytes, never terminating TLS.
+    /// </summary>
+    public string? Passthrough { get; init; }
+
+    /// <summary>Whether the proxy listeners require a PROXY protocol v1/v2 header from <c>TrustedProxies</c> peers (and refuse one from others).</summary>
+    public bool AcceptProxyProtocol { get; init; }
+
     // By value, certificates included: a reload compares the old and new listeners to tell whether a restart is needed
     // (a record compares a list by reference, so every reload looked like a change).
     public bool Equals(ListenConfig? other) =>
         other is not null && Proxy == other.Proxy && ProxyHttps == other.ProxyHttps && Admin == other.Admin
-        && AdminToken == other.AdminToken && Certificates.SequenceEqual(other.Certificates);
+        && AdminToken == other.AdminToken && Certificates.SequenceEqual(other.Certificates)
+        && Passthrough == other.Passthrough && AcceptProxyProtocol == other.AcceptProxyProtocol;
 
-    public override int GetHashCode() => HashCode.Combine(Proxy, ProxyHttps, Admin, AdminToken, Certificates.Count);
+    public override int GetHashCode() => HashCode.Combine(Proxy, ProxyHttps, Admin, AdminToken, Certificates.Count, Passthrough, AcceptProxyProtocol);
 }
 
 public sealed record CertificateConfig

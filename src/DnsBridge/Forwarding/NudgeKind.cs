@@ -6,4 +6,7 @@ public enum NudgeKind
     Http1,
     Http2,
     WebSocket,
+
+    /// <summary>A forwarded connection (passthrough or port forward) closed after <c>Drain.IdleNudge</c> without a byte.</summary>
+    Tcp,
 }

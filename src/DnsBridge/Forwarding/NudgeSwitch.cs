@@ -28,7 +28,7 @@ public sealed class NudgeSwitch
         }
     }
 
-    public static readonly IReadOnlyList<string> Kinds = ["http1", "http2", "websocket"];
+    public static readonly IReadOnlyList<string> Kinds = ["http1", "http2", "websocket", "tcp"];
 
     /// <summary>Set from the drain state (<see cref="NudgeRegistry.OnDrainState"/>): true in draining, quiet and drained.</summary>
     public bool PropagationComplete
@@ -94,6 +94,6 @@ public sealed class NudgeSwitch
 
     /// <summary>What nudging did so far: connections by kind, clients nudged and how many kept arriving afterwards.</summary>
     public NudgeSummary Summary() => new(
-        (long)_nudged[(int)NudgeKind.Http1].Value, (long)_nudged[(int)NudgeKind.Http2].Value, (long)_nudged[(int)NudgeKind.WebSocket].Value,
+        (long)_nudged[(int)NudgeKind.Http1].Value, (long)_nudged[(int)NudgeKind.Http2].Value, (long)_nudged[(int)NudgeKind.WebSocket].Value, (long)_nudged[(int)NudgeKind.Tcp].Value,
         Volatile.Read(ref _tracked), _returned.Count);
 }

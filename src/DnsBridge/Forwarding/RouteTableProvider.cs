@@ -40,7 +40,8 @@ public sealed partial class RouteTableProvider : IDisposable
         {
             var invokers = new Dictionary<string, (TargetConfig, HttpMessageInvoker)>(StringComparer.Ordinal);
             var routes = new List<CutoverRoute>(config.Cutovers.Count);
-            foreach (var cutover in config.Cutovers)
+            // tls and tcp cutovers are forwarded as connections only (Connections/): no HTTP listener routes to them.
+            foreach (var cutover in config.Cutovers.Where(c => !c.Target.IsConnectionOnly))
             {
                 if (!_invokers.Remove(cutover.Name, out var existing) || existing.Target != cutover.Target)
                 {

@@ -1,6 +1,7 @@
 using DnsBridge.Admin;
 using DnsBridge.Alerts;
 using DnsBridge.Configuration;
+using DnsBridge.Connections;
 using DnsBridge.Drain;
 using DnsBridge.Forwarding;
 using DnsBridge.Listeners;
@@ -46,6 +47,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddState();
         services.AddResidual();
         services.AddForwarding();
+        services.AddConnectionForwarding();
         services.AddPropagation();
         services.AddSingleton<IReadinessCheck>(sp => new ReadinessCheck("state store", sp.GetRequiredService<IStateDatabase>().Problem));
         services.AddDrain();

@@ -1,5 +1,6 @@
 using System.Net;
 using DnsBridge.Configuration;
+using DnsBridge.Connections;
 using DnsBridge.Forwarding;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -8,7 +9,8 @@ namespace DnsBridge.Listeners;
 /// <summary>
 /// The Kestrel endpoints by role (proxy, proxy TLS, admin): opened from <c>Listen</c>, each tagging its connections
 /// with its <see cref="ListenerRole"/>, and read back once bound (ports configured as 0 are known only then).
-/// A new kind of listener (raw TCP) is one more role here.
+/// Connection forwarding (passthrough, port forwards) listens on raw sockets in <c>Connections/</c> instead: Kestrel
+/// cannot half-close and its endpoints are fixed at start.
 /// </summary>
 public sealed class ListenerEndpoints
 {
@@ -31,12 +33,19 @@ public sealed class ListenerEndpoints
 
     internal void Configure(KestrelServerOptions kestrel, ListenConfig listen)
     {
-        Open(kestrel, ListenerRole.Proxy, Endpoint(listen.Proxy), o => o.Protocols = HttpProtocols.Http1);
+        Open(kestrel, ListenerRole.Proxy, Endpoint(listen.Proxy), o =>
+        {
+            o.Protocols = HttpProtocols.Http1;
+            AcceptProxyProtocol(o, listen);
+        });
         if (listen.ProxyHttps is { } proxyHttps)
         {
             Open(kestrel, ListenerRole.ProxyTls, Endpoint(proxyHttps, Uri.UriSchemeHttps), o =>
             {
                 o.Protocols = HttpProtocols.Http1AndHttp2;
+
+                // Before TLS: the load balancer in front sends the header ahead of the ClientHello.
+                AcceptProxyProtocol(o, listen);
                 var certificates = o.ApplicationServices.GetRequiredService<ProxyCertificates>();
                 o.UseHttps(https => https.ServerCertificateSelector = (_, name) => certificates.Select(name));
             });
@@ -46,6 +55,15 @@ public sealed class ListenerEndpoints
     }
 
     internal void OnStarted() => Started = true;
+
+    private static void AcceptProxyProtocol(ListenOptions options, ListenConfig listen)
+    {
+        if (listen.AcceptProxyProtocol)
+        {
+            var middleware = options.ApplicationServices.GetRequiredService<ProxyProtocolConnectionMiddleware>();
+            options.Use(next => connection => middleware.InvokeAsync(connection, next));
+        }
+    }
 
     private void Open(KestrelServerOptions kestrel, ListenerRole role, IPEndPoint endpoint, Action<ListenOptions> configure)
     {

@@ -50,32 +50,58 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
     {
         var results = new List<PreflightResult>();
         var target = cutover.Target;
-        var endpoint = new IPEndPoint(IPAddress.Parse(target.Address), target.Port);
-        var watch = Stopwatch.StartNew();
-        try
+        var address = IPAddress.Parse(target.Address);
+
+        // Port forwards: each target port must accept connections (the bytes relayed are not DnsBridge's to judge).
+        foreach (var forward in cutover.Ports)
         {
-            using var socket = await ConnectAsync(endpoint, cancellationToken);
-            results.Add(new PreflightResult(cutover.Name, "target", "tcp connect", endpoint.ToString(), PreflightStatus.Pass,
-                $"connected in {watch.Elapsed.TotalMilliseconds:0.0} ms", null, Math.Round(watch.Elapsed.TotalMilliseconds, 1)));
+            results.Add((await ConnectRowAsync(cutover, new IPEndPoint(address, forward.Target), cancellationToken)).Row);
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
+
+        if (target.Scheme == TargetConfig.SchemeTcp)
         {
-            results.Add(new PreflightResult(cutover.Name, "target", "tcp connect", endpoint.ToString(), PreflightStatus.Fail,
-                $"cannot connect: {Describe(e)}", "check the target EIP and port, security groups/firewall between the source and the target"));
+            return results;
+        }
+
+        var endpoint = new IPEndPoint(address, target.Port);
+        var (row, connected) = await ConnectRowAsync(cutover, endpoint, cancellationToken);
+        results.Add(row);
+        if (!connected)
+        {
             return results;
         }
 
         foreach (var host in cutover.Hosts)
         {
-            if (target.IsHttps)
+            // Passthrough: the client validates the target's certificate for the name it asked for, so check the same.
+            if (target.IsHttps || target.IsPassthrough)
             {
                 results.Add(await CheckTlsAsync(cutover, host, endpoint, cancellationToken));
             }
 
-            results.Add(await CheckHealthAsync(cutover, host, cancellationToken));
+            if (!target.IsConnectionOnly)
+            {
+                results.Add(await CheckHealthAsync(cutover, host, cancellationToken));
+            }
         }
 
         return results;
+    }
+
+    private static async Task<(PreflightResult Row, bool Connected)> ConnectRowAsync(CutoverConfig cutover, IPEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        try
+        {
+            using var socket = await ConnectAsync(endpoint, cancellationToken);
+            return (new PreflightResult(cutover.Name, "target", "tcp connect", endpoint.ToString(), PreflightStatus.Pass,
+                $"connected in {watch.Elapsed.TotalMilliseconds:0.0} ms", null, Math.Round(watch.Elapsed.TotalMilliseconds, 1)), true);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
+        {
+            return (new PreflightResult(cutover.Name, "target", "tcp connect", endpoint.ToString(), PreflightStatus.Fail,
+                $"cannot connect: {Describe(e)}", "check the target EIP and port, security groups/firewall between the source and the target"), false);
+        }
     }
 
     private async Task<PreflightResult> CheckTlsAsync(CutoverConfig cutover, string host, IPEndPoint endpoint, CancellationToken cancellationToken)

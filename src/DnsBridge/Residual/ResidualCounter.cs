@@ -87,6 +87,12 @@ public sealed class ResidualCounter
     /// </summary>
     public SpaceSaving<IPAddress> Clients { get; } = new();
 
+    /// <summary>
+    /// The clients that open the most residual connections (passthrough, port forwards), apart from
+    /// <see cref="Clients"/> which counts both kinds: one long-lived connection and a thousand requests are not alike.
+    /// </summary>
+    public SpaceSaving<IPAddress> ConnectionClients { get; } = new(capacity: 1_000);
+
     /// <summary>The heaviest user agents, each capped by <see cref="UserAgentKey"/> so a key is at most 256 characters.</summary>
     public SpaceSaving<string> UserAgents { get; } = new(comparer: StringComparer.Ordinal);
 
@@ -154,6 +160,10 @@ public sealed class ResidualCounter
         {
             Clients.Touch(client, now.UtcTicks, agent);
             ClientsLastHour.Add(KeyHash.Of(client), now.UtcTicks);
+            if (observation.Kind == ResidualKind.Connection)
+            {
+                ConnectionClients.Touch(client, now.UtcTicks);
+            }
         }
 
         if (agent is not null)

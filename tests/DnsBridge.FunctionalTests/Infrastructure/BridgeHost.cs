@@ -26,7 +26,11 @@ public sealed class BridgeHost : IAsyncDisposable
         var ports = app.Services.GetRequiredService<ListenerEndpoints>();
         ProxyEndPoint = ports.ProxyEndPoint!;
         AdminEndPoint = ports.AdminEndPoint!;
+        PassthroughEndPoint = app.Services.GetRequiredService<DnsBridge.Connections.ConnectionForwarder>().PassthroughEndPoint;
     }
+
+    /// <summary>The TLS passthrough listener, when the test configured <c>Listen:Passthrough</c>.</summary>
+    public IPEndPoint? PassthroughEndPoint { get; }
 
     public string Directory { get; }
 

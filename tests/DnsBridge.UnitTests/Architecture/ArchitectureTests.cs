@@ -14,22 +14,26 @@ public sealed class ArchitectureTests
 
     private static readonly string[] Features =
     [
-        "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Admin", "Preflight", "Listeners", "Events", "Cli", "Hosting", "Demo",
+        "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Admin", "Preflight", "Listeners", "Events", "Cli", "Hosting", "Demo", "Connections",
     ];
 
     public static TheoryData<string, string[]> Rules() => new()
     {
         // folder, folders it must not depend on
-        { "State", ["Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
-        { "Drain", ["Forwarding", "Admin", "Alerts", "Listeners", "Hosting", "Cli", "Demo", "Preflight"] },
+        { "State", ["Connections", "Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "Drain", ["Connections", "Forwarding", "Admin", "Alerts", "Listeners", "Hosting", "Cli", "Demo", "Preflight"] },
         { "Configuration", Features },
         { "Events", [.. Features.Where(f => f != "Events")] },
-        { "Propagation", ["Forwarding", "Residual", "Drain", "Alerts", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
-        { "Forwarding", ["Propagation", "Admin", "Alerts", "State", "Listeners", "Hosting", "Cli", "Demo"] },
-        { "Residual", ["Forwarding", "Propagation", "Drain", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
-        { "Alerts", ["Drain", "Forwarding", "Residual", "Propagation", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "Propagation", ["Connections", "Forwarding", "Residual", "Drain", "Alerts", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "Forwarding", ["Connections", "Propagation", "Admin", "Alerts", "State", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "Residual", ["Connections", "Forwarding", "Propagation", "Drain", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "Alerts", ["Connections", "Drain", "Forwarding", "Residual", "Propagation", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Admin", ["Hosting", "Cli", "Demo"] },
         { "Preflight", ["Drain", "Admin", "Alerts", "Hosting", "Cli", "Demo"] },
+
+        // Connection forwarding is one more request path: it feeds Residual and reuses Forwarding's route matching
+        // and nudge switches, and like Forwarding it never reaches the DNS side, the store or the operator surface.
+        { "Connections", ["Propagation", "Drain", "Admin", "Alerts", "State", "Listeners", "Preflight", "Hosting", "Cli", "Demo"] },
     };
 
     [Theory]

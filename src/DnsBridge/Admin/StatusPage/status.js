@@ -45,10 +45,10 @@
     return `<table><caption>Resolvers by region</caption><thead><tr><th scope="col">resolver</th><th scope="col">answer</th><th scope="col">addresses</th><th scope="col">TTL</th><th scope="col">checked</th></tr></thead><tbody>${rows}</tbody></table>`;
   }
 
-  function top(title, rows, key) {
+  function top(title, rows, key, count = "requests") {
     if (!rows || rows.length === 0) return `<p class="empty">${esc(title)}: none.</p>`;
-    return `<table><caption>${esc(title)}</caption><thead><tr><th scope="col">${key === "client" ? "client" : "user agent"}</th><th scope="col">requests</th><th scope="col">last seen</th></tr></thead><tbody>` +
-      rows.map((r) => `<tr><td>${esc(r[key])}</td><td>${r.error ? `${r.requests - r.error}–${r.requests}` : r.requests}</td><td>${esc(ago(r.lastSeen))}</td></tr>`).join("") + "</tbody></table>";
+    return `<table><caption>${esc(title)}</caption><thead><tr><th scope="col">${key === "client" ? "client" : "user agent"}</th><th scope="col">${count}</th><th scope="col">last seen</th></tr></thead><tbody>` +
+      rows.map((r) => `<tr><td>${esc(r[key])}</td><td>${r.error ? `${r[count] - r.error}–${r[count]}` : r[count]}</td><td>${esc(ago(r.lastSeen))}</td></tr>`).join("") + "</tbody></table>";
   }
 
   // Alerts the outbox still holds: retried until delivered (or Alerts:GiveUpAfter), so a receiver that is down shows here.
@@ -125,6 +125,7 @@
         ${fact("Stale caches expire in", p ? esc(duration(p.etaSeconds)) : "–")}
         ${fact("Authoritative answer", esc(p?.authoritativeUnreachable ? "no answer (resolvers decide)" : p?.authoritative ?? "not asked"))}
         ${fact("Residual now", r ? `${r.perMinute1m} /min (15 min: ${r.perMinute15m}, 1 h: ${r.perMinute1h})` : "–")}
+        ${fact("Requests / connections", r ? `${r.requests} / ${r.connections}` : "–")}
         ${fact("Last residual request", r ? esc(ago(r.lastRequestAt)) : "–")}
         ${fact("Distinct clients (1 h)", r ? (r.distinctClientsEstimated ? `≈ ${r.distinctClients1h}` : r.distinctClients1h) : "–")}
         ${fact("Quiet period", d.quietSince ? `until ${esc(time(d.quietEndsAt))}` : esc(duration(d.quietPeriodSeconds)))}
@@ -140,6 +141,7 @@
         <div>${resolvers(p)}</div>
         <div>
           ${top("Top stale clients", r?.topClients, "client")}
+          ${r?.connections ? top("Top stale clients by connections", r.topClientsByConnections, "client", "connections") : ""}
           ${top("Top user agents", r?.topUserAgents, "userAgent")}
           ${pendingAlerts(c.pendingAlerts)}
           <h3>Recent events</h3>

@@ -44,8 +44,11 @@ internal static partial class CutoverValidator
             error($"{path}:Name", $"duplicate cutover name '{c.Name}'");
         }
 
-        var hosts = Hosts(c.Hosts, $"{path}:Hosts", hostOwners, error);
         var target = TargetValidator.Validate(c.Target, $"{path}:Target", baseDirectory, error);
+
+        // HTTP listeners route by Host and the passthrough listener by SNI: a name may be in one cutover of each
+        // (different listeners), never in two that the same listener routes by. tcp cutovers route by port only.
+        var hosts = Hosts(c.Hosts, $"{path}:Hosts", c.Target.Scheme == TargetConfig.SchemeTcp ? null : hostOwners, c.Target.IsPassthrough ? "tls:" : "", error);
 
         var sources = AddressListValidator.Addresses(c.SourceAddresses, $"{path}:SourceAddresses", error);
         if (IPAddress.TryParse(target.Address, out var targetIp) && sources.Contains(targetIp))
@@ -58,7 +61,7 @@ internal static partial class CutoverValidator
         return c with { Hosts = hosts, Target = target, Dns = dns };
     }
 
-    private static List<string> Hosts(IReadOnlyList<string> raw, string path, Dictionary<string, string> hostOwners, Action<string, string> error)
+    private static List<string> Hosts(IReadOnlyList<string> raw, string path, Dictionary<string, string>? hostOwners, string listener, Action<string, string> error)
     {
         var hosts = new List<string>(raw.Count);
         if (raw.Count == 0)
@@ -75,13 +78,17 @@ internal static partial class CutoverValidator
                 continue;
             }
 
-            if (hostOwners.TryGetValue(host, out var owner))
+            if (hostOwners is not null && hostOwners.TryGetValue(listener + host, out var owner))
             {
-                error(hostPath, $"host '{host}' is already listed at {owner}: a host belongs to exactly one cutover");
+                error(hostPath, $"host '{host}' is already listed at {owner}: a host belongs to exactly one cutover per listener kind (HTTP, passthrough)");
                 continue;
             }
 
-            hostOwners[host] = hostPath;
+            if (hostOwners is not null)
+            {
+                hostOwners[listener + host] = hostPath;
+            }
+
             hosts.Add(host);
         }
 

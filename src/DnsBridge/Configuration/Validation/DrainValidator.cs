@@ -14,6 +14,11 @@ internal static class DrainValidator
             error($"{path}:Threshold", $"must be 0 or more, got {drain.Threshold}");
         }
 
+        if (drain.IdleNudge <= TimeSpan.Zero)
+        {
+            error($"{path}:IdleNudge", "must be longer than 00:00:00");
+        }
+
         var exclude = drain.Exclude;
         for (var p = 0; p < exclude.Paths.Count; p++)
         {

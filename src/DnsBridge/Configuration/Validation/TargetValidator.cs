@@ -24,9 +24,14 @@ internal static class TargetValidator
             error($"{path}:Port", $"must be 1-65535, got {t.Port}");
         }
 
-        if (t.Scheme is not ("http" or "https"))
+        if (t.Scheme is not ("http" or "https" or TargetConfig.SchemeTls or TargetConfig.SchemeTcp))
         {
-            error($"{path}:Scheme", $"must be http or https, got '{t.Scheme}'");
+            error($"{path}:Scheme", $"must be http or https, or tls (passthrough by SNI) or tcp (port forwards only), got '{t.Scheme}'");
+        }
+
+        if (!ProxyProtocolVersions.All.Contains(t.ProxyProtocol))
+        {
+            error($"{path}:ProxyProtocol", $"must be none, v1 or v2, got '{t.ProxyProtocol}'");
         }
 
         string? serverName = null;
@@ -41,7 +46,7 @@ internal static class TargetValidator
                 error($"{path}:ServerName", why);
             }
 
-            if (t.Scheme == "http")
+            if (t.Scheme != "https")
             {
                 error($"{path}:ServerName", "only applies to https targets");
             }
