@@ -30,7 +30,8 @@
     state: c.drain.state,
     stateOrder: STATES.indexOf(c.drain.state),
     propagation: c.propagation ? c.propagation.ratio : null,
-    stale: c.propagation ? c.propagation.etaSeconds : null,
+    // Before the switch no cache holds a stale answer yet: such rows sort last, like a missing value.
+    stale: c.propagation && c.drain.state !== "pending" ? c.propagation.etaSeconds : null,
     residualNow: c.residual ? c.residual.perMinute1m : 0,
     residualHour: c.residual ? c.residual.lastHour : 0,
     lastResidual: c.residual?.lastRequestAt ? new Date(c.residual.lastRequestAt).getTime() : null,
@@ -57,7 +58,7 @@
       <th scope="row"><a href="${esc(cutoverUrl(r.name))}">${esc(r.name)}</a></th>
       <td><span class="badge state-${esc(r.state)}">${esc(r.state)}</span></td>
       <td class="num">${r.propagation == null ? "–" : `${Math.round(r.propagation * 100)} %`}</td>
-      <td class="num">${r.stale == null ? "–" : r.stale > 0 ? esc(duration(r.stale)) : "expired"}</td>
+      <td class="num">${r.state === "pending" ? "not switched" : r.stale == null ? "–" : r.stale > 0 ? esc(duration(r.stale)) : "expired"}</td>
       <td class="num">${r.residualNow}</td>
       <td class="num">${r.residualHour}</td>
       <td>${r.lastResidualAt ? `<time datetime="${esc(r.lastResidualAt)}" title="${esc(time(r.lastResidualAt))}">${esc(ago(r.lastResidualAt))}</time>` : "never"}</td>
