@@ -17,6 +17,7 @@ public static class AdminEndpoints
         endpoints.MapGet("/healthz", () => Results.Text("ok\n"));
         endpoints.MapApiEndpoints();
         endpoints.MapReportEndpoints();
+        endpoints.MapHistoryEndpoints();
         endpoints.MapStatusPage();
 
         endpoints.MapGet("/readyz", (ListenerEndpoints ports, IEnumerable<IReadinessCheck> checks) =>

@@ -93,6 +93,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                     checkedAt = r.CheckedAt,
                     latencyMs = Math.Round(r.Latency.TotalMilliseconds, 1),
                     soaSerial = r.SoaSerial,
+                    location = r.Resolver.Location is { } l ? new { city = l.City, latitude = l.Latitude, longitude = l.Longitude } : null,
                 }),
             },
             residual = counter is null ? null : new
@@ -105,6 +106,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 perMinute1m = counter.Minutes.Sum(nowMinute, 1),
                 perMinute15m = Math.Round(counter.Minutes.Sum(nowMinute, 15) / 15.0, 2),
                 perMinute1h = Math.Round(counter.Minutes.Sum(nowMinute, 60) / 60.0, 2),
+                lastHour = counter.Minutes.Sum(nowMinute, 60),
                 series = counter.Minutes.Series(nowMinute, 60).Select(m => new { minute = DateTimeOffset.FromUnixTimeSeconds(m.Minute * 60), count = m.Count }),
                 distinctClients1h = distinct.Count,
                 distinctClientsEstimated = distinct.Estimated,

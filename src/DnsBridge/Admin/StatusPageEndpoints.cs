@@ -2,15 +2,22 @@ namespace DnsBridge.Admin;
 
 /// <summary>
 /// The status page: static files embedded in the binary (no CDN: data centres often have no internet), which
-/// render the JSON API and refresh it every few seconds. It carries no secret and no inline script.
+/// render the JSON API and refresh it every few seconds. <c>/</c> is the wave overview, <c>/cutovers/{name}</c> one
+/// cutover's page (the same file for every name: its script reads the name from the path). It carries no secret and no
+/// inline script; the charts are SVG drawn by <c>charts.js</c> over <c>world.svg</c> (Natural Earth land, ~45 KB).
 /// </summary>
 public static class StatusPageEndpoints
 {
     private static readonly (string Path, string Resource, string ContentType)[] Files =
     [
         ("/", "index.html", "text/html; charset=utf-8"),
+        ("/cutovers/{name}", "cutover.html", "text/html; charset=utf-8"),
         ("/status.css", "status.css", "text/css; charset=utf-8"),
         ("/status.js", "status.js", "text/javascript; charset=utf-8"),
+        ("/overview.js", "overview.js", "text/javascript; charset=utf-8"),
+        ("/cutover.js", "cutover.js", "text/javascript; charset=utf-8"),
+        ("/charts.js", "charts.js", "text/javascript; charset=utf-8"),
+        ("/world.svg", "world.svg", "image/svg+xml"),
     ];
 
     public static IEndpointRouteBuilder MapStatusPage(this IEndpointRouteBuilder endpoints)

@@ -21,6 +21,9 @@ public sealed partial class ConfigReader
     private static readonly Scalar<TimeSpan> Duration =
         new(raw => ConfigParsers.TryParseDuration(raw, out var v) ? v : null, "a duration hh:mm:ss (for example 00:00:30)");
 
+    private static readonly Scalar<double> Degrees =
+        new(raw => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null, "decimal degrees (for example 50.11)");
+
     private readonly List<ConfigError> _errors = [];
 
     private ConfigReader()
@@ -160,12 +163,15 @@ public sealed partial class ConfigReader
             Preset = (String(s, "Preset") ?? d.Preset).ToLowerInvariant(),
             Custom = ReadArray(s.GetSection("Custom"), c =>
             {
-                CheckKeys(c, "Name", "Address", "Region");
+                CheckKeys(c, "Name", "Address", "Region", "Latitude", "Longitude", "City");
                 return new CustomResolverConfig
                 {
                     Name = String(c, "Name") ?? "",
                     Address = String(c, "Address") ?? "",
                     Region = String(c, "Region") ?? new CustomResolverConfig().Region,
+                    Latitude = Read(c, "Latitude", Degrees),
+                    Longitude = Read(c, "Longitude", Degrees),
+                    City = String(c, "City"),
                 };
             }),
             Authoritative = Read(s, "Authoritative", Bool) ?? d.Authoritative,

@@ -185,4 +185,12 @@ public sealed record CustomResolverConfig
     public string Address { get; init; } = "";
 
     public string Region { get; init; } = "custom";
+
+    /// <summary>Where the status page's map draws it (decimal degrees, both or neither); none: listed beside the map.</summary>
+    public double? Latitude { get; init; }
+
+    public double? Longitude { get; init; }
+
+    /// <summary>The label on the map (default: the name).</summary>
+    public string? City { get; init; }
 }

@@ -93,7 +93,15 @@ public static class DemoCommand
                     Preset = ResolversConfig.PresetNone,
                     Authoritative = true,
                     AuthoritativeServers = [authoritative.EndPoint.ToString()],
-                    Custom = [.. resolvers.Select(r => new CustomResolverConfig { Name = r.Resolver.Name, Address = r.Server.EndPoint.ToString(), Region = r.Resolver.Region })],
+                    Custom = [.. resolvers.Select(r => new CustomResolverConfig
+                    {
+                        Name = r.Resolver.Name,
+                        Address = r.Server.EndPoint.ToString(),
+                        Region = r.Resolver.Region,
+                        City = r.Resolver.Location.City,
+                        Latitude = r.Resolver.Location.Latitude,
+                        Longitude = r.Resolver.Location.Longitude,
+                    })],
                 },
                 Propagation = new PropagationConfig { Interval = TimeSpan.FromSeconds(1), Timeout = TimeSpan.FromMilliseconds(500) },
                 Alerts = new AlertsConfig { Webhooks = [new WebhookConfig { Url = $"http://127.0.0.1:{receiver.Port}/alerts" }] },

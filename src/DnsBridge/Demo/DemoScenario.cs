@@ -1,4 +1,5 @@
 using System.Net;
+using DnsBridge.Propagation;
 
 namespace DnsBridge.Demo;
 
@@ -11,11 +12,12 @@ public sealed class DemoScenario
 {
     public const string Host = "shop.demo.test";
 
-    private static readonly (string Name, string Region, double FlipsAt)[] ResolverPlan =
+    private static readonly (string Name, string Region, double FlipsAt, ResolverLocation Location)[] ResolverPlan =
     [
-        ("demo-virginia", "Americas", 8), ("demo-sao-paulo", "Americas", 14), ("demo-frankfurt", "Europe", 10),
-        ("demo-london", "Europe", 18), ("demo-moscow", "Russia", 24), ("demo-beijing", "China", 30),
-        ("demo-seoul", "Korea", 22), ("demo-sydney", "Oceania", 36),
+        ("demo-virginia", "Americas", 8, new("Ashburn, US", 39.04, -77.49)), ("demo-sao-paulo", "Americas", 14, new("Sao Paulo, BR", -23.55, -46.63)),
+        ("demo-frankfurt", "Europe", 10, new("Frankfurt, DE", 50.11, 8.68)), ("demo-london", "Europe", 18, new("London, GB", 51.51, -0.13)),
+        ("demo-moscow", "Russia", 24, new("Moscow, RU", 55.75, 37.62)), ("demo-beijing", "China", 30, new("Beijing, CN", 39.90, 116.40)),
+        ("demo-seoul", "Korea", 22, new("Seoul, KR", 37.57, 126.98)), ("demo-sydney", "Oceania", 36, new("Sydney, AU", -33.87, 151.21)),
     ];
 
     private readonly TimeProvider _time;
@@ -28,7 +30,7 @@ public sealed class DemoScenario
         Speed = speed;
         Source = source;
         Target = target;
-        Resolvers = [.. ResolverPlan.Select(r => new DemoResolver(r.Name, r.Region, Scaled(r.FlipsAt)))];
+        Resolvers = [.. ResolverPlan.Select(r => new DemoResolver(r.Name, r.Region, Scaled(r.FlipsAt), r.Location))];
         AuthoritativeSwitchAt = Scaled(4);
     }
 
@@ -65,4 +67,4 @@ public sealed class DemoScenario
     }
 }
 
-public sealed record DemoResolver(string Name, string Region, TimeSpan FlipsAt);
+public sealed record DemoResolver(string Name, string Region, TimeSpan FlipsAt, ResolverLocation Location);

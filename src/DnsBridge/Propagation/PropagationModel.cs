@@ -21,8 +21,11 @@ public enum ResolverAnswer
     Error,
 }
 
-/// <summary>One resolver of the set: a public recursive resolver, a custom one, or an authoritative server of the zone.</summary>
-public sealed record ResolverInfo(string Name, IPEndPoint EndPoint, string Region, string Operator, bool Authoritative)
+/// <summary>
+/// One resolver of the set: a public recursive resolver, a custom one, or an authoritative server of the zone. Only
+/// resolvers with a <see cref="Location"/> appear on the status page's map.
+/// </summary>
+public sealed record ResolverInfo(string Name, IPEndPoint EndPoint, string Region, string Operator, bool Authoritative, ResolverLocation? Location = null)
 {
     /// <summary>IP:PORT as shown in the API, the JSON of <c>check</c> and the <c>resolver</c> metric label.</summary>
     public string Address => EndPoint.ToString();

@@ -158,7 +158,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
         }
 
         var found = await _querier.FindAuthoritativeAsync(host, [.. recursive.Select(r => r.EndPoint)], config.Propagation.Timeout, cancellationToken);
-        IReadOnlyList<ResolverInfo> servers = [.. found.Select(f => new ResolverInfo($"auth {f.Name}", f.EndPoint, "authoritative", f.Name, Authoritative: true))];
+        IReadOnlyList<ResolverInfo> servers = [.. found.Select(f => new ResolverInfo($"{ResolverCatalog.AuthoritativePrefix}{f.Name}", f.EndPoint, "authoritative", f.Name, Authoritative: true))];
         if (servers.Count == 0)
         {
             LogNoAuthoritative(_logger, cutover.Name, host);

@@ -6,6 +6,12 @@ namespace DnsBridge.Propagation;
 /// <summary>The recursive resolvers to ask: the built-in worldwide list (embedded data, with its sources) and/or the configured ones.</summary>
 public static class ResolverCatalog
 {
+    /// <summary>
+    /// Starts the name of every authoritative server (<c>auth ns1.example.com</c>): the stored propagation history keeps
+    /// names only, and the share over time counts recursive resolvers alone, as the live ratio does.
+    /// </summary>
+    public const string AuthoritativePrefix = "auth ";
+
     private static readonly Lazy<IReadOnlyList<ResolverInfo>> Global = new(LoadGlobal);
 
     public static IReadOnlyList<ResolverInfo> BuiltIn => Global.Value;
@@ -22,7 +28,8 @@ public static class ResolverCatalog
         {
             if (ConfigParsers.TryParseEndpoint(custom.Address, 53, out var endpoint))
             {
-                list.Add(new ResolverInfo(custom.Name, endpoint, custom.Region, "custom", Authoritative: false));
+                var location = custom is { Latitude: { } lat, Longitude: { } lon } ? new ResolverLocation(custom.City ?? custom.Name, lat, lon) : null;
+                list.Add(new ResolverInfo(custom.Name, endpoint, custom.Region, "custom", Authoritative: false, location));
             }
         }
 
@@ -34,8 +41,11 @@ public static class ResolverCatalog
         [.. config.AuthoritativeServers.Select(a =>
         {
             ConfigParsers.TryParseEndpoint(a, 53, out var endpoint);
-            return new ResolverInfo($"auth {endpoint}", endpoint, "authoritative", "zone", Authoritative: true);
+            return new ResolverInfo($"{AuthoritativePrefix}{endpoint}", endpoint, "authoritative", "zone", Authoritative: true);
         })];
+
+    private static ResolverLocation Location(JsonElement l) =>
+        new(l.GetProperty("city").GetString()!, l.GetProperty("latitude").GetDouble(), l.GetProperty("longitude").GetDouble());
 
     private static List<ResolverInfo> LoadGlobal()
     {
@@ -47,6 +57,7 @@ public static class ResolverCatalog
             new System.Net.IPEndPoint(System.Net.IPAddress.Parse(r.GetProperty("address").GetString()!), 53),
             r.GetProperty("region").GetString()!,
             r.GetProperty("operator").GetString()!,
-            Authoritative: false))];
+            Authoritative: false,
+            Location(r.GetProperty("location"))))];
     }
 }

@@ -32,6 +32,8 @@ public sealed class AdminTokenTests : IAsyncLifetime
     [InlineData("/api/cutovers")]
     [InlineData("/api/cutovers/shop")]
     [InlineData("/api/cutovers/shop/report")]
+    [InlineData("/api/cutovers/shop/residual?range=24h")]
+    [InlineData("/api/cutovers/shop/propagation?range=7d")]
     [InlineData("/metrics")]
     [InlineData("/METRICS")]
     public async Task Protected_endpoints_answer_401_without_the_token_and_200_with_it(string path)
@@ -56,10 +58,31 @@ public sealed class AdminTokenTests : IAsyncLifetime
     [InlineData("/readyz")]
     [InlineData("/")]
     [InlineData("/status.js")]
+    [InlineData("/cutovers/shop")]
+    [InlineData("/charts.js")]
+    [InlineData("/world.svg")]
     public async Task Probes_and_the_page_shell_stay_open(string path)
     {
         using var admin = _bridge.CreateAdminClient();
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync(path)).StatusCode);
+    }
+
+    [Fact]
+    public async Task The_pages_show_data_only_to_a_tab_opened_with_the_token_and_keep_it_from_the_overview_to_a_cutover()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var without = await browser.OpenAsync(_bridge.AdminUri);
+        await without.WaitForSelectorAsync("#refreshed .error");
+        Assert.Contains("HTTP 401", await without.Locator("#refreshed").TextContentAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, await without.Locator("#wave tbody tr").CountAsync());
+
+        var with = await browser.OpenAsync(new Uri(_bridge.AdminUri, $"/#token={Token}"));
+        await with.WaitForSelectorAsync("#overview[data-refreshes]");
+        Assert.DoesNotContain(Token, with.Url, StringComparison.Ordinal);
+        Assert.Equal(1, await with.Locator("#wave tbody tr").CountAsync());
+        await with.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "shop", Exact = true }).ClickAsync();
+        await with.WaitForSelectorAsync("#cutover[data-refreshes][data-histories]");
+        Assert.StartsWith("shop", await with.Locator("#cutover-name").TextContentAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public sealed class OutboxReloadTests
             Assert.Equal(_time.GetUtcNow().Date, pending.GetProperty("since").GetDateTimeOffset().Date);
         }
 
-        var (dom, _) = await Chromium.DumpDomAsync(bridge.AdminUri, virtualTimeMs: 2_000);
+        var (dom, _) = await Chromium.DumpDomAsync(new Uri(bridge.AdminUri, "/cutovers/shop"), virtualTimeMs: 2_000);
         Assert.Contains("<caption>Pending alerts</caption>", dom, StringComparison.Ordinal);
         Assert.Contains("<td>drain_complete</td><td>ops<br><small>http://127.0.0.1:", dom, StringComparison.Ordinal);
         Assert.Contains("<td>HTTP 503</td>", dom, StringComparison.Ordinal);

@@ -94,7 +94,7 @@ public sealed class DelegationTests
         Assert.Contains($"| {old.Address} | {old.Address} | source | {Source} |", report, StringComparison.Ordinal);
 
         // The status page's delegation box, rendered by a real browser from the same API.
-        var (dom, _) = await Chromium.DumpDomAsync(bridge.AdminUri, virtualTimeMs: 2_000);
+        var (dom, _) = await Chromium.DumpDomAsync(new Uri(bridge.AdminUri, "/cutovers/shop"), virtualTimeMs: 2_000);
         Assert.Contains("<h3>Delegation (DNS provider move)</h3>", dom, StringComparison.Ordinal);
         Assert.Contains($"Resolvers that cached the old delegation may ask the previous servers until <strong>{status.DnsSwitchedAt.Value.AddSeconds(172800):yyyy-MM-dd HH:mm:ss} UTC</strong>", dom, StringComparison.Ordinal);
         Assert.Contains($"<td>{old.Address}</td><td class=\"answer-source\">source</td><td>{Source}</td>", dom, StringComparison.Ordinal);

@@ -104,7 +104,7 @@ public sealed class SilentAuthoritativeTests
                 propagation.GetProperty("authoritativeUnreachableServers").EnumerateArray().Select(s => s.GetProperty("resolver").GetString()!).Order(StringComparer.Ordinal));
         }
 
-        var (dom, _) = await Chromium.DumpDomAsync(bridge.AdminUri, virtualTimeMs: 3_000);
+        var (dom, _) = await Chromium.DumpDomAsync(new Uri(bridge.AdminUri, "/cutovers/shop"), virtualTimeMs: 3_000);
         Assert.Contains("<strong>Authoritative servers do not answer:</strong>", dom, StringComparison.Ordinal);
         Assert.Contains(silent2.EndPoint.ToString(), dom, StringComparison.Ordinal);
 

@@ -94,6 +94,9 @@ public sealed class ConfigValidationTests
     [InlineData("""{ "Limits": { "RequestHeadersTimeout": "00:00:00" } }""", "DnsBridge:Limits:RequestHeadersTimeout", "between 00:00:01 and 00:10:00")]
     [InlineData("""{ "Limits": { "KeepAlive": "00:01:00" } }""", "DnsBridge:Limits:KeepAlive", "unknown key")]
     [InlineData("""{ "Limits": { "ShutdownTimeout": "01:00:00" } }""", "DnsBridge:Limits:ShutdownTimeout", "between 00:00:01 and 00:10:00")]
+    [InlineData("""{ "Resolvers": { "Custom": [ { "Name": "r", "Address": "192.0.2.53", "Latitude": 50.1 } ] } }""", "DnsBridge:Resolvers:Custom:0:Longitude", "give both or neither")]
+    [InlineData("""{ "Resolvers": { "Custom": [ { "Name": "r", "Address": "192.0.2.53", "Latitude": 91, "Longitude": 8 } ] } }""", "DnsBridge:Resolvers:Custom:0:Latitude", "between -90 and 90")]
+    [InlineData("""{ "Resolvers": { "Custom": [ { "Name": "r", "Address": "192.0.2.53", "Latitude": 50, "Longitude": -181 } ] } }""", "DnsBridge:Resolvers:Custom:0:Longitude", "between -180 and 180")]
     public void Reports_listener_and_limit_problems_with_their_key_path(string section, string path, string message)
     {
         var root = section.TrimStart().TrimStart('{').TrimEnd().TrimEnd('}');
@@ -105,6 +108,24 @@ public sealed class ConfigValidationTests
 
         // The token is a secret: an error about it never repeats it.
         Assert.DoesNotContain("short", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_custom_resolver_location_is_read_in_decimal_degrees()
+    {
+        var (config, errors) = Load("""
+            { "DnsBridge": { "Cutovers": [ { "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1" } } ],
+                "Resolvers": { "Custom": [ { "Name": "fra", "Address": "192.0.2.53", "City": "Frankfurt", "Latitude": 50.11, "Longitude": 8.68 } ] } } }
+            """);
+        Assert.Empty(errors);
+        var custom = Assert.Single(config.Resolvers.Custom);
+        Assert.Equal(("Frankfurt", 50.11, 8.68), (custom.City, custom.Latitude, custom.Longitude));
+
+        (_, errors) = Load("""
+            { "DnsBridge": { "Cutovers": [ { "Name": "a", "Hosts": ["a.test"], "Target": { "Address": "192.0.2.1" } } ],
+                "Resolvers": { "Custom": [ { "Name": "fra", "Address": "192.0.2.53", "Latitude": "north", "Longitude": 8.68 } ] } } }
+            """);
+        Assert.Contains(errors, e => e.Path == "DnsBridge:Resolvers:Custom:0:Latitude" && e.Message.Contains("decimal degrees", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -32,6 +32,22 @@ public sealed class ResolverCatalogTests
     }
 
     [Fact]
+    public void Every_entry_has_a_location_on_the_map_with_its_source()
+    {
+        Assert.All(Entries(), e =>
+        {
+            var name = Text(e, "name");
+            Assert.True(e.TryGetProperty("location", out var l), $"{name}: no location");
+            Assert.False(string.IsNullOrWhiteSpace(Text(l, "city")), $"{name}: no city");
+            Assert.InRange(l.GetProperty("latitude").GetDouble(), -90, 90);
+            Assert.InRange(l.GetProperty("longitude").GetDouble(), -180, 180);
+            Assert.Contains("https://", Text(l, "source"), StringComparison.Ordinal);
+        });
+        Assert.All(ResolverCatalog.BuiltIn, r => Assert.NotNull(r.Location));
+        Assert.Equal("Hangzhou, CN", ResolverCatalog.BuiltIn.Single(r => r.Name == "alidns").Location!.City);
+    }
+
+    [Fact]
     public void Every_entry_has_a_unique_name_a_parseable_address_a_region_an_operator_and_its_sources()
     {
         var entries = Entries();

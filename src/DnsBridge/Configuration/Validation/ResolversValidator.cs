@@ -32,6 +32,8 @@ internal static class ResolversValidator
             {
                 error($"{customPath}:Region", "must not be empty");
             }
+
+            ValidateLocation(c, customPath, error);
         }
 
         for (var i = 0; i < r.AuthoritativeServers.Count; i++)
@@ -45,6 +47,24 @@ internal static class ResolversValidator
         if (r.Preset == ResolversConfig.PresetNone && r.Custom.Count == 0 && !r.Authoritative)
         {
             error(path, "Preset 'none' without Custom resolvers or Authoritative leaves nothing to ask");
+        }
+    }
+
+    private static void ValidateLocation(CustomResolverConfig c, string path, Action<string, string> error)
+    {
+        if (c.Latitude.HasValue != c.Longitude.HasValue)
+        {
+            error($"{path}:{(c.Latitude.HasValue ? "Longitude" : "Latitude")}", "is required with Latitude and Longitude: give both or neither");
+        }
+
+        if (c.Latitude is < -90 or > 90)
+        {
+            error($"{path}:Latitude", $"must be between -90 and 90 degrees, got {c.Latitude}");
+        }
+
+        if (c.Longitude is < -180 or > 180)
+        {
+            error($"{path}:Longitude", $"must be between -180 and 180 degrees, got {c.Longitude}");
         }
     }
 }
