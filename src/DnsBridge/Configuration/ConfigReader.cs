@@ -37,7 +37,7 @@ public sealed partial class ConfigReader
 
     private DnsBridgeConfig ReadRoot(IConfigurationSection s)
     {
-        CheckKeys(s, "Listen", "Cutovers", "Resolvers", "Propagation", "Alerts", "State", "Logging", "Limits", "TrustedProxies");
+        CheckKeys(s, "Listen", "Cutovers", "Resolvers", "Propagation", "Alerts", "State", "Cluster", "Logging", "Limits", "TrustedProxies");
         var defaults = new DnsBridgeConfig();
         return new DnsBridgeConfig
         {
@@ -47,6 +47,7 @@ public sealed partial class ConfigReader
             Propagation = ReadPropagation(s.GetSection("Propagation")),
             Alerts = ReadAlerts(s.GetSection("Alerts")),
             State = ReadState(s.GetSection("State")),
+            Cluster = ReadCluster(s.GetSection("Cluster")),
             Logging = ReadLogging(s.GetSection("Logging")),
             Limits = ReadLimits(s.GetSection("Limits")),
             TrustedProxies = Exists(s.GetSection("TrustedProxies"))

@@ -14,6 +14,7 @@ public sealed record DnsBridgeConfig
     public PropagationConfig Propagation { get; init; } = new();
     public AlertsConfig Alerts { get; init; } = new();
     public StateConfig State { get; init; } = new();
+    public ClusterConfig Cluster { get; init; } = new();
     public LoggingConfig Logging { get; init; } = new();
     public LimitsConfig Limits { get; init; } = new();
 

@@ -1,5 +1,6 @@
 using DnsBridge.Admin;
 using DnsBridge.Alerts;
+using DnsBridge.Cluster;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Forwarding;
@@ -44,6 +45,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton(sp => new ConfigMonitor(config, builder.Configuration, settings.Source,
             sp.GetRequiredService<IMetricFactory>(), sp.GetRequiredService<ILogger<ConfigMonitor>>()));
         services.AddState();
+        services.AddCluster();
         services.AddResidual();
         services.AddForwarding();
         services.AddPropagation();

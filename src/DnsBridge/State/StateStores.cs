@@ -12,7 +12,7 @@ public sealed class StateStores : IDisposable
     private readonly IDisposable _owner;
 
     private StateStores(IStateDatabase database, ICutoverStatusStore statuses, IEventStore events, IResidualHistory residualHistory,
-        IPropagationHistory propagationHistory, IDelegationStore delegations, IDisposable owner)
+        IPropagationHistory propagationHistory, IDelegationStore delegations, IClusterStore cluster, IDisposable owner)
     {
         Database = database;
         Statuses = statuses;
@@ -20,6 +20,7 @@ public sealed class StateStores : IDisposable
         ResidualHistory = residualHistory;
         PropagationHistory = propagationHistory;
         Delegations = delegations;
+        Cluster = cluster;
         _owner = owner;
     }
 
@@ -35,6 +36,8 @@ public sealed class StateStores : IDisposable
 
     public IDelegationStore Delegations { get; }
 
+    public IClusterStore Cluster { get; }
+
     /// <summary>
     /// Opens (and migrates) the configured store; throws <see cref="StateStoreException"/> with a message naming the
     /// config key when it cannot be used. <c>State:Provider</c> will choose here once PostgreSQL exists.
@@ -44,7 +47,7 @@ public sealed class StateStores : IDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         var database = new SqliteStateDatabase(config, loggers.CreateLogger<SqliteStateDatabase>());
         return new StateStores(database, new SqliteCutoverStatusStore(database), new SqliteEventStore(database),
-            new SqliteResidualHistory(database), new SqlitePropagationHistory(database), new SqliteDelegationStore(database), database);
+            new SqliteResidualHistory(database), new SqlitePropagationHistory(database), new SqliteDelegationStore(database), new SqliteClusterStore(database), database);
     }
 
     public void Dispose() => _owner.Dispose();

@@ -14,19 +14,20 @@ public sealed class ArchitectureTests
 
     private static readonly string[] Features =
     [
-        "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Admin", "Preflight", "Listeners", "Events", "Cli", "Hosting", "Demo",
+        "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Cluster", "Admin", "Preflight", "Listeners", "Events", "Cli", "Hosting", "Demo",
     ];
 
     public static TheoryData<string, string[]> Rules() => new()
     {
         // folder, folders it must not depend on
-        { "State", ["Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "State", ["Cluster", "Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "Cluster", ["Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Drain", ["Forwarding", "Admin", "Alerts", "Listeners", "Hosting", "Cli", "Demo", "Preflight"] },
         { "Configuration", Features },
         { "Events", [.. Features.Where(f => f != "Events")] },
         { "Propagation", ["Forwarding", "Residual", "Drain", "Alerts", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Forwarding", ["Propagation", "Admin", "Alerts", "State", "Listeners", "Hosting", "Cli", "Demo"] },
-        { "Residual", ["Forwarding", "Propagation", "Drain", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "Residual", ["Cluster", "Forwarding", "Propagation", "Drain", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Alerts", ["Drain", "Forwarding", "Residual", "Propagation", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Admin", ["Hosting", "Cli", "Demo"] },
         { "Preflight", ["Drain", "Admin", "Alerts", "Hosting", "Cli", "Demo"] },
