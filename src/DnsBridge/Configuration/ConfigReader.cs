@@ -194,8 +194,14 @@ public sealed partial class ConfigReader
 
     private StateConfig ReadState(IConfigurationSection s)
     {
-        CheckKeys(s, "Path");
-        return new StateConfig { Path = String(s, "Path") ?? new StateConfig().Path };
+        CheckKeys(s, "Provider", "Path", "ConnectionString");
+        var d = new StateConfig();
+        return new StateConfig
+        {
+            Provider = NullIfEmpty(String(s, "Provider"))?.ToLowerInvariant() ?? d.Provider,
+            Path = String(s, "Path") ?? d.Path,
+            ConnectionString = NullIfEmpty(String(s, "ConnectionString")),
+        };
     }
 
     private LoggingConfig ReadLogging(IConfigurationSection s)

@@ -45,6 +45,12 @@ public sealed class StateStores : IDisposable
     public static StateStores Open(StateConfig config, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(loggers);
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.IsPostgres)
+        {
+            throw new StateStoreException("State:Provider postgres: the PostgreSQL store is not built yet");
+        }
+
         var database = new SqliteStateDatabase(config, loggers.CreateLogger<SqliteStateDatabase>());
         return new StateStores(database, new SqliteCutoverStatusStore(database), new SqliteEventStore(database),
             new SqliteResidualHistory(database), new SqlitePropagationHistory(database), new SqliteDelegationStore(database), new SqliteClusterStore(database), database);
