@@ -27,9 +27,11 @@ public sealed partial class ClusterMembership : BackgroundService
     private bool _termRecorded;
     private string _mismatchLogged = "";
 
-    public ClusterMembership(ConfigMonitor config, ILeadership leadership, IClusterStore store, IStateDatabase database, IMetricFactory metrics, TimeProvider time, ILogger<ClusterMembership> logger)
+    public ClusterMembership(ConfigMonitor config, ILeadership leadership, IClusterStore store, IStateDatabase database, IMetricFactory metrics, CollectorRegistry registry,
+        TimeProvider time, ILogger<ClusterMembership> logger)
     {
         ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(registry);
         _config = config;
         _leadership = leadership;
         _store = store;
@@ -37,6 +39,10 @@ public sealed partial class ClusterMembership : BackgroundService
         _time = time;
         _logger = logger;
         _replicasMetric = metrics.CreateGauge("dnsbridge_cluster_replicas", "Replicas whose heartbeat reached the shared state store in the last 10 s (1 with SQLite).");
+
+        // Read at scrape time: the gauge says what the election says now, not a second ago.
+        var leaderMetric = metrics.CreateGauge("dnsbridge_cluster_leader", "1 on the replica that leads (runs the monitor, the drain state machine and the alert outbox), 0 elsewhere; always 1 with SQLite.");
+        registry.AddBeforeCollectCallback(() => leaderMetric.Set(leadership.IsLeader ? 1 : 0));
         _status = new ClusterStatus(leadership.Replica, leadership.IsLeader ? leadership.Replica : null, [], true, null, []);
     }
 

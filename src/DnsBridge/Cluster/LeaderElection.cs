@@ -1,5 +1,3 @@
-using Prometheus;
-
 namespace DnsBridge.Cluster;
 
 /// <summary>
@@ -18,21 +16,17 @@ public sealed partial class LeaderElection : BackgroundService, ILeadership
     private readonly Func<CancellationToken, Task<ILockSession>> _connect;
     private readonly TimeProvider _time;
     private readonly ILogger<LeaderElection> _logger;
-    private readonly Gauge _leaderMetric;
     private readonly Lock _gate = new();
     private ILockSession? _session;
     private volatile bool _leader;
     private bool _unreachable;
 
-    public LeaderElection(string replica, Func<CancellationToken, Task<ILockSession>> connect, IMetricFactory metrics, TimeProvider time, ILogger<LeaderElection> logger)
+    public LeaderElection(string replica, Func<CancellationToken, Task<ILockSession>> connect, TimeProvider time, ILogger<LeaderElection> logger)
     {
-        ArgumentNullException.ThrowIfNull(metrics);
         Replica = replica;
         _connect = connect;
         _time = time;
         _logger = logger;
-        _leaderMetric = metrics.CreateGauge("dnsbridge_cluster_leader", "1 on the replica that leads (runs the monitor, the drain state machine and the alert outbox), 0 elsewhere.");
-        _leaderMetric.Set(0);
     }
 
     public string Replica { get; }
@@ -173,7 +167,6 @@ public sealed partial class LeaderElection : BackgroundService, ILeadership
         }
 
         _leader = leader;
-        _leaderMetric.Set(leader ? 1 : 0);
         Changed?.Invoke(leader);
     }
 

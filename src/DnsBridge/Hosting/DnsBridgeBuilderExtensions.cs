@@ -49,7 +49,13 @@ public static class DnsBridgeBuilderExtensions
         services.AddResidual();
         services.AddForwarding();
         services.AddPropagation();
-        services.AddSingleton<IReadinessCheck>(sp => new ReadinessCheck("state store", sp.GetRequiredService<IStateDatabase>().Problem));
+        // A replica of a cluster stays ready while PostgreSQL is down: it forwards and counts in memory, and taking every
+        // replica out of the load balancer at once would turn a database outage into an outage of the application.
+        if (!config.State.IsPostgres)
+        {
+            services.AddSingleton<IReadinessCheck>(sp => new ReadinessCheck("state store", sp.GetRequiredService<IStateDatabase>().Problem));
+        }
+
         services.AddDrain();
         services.AddAlerts();
         services.AddAdmin();

@@ -1,7 +1,6 @@
 using DnsBridge.Cluster;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Prometheus;
 
 namespace DnsBridge.UnitTests.Cluster;
 
@@ -13,12 +12,11 @@ public sealed class LeaderElectionTests
 {
     private readonly FakeTimeProvider _time = new(DateTimeOffset.Parse("2026-11-30T09:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
     private readonly LockServer _server = new();
-    private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();
 
     private LeaderElection Replica(string name)
     {
         LeaderElection? election = null;
-        election = new(name, _ => _server.Connect(election!), Metrics.WithCustomRegistry(_registry), _time, NullLogger<LeaderElection>.Instance);
+        election = new(name, _ => _server.Connect(election!), _time, NullLogger<LeaderElection>.Instance);
         return election;
     }
 
@@ -83,7 +81,6 @@ public sealed class LeaderElectionTests
         _server.Down = false;
         await a.StepAsync(CancellationToken.None);
         Assert.True(a.IsLeader);
-        Assert.Equal(1, Gauge(a));
     }
 
     [Fact]
@@ -100,7 +97,6 @@ public sealed class LeaderElectionTests
         await step;
 
         Assert.False(a.IsLeader);
-        Assert.Equal(0, Gauge(a));
         Assert.True(_server.Sessions.Single().Disposed);
         Assert.Null(_server.Holder);
     }
@@ -130,9 +126,6 @@ public sealed class LeaderElectionTests
         Assert.False(a.IsLeader);
         Assert.Null(_server.Holder);
     }
-
-    private double Gauge(LeaderElection _) =>
-        Metrics.WithCustomRegistry(_registry).CreateGauge("dnsbridge_cluster_leader", "").Value;
 
     private static async Task WaitUntil(Func<bool> condition)
     {

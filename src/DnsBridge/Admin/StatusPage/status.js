@@ -150,8 +150,27 @@
   }
 
   let refreshes = 0;
+  const clusterBox = document.getElementById("cluster");
+
+  // One line on who answers (this replica, the leader, how many replicas), and a warning when the shared store cannot
+  // be reached or replicas disagree on the configuration. A single instance (SQLite) shows nothing here.
+  async function cluster() {
+    try {
+      const response = await api("/api/cluster");
+      if (!response.ok) return;
+      const c = await response.json();
+      const alive = c.replicas.filter((r) => r.alive).length;
+      const line = c.replicas.length > 1 ? `<p>Replica <strong>${esc(c.replica)}</strong> of ${alive} live; leader: ${esc(c.leader ?? "none yet")}.</p>` : "";
+      const store = c.store.reachable ? "" : `<p class="warning" role="alert"><strong>The state store cannot be reached</strong> (${esc(c.store.problem ?? "")}): forwarding goes on; the drain state and other replicas' figures are not current.</p>`;
+      const mismatch = c.configMismatch.length ? `<p class="warning" role="alert"><strong>Configuration mismatch:</strong> ${esc(c.warning)}.</p>` : "";
+      clusterBox.innerHTML = line + store + mismatch;
+    } catch {
+      clusterBox.innerHTML = "";
+    }
+  }
 
   async function refresh() {
+    cluster();
     try {
       const response = await api("/api/cutovers");
       if (response.status === 401) throw new Error("HTTP 401: open this page as /#token=<Listen:AdminToken>");
