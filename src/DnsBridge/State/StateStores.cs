@@ -1,4 +1,5 @@
 using DnsBridge.Configuration;
+using DnsBridge.State.Postgres;
 using DnsBridge.State.Sqlite;
 
 namespace DnsBridge.State;
@@ -39,8 +40,8 @@ public sealed class StateStores : IDisposable
     public IClusterStore Cluster { get; }
 
     /// <summary>
-    /// Opens (and migrates) the configured store; throws <see cref="StateStoreException"/> with a message naming the
-    /// config key when it cannot be used. <c>State:Provider</c> will choose here once PostgreSQL exists.
+    /// Opens (and migrates) the store <c>State:Provider</c> names; throws <see cref="StateStoreException"/> with a
+    /// message naming the config key (never the connection string) when it cannot be used.
     /// </summary>
     public static StateStores Open(StateConfig config, ILoggerFactory loggers)
     {
@@ -48,7 +49,9 @@ public sealed class StateStores : IDisposable
         ArgumentNullException.ThrowIfNull(config);
         if (config.IsPostgres)
         {
-            throw new StateStoreException("State:Provider postgres: the PostgreSQL store is not built yet");
+            var postgres = new PostgresStateDatabase(config, loggers.CreateLogger<PostgresStateDatabase>());
+            return new StateStores(postgres, new PostgresCutoverStatusStore(postgres), new PostgresEventStore(postgres),
+                new PostgresResidualHistory(postgres), new PostgresPropagationHistory(postgres), new PostgresDelegationStore(postgres), postgres);
         }
 
         var database = new SqliteStateDatabase(config, loggers.CreateLogger<SqliteStateDatabase>());

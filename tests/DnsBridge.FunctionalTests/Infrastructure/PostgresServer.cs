@@ -134,13 +134,26 @@ public sealed class PostgresServer : IAsyncLifetime
     /// <summary>A new, empty database (a unique name from <paramref name="prefix"/>); returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "test")
     {
-        var name = $"{prefix.ToLowerInvariant()}_{Interlocked.Increment(ref _databases)}_{Environment.ProcessId}";
+        var name = NewDatabaseName(prefix);
         await using var connection = new NpgsqlConnection(ConnectionString());
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
         await command.ExecuteNonQueryAsync();
         return ConnectionString(name);
     }
+
+    /// <summary><see cref="CreateDatabaseAsync"/> for synchronous callers (a test class's constructor).</summary>
+    public string CreateDatabase(string prefix = "test")
+    {
+        var name = NewDatabaseName(prefix);
+        using var connection = new NpgsqlConnection(ConnectionString());
+        connection.Open();
+        using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+        command.ExecuteNonQuery();
+        return ConnectionString(name);
+    }
+
+    private string NewDatabaseName(string prefix) => $"{prefix.ToLowerInvariant()}_{Interlocked.Increment(ref _databases)}_{Environment.ProcessId}";
 
     /// <summary>Runs one SQL statement (or several, no parameters) on <paramref name="connectionString"/>'s database.</summary>
     public static async Task<object?> ScalarAsync(string connectionString, string sql)
