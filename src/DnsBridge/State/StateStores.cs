@@ -51,7 +51,7 @@ public sealed class StateStores : IDisposable
         {
             var postgres = new PostgresStateDatabase(config, loggers.CreateLogger<PostgresStateDatabase>());
             return new StateStores(postgres, new PostgresCutoverStatusStore(postgres), new PostgresEventStore(postgres),
-                new PostgresResidualHistory(postgres), new PostgresPropagationHistory(postgres), new PostgresDelegationStore(postgres), postgres);
+                new PostgresResidualHistory(postgres), new PostgresPropagationHistory(postgres), new PostgresDelegationStore(postgres), new PostgresClusterStore(postgres), postgres);
         }
 
         var database = new SqliteStateDatabase(config, loggers.CreateLogger<SqliteStateDatabase>());

@@ -35,6 +35,10 @@ public sealed record PostgresMigration(int Version, string Description, string S
             ALTER TABLE outbox ADD COLUMN claimed_by text, ADD COLUMN claimed_until timestamptz;
             CREATE TABLE delegation_seen (cutover text PRIMARY KEY, servers text NOT NULL, first_seen_at timestamptz NOT NULL);
             """),
+
+        // Cluster mode: heartbeats with config hashes, the leadership term, each replica's residual totals and top
+        // clients, the leader's latest propagation snapshots (the SQL lives with its store).
+        new(3, "replicas, leader, residual per replica, propagation snapshots", PostgresClusterStore.Schema),
     ];
 
     public static int Latest => All[^1].Version;
