@@ -45,7 +45,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton(sp => new ConfigMonitor(config, builder.Configuration, settings.Source,
             sp.GetRequiredService<IMetricFactory>(), sp.GetRequiredService<ILogger<ConfigMonitor>>()));
         services.AddState();
-        services.AddCluster();
+        services.AddCluster(config);
         services.AddResidual();
         services.AddForwarding();
         services.AddPropagation();
