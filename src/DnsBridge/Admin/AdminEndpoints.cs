@@ -16,6 +16,7 @@ public static class AdminEndpoints
 
         endpoints.MapGet("/healthz", () => Results.Text("ok\n"));
         endpoints.MapApiEndpoints();
+        endpoints.MapClusterEndpoints();
         endpoints.MapReportEndpoints();
         endpoints.MapHistoryEndpoints();
         endpoints.MapStatusPage();

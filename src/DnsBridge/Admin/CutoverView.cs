@@ -15,9 +15,12 @@ namespace DnsBridge.Admin;
 /// Nothing secret (no webhook URL or header) is ever part of it: a webhook is shown as <see cref="WebhookDisplay"/> does.
 /// Top clients and user agents come from a Space-Saving summary: <c>requests</c> overestimates by at most
 /// <c>error</c> (0: exact). <c>distinctClients1h</c> is exact until more clients arrived than the summary holds, then
-/// a HyperLogLog estimate (<c>distinctClientsEstimated</c> says which).
+/// a HyperLogLog estimate (<c>distinctClientsEstimated</c> says which). In a cluster the totals and top clients are
+/// over every replica (<c>residual.replicas</c> breaks the totals down); rates, distinct clients and user agents are
+/// this replica's.
 /// </summary>
-public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, IEventStore eventStore, NudgeRegistry nudges, TimeProvider time, IPropagationView? propagation = null)
+public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, ClusterResidual cluster, IEventStore eventStore, NudgeRegistry nudges, TimeProvider time,
+    IPropagationView? propagation = null)
 {
     public IReadOnlyList<object> All() => [.. config.Current.Cutovers.Select(Describe)];
 
@@ -46,6 +49,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
         residual.TryGet(cutover.Name, out var counter);
         var nowMinute = now.ToUnixTimeSeconds() / 60;
         var distinct = counter?.DistinctClients(now) ?? default;
+        var figures = cluster.For(cutover.Name);
         return new
         {
             name = cutover.Name,
@@ -98,11 +102,12 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
             },
             residual = counter is null ? null : new
             {
-                total = counter.Residual,
-                requests = counter.Requests,
-                connections = counter.Connections,
+                total = figures.Total,
+                requests = figures.Requests,
+                connections = figures.Connections,
                 excluded = counter.Excluded,
-                lastRequestAt = counter.LastResidualAt,
+                lastRequestAt = figures.LastResidualAt,
+                replicas = figures.Replicas.Select(r => new { name = r.Replica, requests = r.Requests, connections = r.Connections, lastRequestAt = r.LastResidualAt }),
                 perMinute1m = counter.Minutes.Sum(nowMinute, 1),
                 perMinute15m = Math.Round(counter.Minutes.Sum(nowMinute, 15) / 15.0, 2),
                 perMinute1h = Math.Round(counter.Minutes.Sum(nowMinute, 60) / 60.0, 2),
@@ -110,7 +115,9 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 series = counter.Minutes.Series(nowMinute, 60).Select(m => new { minute = DateTimeOffset.FromUnixTimeSeconds(m.Minute * 60), count = m.Count }),
                 distinctClients1h = distinct.Count,
                 distinctClientsEstimated = distinct.Estimated,
-                topClients = counter.Clients.Top(10).Select(c => new { client = c.Key.ToString(), requests = c.Count, error = c.Error, lastSeen = c.LastSeen }),
+                topClients = figures.Replicas.Count > 1
+                    ? cluster.TopClients(cutover.Name, 10).Select(c => new { client = c.Client, requests = c.Requests, error = (long?)null, lastSeen = (DateTimeOffset?)null })
+                    : counter.Clients.Top(10).Select(c => new { client = c.Key.ToString(), requests = c.Count, error = (long?)c.Error, lastSeen = (DateTimeOffset?)c.LastSeen }),
                 topClientsByConnections = counter.ConnectionClients.Top(10).Select(c => new { client = c.Key.ToString(), connections = c.Count, error = c.Error, lastSeen = c.LastSeen }),
                 topUserAgents = counter.UserAgents.Top(10).Select(c => new { userAgent = c.Key, requests = c.Count, error = c.Error, lastSeen = c.LastSeen }),
             },

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DnsBridge.Alerts.Email;
 using DnsBridge.Alerts.Formats;
+using DnsBridge.Cluster;
 using DnsBridge.Configuration;
 using DnsBridge.Events;
 using DnsBridge.State;
@@ -32,11 +33,14 @@ public sealed partial class WebhookDispatcher : BackgroundService
     // sent until they are written, or a delivered alert would be sent again every second.
     private readonly ConcurrentDictionary<(string EventId, string Receiver), Func<bool>> _unrecorded = new();
     private bool _outboxUnreadable;
+    private readonly ILeadership? _leadership;
 
+    /// <summary>In <c>serve</c>: only the leader of a cluster delivers (a follower's loop waits until it leads).</summary>
     public WebhookDispatcher(IEventStore events, IStateDatabase database, ConfigMonitor config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger,
-        HttpMessageHandler? handler = null)
+        ILeadership leadership, HttpMessageHandler? handler = null)
         : this(events, database, () => config.Current, metrics, time, logger, handler)
     {
+        _leadership = leadership;
     }
 
     /// <summary>For one-shot use outside <c>serve</c> (<c>preflight --send-test-alert</c>), with a fixed config.</summary>
@@ -67,7 +71,11 @@ public sealed partial class WebhookDispatcher : BackgroundService
     {
         while (!stoppingToken.IsCancellationRequested)
         {
-            await DeliverDueAsync(stoppingToken);
+            if (_leadership?.IsLeader != false)
+            {
+                await DeliverDueAsync(stoppingToken);
+            }
+
             try
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), _time, stoppingToken);

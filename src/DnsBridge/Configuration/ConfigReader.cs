@@ -40,7 +40,7 @@ public sealed partial class ConfigReader
 
     private DnsBridgeConfig ReadRoot(IConfigurationSection s)
     {
-        CheckKeys(s, "Listen", "Cutovers", "Resolvers", "Propagation", "Alerts", "State", "Logging", "Limits", "TrustedProxies");
+        CheckKeys(s, "Listen", "Cutovers", "Resolvers", "Propagation", "Alerts", "State", "Cluster", "Logging", "Limits", "TrustedProxies");
         var defaults = new DnsBridgeConfig();
         return new DnsBridgeConfig
         {
@@ -50,6 +50,7 @@ public sealed partial class ConfigReader
             Propagation = ReadPropagation(s.GetSection("Propagation")),
             Alerts = ReadAlerts(s.GetSection("Alerts")),
             State = ReadState(s.GetSection("State")),
+            Cluster = ReadCluster(s.GetSection("Cluster")),
             Logging = ReadLogging(s.GetSection("Logging")),
             Limits = ReadLimits(s.GetSection("Limits")),
             TrustedProxies = Exists(s.GetSection("TrustedProxies"))
@@ -208,8 +209,14 @@ public sealed partial class ConfigReader
 
     private StateConfig ReadState(IConfigurationSection s)
     {
-        CheckKeys(s, "Path");
-        return new StateConfig { Path = String(s, "Path") ?? new StateConfig().Path };
+        CheckKeys(s, "Provider", "Path", "ConnectionString");
+        var d = new StateConfig();
+        return new StateConfig
+        {
+            Provider = NullIfEmpty(String(s, "Provider"))?.ToLowerInvariant() ?? d.Provider,
+            Path = String(s, "Path") ?? d.Path,
+            ConnectionString = NullIfEmpty(String(s, "ConnectionString")),
+        };
     }
 
     private LoggingConfig ReadLogging(IConfigurationSection s)

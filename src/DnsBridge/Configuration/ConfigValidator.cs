@@ -31,6 +31,7 @@ public static class ConfigValidator
 
         var alerts = AlertsValidator.Validate(config.Alerts, $"{Root}:Alerts", baseDirectory, Error);
         StateValidator.Validate(config.State, $"{Root}:State", Error);
+        ClusterValidator.Validate(config.Cluster, $"{Root}:Cluster", Error);
         AddressListValidator.Cidrs(config.TrustedProxies, $"{Root}:TrustedProxies", Error);
 
         return (config with { Cutovers = cutovers, Listen = listen, Alerts = alerts }, errors);

@@ -14,6 +14,7 @@ public sealed record DnsBridgeConfig
     public PropagationConfig Propagation { get; init; } = new();
     public AlertsConfig Alerts { get; init; } = new();
     public StateConfig State { get; init; } = new();
+    public ClusterConfig Cluster { get; init; } = new();
     public LoggingConfig Logging { get; init; } = new();
     public LimitsConfig Limits { get; init; } = new();
 
@@ -100,7 +101,28 @@ public sealed record LoggingConfig
 
 public sealed record StateConfig
 {
+    public const string ProviderSqlite = "sqlite";
+    public const string ProviderPostgres = "postgres";
+
+    /// <summary><c>sqlite</c> (one instance, <see cref="Path"/>) or <c>postgres</c> (cluster mode, <see cref="ConnectionString"/>).</summary>
+    public string Provider { get; init; } = ProviderSqlite;
+
     public string Path { get; init; } = "dnsbridge.db";
+
+    /// <summary>
+    /// The PostgreSQL connection string (Npgsql keywords). A secret: it may carry a password, so it is never printed;
+    /// <see cref="PostgresConnectionString.Describe(string?)"/> gives what may be shown.
+    /// </summary>
+    public string? ConnectionString { get; init; }
+
+    public bool IsPostgres => Provider == ProviderPostgres;
+
+    // A record prints every property; this one holds a password, and a record can end up in a log by accident.
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Provider = {Provider}, Path = {Path}, ConnectionString = {(ConnectionString is null ? "null" : "(secret)")}");
+        return true;
+    }
 }
 
 public sealed record AlertsConfig

@@ -1,3 +1,4 @@
+using DnsBridge.Cluster;
 using DnsBridge.Configuration;
 using DnsBridge.Events;
 using DnsBridge.Propagation;
@@ -11,7 +12,10 @@ namespace DnsBridge.Drain;
 /// Feeds <see cref="DrainStateMachine"/> every second (on a <see cref="TimeProvider"/> timer, so tests drive it with
 /// a fake clock) and on every propagation snapshot, and persists what it decides. A transition that raises an event
 /// takes effect only once the event and the new status are stored together; while the store fails it is tried
-/// again on the next tick, so <c>drain_complete</c> is raised exactly once per drain, never zero times.
+/// again on the next tick, so <c>drain_complete</c> is raised exactly once per drain, never zero times. Only the
+/// leader decides, over the cluster-wide residual figures (<see cref="ClusterResidual"/>); a follower reads the
+/// statuses the leader stored, every tick, and announces them like its own, so every replica nudges alike. A replica
+/// that becomes leader first reloads the stored statuses and continues from them.
 /// </summary>
 public sealed partial class DrainDetector : IPropagationListener, IHostedService, IDisposable
 {
@@ -19,6 +23,9 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private readonly ICutoverStatusStore _statuses;
     private readonly EventJournal _events;
     private readonly ResidualAccounting _residual;
+    private readonly ClusterResidual _cluster;
+    private readonly ILeadership _leadership;
+    private readonly IPropagationView? _propagation;
     private readonly IDrainObserver[] _observers;
     private readonly TimeProvider _time;
     private readonly ILogger<DrainDetector> _logger;
@@ -28,10 +35,14 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private readonly Lock _gate = new();
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Tracked> _tracked = new(StringComparer.Ordinal);
     private System.Threading.ITimer? _timer;
+    private bool _leading;
 
-    public DrainDetector(ConfigMonitor config, ICutoverStatusStore statuses, EventJournal events, ResidualAccounting residual,
-        IEnumerable<IDrainObserver> observers, IMetricFactory metrics, TimeProvider time, ILogger<DrainDetector> logger)
+    public DrainDetector(ConfigMonitor config, ICutoverStatusStore statuses, EventJournal events, ResidualAccounting residual, ClusterResidual cluster, ILeadership leadership,
+        IEnumerable<IDrainObserver> observers, IMetricFactory metrics, TimeProvider time, ILogger<DrainDetector> logger, IPropagationView? propagation = null)
     {
+        _cluster = cluster;
+        _leadership = leadership;
+        _propagation = propagation;
         _config = config;
         _statuses = statuses;
         _events = events;
@@ -69,8 +80,17 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
             {
                 var counter = _residual.For(cutover);
                 var status = stored.TryGetValue(cutover.Name, out var s) ? s : new DrainStatus { Since = _time.GetUtcNow() };
-                counter.Restore(status.ResidualTotal, status.LastResidualAt);
-                var tracked = new Tracked(cutover.Name, status, counter);
+                if (_cluster.Own(cutover.Name) is { } own)
+                {
+                    counter.Restore(own.Requests, own.Connections, own.LastResidualAt);
+                }
+                else if (!_cluster.AnyStored(cutover.Name))
+                {
+                    // A state written before replicas had rows of their own: its total was this (only) replica's.
+                    counter.Restore(status.ResidualTotal, 0, status.LastResidualAt);
+                }
+
+                var tracked = new Tracked(cutover.Name, status);
                 _tracked[cutover.Name] = tracked;
                 Announce(tracked);
             }
@@ -88,6 +108,10 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         }
 
         tracked.Snapshot = snapshot;
+        if (!_leadership.IsLeader)
+        {
+            return;
+        }
 
         // While a tick waits on a slow store, the poller's thread does not wait with it: that tick, or the next one
         // a second later, evaluates the snapshot.
@@ -146,12 +170,29 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private void TickAll()
     {
         var now = _time.GetUtcNow();
+        if (!_leadership.IsLeader)
+        {
+            _leading = false;
+            FollowStored();
+            return;
+        }
+
+        if (!_leading)
+        {
+            _leading = TakeOver();
+            if (!_leading)
+            {
+                return;
+            }
+        }
+
         foreach (var tracked in _tracked.Values)
         {
-            var total = tracked.Residual.Residual;
+            var figures = _cluster.For(tracked.Name);
+            var total = figures.Total;
             if (total != tracked.Status.ResidualTotal)
             {
-                tracked.Status = tracked.Status with { ResidualTotal = total, LastResidualAt = tracked.Residual.LastResidualAt };
+                tracked.Status = tracked.Status with { ResidualTotal = total, LastResidualAt = figures.LastResidualAt };
                 tracked.Dirty = true;
             }
 
@@ -164,6 +205,72 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         }
     }
 
+    /// <summary>A follower takes what the leader stored; a state that changed is announced (nudging starts or stops).</summary>
+    private void FollowStored()
+    {
+        IReadOnlyDictionary<string, DrainStatus> stored;
+        try
+        {
+            stored = _statuses.Load();
+        }
+        catch (StateStoreException)
+        {
+            // The last statuses stay; the next tick reads again.
+            return;
+        }
+
+        foreach (var tracked in _tracked.Values)
+        {
+            if (stored.TryGetValue(tracked.Name, out var status) && status != tracked.Status)
+            {
+                var previous = tracked.Status;
+                tracked.Status = status;
+                tracked.Dirty = false;
+                if (previous.State != status.State)
+                {
+                    LogFollowed(_logger, tracked.Name, previous.State.Label(), status.State.Label());
+                    Announce(tracked);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The first tick as leader: the statuses (clocks, baselines) the last leader stored and the propagation snapshot it
+    /// published; the quiet-entry window starts anew. False when the store cannot be read: not leading yet, tried next tick.
+    /// </summary>
+    private bool TakeOver()
+    {
+        IReadOnlyDictionary<string, DrainStatus> stored;
+        try
+        {
+            stored = _statuses.Load();
+        }
+        catch (StateStoreException)
+        {
+            return false;
+        }
+
+        foreach (var tracked in _tracked.Values)
+        {
+            var previous = tracked.Status;
+            if (stored.TryGetValue(tracked.Name, out var status))
+            {
+                tracked.Status = status;
+            }
+
+            tracked.Snapshot ??= _propagation?.Latest(tracked.Name);
+            tracked.Window = new ResidualWindow();
+            tracked.Dirty = false;
+            if (previous.State != tracked.Status.State)
+            {
+                Announce(tracked);
+            }
+        }
+
+        return true;
+    }
+
     private void Evaluate(Tracked t, DateTimeOffset now)
     {
         var cutover = _config.Current.Cutovers.FirstOrDefault(c => c.Name == t.Name);
@@ -172,8 +279,8 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
             return;
         }
 
-        var total = t.Residual.Residual;
-        var input = new DrainInput(t.Snapshot, total, t.Window.In(now, DrainStateMachine.QuietEntryWindow(cutover.Drain), total), () => TopClient(t.Residual));
+        var total = _cluster.For(t.Name).Total;
+        var input = new DrainInput(t.Snapshot, total, t.Window.In(now, DrainStateMachine.QuietEntryWindow(cutover.Drain), total), () => TopClient(t.Name));
         foreach (var step in DrainStateMachine.Advance(cutover, t.Status, input, now))
         {
             if (step.Event is not null && !_events.Raise(t.Name, step.Event, step.Text ?? "", now, step.Status))
@@ -210,7 +317,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         }
         else if (previous.State == DrainState.Quiet && step.Status.State == DrainState.Draining)
         {
-            LogQuietBroken(_logger, t.Name, t.Residual.Residual - previous.Baseline);
+            LogQuietBroken(_logger, t.Name, _cluster.For(t.Name).Total - previous.Baseline);
         }
 
         Announce(t);
@@ -229,11 +336,11 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         }
     }
 
-    private static string? TopClient(ResidualCounter residual) => residual.Clients.Top(1) is [var top, ..] ? top.Key.ToString() : null;
+    private string? TopClient(string cutover) => _cluster.TopClients(cutover, 1) is [var top, ..] ? top.Client : null;
 
     public void Dispose() => _timer?.Dispose();
 
-    private sealed class Tracked(string name, DrainStatus status, ResidualCounter residual)
+    private sealed class Tracked(string name, DrainStatus status)
     {
         private volatile DrainStatus _status = status;
         private volatile PropagationSnapshot? _snapshot;
@@ -246,8 +353,6 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
             set => _status = value;
         }
 
-        public ResidualCounter Residual { get; } = residual;
-
         public PropagationSnapshot? Snapshot
         {
             get => _snapshot;
@@ -255,11 +360,14 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         }
 
         public bool Dirty { get; set; }
-        public ResidualWindow Window { get; } = new();
+        public ResidualWindow Window { get; set; } = new();
     }
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Information, Message = "Cutover {Cutover}: drain state {From} -> {To}")]
     private static partial void LogTransition(ILogger logger, string cutover, string from, string to);
+
+    [LoggerMessage(EventId = 511, Level = LogLevel.Information, Message = "Cutover {Cutover}: drain state {From} -> {To} (decided by the leader)")]
+    private static partial void LogFollowed(ILogger logger, string cutover, string from, string to);
 
     [LoggerMessage(EventId = 510, Level = LogLevel.Warning, Message = "Cutover {Cutover}: previous_nameservers_stale: {Text}")]
     private static partial void LogPreviousNameServersStale(ILogger logger, string cutover, string text);

@@ -1,5 +1,6 @@
 using DnsBridge.Admin;
 using DnsBridge.Alerts;
+using DnsBridge.Cluster;
 using DnsBridge.Configuration;
 using DnsBridge.Connections;
 using DnsBridge.Drain;
@@ -45,11 +46,18 @@ public static class DnsBridgeBuilderExtensions
         services.AddSingleton(sp => new ConfigMonitor(config, builder.Configuration, settings.Source,
             sp.GetRequiredService<IMetricFactory>(), sp.GetRequiredService<ILogger<ConfigMonitor>>()));
         services.AddState();
+        services.AddCluster(config);
         services.AddResidual();
         services.AddForwarding();
         services.AddConnectionForwarding();
         services.AddPropagation();
-        services.AddSingleton<IReadinessCheck>(sp => new ReadinessCheck("state store", sp.GetRequiredService<IStateDatabase>().Problem));
+        // A replica of a cluster stays ready while PostgreSQL is down: it forwards and counts in memory, and taking every
+        // replica out of the load balancer at once would turn a database outage into an outage of the application.
+        if (!config.State.IsPostgres)
+        {
+            services.AddSingleton<IReadinessCheck>(sp => new ReadinessCheck("state store", sp.GetRequiredService<IStateDatabase>().Problem));
+        }
+
         services.AddDrain();
         services.AddAlerts();
         services.AddAdmin();

@@ -211,7 +211,7 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
             results.Add(await CheckListenAsync(name, endpoint, config, cancellationToken));
         }
 
-        results.Add(CheckStatePath(config.State.Path));
+        results.Add(config.State.IsPostgres ? await CheckPostgresAsync(config.State, cancellationToken) : CheckStatePath(config.State.Path));
         if (config.Alerts.Webhooks.Count == 0 && config.Alerts.Email is null)
         {
             results.Add(new PreflightResult("-", "local", "webhook reachable", null, PreflightStatus.Warn,
@@ -267,6 +267,29 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
             return false;
+        }
+    }
+
+    // The connection string may carry a password: the row shows host, port and database only.
+    private static async Task<PreflightResult> CheckPostgresAsync(StateConfig state, CancellationToken cancellationToken)
+    {
+        var shown = PostgresConnectionString.Describe(state.ConnectionString);
+        if (!PostgresConnectionString.TryParse(state.ConnectionString ?? "", out var builder, out _))
+        {
+            return new PreflightResult("-", "local", "state store", shown, PreflightStatus.Fail, "unparsable connection string", "fix State:ConnectionString");
+        }
+
+        builder.Timeout = Math.Min(builder.Timeout, 5);
+        try
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(builder.ConnectionString);
+            await connection.OpenAsync(cancellationToken);
+            return new PreflightResult("-", "local", "state store", shown, PreflightStatus.Pass, $"PostgreSQL {connection.PostgreSqlVersion} reachable", null);
+        }
+        catch (Npgsql.NpgsqlException e)
+        {
+            return new PreflightResult("-", "local", "state store", shown, PreflightStatus.Fail, $"cannot connect: {e.Message}",
+                "start PostgreSQL or fix State:ConnectionString (host, port, database, user, password)");
         }
     }
 

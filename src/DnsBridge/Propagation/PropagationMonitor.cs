@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using DnsBridge.Cluster;
 using DnsBridge.Configuration;
+using DnsBridge.State;
 
 namespace DnsBridge.Propagation;
 
@@ -7,6 +9,8 @@ namespace DnsBridge.Propagation;
 /// Polls every cutover every <c>Propagation.Interval</c> (jittered) across the resolver set and the zone's
 /// authoritative servers, keeps the latest snapshot per cutover, flags resolvers still stale after their own TTL
 /// ran out, and tells the listeners (drain detector, state store). Healthy even with every resolver unreachable.
+/// In a cluster only the leader polls (and publishes its snapshots to the store); a follower reads the published
+/// snapshots every second instead, so its API and status page show what the leader sees.
 /// </summary>
 public sealed partial class PropagationMonitor : BackgroundService, IPropagationView
 {
@@ -17,6 +21,8 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     private readonly IServiceProvider _services;
     private readonly TimeProvider _time;
     private readonly ILogger<PropagationMonitor> _logger;
+    private readonly ILeadership _leadership;
+    private readonly IClusterStore? _store;
     private readonly ConcurrentDictionary<string, PropagationSnapshot> _latest = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Cutover, string Resolver), DateTimeOffset> _staleExpiry = new();
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, IReadOnlyList<ResolverInfo> Servers)> _authoritative = new(StringComparer.OrdinalIgnoreCase);
@@ -25,8 +31,11 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     private CancellationTokenSource _wake = new();
     private long _passes;
 
-    public PropagationMonitor(ConfigMonitor config, DnsQuerier querier, PropagationMetrics metrics, IServiceProvider services, TimeProvider time, ILogger<PropagationMonitor> logger)
+    public PropagationMonitor(ConfigMonitor config, DnsQuerier querier, PropagationMetrics metrics, IServiceProvider services, TimeProvider time, ILogger<PropagationMonitor> logger,
+        ILeadership leadership, IClusterStore? store = null)
     {
+        _leadership = leadership;
+        _store = store;
         _config = config;
         _querier = querier;
         _metrics = metrics;
@@ -68,7 +77,13 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
         while (!stoppingToken.IsCancellationRequested)
         {
             var config = _config.Current;
-            if (config.Propagation.Enabled)
+            var leader = _leadership.IsLeader;
+            if (!leader)
+            {
+                await Task.Yield();
+                FollowStored(config);
+            }
+            else if (config.Propagation.Enabled)
             {
                 try
                 {
@@ -93,7 +108,8 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, wake.Token);
             try
             {
-                await Task.Delay(config.Propagation.Interval + jitter, _time, delay.Token);
+                // A follower reads every second, and so also notices within a second that it now leads (and polls).
+                await Task.Delay(leader ? config.Propagation.Interval + jitter : FollowInterval, _time, delay.Token);
             }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
             {
@@ -101,6 +117,38 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             catch (OperationCanceledException)
             {
                 return;
+            }
+        }
+    }
+
+    private static readonly TimeSpan FollowInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>A follower's pass: the leader's latest snapshots from the store (an unreadable store keeps the last ones).</summary>
+    private void FollowStored(DnsBridgeConfig config)
+    {
+        if (_store is null)
+        {
+            return;
+        }
+
+        IReadOnlyList<StoredSnapshot> stored;
+        try
+        {
+            stored = _store.Snapshots();
+        }
+        catch (StateStoreException)
+        {
+            return;
+        }
+
+        foreach (var row in stored)
+        {
+            if (config.Cutovers.Any(c => c.Name == row.Cutover)
+                && (!_latest.TryGetValue(row.Cutover, out var known) || known.At != row.At)
+                && SnapshotDocument.Read(row.Document) is { } snapshot)
+            {
+                _latest[row.Cutover] = snapshot;
+                _metrics.Record(snapshot);
             }
         }
     }

@@ -7,6 +7,7 @@ public static class PropagationServiceCollectionExtensions
         services.AddSingleton<DnsQuerier>();
         services.AddSingleton<PropagationMetrics>();
         services.AddSingleton<IPropagationListener, PropagationHistoryWriter>();
+        services.AddSingleton<IPropagationListener, SnapshotPublisher>();
         services.AddSingleton<DnsBridge.Preflight.IPreflightDnsChecks, PreflightDnsChecks>();
         services.AddSingleton<PropagationMonitor>();
         services.AddSingleton<IPropagationView>(sp => sp.GetRequiredService<PropagationMonitor>());

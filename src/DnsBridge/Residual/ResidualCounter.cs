@@ -106,18 +106,29 @@ public sealed class ResidualCounter
     public (long Count, bool Estimated) DistinctClients(DateTimeOffset now) =>
         Clients.Evictions == 0 ? (Clients.DistinctSince((now - TimeSpan.FromHours(1)).UtcTicks), false) : (ClientsLastHour.Estimate(now.UtcTicks), true);
 
-    /// <summary>Continues counting from what the state store remembers, so a restart does not reset the totals.</summary>
-    public void Restore(long total, DateTimeOffset? lastResidualAt)
+    /// <summary>
+    /// Continues counting from what the state store remembers, so a restart does not reset the totals: this
+    /// replica's stored requests and connections (a drain status from before replicas had rows says only the total,
+    /// and before connection forwarding every one was a request).
+    /// </summary>
+    public void Restore(long requests, long connections, DateTimeOffset? lastResidualAt)
     {
         lock (_restoreGate)
         {
-            var missing = total - Residual;
-            if (missing > 0)
+            var missingRequests = requests - Requests;
+            if (missingRequests > 0)
             {
-                // Stored totals do not say which kind they were; before connection forwarding every one was a request.
-                Interlocked.Add(ref _requests, missing);
-                Interlocked.Add(ref _restored, missing);
-                _requestsMetric.Inc(missing);
+                Interlocked.Add(ref _requests, missingRequests);
+                Interlocked.Add(ref _restored, missingRequests);
+                _requestsMetric.Inc(missingRequests);
+            }
+
+            var missingConnections = connections - Connections;
+            if (missingConnections > 0)
+            {
+                Interlocked.Add(ref _connections, missingConnections);
+                Interlocked.Add(ref _restored, missingConnections);
+                _connectionsMetric.Inc(missingConnections);
             }
         }
 

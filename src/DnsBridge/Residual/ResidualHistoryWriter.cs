@@ -3,11 +3,13 @@ using DnsBridge.State;
 namespace DnsBridge.Residual;
 
 /// <summary>
-/// Writes what each cutover counted into the per-minute residual history, once a second and on the way out, off
-/// the request path. Only a write that succeeded moves the mark: while the store fails (read-only, full, locked)
-/// the counts accumulate in memory and land in the minute the store comes back, instead of being lost.
+/// Writes what each cutover counted into the per-minute residual history and this replica's running totals into
+/// the cluster rows (<see cref="ClusterResidual"/>), then reads the other replicas' totals: once a second and on the
+/// way out, off the request path. Only a write that succeeded moves the mark: while the store fails (read-only,
+/// full, locked, unreachable) the counts accumulate in the counters (one number per cutover and kind, whatever
+/// the outage's length) and land in the minute the store comes back, instead of being lost.
 /// </summary>
-public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidualHistory history, TimeProvider time) : IHostedService, IDisposable
+public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidualHistory history, ClusterResidual cluster, TimeProvider time) : IHostedService, IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _flushed = new(StringComparer.Ordinal);
@@ -71,6 +73,11 @@ public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidual
             {
                 _flushed[bucket.Cutover] = mark;
             }
+        }
+
+        if (cluster.Save(time.GetUtcNow()))
+        {
+            cluster.Refresh();
         }
     }
 

@@ -1,3 +1,6 @@
+using DnsBridge.Configuration;
+using DnsBridge.State;
+
 namespace DnsBridge.Residual;
 
 public static class ResidualServiceCollectionExtensions
@@ -7,6 +10,8 @@ public static class ResidualServiceCollectionExtensions
     {
         services.AddSingleton<ResidualMetrics>();
         services.AddSingleton<ResidualAccounting>();
+        services.AddSingleton(sp => new ClusterResidual(sp.GetRequiredService<ResidualAccounting>(), sp.GetRequiredService<IClusterStore>(),
+            sp.GetRequiredService<ConfigMonitor>().Current.Cluster.ReplicaName));
         services.AddSingleton<ResidualHistoryWriter>();
         services.AddHostedService(sp => sp.GetRequiredService<ResidualHistoryWriter>());
         return services;

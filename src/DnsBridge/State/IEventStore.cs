@@ -26,7 +26,20 @@ public interface IEventStore
     /// <summary>The delivery of one event to each receiver.</summary>
     IReadOnlyList<OutboxRow> Outbox(string eventId);
 
+    /// <summary>Rows due at <paramref name="now"/> (not delivered, not failed, next attempt reached, not under another's live claim), oldest due first.</summary>
     IReadOnlyList<Delivery> DueDeliveries(DateTimeOffset now, int limit = 50);
+
+    /// <summary>
+    /// Claims up to <paramref name="limit"/> due rows for <paramref name="claimant"/> until <paramref name="leaseUntil"/>
+    /// and returns them, oldest due first. A claim is recorded in the database in the same statement that selects
+    /// the rows (PostgreSQL: <c>FOR UPDATE SKIP LOCKED</c>), so of several processes claiming at once each row goes to
+    /// one of them; a claimed row is due again for anyone only once its lease has passed (its claimant died or lost
+    /// the database), and then keeps its attempts and event id, so a receiver sees the same Idempotency-Key. Any
+    /// <c>Mark*</c> or <see cref="GiveUp"/> on the row ends the claim. The caller sends each row and marks it before the
+    /// lease ends (choose the lease longer than one attempt's timeout). SQLite: one process owns the file, so claims
+    /// are not recorded and this is <see cref="DueDeliveries"/>.
+    /// </summary>
+    IReadOnlyList<Delivery> ClaimDue(DateTimeOffset now, string claimant, DateTimeOffset leaseUntil, int limit = 50);
 
     /// <summary>Receiver: the name the outbox row was written with (a string to the store; it knows no webhook).</summary>
     bool MarkDelivered(string eventId, string receiver, DateTimeOffset at);

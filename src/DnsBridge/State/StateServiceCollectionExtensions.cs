@@ -26,6 +26,7 @@ public static class StateServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().ResidualHistory);
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().PropagationHistory);
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().Delegations);
+        services.AddSingleton(sp => sp.GetRequiredService<StateStores>().Cluster);
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using DnsBridge.Configuration;
+using DnsBridge.State.Postgres;
 using DnsBridge.State.Sqlite;
 
 namespace DnsBridge.State;
@@ -12,7 +13,7 @@ public sealed class StateStores : IDisposable
     private readonly IDisposable _owner;
 
     private StateStores(IStateDatabase database, ICutoverStatusStore statuses, IEventStore events, IResidualHistory residualHistory,
-        IPropagationHistory propagationHistory, IDelegationStore delegations, IDisposable owner)
+        IPropagationHistory propagationHistory, IDelegationStore delegations, IClusterStore cluster, IDisposable owner)
     {
         Database = database;
         Statuses = statuses;
@@ -20,6 +21,7 @@ public sealed class StateStores : IDisposable
         ResidualHistory = residualHistory;
         PropagationHistory = propagationHistory;
         Delegations = delegations;
+        Cluster = cluster;
         _owner = owner;
     }
 
@@ -35,16 +37,26 @@ public sealed class StateStores : IDisposable
 
     public IDelegationStore Delegations { get; }
 
+    public IClusterStore Cluster { get; }
+
     /// <summary>
-    /// Opens (and migrates) the configured store; throws <see cref="StateStoreException"/> with a message naming the
-    /// config key when it cannot be used. <c>State:Provider</c> will choose here once PostgreSQL exists.
+    /// Opens (and migrates) the store <c>State:Provider</c> names; throws <see cref="StateStoreException"/> with a
+    /// message naming the config key (never the connection string) when it cannot be used.
     /// </summary>
     public static StateStores Open(StateConfig config, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(loggers);
+        ArgumentNullException.ThrowIfNull(config);
+        if (config.IsPostgres)
+        {
+            var postgres = new PostgresStateDatabase(config, loggers.CreateLogger<PostgresStateDatabase>());
+            return new StateStores(postgres, new PostgresCutoverStatusStore(postgres), new PostgresEventStore(postgres),
+                new PostgresResidualHistory(postgres), new PostgresPropagationHistory(postgres), new PostgresDelegationStore(postgres), new PostgresClusterStore(postgres), postgres);
+        }
+
         var database = new SqliteStateDatabase(config, loggers.CreateLogger<SqliteStateDatabase>());
         return new StateStores(database, new SqliteCutoverStatusStore(database), new SqliteEventStore(database),
-            new SqliteResidualHistory(database), new SqlitePropagationHistory(database), new SqliteDelegationStore(database), database);
+            new SqliteResidualHistory(database), new SqlitePropagationHistory(database), new SqliteDelegationStore(database), new SqliteClusterStore(database), database);
     }
 
     public void Dispose() => _owner.Dispose();

@@ -14,26 +14,27 @@ public sealed class ArchitectureTests
 
     private static readonly string[] Features =
     [
-        "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Admin", "Preflight", "Listeners", "Events", "Cli", "Hosting", "Demo", "Connections",
+        "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Cluster", "Admin", "Preflight", "Listeners", "Events", "Cli", "Hosting", "Demo", "Connections",
     ];
 
     public static TheoryData<string, string[]> Rules() => new()
     {
         // folder, folders it must not depend on
-        { "State", ["Connections", "Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "State", ["Cluster", "Connections", "Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "Cluster", ["Connections", "Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Drain", ["Connections", "Forwarding", "Admin", "Alerts", "Listeners", "Hosting", "Cli", "Demo", "Preflight"] },
         { "Configuration", Features },
         { "Events", [.. Features.Where(f => f != "Events")] },
         { "Propagation", ["Connections", "Forwarding", "Residual", "Drain", "Alerts", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Forwarding", ["Connections", "Propagation", "Admin", "Alerts", "State", "Listeners", "Hosting", "Cli", "Demo"] },
-        { "Residual", ["Connections", "Forwarding", "Propagation", "Drain", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "Residual", ["Cluster", "Connections", "Forwarding", "Propagation", "Drain", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Alerts", ["Connections", "Drain", "Forwarding", "Residual", "Propagation", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Admin", ["Hosting", "Cli", "Demo"] },
         { "Preflight", ["Drain", "Admin", "Alerts", "Hosting", "Cli", "Demo"] },
 
         // Connection forwarding is one more request path: it feeds Residual and reuses Forwarding's route matching
         // and nudge switches, and like Forwarding it never reaches the DNS side, the store or the operator surface.
-        { "Connections", ["Propagation", "Drain", "Admin", "Alerts", "State", "Listeners", "Preflight", "Hosting", "Cli", "Demo"] },
+        { "Connections", ["Cluster", "Propagation", "Drain", "Admin", "Alerts", "State", "Listeners", "Preflight", "Hosting", "Cli", "Demo"] },
     };
 
     [Theory]

@@ -183,6 +183,7 @@
 
   async function refresh() {
     try {
+      window.DnsBridge.cluster(document.getElementById("cluster"));
       last = await api(base);
       draw();
       refreshed.textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC`;

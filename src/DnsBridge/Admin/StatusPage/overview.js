@@ -96,6 +96,7 @@
   let refreshes = 0;
   async function refresh() {
     try {
+      window.DnsBridge.cluster(document.getElementById("cluster"));
       const cutovers = await api("/api/cutovers");
       rows = cutovers.map(row);
       const counts = STATES.map((s) => `${rows.filter((r) => r.state === s).length} ${s}`).join(", ");

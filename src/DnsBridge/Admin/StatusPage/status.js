@@ -24,5 +24,20 @@ window.DnsBridge = (() => {
   };
   const duration = (s) => s == null ? "–" : s < 90 ? `${Math.round(s)} s` : s < 5400 ? `${Math.round(s / 60)} min` : `${(s / 3600).toFixed(1)} h`;
   const cutoverUrl = (name) => `/cutovers/${encodeURIComponent(name)}`;
-  return { api, esc, time, ago, duration, cutoverUrl };
+
+  // One line on who answers (this replica, the leader, how many replicas), and a warning when the shared store cannot
+  // be reached or replicas disagree on the configuration. A single instance (SQLite) shows nothing here.
+  async function cluster(box) {
+    try {
+      const c = await api("/api/cluster");
+      const alive = c.replicas.filter((r) => r.alive).length;
+      const line = c.replicas.length > 1 ? `<p>Replica <strong>${esc(c.replica)}</strong> of ${alive} live; leader: ${esc(c.leader ?? "none yet")}.</p>` : "";
+      const store = c.store.reachable ? "" : `<p class="warning" role="alert"><strong>The state store cannot be reached</strong> (${esc(c.store.problem ?? "")}): forwarding goes on; the drain state and other replicas' figures are not current.</p>`;
+      const mismatch = c.configMismatch.length ? `<p class="warning" role="alert"><strong>Configuration mismatch:</strong> ${esc(c.warning)}.</p>` : "";
+      box.innerHTML = line + store + mismatch;
+    } catch {
+      box.innerHTML = "";
+    }
+  }
+  return { api, esc, time, ago, duration, cutoverUrl, cluster };
 })();

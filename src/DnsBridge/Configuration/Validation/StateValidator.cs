@@ -4,9 +4,35 @@ internal static class StateValidator
 {
     public static void Validate(StateConfig state, string path, Action<string, string> error)
     {
-        if (string.IsNullOrWhiteSpace(state.Path))
+        switch (state.Provider)
         {
-            error($"{path}:Path", "must not be empty");
+            case StateConfig.ProviderSqlite:
+                if (string.IsNullOrWhiteSpace(state.Path))
+                {
+                    error($"{path}:Path", "must not be empty");
+                }
+
+                // Forgetting Provider would leave every replica on its own file while the operator believes in cluster mode.
+                if (state.ConnectionString is not null)
+                {
+                    error($"{path}:ConnectionString", $"is only used with Provider '{StateConfig.ProviderPostgres}' (set {path}:Provider, or remove it)");
+                }
+
+                break;
+            case StateConfig.ProviderPostgres:
+                if (state.ConnectionString is null)
+                {
+                    error($"{path}:ConnectionString", "is required with Provider 'postgres' (best from the environment: DNSBRIDGE__State__ConnectionString)");
+                }
+                else if (!PostgresConnectionString.TryParse(state.ConnectionString, out _, out var problem))
+                {
+                    error($"{path}:ConnectionString", problem!);
+                }
+
+                break;
+            default:
+                error($"{path}:Provider", $"must be '{StateConfig.ProviderSqlite}' or '{StateConfig.ProviderPostgres}', got '{state.Provider}'");
+                break;
         }
     }
 }

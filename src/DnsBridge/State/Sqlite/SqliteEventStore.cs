@@ -115,6 +115,9 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
         return list;
     });
 
+    // One process owns a SQLite file (a second one is refused by the write lock), so there is nobody to claim against.
+    public IReadOnlyList<Delivery> ClaimDue(DateTimeOffset now, string claimant, DateTimeOffset leaseUntil, int limit = 50) => DueDeliveries(now, limit);
+
     public bool MarkDelivered(string eventId, string receiver, DateTimeOffset at) =>
         Update(eventId, receiver, "delivered_at = $at, attempts = attempts + 1, last_error = NULL", at, null);
 

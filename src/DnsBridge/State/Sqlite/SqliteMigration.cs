@@ -26,6 +26,16 @@ internal sealed record SqliteMigration(int Version, string Description, string S
         new(2, "name servers first seen per cutover", """
             CREATE TABLE IF NOT EXISTS delegation_seen (cutover TEXT PRIMARY KEY, servers TEXT NOT NULL, first_seen_at TEXT NOT NULL);
             """),
+
+        // Cluster mode's rows (one replica here): heartbeat and config hash, the leadership term, each replica's
+        // residual totals and top clients, the leader's latest propagation snapshot per cutover.
+        new(3, "replicas, leader, residual per replica, propagation snapshots", """
+            CREATE TABLE IF NOT EXISTS cluster_replicas (name TEXT PRIMARY KEY, last_seen TEXT NOT NULL, config_hash TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS cluster_leader (id INTEGER PRIMARY KEY CHECK (id = 1), replica TEXT NOT NULL, term INTEGER NOT NULL, since TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS cluster_residual (replica TEXT NOT NULL, cutover TEXT NOT NULL, requests INTEGER NOT NULL, connections INTEGER NOT NULL,
+                last_residual_at TEXT, top_clients TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (replica, cutover));
+            CREATE TABLE IF NOT EXISTS cluster_snapshots (cutover TEXT PRIMARY KEY, document TEXT NOT NULL, at TEXT NOT NULL);
+            """),
     ];
 
     public static int Latest => All[^1].Version;

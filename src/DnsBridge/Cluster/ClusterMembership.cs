@@ -1,0 +1,124 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using DnsBridge.Configuration;
+using DnsBridge.State;
+using Prometheus;
+
+namespace DnsBridge.Cluster;
+
+/// <summary>
+/// This replica's place in the cluster, every second: a heartbeat with its config hash, the term it won when it
+/// leads, and what the store says of the others (who is alive, who leads, who runs another configuration). Off the
+/// request path; while the store cannot be reached the last view is kept and says so.
+/// </summary>
+public sealed partial class ClusterMembership : BackgroundService
+{
+    /// <summary>A replica whose heartbeat is older than this is not counted as alive (it stopped, or cannot reach the store).</summary>
+    public static readonly TimeSpan AliveWithin = TimeSpan.FromSeconds(10);
+
+    private readonly ConfigMonitor _config;
+    private readonly ILeadership _leadership;
+    private readonly IClusterStore _store;
+    private readonly IStateDatabase _database;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ClusterMembership> _logger;
+    private readonly Gauge _replicasMetric;
+    private volatile ClusterStatus _status;
+    private bool _termRecorded;
+    private string _mismatchLogged = "";
+
+    public ClusterMembership(ConfigMonitor config, ILeadership leadership, IClusterStore store, IStateDatabase database, IMetricFactory metrics, CollectorRegistry registry,
+        TimeProvider time, ILogger<ClusterMembership> logger)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        ArgumentNullException.ThrowIfNull(registry);
+        _config = config;
+        _leadership = leadership;
+        _store = store;
+        _database = database;
+        _time = time;
+        _logger = logger;
+        _replicasMetric = metrics.CreateGauge("dnsbridge_cluster_replicas", "Replicas whose heartbeat reached the shared state store in the last 10 s (1 with SQLite).");
+
+        // Read at scrape time: the gauge says what the election says now, not a second ago.
+        var leaderMetric = metrics.CreateGauge("dnsbridge_cluster_leader", "1 on the replica that leads (runs the monitor, the drain state machine and the alert outbox), 0 elsewhere; always 1 with SQLite.");
+        registry.AddBeforeCollectCallback(() => leaderMetric.Set(leadership.IsLeader ? 1 : 0));
+        _status = new ClusterStatus(leadership.Replica, leadership.IsLeader ? leadership.Replica : null, [], true, null, []);
+    }
+
+    /// <summary>What the store said last (or, while it cannot be reached, what it said before, marked unreachable).</summary>
+    public ClusterStatus Status => _status with { Leader = _leadership.IsLeader ? _leadership.Replica : _status.Leader };
+
+    /// <summary>A short hash of what must be equal on every replica: the cutovers (hosts, targets, DNS and drain rules).</summary>
+    public static string ConfigHash(DnsBridgeConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var json = JsonSerializer.SerializeToUtf8Bytes(config.Cutovers);
+        return Convert.ToHexStringLower(SHA256.HashData(json))[..16];
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            // The store is synchronous for SQLite and may wait on the network for PostgreSQL: never on a socket thread.
+            await Task.Yield();
+            Step();
+            try
+            {
+                await Task.Delay(LeaderElection.Interval, _time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>One heartbeat and one read of the cluster (the loop runs it every second).</summary>
+    public void Step()
+    {
+        var now = _time.GetUtcNow();
+        var hash = ConfigHash(_config.Current);
+        var me = _leadership.Replica;
+        var wrote = _store.Heartbeat(me, hash, now);
+        if (!_leadership.IsLeader)
+        {
+            _termRecorded = false;
+        }
+        else if (!_termRecorded)
+        {
+            _termRecorded = _store.RecordLeader(me, now);
+        }
+
+        try
+        {
+            var replicas = _store.Replicas();
+            var leader = _store.Leader();
+            var alive = replicas.Where(r => r.Name == me || now - r.LastSeen <= AliveWithin).ToList();
+            var mismatched = alive.Where(r => r.Name != me && r.ConfigHash != hash).Select(r => r.Name).ToList();
+            var leaderName = leader is not null && alive.Any(r => r.Name == leader.Replica) ? leader.Replica : null;
+            _status = new ClusterStatus(me, leaderName, replicas, wrote, wrote ? null : _database.Problem(), mismatched);
+            _replicasMetric.Set(alive.Count);
+            var key = string.Join(',', mismatched);
+            if (key != _mismatchLogged)
+            {
+                _mismatchLogged = key;
+                if (mismatched.Count > 0)
+                {
+                    LogMismatch(_logger, me, key);
+                }
+            }
+        }
+        catch (StateStoreException e)
+        {
+            _status = _status with { StoreReachable = false, StoreProblem = e.InnerException?.Message ?? e.Message };
+        }
+    }
+
+    [LoggerMessage(EventId = 910, Level = LogLevel.Warning, Message = "Replica {Replica}: replicas {Others} run a different configuration (other cutovers, targets or drain rules); every replica of one DnsBridge must run the same one")]
+    private static partial void LogMismatch(ILogger logger, string replica, string others);
+}
+
+/// <summary>The cluster as one replica sees it: <paramref name="Leader"/> is null while no live replica leads.</summary>
+public sealed record ClusterStatus(string Replica, string? Leader, IReadOnlyList<ReplicaRecord> Replicas, bool StoreReachable, string? StoreProblem, IReadOnlyList<string> ConfigMismatch);

@@ -1,0 +1,9 @@
+namespace DnsBridge.Cluster;
+
+/// <summary>One replica on its own state file (SQLite): it always leads, nothing is elected.</summary>
+public sealed class SingleInstance(string replica) : ILeadership
+{
+    public string Replica => replica;
+
+    public bool IsLeader => true;
+}

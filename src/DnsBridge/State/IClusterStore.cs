@@ -1,0 +1,51 @@
+namespace DnsBridge.State;
+
+/// <summary>
+/// What the replicas of one DnsBridge share besides drain status and events (DESIGN.md "Cluster mode"): who is there
+/// (a heartbeat with each replica's config hash), who leads, each replica's residual totals, and the leader's latest
+/// propagation snapshot per cutover as an opaque document. With SQLite there is one replica and it always leads; the
+/// rows are the same. Writes return false on failure (see <see cref="IStateDatabase.Problem"/>); reads throw
+/// <see cref="StateStoreException"/>.
+/// </summary>
+public interface IClusterStore
+{
+    /// <summary>Says the replica is alive now and which configuration it runs.</summary>
+    bool Heartbeat(string replica, string configHash, DateTimeOffset now);
+
+    IReadOnlyList<ReplicaRecord> Replicas();
+
+    /// <summary>The replica that just won the leadership: the next term (its number one more than the last).</summary>
+    bool RecordLeader(string replica, DateTimeOffset now);
+
+    /// <summary>The replica that last won the leadership, or null before any did.</summary>
+    LeaderRecord? Leader();
+
+    /// <summary>
+    /// The replica's running totals per cutover, as absolute values (a retried write cannot count twice); a cutover
+    /// not in the list keeps its row.
+    /// </summary>
+    bool SaveResidual(string replica, IReadOnlyList<ReplicaResidual> totals, DateTimeOffset now);
+
+    /// <summary>Every replica's totals, every cutover.</summary>
+    IReadOnlyList<ReplicaResidual> Residual();
+
+    /// <summary>The latest propagation snapshot of a cutover, serialized by its owner.</summary>
+    bool SaveSnapshot(string cutover, string document, DateTimeOffset at);
+
+    IReadOnlyList<StoredSnapshot> Snapshots();
+}
+
+/// <summary>A replica as its last heartbeat left it.</summary>
+public sealed record ReplicaRecord(string Name, DateTimeOffset LastSeen, string ConfigHash);
+
+/// <summary>The current leadership term: who won it, when, and its number (one more per election).</summary>
+public sealed record LeaderRecord(string Replica, long Term, DateTimeOffset Since);
+
+/// <summary>
+/// What one replica counted for one cutover since it first ran (restarts continue its totals): residual requests
+/// and connections, its last residual arrival, and its heaviest clients as "address count" lines.
+/// </summary>
+public sealed record ReplicaResidual(string Replica, string Cutover, long Requests, long Connections, DateTimeOffset? LastResidualAt, string TopClients);
+
+/// <summary>A propagation snapshot document and its time.</summary>
+public sealed record StoredSnapshot(string Cutover, string Document, DateTimeOffset At);

@@ -1,0 +1,132 @@
+using Npgsql;
+
+namespace DnsBridge.State.Postgres;
+
+/// <summary>
+/// The rows the replicas share (<see cref="IClusterStore"/>): each replica writes only its own rows (heartbeat,
+/// residual totals), so no two replicas ever update the same row and nothing waits on another replica; the leader
+/// alone writes the leadership term and the snapshots.
+/// </summary>
+public sealed class PostgresClusterStore(PostgresStateDatabase database) : IClusterStore
+{
+    /// <summary>Cluster mode's schema step, appended to <see cref="PostgresMigration.All"/>.</summary>
+    internal const string Schema = """
+        CREATE TABLE cluster_replicas (name text PRIMARY KEY, last_seen timestamptz NOT NULL, config_hash text NOT NULL);
+        CREATE TABLE cluster_leader (id integer PRIMARY KEY CHECK (id = 1), replica text NOT NULL, term bigint NOT NULL, since timestamptz NOT NULL);
+        CREATE TABLE cluster_residual (replica text NOT NULL, cutover text NOT NULL, requests bigint NOT NULL, connections bigint NOT NULL,
+            last_residual_at timestamptz, top_clients text NOT NULL, updated_at timestamptz NOT NULL, PRIMARY KEY (replica, cutover));
+        CREATE TABLE cluster_snapshots (cutover text PRIMARY KEY, document text NOT NULL, at timestamptz NOT NULL);
+        """;
+
+    public bool Heartbeat(string replica, string configHash, DateTimeOffset now) => database.Write(c =>
+    {
+        using var command = new NpgsqlCommand("""
+            INSERT INTO cluster_replicas (name, last_seen, config_hash) VALUES (@n, @at, @h)
+            ON CONFLICT (name) DO UPDATE SET last_seen = EXCLUDED.last_seen, config_hash = EXCLUDED.config_hash
+            """, c);
+        command.Parameters.AddWithValue("n", replica);
+        command.Parameters.AddWithValue("at", now.UtcDateTime);
+        command.Parameters.AddWithValue("h", configHash);
+        command.ExecuteNonQuery();
+    });
+
+    public IReadOnlyList<ReplicaRecord> Replicas() => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand("SELECT name, last_seen, config_hash FROM cluster_replicas ORDER BY name", c);
+        using var reader = command.ExecuteReader();
+        var list = new List<ReplicaRecord>();
+        while (reader.Read())
+        {
+            list.Add(new ReplicaRecord(reader.GetString(0), At(reader, 1), reader.GetString(2)));
+        }
+
+        return list;
+    });
+
+    public bool RecordLeader(string replica, DateTimeOffset now) => database.Write(c =>
+    {
+        using var command = new NpgsqlCommand("""
+            INSERT INTO cluster_leader (id, replica, term, since) VALUES (1, @r, 1, @at)
+            ON CONFLICT (id) DO UPDATE SET replica = EXCLUDED.replica, term = cluster_leader.term + 1, since = EXCLUDED.since
+            """, c);
+        command.Parameters.AddWithValue("r", replica);
+        command.Parameters.AddWithValue("at", now.UtcDateTime);
+        command.ExecuteNonQuery();
+    });
+
+    public LeaderRecord? Leader() => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand("SELECT replica, term, since FROM cluster_leader WHERE id = 1", c);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? new LeaderRecord(reader.GetString(0), reader.GetInt64(1), At(reader, 2)) : null;
+    });
+
+    public bool SaveResidual(string replica, IReadOnlyList<ReplicaResidual> totals, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(totals);
+        if (totals.Count == 0)
+        {
+            return true;
+        }
+
+        // One statement for every cutover; absolute values, so a write retried after an unknown outcome counts nothing twice.
+        return database.Write(c =>
+        {
+            using var command = new NpgsqlCommand("""
+                INSERT INTO cluster_residual (replica, cutover, requests, connections, last_residual_at, top_clients, updated_at)
+                SELECT @r, * , @at FROM unnest(@c::text[], @q::bigint[], @n::bigint[], @l::timestamptz[], @t::text[])
+                ON CONFLICT (replica, cutover) DO UPDATE SET requests = EXCLUDED.requests, connections = EXCLUDED.connections,
+                    last_residual_at = EXCLUDED.last_residual_at, top_clients = EXCLUDED.top_clients, updated_at = EXCLUDED.updated_at
+                """, c);
+            command.Parameters.AddWithValue("r", replica);
+            command.Parameters.AddWithValue("at", now.UtcDateTime);
+            command.Parameters.AddWithValue("c", totals.Select(t => t.Cutover).ToArray());
+            command.Parameters.AddWithValue("q", totals.Select(t => t.Requests).ToArray());
+            command.Parameters.AddWithValue("n", totals.Select(t => t.Connections).ToArray());
+            command.Parameters.AddWithValue("l", totals.Select(t => t.LastResidualAt?.UtcDateTime).ToArray());
+            command.Parameters.AddWithValue("t", totals.Select(t => t.TopClients).ToArray());
+            command.ExecuteNonQuery();
+        });
+    }
+
+    public IReadOnlyList<ReplicaResidual> Residual() => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand("SELECT replica, cutover, requests, connections, last_residual_at, top_clients FROM cluster_residual ORDER BY replica, cutover", c);
+        using var reader = command.ExecuteReader();
+        var list = new List<ReplicaResidual>();
+        while (reader.Read())
+        {
+            list.Add(new ReplicaResidual(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3),
+                reader.IsDBNull(4) ? null : At(reader, 4), reader.GetString(5)));
+        }
+
+        return list;
+    });
+
+    public bool SaveSnapshot(string cutover, string document, DateTimeOffset at) => database.Write(c =>
+    {
+        using var command = new NpgsqlCommand("""
+            INSERT INTO cluster_snapshots (cutover, document, at) VALUES (@c, @d, @at)
+            ON CONFLICT (cutover) DO UPDATE SET document = EXCLUDED.document, at = EXCLUDED.at
+            """, c);
+        command.Parameters.AddWithValue("c", cutover);
+        command.Parameters.AddWithValue("d", document);
+        command.Parameters.AddWithValue("at", at.UtcDateTime);
+        command.ExecuteNonQuery();
+    });
+
+    public IReadOnlyList<StoredSnapshot> Snapshots() => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand("SELECT cutover, document, at FROM cluster_snapshots ORDER BY cutover", c);
+        using var reader = command.ExecuteReader();
+        var list = new List<StoredSnapshot>();
+        while (reader.Read())
+        {
+            list.Add(new StoredSnapshot(reader.GetString(0), reader.GetString(1), At(reader, 2)));
+        }
+
+        return list;
+    });
+
+    private static DateTimeOffset At(NpgsqlDataReader reader, int ordinal) => new(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
+}

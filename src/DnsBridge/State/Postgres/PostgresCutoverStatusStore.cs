@@ -1,0 +1,39 @@
+using System.Text.Json;
+using DnsBridge.Events;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace DnsBridge.State.Postgres;
+
+/// <summary>Each cutover's drain status as one JSON document (jsonb) per cutover, as in SQLite: a new field needs no schema step.</summary>
+public sealed class PostgresCutoverStatusStore(PostgresStateDatabase database) : ICutoverStatusStore
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public IReadOnlyDictionary<string, DrainStatus> Load() => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand("SELECT name, status FROM cutover_state", c);
+        using var reader = command.ExecuteReader();
+        var result = new Dictionary<string, DrainStatus>(StringComparer.Ordinal);
+        while (reader.Read())
+        {
+            result[reader.GetString(0)] = JsonSerializer.Deserialize<DrainStatus>(reader.GetString(1), Json)!;
+        }
+
+        return result;
+    });
+
+    public bool Save(string cutover, DrainStatus status, DateTimeOffset now) => database.Write(c => Upsert(c, null, cutover, status, now));
+
+    /// <summary>The one statement that writes a status: also run by the event store inside an event's transaction.</summary>
+    internal static void Upsert(NpgsqlConnection c, NpgsqlTransaction? transaction, string cutover, DrainStatus status, DateTimeOffset now)
+    {
+        using var command = new NpgsqlCommand(
+            "INSERT INTO cutover_state (name, status, updated_at) VALUES (@n, @s, @u) ON CONFLICT (name) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at",
+            c, transaction);
+        command.Parameters.AddWithValue("n", cutover);
+        command.Parameters.AddWithValue("s", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(status, Json));
+        command.Parameters.AddWithValue("u", now.ToUniversalTime());
+        command.ExecuteNonQuery();
+    }
+}

@@ -1,0 +1,209 @@
+using DnsBridge.Events;
+using Npgsql;
+
+namespace DnsBridge.State.Postgres;
+
+/// <summary>
+/// The event log and the alert outbox (one row per event and receiver) in the shared database. Outbox rows carry a
+/// claim (<c>claimed_by</c>, <c>claimed_until</c>) so that whichever replica dispatches, each row is sent by one at a
+/// time (<see cref="ClaimDue"/>).
+/// </summary>
+public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventStore
+{
+    private const string Due = "o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= @now AND (o.claimed_until IS NULL OR o.claimed_until <= @now)";
+
+    private const string DeliveryColumns = "o.event_id, o.receiver, o.attempts, e.cutover, e.event, e.at, e.text";
+
+    public bool Append(CutoverEvent e, DrainStatus? status, IEnumerable<string> receivers, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return database.Write(c =>
+        {
+            using var transaction = c.BeginTransaction();
+            Insert(c, transaction, e, receivers, now, replay: true);
+            if (status is not null)
+            {
+                PostgresCutoverStatusStore.Upsert(c, transaction, e.Cutover, status, now);
+            }
+
+            transaction.Commit();
+        });
+    }
+
+    public bool AppendTest(CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now) => database.Write(c =>
+    {
+        using var transaction = c.BeginTransaction();
+        Insert(c, transaction, e, receivers, now, replay: false, tryOnce: true);
+        transaction.Commit();
+    });
+
+    // As in SQLite: a replayed drain event (after a restart, or from a new leader) is ignored; a test event is new by
+    // construction, and its rows are born closed to retries (failed_at set) so no dispatcher sends them too.
+    private static void Insert(NpgsqlConnection c, NpgsqlTransaction transaction, CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now, bool replay,
+        bool tryOnce = false)
+    {
+        var conflict = replay ? "ON CONFLICT DO NOTHING" : "";
+        using (var command = new NpgsqlCommand($"INSERT INTO events (id, cutover, event, at, text) VALUES (@id, @c, @e, @at, @t) {conflict}", c, transaction))
+        {
+            command.Parameters.AddWithValue("id", e.Id);
+            command.Parameters.AddWithValue("c", e.Cutover);
+            command.Parameters.AddWithValue("e", e.Event);
+            command.Parameters.AddWithValue("at", e.At.ToUniversalTime());
+            command.Parameters.AddWithValue("t", e.Text);
+            command.ExecuteNonQuery();
+        }
+
+        // WITH ORDINALITY keeps the receivers' order in seq, which Outbox() reads back by.
+        using var outbox = new NpgsqlCommand($"""
+            INSERT INTO outbox (event_id, receiver, next_attempt_at, failed_at)
+            SELECT @id, r, @next, @closed FROM unnest(@r::text[]) WITH ORDINALITY AS x (r, n) ORDER BY n {conflict}
+            """, c, transaction);
+        outbox.Parameters.AddWithValue("id", e.Id);
+        outbox.Parameters.AddWithValue("r", receivers.ToArray());
+        outbox.Parameters.AddWithValue("next", now.ToUniversalTime());
+        outbox.Parameters.Add(new NpgsqlParameter<DateTimeOffset?>("closed", tryOnce ? now.ToUniversalTime() : null));
+        outbox.ExecuteNonQuery();
+    }
+
+    public IReadOnlyList<CutoverEvent> Events(string? cutover, int limit = 200) => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand(cutover is null
+            ? "SELECT id, cutover, event, at, text FROM events ORDER BY at DESC, seq DESC LIMIT @l"
+            : "SELECT id, cutover, event, at, text FROM events WHERE cutover = @c ORDER BY at DESC, seq DESC LIMIT @l", c);
+        command.Parameters.AddWithValue("c", cutover ?? "");
+        command.Parameters.AddWithValue("l", limit);
+        using var reader = command.ExecuteReader();
+        var list = new List<CutoverEvent>();
+        while (reader.Read())
+        {
+            list.Add(new CutoverEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4)));
+        }
+
+        list.Reverse();
+        return list;
+    });
+
+    public IReadOnlyList<OutboxRow> Outbox(string eventId) => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand("SELECT receiver, attempts, last_error, delivered_at, failed_at FROM outbox WHERE event_id = @id ORDER BY seq", c);
+        command.Parameters.AddWithValue("id", eventId);
+        using var reader = command.ExecuteReader();
+        var list = new List<OutboxRow>();
+        while (reader.Read())
+        {
+            list.Add(new OutboxRow(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
+        }
+
+        return list;
+    });
+
+    public IReadOnlyList<Delivery> DueDeliveries(DateTimeOffset now, int limit = 50) => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand(
+            $"SELECT {DeliveryColumns} FROM outbox o JOIN events e ON e.id = o.event_id WHERE {Due} ORDER BY o.next_attempt_at, o.seq LIMIT @l", c);
+        command.Parameters.AddWithValue("now", now.ToUniversalTime());
+        command.Parameters.AddWithValue("l", limit);
+        return ReadDeliveries(command);
+    });
+
+    /// <summary>
+    /// One statement: the due rows are locked with SKIP LOCKED (a concurrent claimer takes others, never waits for
+    /// these) and stamped with the claim before the transaction ends, so no second claimer can see them as due.
+    /// </summary>
+    public IReadOnlyList<Delivery> ClaimDue(DateTimeOffset now, string claimant, DateTimeOffset leaseUntil, int limit = 50)
+    {
+        IReadOnlyList<Delivery> claimed = [];
+        var written = database.Write(c =>
+        {
+            using var command = new NpgsqlCommand($"""
+                WITH due AS (
+                    SELECT o.event_id, o.receiver FROM outbox o WHERE {Due} ORDER BY o.next_attempt_at, o.seq LIMIT @l FOR UPDATE SKIP LOCKED),
+                claimed AS (
+                    UPDATE outbox o SET claimed_by = @who, claimed_until = @until FROM due
+                    WHERE o.event_id = due.event_id AND o.receiver = due.receiver
+                    RETURNING o.event_id, o.receiver, o.attempts, o.next_attempt_at, o.seq)
+                SELECT {DeliveryColumns} FROM claimed o JOIN events e ON e.id = o.event_id ORDER BY o.next_attempt_at, o.seq
+                """, c);
+            command.Parameters.AddWithValue("now", now.ToUniversalTime());
+            command.Parameters.AddWithValue("l", limit);
+            command.Parameters.AddWithValue("who", claimant);
+            command.Parameters.AddWithValue("until", leaseUntil.ToUniversalTime());
+            claimed = ReadDeliveries(command);
+        });
+        return written ? claimed : throw new StateStoreException($"State:ConnectionString {database.Location}: cannot claim outbox rows: {database.Problem()}");
+    }
+
+    private static List<Delivery> ReadDeliveries(NpgsqlCommand command)
+    {
+        using var reader = command.ExecuteReader();
+        var list = new List<Delivery>();
+        while (reader.Read())
+        {
+            list.Add(new Delivery(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
+                new CutoverEvent(reader.GetString(0), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6))));
+        }
+
+        return list;
+    }
+
+    public bool MarkDelivered(string eventId, string receiver, DateTimeOffset at) =>
+        Update(eventId, receiver, "delivered_at = @at, attempts = attempts + 1, last_error = NULL", at, null);
+
+    public bool MarkRetry(string eventId, string receiver, DateTimeOffset next, string error) =>
+        Update(eventId, receiver, "attempts = attempts + 1, next_attempt_at = @at, last_error = @err", next, error);
+
+    public bool MarkFailed(string eventId, string receiver, DateTimeOffset at, string error) =>
+        Update(eventId, receiver, "attempts = attempts + 1, failed_at = @at, last_error = @err", at, error);
+
+    public bool GiveUp(string eventId, string receiver, DateTimeOffset at) =>
+        Update(eventId, receiver, "failed_at = @at", at, null);
+
+    private bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error) => database.Write(c =>
+    {
+        using var command = new NpgsqlCommand(
+            $"UPDATE outbox SET {set}, claimed_by = NULL, claimed_until = NULL WHERE event_id = @id AND receiver = @r", c);
+        command.Parameters.AddWithValue("id", eventId);
+        command.Parameters.AddWithValue("r", receiver);
+        command.Parameters.AddWithValue("at", at.ToUniversalTime());
+        command.Parameters.Add(new NpgsqlParameter<string?>("err", error));
+        command.ExecuteNonQuery();
+    });
+
+    public IReadOnlyList<PendingAlert> PendingAlerts(string cutover) => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand("""
+            SELECT e.event, e.id, o.receiver, o.attempts, o.last_error, o.failed_at IS NOT NULL, e.at, o.next_attempt_at FROM outbox o JOIN events e ON e.id = o.event_id
+            WHERE e.cutover = @c AND o.delivered_at IS NULL ORDER BY e.at, o.seq
+            """, c);
+        command.Parameters.AddWithValue("c", cutover);
+        using var reader = command.ExecuteReader();
+        var list = new List<PendingAlert>();
+        while (reader.Read())
+        {
+            list.Add(new PendingAlert(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.GetBoolean(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7)));
+        }
+
+        return list;
+    });
+
+    public OutboxBacklog Backlog() => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand("""
+            SELECT e.event, count(*), MIN(e.at) FROM outbox o JOIN events e ON e.id = o.event_id
+            WHERE o.delivered_at IS NULL AND o.failed_at IS NULL GROUP BY e.event
+            """, c);
+        using var reader = command.ExecuteReader();
+        var byEvent = new Dictionary<string, int>(StringComparer.Ordinal);
+        DateTimeOffset? oldest = null;
+        while (reader.Read())
+        {
+            byEvent[reader.GetString(0)] = (int)reader.GetInt64(1);
+            var at = reader.GetFieldValue<DateTimeOffset>(2);
+            oldest = oldest is null || at < oldest ? at : oldest;
+        }
+
+        return new OutboxBacklog(byEvent, oldest);
+    });
+}

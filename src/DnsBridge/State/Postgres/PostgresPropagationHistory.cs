@@ -1,0 +1,39 @@
+using Npgsql;
+
+namespace DnsBridge.State.Postgres;
+
+/// <summary>Resolver answer changes, appended as they happen; seq breaks ties between changes seen in the same instant.</summary>
+public sealed class PostgresPropagationHistory(PostgresStateDatabase database) : IPropagationHistory
+{
+    public bool Add(PropagationChange change)
+    {
+        ArgumentNullException.ThrowIfNull(change);
+        return database.Write(c =>
+        {
+            using var command = new NpgsqlCommand(
+                "INSERT INTO propagation_changes (cutover, resolver, at, answer, addresses, ttl) VALUES (@c, @r, @at, @a, @ad, @t)", c);
+            command.Parameters.AddWithValue("c", change.Cutover);
+            command.Parameters.AddWithValue("r", change.Resolver);
+            command.Parameters.AddWithValue("at", change.At.ToUniversalTime());
+            command.Parameters.AddWithValue("a", change.Answer);
+            command.Parameters.AddWithValue("ad", change.Addresses);
+            command.Parameters.Add(new NpgsqlParameter<int?>("t", change.Ttl));
+            command.ExecuteNonQuery();
+        });
+    }
+
+    public IReadOnlyList<PropagationChange> Changes(string cutover) => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand("SELECT resolver, at, answer, addresses, ttl FROM propagation_changes WHERE cutover = @c ORDER BY at, seq", c);
+        command.Parameters.AddWithValue("c", cutover);
+        using var reader = command.ExecuteReader();
+        var list = new List<PropagationChange>();
+        while (reader.Read())
+        {
+            list.Add(new PropagationChange(cutover, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4)));
+        }
+
+        return list;
+    });
+}
