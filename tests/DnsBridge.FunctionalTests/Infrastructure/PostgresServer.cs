@@ -99,7 +99,7 @@ public sealed class PostgresServer : IAsyncLifetime
         {
             try
             {
-                await using var connection = new NpgsqlConnection(ConnectionString());
+                await using var connection = new NpgsqlConnection(Unpooled(ConnectionString()));
                 await connection.OpenAsync();
                 return;
             }
@@ -128,14 +128,13 @@ public sealed class PostgresServer : IAsyncLifetime
         await RunAsync("kill", "-INT", _postmaster.Id.ToString(CultureInfo.InvariantCulture));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await _postmaster.WaitForExitAsync(timeout.Token);
-        NpgsqlConnection.ClearAllPools();
     }
 
     /// <summary>A new, empty database (a unique name from <paramref name="prefix"/>); returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "test")
     {
         var name = NewDatabaseName(prefix);
-        await using var connection = new NpgsqlConnection(ConnectionString());
+        await using var connection = new NpgsqlConnection(Unpooled(ConnectionString()));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
         await command.ExecuteNonQueryAsync();
@@ -146,19 +145,23 @@ public sealed class PostgresServer : IAsyncLifetime
     public string CreateDatabase(string prefix = "test")
     {
         var name = NewDatabaseName(prefix);
-        using var connection = new NpgsqlConnection(ConnectionString());
+        using var connection = new NpgsqlConnection(Unpooled(ConnectionString()));
         connection.Open();
         using var command = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
         command.ExecuteNonQuery();
         return ConnectionString(name);
     }
 
+    // The fixture's own sessions are never pooled: an idle pooled session would be stale after a restart, and the
+    // stores under test must meet that staleness themselves, not the fixture.
+    private static string Unpooled(string connectionString) => new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString;
+
     private string NewDatabaseName(string prefix) => $"{prefix.ToLowerInvariant()}_{Interlocked.Increment(ref _databases)}_{Environment.ProcessId}";
 
     /// <summary>Runs one SQL statement (or several, no parameters) on <paramref name="connectionString"/>'s database.</summary>
     public static async Task<object?> ScalarAsync(string connectionString, string sql)
     {
-        await using var connection = new NpgsqlConnection(connectionString);
+        await using var connection = new NpgsqlConnection(Unpooled(connectionString));
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         var result = await command.ExecuteScalarAsync();
@@ -169,7 +172,6 @@ public sealed class PostgresServer : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        NpgsqlConnection.ClearAllPools();
         try
         {
             await StopAsync();

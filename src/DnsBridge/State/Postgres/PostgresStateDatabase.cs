@@ -95,7 +95,11 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
         return b;
     }
 
-    /// <summary>Runs a write on a pooled connection; a failure (unreachable, locked, read-only) is logged once and reported by <see cref="Problem"/>, never thrown.</summary>
+    /// <summary>
+    /// Runs a write on a pooled connection; a failure (unreachable, locked, read-only) is logged once and reported by
+    /// <see cref="Problem"/>, never thrown. A session the server ended while it sat in the pool (a restart, a
+    /// failover) is retried once on a fresh one: the server ended it without committing anything of this write.
+    /// </summary>
     internal bool Write(Action<NpgsqlConnection> write)
     {
         if (_disposed)
@@ -104,44 +108,53 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
             return false;
         }
 
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            using (var connection = _dataSource.OpenConnection())
+            try
             {
-                write(connection);
-            }
-
-            lock (_problemGate)
-            {
-                if (_problem is not null)
+                using (var connection = _dataSource.OpenConnection())
                 {
-                    LogRecovered(_logger, Location);
+                    write(connection);
                 }
 
-                _problem = null;
-            }
-
-            return true;
-        }
-        catch (Exception e) when (e is NpgsqlException or ObjectDisposedException)
-        {
-            lock (_problemGate)
-            {
-                if (_problem is null)
+                lock (_problemGate)
                 {
-                    LogWriteFailed(_logger, Location, e.Message);
+                    if (_problem is not null)
+                    {
+                        LogRecovered(_logger, Location);
+                    }
+
+                    _problem = null;
                 }
 
-                _problem = $"write failed: {e.Message}";
+                return true;
             }
+            catch (NpgsqlException e) when (attempt == 0 && Ended(e))
+            {
+                _dataSource.Clear();
+            }
+            catch (Exception e) when (e is NpgsqlException or ObjectDisposedException)
+            {
+                // The other idle sessions are as dead as this one was likely to be: the next write opens fresh ones.
+                _dataSource.Clear();
+                lock (_problemGate)
+                {
+                    if (_problem is null)
+                    {
+                        LogWriteFailed(_logger, Location, e.Message);
+                    }
 
-            return false;
+                    _problem = $"write failed: {e.Message}";
+                }
+
+                return false;
+            }
         }
     }
 
     /// <summary>
-    /// Runs a read; a failure is thrown as <see cref="StateStoreException"/>, which names no Npgsql type. A transient
-    /// failure (a pooled connection broken by a server restart) is tried once more on a fresh connection.
+    /// Runs a read; a failure is thrown as <see cref="StateStoreException"/>, which names no Npgsql type. A session
+    /// ended by the server or another transient failure is tried once more on a fresh connection.
     /// </summary>
     internal T Read<T>(Func<NpgsqlConnection, T> read)
     {
@@ -153,8 +166,9 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
                 using var connection = _dataSource.OpenConnection();
                 return read(connection);
             }
-            catch (NpgsqlException e) when (attempt == 0 && e.IsTransient)
+            catch (NpgsqlException e) when (attempt == 0 && (Ended(e) || e.IsTransient))
             {
+                _dataSource.Clear();
             }
             catch (NpgsqlException e)
             {
@@ -162,6 +176,9 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
             }
         }
     }
+
+    // 57P01 admin_shutdown, 57P02 crash_shutdown: the server ended the session (and rolled back whatever it had open).
+    private static bool Ended(NpgsqlException e) => e is PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown };
 
     /// <summary>
     /// Brings the schema to <see cref="PostgresMigration.Latest"/>, one step per transaction; each step takes the
