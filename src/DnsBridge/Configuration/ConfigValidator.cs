@@ -21,7 +21,7 @@ public static class ConfigValidator
         var cutovers = CutoverValidator.Validate(config.Cutovers, $"{Root}:Cutovers", baseDirectory, Error);
         ResolversValidator.Validate(config.Resolvers, $"{Root}:Resolvers", Error);
         cutovers = DelegationValidator.Validate(cutovers, config.Resolvers, $"{Root}:Cutovers", $"{Root}:Resolvers", Error);
-        PropagationValidator.Validate(config.Propagation, $"{Root}:Propagation", Error);
+        var propagation = PropagationValidator.Validate(config.Propagation, $"{Root}:Propagation", baseDirectory, Error);
         LimitsValidator.Validate(config.Limits, $"{Root}:Limits", Error);
         if (config.Logging.BufferEvents is < 100 or > 1_000_000)
         {
@@ -32,6 +32,6 @@ public static class ConfigValidator
         StateValidator.Validate(config.State, $"{Root}:State", Error);
         AddressListValidator.Cidrs(config.TrustedProxies, $"{Root}:TrustedProxies", Error);
 
-        return (config with { Cutovers = cutovers, Listen = listen, Alerts = alerts }, errors);
+        return (config with { Cutovers = cutovers, Listen = listen, Alerts = alerts, Propagation = propagation }, errors);
     }
 }
