@@ -25,14 +25,19 @@ public static class CheckCommand
         var source = new Option<string[]>("--source") { Description = "An address of the source (repeatable): tells 'source' from 'other' answers." };
         var type = new Option<string>("--type") { Description = "A (default) or AAAA.", DefaultValueFactory = _ => "A" };
         type.AcceptOnlyFromAmong("A", "AAAA");
-        var resolver = new Option<string[]>("--resolver") { Description = "Ask this resolver, IP[:PORT] (repeatable). Default: the built-in worldwide list." };
+        var resolver = new Option<string[]>("--resolver") { Description = "Ask this resolver (repeatable): IP[:PORT], tls://IP[:PORT]#NAME (DNS over TLS) or https://HOST[:PORT]/PATH (DNS over HTTPS). Default: the built-in worldwide list." };
+        var transport = new Option<string>("--transport") { Description = "udp (default), dot or doh: ask the built-in resolvers over DNS over TLS or HTTPS where they offer it.", DefaultValueFactory = _ => ResolverAddress.Udp };
+        transport.AcceptOnlyFromAmong(ResolverAddress.Udp, ResolverAddress.Dot, ResolverAddress.Doh);
+        var httpProxy = new Option<string?>("--http-proxy") { Description = "Send DNS-over-HTTPS questions through this HTTP proxy, http://HOST:PORT." };
+        var caFile = new Option<string?>("--ca-file") { Description = "PEM roots added to the system's for DoT/DoH certificates." };
+        var subnets = new Option<string[]>("--client-subnet") { Description = "NAME=CIDR (repeatable): also ask each ECS-capable resolver as if from this subnet (rows RESOLVER@NAME)." };
         var timeout = new Option<string>("--timeout") { Description = "Per-question timeout, hh:mm:ss or seconds (default 2).", DefaultValueFactory = _ => "2" };
-        var json = new Option<bool>("--json") { Description = "Print JSON: {host, propagation, resolvers: [{name, resolver, region, answer, addresses, ttl, error}], delegation}." };
+        var json = new Option<bool>("--json") { Description = "Print JSON: {host, propagation, resolvers: [{name, resolver, region, transport, pop, clientSubnet, subnetScope, vantage, answer, addresses, ttl, error}], delegation}." };
         var previousNs = new Option<string[]>("--previous-ns") { Description = "A name server of the old DNS provider, IP[:PORT] or host name (repeatable): also asked, with the parent's delegation and its NS TTL." };
         var parentNs = new Option<string[]>("--parent-ns") { Description = "Ask this server of the parent zone for the delegation, IP[:PORT] (repeatable). Default: the parent's NS records." };
         var command = new Command("check", "One propagation check of HOST across the resolver set, as a table (or JSON).")
         {
-            host, expect, source, type, resolver, timeout, json, previousNs, parentNs,
+            host, expect, source, type, resolver, transport, httpProxy, caFile, subnets, timeout, json, previousNs, parentNs,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -55,17 +60,23 @@ public static class CheckCommand
             var resolvers = new List<ResolverInfo>();
             foreach (var raw in parse.GetValue(resolver) ?? [])
             {
-                if (!ConfigParsers.TryParseEndpoint(raw, 53, out var endpoint))
+                if (!ResolverAddress.TryParse(raw, null, out var via, out var viaWhy))
                 {
-                    return await UsageAsync(stderr, $"--resolver {raw}: must be IP, IP:PORT or [IPv6]:PORT");
+                    return await UsageAsync(stderr, $"--resolver {raw}: {viaWhy}");
                 }
 
-                resolvers.Add(new ResolverInfo(raw, endpoint, "custom", "custom", Authoritative: false));
+                resolvers.Add(ResolverInfo.Reached(raw, via, "custom", "custom"));
             }
 
             if (resolvers.Count == 0)
             {
-                resolvers.AddRange(ResolverCatalog.BuiltIn);
+                resolvers.AddRange(ResolverCatalog.BuiltInOver(parse.GetValue(transport)!));
+            }
+
+            var (options, optionsProblem) = QuestionOptionsFrom(parse.GetValue(httpProxy), parse.GetValue(caFile), parse.GetValue(subnets));
+            if (optionsProblem is not null)
+            {
+                return await UsageAsync(stderr, optionsProblem);
             }
 
             var (previous, parents, delegationProblem) = DelegationOptions(parse.GetValue(previousNs), parse.GetValue(parentNs));
@@ -81,7 +92,7 @@ public static class CheckCommand
                 return await UsageAsync(stderr, $"--timeout {rawTimeout}: must be seconds (2) or hh:mm:ss");
             }
 
-            var querier = new DnsQuerier();
+            await using var querier = new DnsQuerier();
             var queryType = parse.GetValue(type) == "AAAA" ? QueryType.AAAA : QueryType.A;
             if (expected.Count == 0)
             {
@@ -107,14 +118,14 @@ public static class CheckCommand
             var classifier = new AnswerClassifier(expected, [], sources);
             using var concurrency = new SemaphoreSlim(32);
             var snapshot = await new PropagationPoller(querier, TimeProvider.System)
-                .PollAsync(normalized, [normalized], [parse.GetValue(type)!], classifier, resolvers, perQuestion, concurrency, ct);
+                .PollAsync(normalized, [normalized], [parse.GetValue(type)!], classifier, resolvers, perQuestion, concurrency, ct, options);
 
             if (previous.Count > 0)
             {
                 // A check is one moment: were the record switched now, old delegations could be cached until now + the parent's NS TTL.
-                var current = await querier.FindAuthoritativeAsync(normalized, [.. resolvers.Select(r => r.EndPoint)], perQuestion, ct);
+                var current = await querier.FindAuthoritativeAsync(normalized, ResolverInfo.PlainEndPoints(resolvers), perQuestion, ct);
                 var delegation = await new DelegationCheck(querier, TimeProvider.System).RunAsync(normalized, [normalized], [parse.GetValue(type)!], classifier, previous,
-                    [.. current.Select(c => c.EndPoint)], [.. resolvers.Select(r => r.EndPoint)], parents, perQuestion, ct);
+                    [.. current.Select(c => c.EndPoint)], ResolverInfo.PlainEndPoints(resolvers), parents, perQuestion, ct);
                 snapshot = snapshot.WithDelegation(delegation, snapshot.Switched ? snapshot.At : null);
             }
 
@@ -132,6 +143,25 @@ public static class CheckCommand
         await stderr.WriteLineAsync($"error: {message}");
         return ExitCodes.Usage;
     }
+
+    /// <summary>The DoH proxy, extra CA roots and client subnets of a check, validated as the configuration keys are.</summary>
+    private static (QuestionOptions Options, string? Problem) QuestionOptionsFrom(string? proxy, string? caFile, string[]? subnets)
+    {
+        var errors = new List<string>();
+        var propagation = new PropagationConfig
+        {
+            HttpProxy = proxy,
+            CaFile = caFile,
+            ClientSubnets = [.. (subnets ?? []).Select(s => s.Split('=', 2)).Select(p => new ClientSubnetConfig { Name = p[0], Subnet = p.Length == 2 ? p[1] : "" })],
+        };
+        var validated = Configuration.Validation.PropagationValidator.ValidateTransport(propagation, "", Environment.CurrentDirectory, (path, message) => errors.Add($"{OptionOf(path)}: {message}"));
+        return errors.Count > 0 ? (QuestionOptions.None, string.Join("; ", errors)) : (QuestionOptions.From(validated), null);
+    }
+
+    private static string OptionOf(string path) =>
+        path.StartsWith(":HttpProxy", StringComparison.Ordinal) ? "--http-proxy"
+        : path.StartsWith(":CaFile", StringComparison.Ordinal) ? "--ca-file"
+        : "--client-subnet";
 
     private static (List<string> Previous, List<IPEndPoint> Parents, string? Problem) DelegationOptions(string[]? previous, string[]? parents)
     {
@@ -188,7 +218,7 @@ public static class CheckCommand
     private static async Task<(List<string> Expected, List<(string Name, IPEndPoint EndPoint, string Error)> Silent)> AuthoritativeAnswerAsync(
         DnsQuerier querier, string host, QueryType type, List<ResolverInfo> resolvers, TimeSpan timeout, CancellationToken ct)
     {
-        var servers = await querier.FindAuthoritativeAsync(host, [.. resolvers.Select(r => r.EndPoint)], timeout, ct);
+        var servers = await querier.FindAuthoritativeAsync(host, ResolverInfo.PlainEndPoints(resolvers), timeout, ct);
         var silent = new List<(string, IPEndPoint, string)>();
         foreach (var (name, endpoint) in servers)
         {
@@ -231,6 +261,12 @@ public static class CheckCommand
             ["name"] = r.Resolver.Name,
             ["resolver"] = r.Resolver.Address,
             ["region"] = r.Resolver.Region,
+            ["transport"] = r.Resolver.Via.Transport,
+            ["pop"] = r.Pop,
+            ["clientSubnet"] = r.Resolver.Subnet?.ToString(),
+            ["subnetScope"] = r.SubnetScope,
+            ["ignoresClientSubnet"] = r.IgnoresClientSubnet,
+            ["vantage"] = r.Resolver.Vantage,
             ["answer"] = PropagationMetrics.Label(r.Answer),
             ["addresses"] = r.Addresses,
             ["ttl"] = r.Ttl,
@@ -241,12 +277,14 @@ public static class CheckCommand
 
     public static string ToTable(string host, IReadOnlyList<string> expected, PropagationSnapshot snapshot)
     {
-        var header = new[] { "RESOLVER", "ADDRESS", "REGION", "ANSWER", "ADDRESSES", "TTL", "LATENCY", "ERROR" };
+        var header = new[] { "RESOLVER", "ADDRESS", "REGION", "POP", "SUBNET", "ANSWER", "ADDRESSES", "TTL", "LATENCY", "ERROR" };
         var rows = snapshot.Resolvers
             .OrderBy(r => r.Resolver.Region, StringComparer.Ordinal).ThenBy(r => r.Resolver.Name, StringComparer.Ordinal)
             .Select(r => new[]
             {
-                r.Resolver.Name, r.Resolver.Address, r.Resolver.Region, PropagationMetrics.Label(r.Answer),
+                r.Resolver.Name, r.Resolver.Address, r.Resolver.Region, r.Pop ?? "",
+                r.Resolver.Subnet is { } subnet ? $"{subnet} scope /{r.SubnetScope?.ToString(CultureInfo.InvariantCulture) ?? "-"}" : r.IgnoresClientSubnet ? "ignored" : "",
+                PropagationMetrics.Label(r.Answer),
                 string.Join(",", r.Cnames.Select(c => c + " >").Concat(r.Addresses)), r.Ttl?.ToString(CultureInfo.InvariantCulture) ?? "",
                 $"{r.Latency.TotalMilliseconds:0} ms", r.Error is null ? r.Detail ?? "" : $"{r.Error}: {r.Detail}",
             }).ToList();

@@ -87,6 +87,31 @@ public static partial class ConfigParsers
         return false;
     }
 
+    /// <summary>
+    /// An EDNS client subnet: a CIDR of at most /24 (IPv4) or /56 (IPv6), the prefixes RFC 7871 §11.1 recommends and
+    /// resolvers cap to anyway; a representative network, never one client's address.
+    /// </summary>
+    public static bool TryParseClientSubnet(string value, out string why)
+    {
+        why = "";
+        var slash = value.IndexOf('/', StringComparison.Ordinal);
+        if (slash <= 0 || !IPAddress.TryParse(value[..slash], out var address)
+            || !int.TryParse(value[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var prefix))
+        {
+            why = $"must be a CIDR such as 101.80.0.0/16, got '{value}'";
+            return false;
+        }
+
+        var max = address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 24 : 56;
+        if (prefix < 1 || prefix > max)
+        {
+            why = $"prefix must be 1-{max} for {(max == 24 ? "IPv4" : "IPv6")} (RFC 7871 privacy: a network, not a client), got '{value}'";
+            return false;
+        }
+
+        return true;
+    }
+
     /// <summary>Parses <c>IP</c>, <c>IP:PORT</c> or <c>[v6]:PORT</c>.</summary>
     public static bool TryParseEndpoint(string value, int defaultPort, out IPEndPoint endpoint)
     {

@@ -164,15 +164,17 @@ public sealed partial class ConfigReader
             Preset = (String(s, "Preset") ?? d.Preset).ToLowerInvariant(),
             Custom = ReadArray(s.GetSection("Custom"), c =>
             {
-                CheckKeys(c, "Name", "Address", "Region", "Latitude", "Longitude", "City");
+                CheckKeys(c, "Name", "Address", "Ip", "Region", "ClientSubnet", "Latitude", "Longitude", "City");
                 return new CustomResolverConfig
                 {
                     Name = String(c, "Name") ?? "",
                     Address = String(c, "Address") ?? "",
+                    Ip = NullIfEmpty(String(c, "Ip")),
                     Region = String(c, "Region") ?? new CustomResolverConfig().Region,
                     Latitude = Read(c, "Latitude", Degrees),
                     Longitude = Read(c, "Longitude", Degrees),
                     City = String(c, "City"),
+                    ClientSubnet = NullIfEmpty(String(c, "ClientSubnet")),
                 };
             }),
             Authoritative = Read(s, "Authoritative", Bool) ?? d.Authoritative,
@@ -196,7 +198,7 @@ public sealed partial class ConfigReader
 
     private PropagationConfig ReadPropagation(IConfigurationSection s)
     {
-        CheckKeys(s, "Enabled", "Interval", "Timeout", "Concurrency");
+        CheckKeys(s, "Enabled", "Interval", "Timeout", "Concurrency", "Transport", "HttpProxy", "CaFile", "ClientSubnets");
         var d = new PropagationConfig();
         return new PropagationConfig
         {
@@ -204,6 +206,14 @@ public sealed partial class ConfigReader
             Interval = Read(s, "Interval", Duration) ?? d.Interval,
             Timeout = Read(s, "Timeout", Duration) ?? d.Timeout,
             Concurrency = Read(s, "Concurrency", Int) ?? d.Concurrency,
+            Transport = (String(s, "Transport") ?? d.Transport).ToLowerInvariant(),
+            HttpProxy = NullIfEmpty(String(s, "HttpProxy")),
+            CaFile = NullIfEmpty(String(s, "CaFile")),
+            ClientSubnets = ReadArray(s.GetSection("ClientSubnets"), c =>
+            {
+                CheckKeys(c, "Name", "Subnet");
+                return new ClientSubnetConfig { Name = String(c, "Name") ?? "", Subnet = String(c, "Subnet") ?? "" };
+            }),
         };
     }
 

@@ -22,7 +22,7 @@ public static class ConfigValidator
         ConnectionValidator.Validate(listen, cutovers, $"{Root}:Listen", $"{Root}:Cutovers", Error);
         ResolversValidator.Validate(config.Resolvers, $"{Root}:Resolvers", Error);
         cutovers = DelegationValidator.Validate(cutovers, config.Resolvers, $"{Root}:Cutovers", $"{Root}:Resolvers", Error);
-        PropagationValidator.Validate(config.Propagation, $"{Root}:Propagation", Error);
+        var propagation = PropagationValidator.Validate(config.Propagation, $"{Root}:Propagation", baseDirectory, Error);
         LimitsValidator.Validate(config.Limits, $"{Root}:Limits", Error);
         if (config.Logging.BufferEvents is < 100 or > 1_000_000)
         {
@@ -34,6 +34,6 @@ public static class ConfigValidator
         ClusterValidator.Validate(config.Cluster, $"{Root}:Cluster", Error);
         AddressListValidator.Cidrs(config.TrustedProxies, $"{Root}:TrustedProxies", Error);
 
-        return (config with { Cutovers = cutovers, Listen = listen, Alerts = alerts }, errors);
+        return (config with { Cutovers = cutovers, Listen = listen, Alerts = alerts, Propagation = propagation }, errors);
     }
 }

@@ -181,6 +181,29 @@ public sealed record PropagationConfig
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(2);
     public int Concurrency { get; init; } = 32;
+
+    /// <summary>
+    /// <see cref="ResolverAddress.Udp"/> (default), <see cref="ResolverAddress.Dot"/> or <see cref="ResolverAddress.Doh"/>:
+    /// built-in resolvers that have such an endpoint are asked over it (the others over plain DNS).
+    /// </summary>
+    public string Transport { get; init; } = ResolverAddress.Udp;
+
+    /// <summary>An HTTP proxy (<c>http://HOST:PORT</c>) that DNS-over-HTTPS questions go through; null: direct.</summary>
+    public string? HttpProxy { get; init; }
+
+    /// <summary>Roots added to the system's for DoT/DoH certificates (private resolvers, tests); absolute once validated.</summary>
+    public string? CaFile { get; init; }
+
+    /// <summary>Client subnets every ECS-capable resolver is also asked "as if from" (rows <c>RESOLVER@NAME</c>).</summary>
+    public IReadOnlyList<ClientSubnetConfig> ClientSubnets { get; init; } = [];
+}
+
+/// <summary>A named EDNS client subnet (RFC 7871), e.g. <c>{ "Name": "shanghai", "Subnet": "101.80.0.0/16" }</c>.</summary>
+public sealed record ClientSubnetConfig
+{
+    public string Name { get; init; } = "";
+
+    public string Subnet { get; init; } = "";
 }
 
 public sealed record ResolversConfig
@@ -203,8 +226,11 @@ public sealed record CustomResolverConfig
 {
     public string Name { get; init; } = "";
 
-    /// <summary><c>IP</c>, <c>IP:PORT</c> or <c>[v6]:PORT</c>.</summary>
+    /// <summary><c>IP[:PORT]</c>, <c>tls://IP[:PORT]#NAME</c> or <c>https://HOST[:PORT]/PATH</c> (see <see cref="ResolverAddress"/>).</summary>
     public string Address { get; init; } = "";
+
+    /// <summary>Where to dial an https:// resolver without resolving its host; null: resolve it.</summary>
+    public string? Ip { get; init; }
 
     public string Region { get; init; } = "custom";
 
@@ -215,4 +241,7 @@ public sealed record CustomResolverConfig
 
     /// <summary>The label on the map (default: the name).</summary>
     public string? City { get; init; }
+
+    /// <summary>A client subnet (CIDR) this resolver is always asked "as if from"; null: none.</summary>
+    public string? ClientSubnet { get; init; }
 }

@@ -49,7 +49,7 @@ public sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider t
         SemaphoreSlim concurrency, CancellationToken cancellationToken)
     {
         var timeout = config.Propagation.Timeout;
-        IReadOnlyList<IPEndPoint> resolvers = [.. recursive.Select(r => r.EndPoint)];
+        IReadOnlyList<IPEndPoint> resolvers = ResolverInfo.PlainEndPoints(recursive);
         var (previous, from) = cutover.Dns.PreviousNameServers.Count > 0
             ? (await ConfiguredAsync(cutover, resolvers, timeout, cancellationToken), DelegationSnapshot.FromConfig)
             : ((IReadOnlyList<ResolverInfo>)Remembered(cutover.Name, current), DelegationSnapshot.FromRemembered);

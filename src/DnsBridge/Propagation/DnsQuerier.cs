@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using DnsBridge.Configuration;
+using DnsBridge.Propagation.Wire;
 using DnsClient;
 using DnsClient.Protocol;
 
@@ -12,10 +15,14 @@ namespace DnsBridge.Propagation;
 /// cache (its key ignores the server, so it would report one resolver's answer as another's), one server per
 /// call (several make it fail over silently), EDNS buffer 1232, TCP fallback on truncation, at most one retry.
 /// Every failure, timeouts included (the library throws for those), becomes an error reason; nothing escapes.
+/// The resolver rows (<see cref="AskAsync(ResolverQuestion, string, QueryType, bool, TimeSpan, SemaphoreSlim, CancellationToken)"/>)
+/// go through <see cref="DnsWire"/> instead: DnsClient can send no EDNS option (NSID, client subnet) and has no DoT or DoH.
 /// </summary>
-public sealed class DnsQuerier
+public sealed class DnsQuerier : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(IPEndPoint, bool, TimeSpan), LookupClient> _clients = new();
+    private readonly ConcurrentDictionary<(string, string?), TlsExchange> _tls = new();
+    private readonly ConcurrentDictionary<(string, string?, string?), HttpsExchange> _https = new();
 
     public static readonly IReadOnlyList<string> ErrorReasons = ["timeout", "servfail", "refused", "truncated", "malformed", "network", "other_rcode"];
 
@@ -84,6 +91,128 @@ public sealed class DnsQuerier
         {
             // Garbage bytes, wrong transaction ids and the like surface as assorted exceptions in this library.
             return Failed("malformed", e.GetBaseException().Message, watch.Elapsed);
+        }
+    }
+
+    /// <summary>One question of a resolver row, waiting first for a slot of <paramref name="concurrency"/>.</summary>
+    public async Task<DnsObservation> AskAsync(ResolverQuestion question, string name, QueryType type, bool recursion, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
+    {
+        await concurrency.WaitAsync(cancellationToken);
+        try
+        {
+            return await AskAsync(question, name, type, recursion, timeout, cancellationToken);
+        }
+        finally
+        {
+            concurrency.Release();
+        }
+    }
+
+    /// <summary>
+    /// One question over the resolver's transport, with NSID asked and the subnet sent when given. Plain DNS gets the
+    /// per-try timeout twice (a retry) as before; DoT and DoH one attempt bounded the same, handshake included.
+    /// </summary>
+    public async Task<DnsObservation> AskAsync(ResolverQuestion question, string name, QueryType type, bool recursion, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var watch = Stopwatch.StartNew();
+        var via = question.Via;
+        var encrypted = via.Transport != ResolverAddress.Udp;
+
+        // DoH asks for ID 0 (RFC 8484 §4.1: cache friendly); elsewhere a random ID is what ties answer to question.
+        var id = via.Transport == ResolverAddress.Doh ? (ushort)0 : (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+        var query = DnsWire.EncodeQuery(id, name, (ushort)type, recursion, question.Subnet, padTo: encrypted ? 128 : 0);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter((timeout * 2) + TimeSpan.FromSeconds(1));
+        try
+        {
+            var answer = via.Transport switch
+            {
+                ResolverAddress.Dot => await _tls.GetOrAdd((via.ToString(), question.CaFile), _ => new TlsExchange(via.EndPoint!, via.TlsName!, question.CaFile)).ExchangeAsync(query, bound.Token),
+                ResolverAddress.Doh => await _https.GetOrAdd((via.ToString() + "|" + via.EndPoint, question.HttpProxy, question.CaFile), _ => new HttpsExchange(via.Url!, via.EndPoint, question.HttpProxy, question.CaFile)).ExchangeAsync(query, bound.Token),
+                _ => await UdpExchange.ExchangeAsync(via.EndPoint!, query, timeout, bound.Token),
+            };
+            var response = DnsWire.Decode(answer);
+            if (response.Truncated && encrypted)
+            {
+                // Final over DoT/DoH: retrying over UDP would leak the question and change the vantage.
+                return Failed("truncated", "truncated answer over an encrypted transport", watch.Elapsed);
+            }
+
+            return Read(response, name, type, watch.Elapsed) with { Pop = response.Edns?.NsidText, ClientSubnet = response.Edns?.ClientSubnet };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return Failed("timeout", "no answer in time", watch.Elapsed);
+        }
+        catch (DnsTransportException e)
+        {
+            return Failed(e.Reason, e.Message, watch.Elapsed);
+        }
+        catch (DnsWireException e)
+        {
+            return Failed("malformed", e.Message, watch.Elapsed);
+        }
+        catch (Exception e) when (e is SocketException or IOException or HttpRequestException)
+        {
+            return Failed("network", e.GetBaseException().Message, watch.Elapsed);
+        }
+    }
+
+    private static DnsObservation Read(DnsResponse response, string name, QueryType type, TimeSpan latency)
+    {
+        if (response.QuestionName is null || response.QuestionType != (ushort)type
+            || !string.Equals(response.QuestionName, name.TrimEnd('.'), StringComparison.OrdinalIgnoreCase))
+        {
+            return Failed("malformed", "answer does not match the question", latency);
+        }
+
+        var soaRecord = response.Authorities.Concat(response.Answers).FirstOrDefault(r => r.Soa is not null);
+        var soa = soaRecord?.Soa;
+        int? negativeTtl = soaRecord is null ? null : Math.Min(soaRecord.Ttl, soa!.Minimum);
+        switch (response.ResponseCode)
+        {
+            case 0:
+                break;
+            case 3:
+                return new([], [], negativeTtl, null, "NXDOMAIN", response.Authoritative, soa?.Serial, latency);
+            case 2:
+                return Failed("servfail", "SERVFAIL", latency);
+            case 5:
+                return Failed("refused", "REFUSED", latency);
+            default:
+                return Failed("other_rcode", RcodeName(response.ResponseCode), latency);
+        }
+
+        var wanted = (ushort)type;
+        var addresses = response.Answers.Where(r => r.Type == wanted && r.Type is DnsWire.TypeA or DnsWire.TypeAaaa).ToList();
+        var cnames = response.Answers.Where(r => r.Type == DnsWire.TypeCname).Select(r => r.Data!.TrimEnd('.')).ToList();
+        if (addresses.Count == 0 && cnames.Count == 0)
+        {
+            return new([], [], negativeTtl, null, "NODATA", response.Authoritative, soa?.Serial, latency);
+        }
+
+        int? ttl = addresses.Count == 0 ? null : addresses.Min(a => a.Ttl);
+        return new([.. addresses.Select(a => a.Data!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)], cnames, ttl, null, null, response.Authoritative, soa?.Serial, latency);
+    }
+
+    private static string RcodeName(int code) => code switch
+    {
+        1 => "FORMERR",
+        4 => "NOTIMP",
+        16 => "BADVERS",
+        _ => $"RCODE {code}",
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var tls in _tls.Values)
+        {
+            await tls.DisposeAsync();
+        }
+
+        foreach (var https in _https.Values)
+        {
+            https.Dispose();
         }
     }
 

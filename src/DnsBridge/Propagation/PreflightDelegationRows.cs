@@ -28,7 +28,7 @@ public sealed class PreflightDelegationRows(DnsQuerier querier, TimeProvider tim
             .Resolvers.Where(r => r.Answer != ResolverAnswer.Error).ToList();
         IReadOnlyList<IPEndPoint> parents = [.. cutover.Dns.ParentNameServers.Select(p => ConfigParsers.TryParseEndpoint(p, 53, out var e) ? e : null).OfType<IPEndPoint>()];
         var delegation = await new DelegationCheck(querier, time).RunAsync(cutover.Name, cutover.Hosts, cutover.Dns.Types, classifier, cutover.Dns.PreviousNameServers,
-            [.. authoritative.Select(a => a.EndPoint)], [.. recursive.Select(r => r.EndPoint)], parents, timeout, cancellationToken);
+            [.. authoritative.Select(a => a.EndPoint)], ResolverInfo.PlainEndPoints(recursive), parents, timeout, cancellationToken);
 
         var rows = new List<PreflightResult>();
         var currentAnswer = current.Count == 0 ? (ResolverAnswer?)null : PropagationPoller.Worst(current.Select(r => r.Answer));

@@ -26,7 +26,7 @@ public sealed class PreflightDnsChecks(DnsQuerier querier, TimeProvider? time = 
     public async Task<IReadOnlyList<PreflightResult>> CheckAsync(DnsBridgeConfig config, CutoverConfig cutover, CancellationToken cancellationToken)
     {
         var timeout = config.Propagation.Timeout;
-        var recursive = ResolverCatalog.Build(config.Resolvers);
+        var recursive = ResolverCatalog.Build(config.Resolvers, config.Propagation.Transport);
         var classifier = AnswerClassifier.For(cutover);
         using var concurrency = new SemaphoreSlim(Math.Max(1, config.Propagation.Concurrency));
         var questions = cutover.Hosts.SelectMany(h => cutover.Dns.Types.Select(t => (Host: h, Type: t == "AAAA" ? QueryType.AAAA : QueryType.A))).ToList();
@@ -34,7 +34,7 @@ public sealed class PreflightDnsChecks(DnsQuerier querier, TimeProvider? time = 
         // Every recursive resolver is asked every question at once: the coverage row needs them all, and they
         // are the fallback for the current answer when no authoritative server can be asked.
         var recursiveAnswers = await Task.WhenAll(questions.Select(async q =>
-            (q, Observations: await Task.WhenAll(recursive.Select(r => querier.QueryAsync(r.EndPoint, q.Host, q.Type, recursion: true, timeout, concurrency, cancellationToken))))));
+            (q, Observations: await Task.WhenAll(recursive.Select(r => querier.AskAsync(new ResolverQuestion(r.Via, r.Subnet, config.Propagation.HttpProxy, config.Propagation.CaFile), q.Host, q.Type, recursion: true, timeout, concurrency, cancellationToken))))));
 
         var results = new List<PreflightResult>();
         var authoritative = await AuthoritativeServersAsync(config, cutover, recursive, timeout, cancellationToken);
@@ -78,7 +78,7 @@ public sealed class PreflightDnsChecks(DnsQuerier querier, TimeProvider? time = 
         }
 
         return config.Resolvers.Authoritative && recursive.Count > 0
-            ? await querier.FindAuthoritativeAsync(cutover.Hosts[0], [.. recursive.Select(r => r.EndPoint)], timeout, cancellationToken)
+            ? await querier.FindAuthoritativeAsync(cutover.Hosts[0], ResolverInfo.PlainEndPoints(recursive), timeout, cancellationToken)
             : [];
     }
 

@@ -17,7 +17,7 @@ public sealed class PropagationMetrics
 
     public PropagationMetrics(IMetricFactory factory)
     {
-        _answer = factory.CreateGauge("dnsbridge_dns_resolver_answer", "1 for the current answer of a resolver for a cutover (target, source, mixed, other, error).", ["cutover", "resolver", "region", "answer"]);
+        _answer = factory.CreateGauge("dnsbridge_dns_resolver_answer", "1 for the current answer of a resolver for a cutover (target, source, mixed, other, error).", ["cutover", "resolver", "region", "vantage", "answer"]);
         _ttl = factory.CreateGauge("dnsbridge_dns_answer_ttl_seconds", "TTL of the last answer of a resolver for a cutover.", ["cutover", "resolver"]);
         _ratio = factory.CreateGauge("dnsbridge_dns_propagation_ratio", "Share of answering resolvers whose answer is the target (0..1).", ["cutover"]);
         _eta = factory.CreateGauge("dnsbridge_dns_propagation_eta_seconds", "Seconds until the last stale cached answer must have expired (0: none stale).", ["cutover"]);
@@ -44,7 +44,7 @@ public sealed class PropagationMetrics
             var current = Label(result.Answer);
             foreach (var answer in Answers)
             {
-                _answer.WithLabels(snapshot.Cutover, result.Resolver.Name, result.Resolver.Region, answer).Set(answer == current ? 1 : 0);
+                _answer.WithLabels(snapshot.Cutover, result.Resolver.Name, result.Resolver.Region, result.Resolver.Vantage, answer).Set(answer == current ? 1 : 0);
             }
 
             _ttl.WithLabels(snapshot.Cutover, result.Resolver.Name).Set(result.Ttl ?? 0);
@@ -63,7 +63,7 @@ public sealed class PropagationMetrics
         {
             foreach (var answer in Answers)
             {
-                _answer.RemoveLabelled(cutover, resolver.Name, resolver.Region, answer);
+                _answer.RemoveLabelled(cutover, resolver.Name, resolver.Region, resolver.Vantage, answer);
             }
 
             _ttl.RemoveLabelled(cutover, resolver.Name);

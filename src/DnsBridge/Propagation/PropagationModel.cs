@@ -1,4 +1,6 @@
 using System.Net;
+using DnsBridge.Configuration;
+using DnsBridge.Propagation.Wire;
 
 namespace DnsBridge.Propagation;
 
@@ -23,12 +25,47 @@ public enum ResolverAnswer
 
 /// <summary>
 /// One resolver of the set: a public recursive resolver, a custom one, or an authoritative server of the zone. Only
-/// resolvers with a <see cref="Location"/> appear on the status page's map.
+/// resolvers with a <see cref="Location"/> appear on the status page's map. <see cref="EndPoint"/> is where plain DNS
+/// reaches it (helper lookups: NS discovery, delegation); <see cref="Via"/> is how its row's questions travel.
 /// </summary>
 public sealed record ResolverInfo(string Name, IPEndPoint EndPoint, string Region, string Operator, bool Authoritative, ResolverLocation? Location = null)
 {
-    /// <summary>IP:PORT as shown in the API, the JSON of <c>check</c> and the <c>resolver</c> metric label.</summary>
-    public string Address => EndPoint.ToString();
+    /// <summary>The vantage of rows asked by this instance.</summary>
+    public const string LocalVantage = "local";
+
+    private readonly ResolverAddress? _via;
+
+    /// <summary>The transport and address of this row's questions (plain DNS to <see cref="EndPoint"/> unless set).</summary>
+    public ResolverAddress Via
+    {
+        get => _via ?? ResolverAddress.Plain(EndPoint);
+        init => _via = value;
+    }
+
+    /// <summary>The client subnet this row asks "as if from" (RFC 7871); null: none.</summary>
+    public ClientSubnet? Subnet { get; init; }
+
+    /// <summary>The subnet's name (rows <c>RESOLVER@NAME</c>), or the subnet itself for a resolver's own; null: none.</summary>
+    public string? SubnetName { get; init; }
+
+    /// <summary>Whether the operator forwards client subnets: documented true/false, null (unknown) = probed.</summary>
+    public bool? ForwardsClientSubnet { get; init; }
+
+    /// <summary>Which DnsBridge instance asked: <see cref="LocalVantage"/> or a configured remote vantage's name.</summary>
+    public string Vantage { get; init; } = LocalVantage;
+
+    /// <summary>How the row is reached as shown in the API, the JSON of <c>check</c> and the table: IP:PORT, tls://IP:PORT#NAME or the https URL.</summary>
+    public string Address => Via.ToString();
+
+    /// <summary>False for a DoH resolver known only by its URL: no address to ask plain-DNS helper questions.</summary>
+    public bool HasPlainEndPoint => !EndPoint.Address.Equals(IPAddress.None);
+
+    /// <summary>The plain-DNS endpoints of <paramref name="resolvers"/> (for NS discovery and delegation lookups).</summary>
+    public static IReadOnlyList<IPEndPoint> PlainEndPoints(IEnumerable<ResolverInfo> resolvers) => [.. resolvers.Where(r => r.HasPlainEndPoint).Select(r => r.EndPoint)];
+
+    /// <summary>A resolver reached at <paramref name="via"/>: plain DNS at the same IP on port 53 for helper lookups.</summary>
+    public static ResolverInfo Reached(string name, ResolverAddress via, string region, string @operator) =>
+        new(name, via.Transport == ResolverAddress.Udp ? via.EndPoint! : new IPEndPoint(via.EndPoint?.Address ?? IPAddress.None, 53), region, @operator, Authoritative: false) { Via = via };
 }
 
 /// <summary>The answer of one resolver for one cutover at one time (with the zone's SOA serial for an authoritative server).</summary>
@@ -42,7 +79,17 @@ public sealed record ResolverResult(
     string? Detail,
     DateTimeOffset CheckedAt,
     TimeSpan Latency,
-    long? SoaSerial = null);
+    long? SoaSerial = null)
+{
+    /// <summary>The answering site (NSID) when the resolver names one.</summary>
+    public string? Pop { get; init; }
+
+    /// <summary>The scope prefix of the echoed client subnet (0: valid for every client); null when none came back.</summary>
+    public int? SubnetScope { get; init; }
+
+    /// <summary>The resolver dropped the client subnet it was sent: its subnet rows would only repeat this one.</summary>
+    public bool IgnoresClientSubnet { get; init; }
+}
 
 /// <summary>
 /// One poll of one cutover across the resolver set. Produced by the propagation monitor, consumed by the drain

@@ -157,14 +157,15 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     public async Task PollAllAsync(DnsBridgeConfig config, IReadOnlyList<IPropagationListener> listeners, CancellationToken cancellationToken)
     {
         using var concurrency = new SemaphoreSlim(config.Propagation.Concurrency);
-        var recursive = ResolverCatalog.Build(config.Resolvers);
+        var recursive = ResolverCatalog.Build(config.Resolvers, config.Propagation.Transport);
+        var options = QuestionOptions.From(config.Propagation);
         await Task.WhenAll(config.Cutovers.Select(async cutover =>
         {
             var authoritative = config.Resolvers.Authoritative
                 ? await AuthoritativeServersAsync(config, cutover, recursive, cancellationToken)
                 : [];
             var snapshot = await _poller.PollAsync(cutover.Name, cutover.Hosts, cutover.Dns.Types, AnswerClassifier.For(cutover),
-                [.. authoritative, .. recursive], config.Propagation.Timeout, concurrency, cancellationToken);
+                [.. authoritative, .. recursive], config.Propagation.Timeout, concurrency, cancellationToken, options);
             snapshot = FlagTtlViolations(snapshot);
             var delegation = await _delegation.ProbeAsync(config, cutover, authoritative, recursive, concurrency, cancellationToken);
             snapshot = snapshot.WithDelegation(delegation, _delegation.SwitchedAt(cutover.Name, snapshot, () => StoredSwitch(cutover.Name)));
@@ -205,7 +206,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             return cached.Servers;
         }
 
-        var found = await _querier.FindAuthoritativeAsync(host, [.. recursive.Select(r => r.EndPoint)], config.Propagation.Timeout, cancellationToken);
+        var found = await _querier.FindAuthoritativeAsync(host, ResolverInfo.PlainEndPoints(recursive), config.Propagation.Timeout, cancellationToken);
         IReadOnlyList<ResolverInfo> servers = [.. found.Select(f => new ResolverInfo($"{ResolverCatalog.AuthoritativePrefix}{f.Name}", f.EndPoint, "authoritative", f.Name, Authoritative: true))];
         if (servers.Count == 0)
         {

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using DnsClient;
 
 namespace DnsBridge.Propagation;
@@ -5,32 +6,70 @@ namespace DnsBridge.Propagation;
 /// <summary>
 /// One pass of one cutover over the resolver set and the authoritative servers: every host and record type of
 /// the cutover is asked of every resolver, with at most <c>Concurrency</c> questions in flight (shared by all
-/// cutovers), so a silent resolver costs its timeout and never delays the others.
+/// cutovers), so a silent resolver costs its timeout and never delays the others. With client subnets, each
+/// recursive resolver that may forward them is also asked once per subnet (rows <c>RESOLVER@NAME</c>); one that drops
+/// the subnet is remembered and asked once, its row marked.
 /// </summary>
 public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
 {
+    private readonly ConcurrentDictionary<string, bool> _ignoresSubnet = new(StringComparer.Ordinal);
+
     /// <summary>Called after every single question (metrics).</summary>
     public Action<ResolverInfo, DnsObservation>? Observed { get; init; }
 
     public async Task<PropagationSnapshot> PollAsync(
         string cutover, IReadOnlyList<string> hosts, IReadOnlyList<string> types, AnswerClassifier classifier,
-        IReadOnlyList<ResolverInfo> resolvers, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
+        IReadOnlyList<ResolverInfo> resolvers, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken, QuestionOptions? options = null)
     {
+        options ??= QuestionOptions.None;
         var queryTypes = types.Select(t => t == "AAAA" ? QueryType.AAAA : QueryType.A).ToArray();
-        var tasks = resolvers.Select(r => AskAsync(r, hosts, queryTypes, classifier, timeout, concurrency, cancellationToken)).ToArray();
+        var tasks = resolvers.Select(r => RowsAsync(r, hosts, queryTypes, classifier, timeout, concurrency, options, cancellationToken)).ToArray();
         var results = await Task.WhenAll(tasks);
-        return Summarize(cutover, time.GetUtcNow(), results);
+        return Summarize(cutover, time.GetUtcNow(), [.. results.SelectMany(r => r)]);
+    }
+
+    /// <summary>The resolver's own row, then one per client subnet unless it is known (or found) to drop them.</summary>
+    private async Task<IReadOnlyList<ResolverResult>> RowsAsync(ResolverInfo resolver, IReadOnlyList<string> hosts, QueryType[] types, AnswerClassifier classifier,
+        TimeSpan timeout, SemaphoreSlim concurrency, QuestionOptions options, CancellationToken cancellationToken)
+    {
+        var own = await AskAsync(resolver, hosts, types, classifier, timeout, concurrency, options, cancellationToken);
+        if (resolver.Authoritative || resolver.Subnet is not null || options.Subnets.Count == 0 || resolver.ForwardsClientSubnet == false)
+        {
+            return [own];
+        }
+
+        if (_ignoresSubnet.TryGetValue(resolver.Name, out var ignores) && ignores)
+        {
+            return [own with { IgnoresClientSubnet = true }];
+        }
+
+        var rows = new List<ResolverResult> { own };
+        foreach (var (name, subnet) in options.Subnets)
+        {
+            var row = await AskAsync(resolver with { Name = $"{resolver.Name}@{name}", Subnet = subnet, SubnetName = name }, hosts, types, classifier, timeout, concurrency, options, cancellationToken);
+            if (row.Answer != ResolverAnswer.Error && row.SubnetScope is null && resolver.ForwardsClientSubnet != true)
+            {
+                // No echo: the resolver dropped the subnet (RFC 7871 §7.2.1); every subnet row would repeat its own row.
+                _ignoresSubnet[resolver.Name] = true;
+                return [own with { IgnoresClientSubnet = true }];
+            }
+
+            rows.Add(row);
+        }
+
+        return rows;
     }
 
     private async Task<ResolverResult> AskAsync(ResolverInfo resolver, IReadOnlyList<string> hosts, QueryType[] types, AnswerClassifier classifier,
-        TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
+        TimeSpan timeout, SemaphoreSlim concurrency, QuestionOptions options, CancellationToken cancellationToken)
     {
+        var question = new ResolverQuestion(resolver.Via, resolver.Subnet, options.HttpProxy, options.CaFile);
         var parts = new List<(ResolverAnswer Answer, DnsObservation Observation)>();
         foreach (var host in hosts)
         {
             foreach (var type in types)
             {
-                var observation = await querier.QueryAsync(resolver.EndPoint, host, type, recursion: !resolver.Authoritative, timeout, concurrency, cancellationToken);
+                var observation = await querier.AskAsync(question, host, type, recursion: !resolver.Authoritative, timeout, concurrency, cancellationToken);
                 Observed?.Invoke(resolver, observation);
                 parts.Add((classifier.Classify(observation), observation));
             }
@@ -43,7 +82,7 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         }
 
         // The serial, shown beside each server's answer, tells operators which server is behind on the zone.
-        var soa = await querier.QueryAsync(resolver.EndPoint, hosts[0], QueryType.SOA, recursion: false, timeout, concurrency, cancellationToken);
+        var soa = await querier.AskAsync(question, hosts[0], QueryType.SOA, recursion: false, timeout, concurrency, cancellationToken);
         Observed?.Invoke(resolver, soa);
         return result with { SoaSerial = soa.SoaSerial };
     }
@@ -56,11 +95,15 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
     {
         var answering = parts.Where(p => p.Answer != ResolverAnswer.Error).ToList();
         var latency = TimeSpan.FromTicks(parts.Count == 0 ? 0 : (long)parts.Average(p => p.Observation.Latency.Ticks));
+        var pop = parts.Select(p => p.Observation.Pop).FirstOrDefault(p => p is not null);
         if (answering.Count == 0)
         {
             var failed = parts.FirstOrDefault().Observation;
-            return new ResolverResult(resolver, ResolverAnswer.Error, [], [], null, failed?.Error ?? "no question", failed?.Detail, at, latency);
+            return new ResolverResult(resolver, ResolverAnswer.Error, [], [], null, failed?.Error ?? "no question", failed?.Detail, at, latency) { Pop = pop };
         }
+
+        // The narrowest scope is what the row's answer holds for: a scope-0 part is valid for every client.
+        var scopes = answering.Select(p => p.Observation.ClientSubnet?.ScopePrefixLength).OfType<byte>().ToList();
 
         var answer = Worst(answering.Select(p => p.Answer));
         var stale = answering.Where(p => p.Answer == answer).ToList();
@@ -74,7 +117,11 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
             null,
             string.Join("; ", answering.Select(p => p.Observation.Detail).OfType<string>().Distinct(StringComparer.Ordinal)) is { Length: > 0 } d ? d : null,
             at,
-            latency);
+            latency)
+        {
+            Pop = pop,
+            SubnetScope = resolver.Subnet is null || scopes.Count == 0 ? null : scopes.Min(),
+        };
     }
 
     internal static ResolverAnswer Worst(IEnumerable<ResolverAnswer> answers)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DnsBridge.Configuration;
+using DnsBridge.Propagation.Wire;
 
 namespace DnsBridge.Propagation;
 
@@ -12,24 +13,29 @@ public static class ResolverCatalog
     /// </summary>
     public const string AuthoritativePrefix = "auth ";
 
-    private static readonly Lazy<IReadOnlyList<ResolverInfo>> Global = new(LoadGlobal);
+    private static readonly Lazy<IReadOnlyList<BuiltInResolver>> Global = new(LoadGlobal);
 
-    public static IReadOnlyList<ResolverInfo> BuiltIn => Global.Value;
+    /// <summary>The built-in list over plain DNS.</summary>
+    public static IReadOnlyList<ResolverInfo> BuiltIn => [.. Global.Value.Select(r => r.Plain)];
 
-    public static IReadOnlyList<ResolverInfo> Build(ResolversConfig config)
+    /// <summary>The built-in list, each over <paramref name="transport"/> where the operator offers it (else plain DNS).</summary>
+    public static IReadOnlyList<ResolverInfo> BuiltInOver(string transport) => [.. Global.Value.Select(r => r.Over(transport))];
+
+    public static IReadOnlyList<ResolverInfo> Build(ResolversConfig config, string transport = ResolverAddress.Udp)
     {
         var list = new List<ResolverInfo>();
         if (config.Preset == ResolversConfig.PresetGlobal)
         {
-            list.AddRange(BuiltIn);
+            list.AddRange(BuiltInOver(transport));
         }
 
         foreach (var custom in config.Custom)
         {
-            if (ConfigParsers.TryParseEndpoint(custom.Address, 53, out var endpoint))
+            if (ResolverAddress.TryParse(custom.Address, custom.Ip, out var via, out _))
             {
                 var location = custom is { Latitude: { } lat, Longitude: { } lon } ? new ResolverLocation(custom.City ?? custom.Name, lat, lon) : null;
-                list.Add(new ResolverInfo(custom.Name, endpoint, custom.Region, "custom", Authoritative: false, location));
+                var subnet = custom.ClientSubnet is not null && ClientSubnet.TryParse(custom.ClientSubnet, out var parsed) ? parsed : null;
+                list.Add(ResolverInfo.Reached(custom.Name, via, custom.Region, "custom") with { Subnet = subnet, SubnetName = subnet?.ToString(), Location = location });
             }
         }
 
@@ -47,17 +53,38 @@ public static class ResolverCatalog
     private static ResolverLocation Location(JsonElement l) =>
         new(l.GetProperty("city").GetString()!, l.GetProperty("latitude").GetDouble(), l.GetProperty("longitude").GetDouble());
 
-    private static List<ResolverInfo> LoadGlobal()
+    private static List<BuiltInResolver> LoadGlobal()
     {
         using var stream = typeof(ResolverCatalog).Assembly.GetManifestResourceStream("DnsBridge.Propagation.resolvers.json")
             ?? throw new InvalidOperationException("embedded resolver list missing");
         using var json = JsonDocument.Parse(stream);
-        return [.. json.RootElement.GetProperty("resolvers").EnumerateArray().Select(r => new ResolverInfo(
-            r.GetProperty("name").GetString()!,
-            new System.Net.IPEndPoint(System.Net.IPAddress.Parse(r.GetProperty("address").GetString()!), 53),
-            r.GetProperty("region").GetString()!,
-            r.GetProperty("operator").GetString()!,
-            Authoritative: false,
-            Location(r.GetProperty("location"))))];
+        return [.. json.RootElement.GetProperty("resolvers").EnumerateArray().Select(r =>
+        {
+            string? Text(string key) => r.TryGetProperty(key, out var value) ? value.GetString() : null;
+            bool? ecs = r.TryGetProperty("ecs", out var e) ? e.GetBoolean() : null;
+            var plain = new ResolverInfo(
+                Text("name")!,
+                new System.Net.IPEndPoint(System.Net.IPAddress.Parse(Text("address")!), 53),
+                Text("region")!,
+                Text("operator")!,
+                Authoritative: false,
+                Location(r.GetProperty("location"))) { ForwardsClientSubnet = ecs };
+            return new BuiltInResolver(plain, Parse(Text("dot"), null), Parse(Text("doh"), Text("dohIp")));
+        })];
+    }
+
+    private static ResolverAddress? Parse(string? address, string? ip) =>
+        address is null ? null
+        : ResolverAddress.TryParse(address, ip, out var parsed, out var why) ? parsed
+        : throw new InvalidOperationException($"embedded resolver list: {why}");
+
+    private sealed record BuiltInResolver(ResolverInfo Plain, ResolverAddress? Dot, ResolverAddress? Doh)
+    {
+        public ResolverInfo Over(string transport) => (transport switch
+        {
+            ResolverAddress.Dot => Dot,
+            ResolverAddress.Doh => Doh,
+            _ => null,
+        }) is { } via ? Plain with { Via = via } : Plain;
     }
 }

@@ -34,14 +34,15 @@ public sealed class Nsd : IAsyncDisposable
     /// <param name="zone">the zone's name, e.g. example.test</param>
     /// <param name="records">zone file lines after the SOA (relative names are under the zone)</param>
     /// <param name="listen">where to listen (null: a random 127.x.y.z and a free port)</param>
-    public static async Task<Nsd> StartAsync(string zone, IEnumerable<string> records, IPEndPoint? listen = null)
+    /// <param name="nsid">the NSID (RFC 5001) it returns to queries that ask for one; null: none</param>
+    public static async Task<Nsd> StartAsync(string zone, IEnumerable<string> records, IPEndPoint? listen = null, string? nsid = null)
     {
         var directory = Directory.CreateTempSubdirectory("dnsbridge-nsd").FullName;
         var lines = records.ToList();
         for (var attempt = 0; ; attempt++)
         {
             var endPoint = listen ?? FreeEndPoint();
-            await File.WriteAllTextAsync(Path.Combine(directory, "nsd.conf"), Conf(directory, zone, endPoint));
+            await File.WriteAllTextAsync(Path.Combine(directory, "nsd.conf"), Conf(directory, zone, endPoint, nsid));
             var server = new Nsd(Start(directory), directory, zone, endPoint);
             await server.WriteZoneAsync(lines);
             if (await server.ServesAsync(1))
@@ -70,7 +71,7 @@ public sealed class Nsd : IAsyncDisposable
         }
     }
 
-    private static string Conf(string directory, string zone, IPEndPoint endPoint) => $"""
+    private static string Conf(string directory, string zone, IPEndPoint endPoint, string? nsid) => $"""
         server:
             ip-address: {endPoint.Address}@{endPoint.Port}
             port: {endPoint.Port}
@@ -86,6 +87,7 @@ public sealed class Nsd : IAsyncDisposable
             verbosity: 2
             hide-version: yes
             refuse-any: yes
+            {(nsid is null ? "" : $"nsid: \"ascii_{nsid}\"")}
         remote-control:
             control-enable: no
         zone:

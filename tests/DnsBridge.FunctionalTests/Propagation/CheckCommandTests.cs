@@ -52,7 +52,7 @@ public sealed class CheckCommandTests
         Assert.Equal(Host, doc.RootElement.GetProperty("host").GetString());
         Assert.Equal(0.2, doc.RootElement.GetProperty("propagation").GetDouble());
         Assert.All(results.Values, r => Assert.Equal(
-            ["name", "resolver", "region", "answer", "addresses", "ttl", "error"],
+            ["name", "resolver", "region", "transport", "pop", "clientSubnet", "subnetScope", "ignoresClientSubnet", "vantage", "answer", "addresses", "ttl", "error"],
             r.EnumerateObject().Select(p => p.Name)));
     }
 

@@ -40,11 +40,14 @@
     const byRegion = {};
     for (const r of p.resolvers) (byRegion[r.region] ??= []).push(r);
     const rows = Object.keys(byRegion).sort().map((region) =>
-      `<tr class="region"><th colspan="5" scope="rowgroup">${esc(region)}</th></tr>` +
+      `<tr class="region"><th colspan="8" scope="rowgroup">${esc(region)}</th></tr>` +
       byRegion[region].map((r) => `<tr><th scope="row">${esc(r.name)}<br><small>${esc(r.resolver)}${r.location ? `, ${esc(r.location.city)}` : ""}${r.soaSerial != null ? `, SOA serial ${esc(r.soaSerial)}` : ""}</small></th>` +
         `<td class="answer-${esc(r.answer)}">${esc(r.answer)}${r.detail ? `<br><small>${esc(r.detail)}</small>` : ""}${r.error ? `<br><small>${esc(r.error)}</small>` : ""}</td>` +
-        `<td>${esc([...(r.cnames || []).map((c) => c + " →"), ...r.addresses].join(" "))}</td><td>${r.ttl ?? "–"}</td><td>${esc(ago(r.checkedAt))}</td></tr>`).join("")).join("");
-    return `<table><caption>Resolvers by region</caption><thead><tr><th scope="col">resolver</th><th scope="col">answer</th><th scope="col">addresses</th><th scope="col">TTL</th><th scope="col">checked</th></tr></thead><tbody>${rows}</tbody></table>`;
+        `<td>${esc([...(r.cnames || []).map((c) => c + " →"), ...r.addresses].join(" "))}</td><td>${r.ttl ?? "–"}</td>` +
+        `<td>${esc(r.pop ?? "–")}</td><td>${esc(r.vantage ?? "local")}</td>` +
+        `<td>${r.clientSubnet ? `${esc(r.clientSubnet)}${r.subnetScope != null ? ` <small>scope /${esc(r.subnetScope)}</small>` : ""}` : r.ignoresClientSubnet ? "<small>ignores ECS</small>" : "–"}</td>` +
+        `<td>${esc(ago(r.checkedAt))}</td></tr>`).join("")).join("");
+    return `<table><caption>Resolvers by region</caption><thead><tr><th scope="col">resolver</th><th scope="col">answer</th><th scope="col">addresses</th><th scope="col">TTL</th><th scope="col">pop</th><th scope="col">vantage</th><th scope="col">subnet</th><th scope="col">checked</th></tr></thead><tbody>${rows}</tbody></table>`;
   }
 
   function top(title, rows, key, count = "requests") {

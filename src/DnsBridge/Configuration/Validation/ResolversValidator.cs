@@ -23,9 +23,22 @@ internal static class ResolversValidator
                 error($"{customPath}:Name", $"duplicate resolver name '{c.Name}'");
             }
 
-            if (!ConfigParsers.TryParseEndpoint(c.Address, 53, out _))
+            if (!ResolverAddress.TryParse(c.Address, null, out var address, out var why))
             {
-                error($"{customPath}:Address", $"must be IP, IP:PORT or [IPv6]:PORT, got '{c.Address}'");
+                error($"{customPath}:Address", why);
+            }
+            else if (c.Ip is not null && !ResolverAddress.TryParse(c.Address, c.Ip, out _, out why))
+            {
+                error($"{customPath}:Ip", why);
+            }
+            else if (c.Name.Contains('@', StringComparison.Ordinal))
+            {
+                error($"{customPath}:Name", "must not contain '@' (it separates a resolver from its client subnet in row names)");
+            }
+
+            if (c.ClientSubnet is not null && !ConfigParsers.TryParseClientSubnet(c.ClientSubnet, out var subnetWhy))
+            {
+                error($"{customPath}:ClientSubnet", subnetWhy);
             }
 
             if (string.IsNullOrWhiteSpace(c.Region))

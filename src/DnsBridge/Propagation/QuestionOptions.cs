@@ -1,0 +1,15 @@
+using DnsBridge.Configuration;
+using DnsBridge.Propagation.Wire;
+
+namespace DnsBridge.Propagation;
+
+/// <summary>What every question of a pass shares: the DoH proxy, extra CA roots, and the named client subnets to ask "as if from".</summary>
+public sealed record QuestionOptions(string? HttpProxy, string? CaFile, IReadOnlyList<(string Name, ClientSubnet Subnet)> Subnets)
+{
+    public static readonly QuestionOptions None = new(null, null, []);
+
+    public static QuestionOptions From(PropagationConfig config) => new(
+        config.HttpProxy,
+        config.CaFile,
+        [.. config.ClientSubnets.Select(s => (s.Name, ClientSubnet.TryParse(s.Subnet, out var subnet) ? subnet : null)).Where(s => s.Item2 is not null).Select(s => (s.Name, s.Item2!))]);
+}

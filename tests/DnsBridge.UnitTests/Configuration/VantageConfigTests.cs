@@ -1,0 +1,61 @@
+using DnsBridge.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace DnsBridge.UnitTests.Configuration;
+
+/// <summary>Resolver transports, client subnets and the DoH proxy: accepted forms, and refusals with key paths.</summary>
+public sealed class VantageConfigTests
+{
+    private static (DnsBridgeConfig Config, IReadOnlyList<ConfigError> Errors) Load(string resolvers, string propagation = "{}")
+    {
+        var json = $$"""
+            { "DnsBridge": { "Resolvers": {{resolvers}}, "Propagation": {{propagation}}, "Cutovers": [ { "Name": "shop", "Hosts": [ "shop.example.com" ], "Target": { "Address": "203.0.113.10" } } ] } }
+            """;
+        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(json))).Build();
+        return ConfigLoader.Read(configuration, Path.GetTempPath());
+    }
+
+    [Fact]
+    public void Every_transport_form_subnets_and_a_proxy_are_accepted()
+    {
+        var (config, errors) = Load(
+            """{ "Custom": [ { "Name": "dot", "Address": "tls://192.0.2.53#dns.example.net" }, { "Name": "doh", "Address": "https://dns.example.net/dns-query", "Ip": "192.0.2.54" }, { "Name": "plain", "Address": "192.0.2.55", "ClientSubnet": "101.80.0.0/16" } ] }""",
+            """{ "Transport": "DoT", "HttpProxy": "http://proxy.corp:3128", "ClientSubnets": [ { "Name": "shanghai", "Subnet": "101.80.0.0/16" }, { "Name": "v6", "Subnet": "2001:db8:1200::/40" } ] }""");
+
+        Assert.Empty(errors);
+        Assert.Equal("dot", config.Propagation.Transport);
+        Assert.Equal(["shanghai", "v6"], config.Propagation.ClientSubnets.Select(s => s.Name));
+    }
+
+    [Theory]
+    [InlineData("""{ "Name": "a", "Address": "tls://192.0.2.53" }""", "Address", "needs the name its certificate is valid for")]
+    [InlineData("""{ "Name": "a", "Address": "https://dns.example.net/dns-query?dns=AAAB" }""", "Address", "no query string")]
+    [InlineData("""{ "Name": "a", "Address": "https://dns.example.net/dns-query", "Ip": "dns" }""", "Ip", "Ip must be an IP address")]
+    [InlineData("""{ "Name": "a", "Address": "192.0.2.53", "ClientSubnet": "101.80.0.0" }""", "ClientSubnet", "must be a CIDR")]
+    [InlineData("""{ "Name": "a", "Address": "192.0.2.53", "ClientSubnet": "101.80.1.7/32" }""", "ClientSubnet", "prefix must be 1-24")]
+    [InlineData("""{ "Name": "a@b", "Address": "192.0.2.53" }""", "Name", "must not contain '@'")]
+    public void A_bad_custom_resolver_is_refused_with_its_key_path(string custom, string key, string expected)
+    {
+        var (_, errors) = Load($$"""{ "Custom": [ {{custom}} ] }""");
+
+        var error = Assert.Single(errors);
+        Assert.Equal($"DnsBridge:Resolvers:Custom:0:{key}", error.Path);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{ "Transport": "quic" }""", "Transport", "must be 'udp', 'dot' or 'doh'")]
+    [InlineData("""{ "HttpProxy": "socks5://127.0.0.1:1080" }""", "HttpProxy", "must be http://HOST:PORT")]
+    [InlineData("""{ "ClientSubnets": [ { "Name": "x", "Subnet": "not-a-cidr" } ] }""", "ClientSubnets:0:Subnet", "must be a CIDR")]
+    [InlineData("""{ "ClientSubnets": [ { "Name": "", "Subnet": "10.0.0.0/8" } ] }""", "ClientSubnets:0:Name", "is required")]
+    [InlineData("""{ "ClientSubnets": [ { "Name": "x", "Subnet": "10.0.0.0/8" }, { "Name": "X", "Subnet": "11.0.0.0/8" } ] }""", "ClientSubnets:1:Name", "duplicate")]
+    [InlineData("""{ "CaFile": "/nonexistent/ca.pem" }""", "CaFile", "file not found")]
+    public void A_bad_propagation_key_is_refused_with_its_key_path(string propagation, string key, string expected)
+    {
+        var (_, errors) = Load("{}", propagation);
+
+        var error = Assert.Single(errors);
+        Assert.Equal($"DnsBridge:Propagation:{key}", error.Path);
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+}
