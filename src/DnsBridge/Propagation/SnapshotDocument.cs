@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DnsBridge.Configuration;
+using DnsBridge.Propagation.Wire;
 
 namespace DnsBridge.Propagation;
 
@@ -12,7 +14,7 @@ public static class SnapshotDocument
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new EndPointConverter(), new JsonStringEnumConverter() },
+        Converters = { new EndPointConverter(), new ResolverAddressConverter(), new ClientSubnetConverter(), new JsonStringEnumConverter() },
     };
 
     public static string Write(PropagationSnapshot snapshot) => JsonSerializer.Serialize(snapshot, Json);
@@ -24,7 +26,7 @@ public static class SnapshotDocument
         {
             return JsonSerializer.Deserialize<PropagationSnapshot>(document, Json);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
             return null;
         }
@@ -36,5 +38,23 @@ public static class SnapshotDocument
             IPEndPoint.TryParse(reader.GetString() ?? "", out var endPoint) ? endPoint : throw new JsonException("not an IP:PORT");
 
         public override void Write(Utf8JsonWriter writer, IPEndPoint value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+    }
+
+    // A follower shows how each row was reached; it never asks, so the DoH dial address (not part of the text form)
+    // is not needed on its side.
+    private sealed class ResolverAddressConverter : JsonConverter<ResolverAddress>
+    {
+        public override ResolverAddress Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            ResolverAddress.TryParse(reader.GetString() ?? "", null, out var address, out var why) ? address : throw new JsonException(why);
+
+        public override void Write(Utf8JsonWriter writer, ResolverAddress value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
+    }
+
+    private sealed class ClientSubnetConverter : JsonConverter<ClientSubnet>
+    {
+        public override ClientSubnet Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            ClientSubnet.TryParse(reader.GetString() ?? "", out var subnet) ? subnet : throw new JsonException("not a client subnet");
+
+        public override void Write(Utf8JsonWriter writer, ClientSubnet value, JsonSerializerOptions options) => writer.WriteStringValue(value.ToString());
     }
 }
