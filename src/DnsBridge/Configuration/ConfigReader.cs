@@ -198,7 +198,7 @@ public sealed partial class ConfigReader
 
     private PropagationConfig ReadPropagation(IConfigurationSection s)
     {
-        CheckKeys(s, "Enabled", "Interval", "Timeout", "Concurrency", "Transport", "HttpProxy", "CaFile", "ClientSubnets");
+        CheckKeys(s, "Enabled", "Interval", "Timeout", "Concurrency", "Transport", "HttpProxy", "CaFile", "ClientSubnets", "Vantages");
         var d = new PropagationConfig();
         return new PropagationConfig
         {
@@ -213,6 +213,11 @@ public sealed partial class ConfigReader
             {
                 CheckKeys(c, "Name", "Subnet");
                 return new ClientSubnetConfig { Name = String(c, "Name") ?? "", Subnet = String(c, "Subnet") ?? "" };
+            }),
+            Vantages = ReadArray(s.GetSection("Vantages"), v =>
+            {
+                CheckKeys(v, "Name", "Url", "Token");
+                return new VantageConfig { Name = String(v, "Name") ?? "", Url = String(v, "Url") ?? "", Token = NullIfEmpty(String(v, "Token")) };
             }),
         };
     }

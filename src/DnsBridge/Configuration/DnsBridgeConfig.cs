@@ -196,6 +196,25 @@ public sealed record PropagationConfig
 
     /// <summary>Client subnets every ECS-capable resolver is also asked "as if from" (rows <c>RESOLVER@NAME</c>).</summary>
     public IReadOnlyList<ClientSubnetConfig> ClientSubnets { get; init; } = [];
+
+    /// <summary>Other DnsBridge instances whose resolver rows are pulled over their admin API and merged (rows labelled with the vantage's name).</summary>
+    public IReadOnlyList<VantageConfig> Vantages { get; init; } = [];
+}
+
+/// <summary>
+/// A remote vantage: another DnsBridge running <c>serve</c> with the same cutovers, reached at its admin
+/// <see cref="Url"/> with its <c>Listen:AdminToken</c> as <see cref="Token"/> (a secret: never logged nor shown).
+/// </summary>
+public sealed record VantageConfig
+{
+    public string Name { get; init; } = "";
+
+    public string Url { get; init; } = "";
+
+    public string? Token { get; init; }
+
+    /// <summary>Name and URL only: what may appear in logs and output.</summary>
+    public override string ToString() => $"{Name} ({Url})";
 }
 
 /// <summary>A named EDNS client subnet (RFC 7871), e.g. <c>{ "Name": "shanghai", "Subnet": "101.80.0.0/16" }</c>.</summary>

@@ -47,7 +47,11 @@ public sealed class PropagationMetrics
                 _answer.WithLabels(snapshot.Cutover, result.Resolver.Name, result.Resolver.Region, result.Resolver.Vantage, answer).Set(answer == current ? 1 : 0);
             }
 
-            _ttl.WithLabels(snapshot.Cutover, result.Resolver.Name).Set(result.Ttl ?? 0);
+            // The TTL series has no vantage label: a remote row must not overwrite the local one of the same name.
+            if (result.Resolver.Vantage == ResolverInfo.LocalVantage)
+            {
+                _ttl.WithLabels(snapshot.Cutover, result.Resolver.Name).Set(result.Ttl ?? 0);
+            }
         }
 
         _ratio.WithLabels(snapshot.Cutover).Set(snapshot.Ratio);

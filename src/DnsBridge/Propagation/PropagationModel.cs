@@ -89,6 +89,9 @@ public sealed record ResolverResult(
 
     /// <summary>The resolver dropped the client subnet it was sent: its subnet rows would only repeat this one.</summary>
     public bool IgnoresClientSubnet { get; init; }
+
+    /// <summary>The one row of a remote vantage that cannot be heard or is stale: it holds propagation complete.</summary>
+    public bool VantageUnavailable { get; init; }
 }
 
 /// <summary>

@@ -28,6 +28,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     private readonly ConcurrentDictionary<string, (DateTimeOffset At, IReadOnlyList<ResolverInfo> Servers)> _authoritative = new(StringComparer.OrdinalIgnoreCase);
     private readonly PropagationPoller _poller;
     private readonly DelegationWatcher _delegation;
+    private readonly VantagePuller _vantages;
     private CancellationTokenSource _wake = new();
     private long _passes;
 
@@ -44,8 +45,10 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
         _logger = logger;
         _poller = new PropagationPoller(querier, time) { Observed = metrics.Observe };
         _delegation = new DelegationWatcher(querier, time, services.GetService<DnsBridge.State.IDelegationStore>(), logger);
+        _vantages = new VantagePuller(time, logger);
         config.Changed += OnConfigChanged;
     }
+
 
     public PropagationSnapshot? Latest(string cutover) => _latest.TryGetValue(cutover, out var snapshot) ? snapshot : null;
 
@@ -159,6 +162,9 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
         using var concurrency = new SemaphoreSlim(config.Propagation.Concurrency);
         var recursive = ResolverCatalog.Build(config.Resolvers, config.Propagation.Transport);
         var options = QuestionOptions.From(config.Propagation);
+
+        // Remote vantages are asked alongside the resolvers, once per pass for every cutover.
+        var vantages = _vantages.PullAsync(config.Propagation, cancellationToken);
         await Task.WhenAll(config.Cutovers.Select(async cutover =>
         {
             var authoritative = config.Resolvers.Authoritative
@@ -167,6 +173,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             var snapshot = await _poller.PollAsync(cutover.Name, cutover.Hosts, cutover.Dns.Types, AnswerClassifier.For(cutover),
                 [.. authoritative, .. recursive], config.Propagation.Timeout, concurrency, cancellationToken, options);
             snapshot = FlagTtlViolations(snapshot);
+            snapshot = VantageMerge.Merge(snapshot, await vantages, _time.GetUtcNow(), config.Propagation.Interval);
             var delegation = await _delegation.ProbeAsync(config, cutover, authoritative, recursive, concurrency, cancellationToken);
             snapshot = snapshot.WithDelegation(delegation, _delegation.SwitchedAt(cutover.Name, snapshot, () => StoredSwitch(cutover.Name)));
             LogAuthoritativeChanges(cutover.Name, _latest.TryGetValue(cutover.Name, out var last) ? last : null, snapshot);
@@ -272,6 +279,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     {
         _config.Changed -= OnConfigChanged;
         _wake.Dispose();
+        _vantages.Dispose();
         base.Dispose();
     }
 

@@ -148,7 +148,8 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         DateTimeOffset? staleUntil = stale.Count == 0 ? null : stale.Max(r => r.CheckedAt + TimeSpan.FromSeconds(r.Ttl!.Value));
         var complete = authoritativeAnswer is null or ResolverAnswer.Target or ResolverAnswer.Error
             && answering.Count > 0
-            && answering.All(r => r.Answer == ResolverAnswer.Target);
+            && answering.All(r => r.Answer == ResolverAnswer.Target)
+            && !results.Any(r => r.VantageUnavailable);
         return new PropagationSnapshot(cutover, at, results, authoritativeAnswer, ratio, staleUntil, complete, Disagreement(authoritative));
     }
 

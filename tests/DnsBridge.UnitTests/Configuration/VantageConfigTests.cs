@@ -50,6 +50,12 @@ public sealed class VantageConfigTests
     [InlineData("""{ "ClientSubnets": [ { "Name": "", "Subnet": "10.0.0.0/8" } ] }""", "ClientSubnets:0:Name", "is required")]
     [InlineData("""{ "ClientSubnets": [ { "Name": "x", "Subnet": "10.0.0.0/8" }, { "Name": "X", "Subnet": "11.0.0.0/8" } ] }""", "ClientSubnets:1:Name", "duplicate")]
     [InlineData("""{ "CaFile": "/nonexistent/ca.pem" }""", "CaFile", "file not found")]
+    [InlineData("""{ "Vantages": [ { "Url": "https://cn.example.net:8081", "Token": "t" } ] }""", "Vantages:0:Name", "is required")]
+    [InlineData("""{ "Vantages": [ { "Name": "cn", "Token": "t" } ] }""", "Vantages:0:Url", "is required")]
+    [InlineData("""{ "Vantages": [ { "Name": "cn", "Url": "ftp://cn.example.net", "Token": "t" } ] }""", "Vantages:0:Url", "must be an http:// or https:// URL")]
+    [InlineData("""{ "Vantages": [ { "Name": "cn", "Url": "https://cn.example.net:8081" } ] }""", "Vantages:0:Token", "is required for a vantage that is not on loopback")]
+    [InlineData("""{ "Vantages": [ { "Name": "cn", "Url": "http://127.0.0.1:8081" }, { "Name": "CN", "Url": "http://127.0.0.2:8081" } ] }""", "Vantages:1:Name", "duplicate vantage name")]
+    [InlineData("""{ "Vantages": [ { "Name": "local", "Url": "http://127.0.0.1:8081" } ] }""", "Vantages:0:Name", "'local' names this instance's own rows")]
     public void A_bad_propagation_key_is_refused_with_its_key_path(string propagation, string key, string expected)
     {
         var (_, errors) = Load("{}", propagation);
@@ -57,5 +63,18 @@ public sealed class VantageConfigTests
         var error = Assert.Single(errors);
         Assert.Equal($"DnsBridge:Propagation:{key}", error.Path);
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_vantage_is_read_and_its_token_appears_in_no_validation_message()
+    {
+        const string Secret = "s3cr3t-vantage-token-value";
+        var (config, errors) = Load("{}", $$"""{ "Vantages": [ { "Name": "cn-north", "Url": "https://cn.example.net:8081", "Token": "{{Secret}}" }, { "Name": "cn", "Url": "ftp://x", "Token": "{{Secret}}" } ] }""");
+
+        var vantage = config.Propagation.Vantages[0];
+        Assert.Equal(("cn-north", "https://cn.example.net:8081", Secret), (vantage.Name, vantage.Url, vantage.Token));
+        Assert.DoesNotContain(Secret, vantage.ToString(), StringComparison.Ordinal);
+        Assert.Equal("DnsBridge:Propagation:Vantages:1:Url", Assert.Single(errors).Path);
+        Assert.All(errors, e => Assert.DoesNotContain(Secret, e.Message, StringComparison.Ordinal));
     }
 }

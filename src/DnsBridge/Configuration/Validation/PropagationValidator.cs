@@ -28,8 +28,49 @@ public static class PropagationValidator
             error($"{path}:Transport", $"must be 'udp', 'dot' or 'doh', got '{p.Transport}'");
         }
 
+        ValidateVantages(p.Vantages, $"{path}:Vantages", error);
         return ValidateTransport(p, path, baseDirectory, error);
     }
+
+    /// <summary>Names unique and not <c>local</c>; an http(s) admin URL; a token unless the vantage is on loopback.</summary>
+    private static void ValidateVantages(IReadOnlyList<VantageConfig> vantages, string path, Action<string, string> error)
+    {
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < vantages.Count; i++)
+        {
+            var vantage = vantages[i];
+            var at = $"{path}:{i}";
+            if (string.IsNullOrWhiteSpace(vantage.Name) || !vantage.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
+            {
+                error($"{at}:Name", $"is required: letters, digits, '-', '_' or '.' (it labels the vantage's rows), got '{vantage.Name}'");
+            }
+            else if (string.Equals(vantage.Name, "local", StringComparison.OrdinalIgnoreCase))
+            {
+                error($"{at}:Name", "'local' names this instance's own rows: choose another name");
+            }
+            else if (!names.Add(vantage.Name))
+            {
+                error($"{at}:Name", $"duplicate vantage name '{vantage.Name}'");
+            }
+
+            if (string.IsNullOrWhiteSpace(vantage.Url))
+            {
+                error($"{at}:Url", "is required: the remote DnsBridge's admin URL, e.g. https://dnsbridge-cn.example.net:8081");
+            }
+            else if (!Uri.TryCreate(vantage.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
+                || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
+            {
+                error($"{at}:Url", $"must be an http:// or https:// URL without query or user info, got '{vantage.Url}'");
+            }
+            else if (vantage.Token is null && !IsLoopback(uri))
+            {
+                error($"{at}:Token", $"is required for a vantage that is not on loopback ({uri.Host}): set it to that instance's Listen:AdminToken");
+            }
+        }
+    }
+
+    private static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>The keys <c>check</c> also takes as options: HttpProxy, CaFile, ClientSubnets.</summary>
     public static PropagationConfig ValidateTransport(PropagationConfig p, string path, string baseDirectory, Action<string, string> error)
