@@ -6,8 +6,8 @@ using DnsBridge.FunctionalTests.Infrastructure;
 namespace DnsBridge.FunctionalTests.Propagation;
 
 /// <summary>
-/// <c>check</c> against a real unbound serving plain DNS and DNS over TLS (test CA), recursing to a
-/// real nsd that flips the zone; both configured with an NSID.
+/// <c>check</c> against a real unbound serving plain DNS, DNS over TLS and DNS over HTTPS (test CA), recursing to
+/// a real nsd that flips the zone; both configured with an NSID.
 /// </summary>
 public sealed class EncryptedTransportTests : IDisposable
 {
@@ -34,22 +34,23 @@ public sealed class EncryptedTransportTests : IDisposable
     }
 
     [Fact]
-    public async Task Rows_over_tls_classify_like_udp_ones_show_the_nsid_and_follow_the_zone_flip()
+    public async Task Rows_over_tls_and_https_classify_like_udp_ones_show_the_nsid_and_follow_the_zone_flip()
     {
         await using var nsd = await Nsd.StartAsync(Zone, [$"shop 2 IN A {Source}"], nsid: "nsd-ams1");
         await using var unbound = await Unbound.StartAsync(_certificates, TlsName, Zone, nsd.EndPoint, "unbound-pop1");
         var caFile = _certificates.WriteCaPem(_directory);
         var udp = unbound.Udp.ToString();
         var dot = $"tls://{unbound.Tls}#{TlsName}";
+        var doh = $"https://{unbound.Https}/dns-query";
         string[] args = ["check", Host, "--expect", Target, "--source", Source, "--json", "--ca-file", caFile,
-            "--resolver", udp, "--resolver", dot, "--resolver", nsd.Address];
+            "--resolver", udp, "--resolver", dot, "--resolver", doh, "--resolver", nsd.Address];
 
         var (code, output, error) = await RunAsync(args);
 
         Assert.True(code == 1, error + output);
         var rows = ByResolver(output);
-        Assert.Equal(["udp", "dot"], new[] { udp, dot }.Select(r => rows[r].GetProperty("transport").GetString()));
-        Assert.All(new[] { udp, dot }, r =>
+        Assert.Equal(["udp", "dot", "doh"], new[] { udp, dot, doh }.Select(r => rows[r].GetProperty("transport").GetString()));
+        Assert.All(new[] { udp, dot, doh }, r =>
         {
             Assert.Equal("source", rows[r].GetProperty("answer").GetString());
             Assert.Equal(Source, rows[r].GetProperty("addresses")[0].GetString());
@@ -76,7 +77,7 @@ public sealed class EncryptedTransportTests : IDisposable
 
         Assert.True(code == 0, error + output);
         rows = ByResolver(output);
-        Assert.All(new[] { udp, dot }, r => Assert.Equal("target", rows[r].GetProperty("answer").GetString()));
+        Assert.All(new[] { udp, dot, doh }, r => Assert.Equal("target", rows[r].GetProperty("answer").GetString()));
     }
 
     [Fact]
