@@ -81,6 +81,39 @@ public sealed class EncryptedTransportTests : IDisposable
     }
 
     [Fact]
+    public async Task Doh_through_a_real_http_proxy_reaches_the_resolver_and_never_goes_around_a_dead_proxy()
+    {
+        await using var nsd = await Nsd.StartAsync(Zone, [$"shop 300 IN A {Target}"]);
+        await using var unbound = await Unbound.StartAsync(_certificates, TlsName, Zone, nsd.EndPoint, "unbound-pop1");
+        var proxy = await Tinyproxy.StartAsync(unbound.Https.Port);
+        var caFile = _certificates.WriteCaPem(_directory);
+        var doh = $"https://{unbound.Https}/dns-query";
+        string[] args = ["check", Host, "--expect", Target, "--json", "--timeout", "2", "--ca-file", caFile,
+            "--http-proxy", proxy.Url, "--resolver", doh];
+        try
+        {
+            // The DoH row is the only way out, as at a site whose firewall blocks port 53 and lets HTTPS through its proxy.
+            var (code, output, error) = await RunAsync(args);
+
+            Assert.True(code == 0, error + output);
+            var row = ByResolver(output)[doh];
+            Assert.Equal("doh", row.GetProperty("transport").GetString());
+            Assert.Equal("target", row.GetProperty("answer").GetString());
+            Assert.Equal("unbound-pop1", row.GetProperty("pop").GetString());
+            Assert.Contains($"CONNECT {unbound.Https} HTTP/1.1", await proxy.LogAsync());
+        }
+        finally
+        {
+            await proxy.DisposeAsync();
+        }
+
+        // Proxy gone: the row is an error, not a direct connection that the site's firewall would not allow.
+        var (downCode, downOutput, downError) = await RunAsync(args);
+        Assert.True(downCode == 3, downError + downOutput);
+        Assert.Equal("network", ByResolver(downOutput)[doh].GetProperty("error").GetString());
+    }
+
+    [Fact]
     public async Task A_certificate_not_valid_for_the_tls_name_is_an_error_and_never_falls_back_to_plain_dns()
     {
         await using var nsd = await Nsd.StartAsync(Zone, [$"shop 300 IN A {Target}"]);
