@@ -6,8 +6,8 @@ using DnsBridge.FunctionalTests.Infrastructure;
 namespace DnsBridge.FunctionalTests.Propagation;
 
 /// <summary>
-/// <c>check</c> against a real unbound serving plain DNS and DNS over TLS (test CA), recursing to a
-/// real nsd that flips the zone; both configured with an NSID.
+/// <c>check</c> against a real unbound serving plain DNS, DNS over TLS and DNS over HTTPS (test CA), recursing to
+/// a real nsd that flips the zone; both configured with an NSID.
 /// </summary>
 public sealed class EncryptedTransportTests : IDisposable
 {
@@ -34,22 +34,23 @@ public sealed class EncryptedTransportTests : IDisposable
     }
 
     [Fact]
-    public async Task Rows_over_tls_classify_like_udp_ones_show_the_nsid_and_follow_the_zone_flip()
+    public async Task Rows_over_tls_and_https_classify_like_udp_ones_show_the_nsid_and_follow_the_zone_flip()
     {
         await using var nsd = await Nsd.StartAsync(Zone, [$"shop 2 IN A {Source}"], nsid: "nsd-ams1");
         await using var unbound = await Unbound.StartAsync(_certificates, TlsName, Zone, nsd.EndPoint, "unbound-pop1");
         var caFile = _certificates.WriteCaPem(_directory);
         var udp = unbound.Udp.ToString();
         var dot = $"tls://{unbound.Tls}#{TlsName}";
+        var doh = $"https://{unbound.Https}/dns-query";
         string[] args = ["check", Host, "--expect", Target, "--source", Source, "--json", "--ca-file", caFile,
-            "--resolver", udp, "--resolver", dot, "--resolver", nsd.Address];
+            "--resolver", udp, "--resolver", dot, "--resolver", doh, "--resolver", nsd.Address];
 
         var (code, output, error) = await RunAsync(args);
 
         Assert.True(code == 1, error + output);
         var rows = ByResolver(output);
-        Assert.Equal(["udp", "dot"], new[] { udp, dot }.Select(r => rows[r].GetProperty("transport").GetString()));
-        Assert.All(new[] { udp, dot }, r =>
+        Assert.Equal(["udp", "dot", "doh"], new[] { udp, dot, doh }.Select(r => rows[r].GetProperty("transport").GetString()));
+        Assert.All(new[] { udp, dot, doh }, r =>
         {
             Assert.Equal("source", rows[r].GetProperty("answer").GetString());
             Assert.Equal(Source, rows[r].GetProperty("addresses")[0].GetString());
@@ -76,7 +77,40 @@ public sealed class EncryptedTransportTests : IDisposable
 
         Assert.True(code == 0, error + output);
         rows = ByResolver(output);
-        Assert.All(new[] { udp, dot }, r => Assert.Equal("target", rows[r].GetProperty("answer").GetString()));
+        Assert.All(new[] { udp, dot, doh }, r => Assert.Equal("target", rows[r].GetProperty("answer").GetString()));
+    }
+
+    [Fact]
+    public async Task Doh_through_a_real_http_proxy_reaches_the_resolver_and_never_goes_around_a_dead_proxy()
+    {
+        await using var nsd = await Nsd.StartAsync(Zone, [$"shop 300 IN A {Target}"]);
+        await using var unbound = await Unbound.StartAsync(_certificates, TlsName, Zone, nsd.EndPoint, "unbound-pop1");
+        var proxy = await Tinyproxy.StartAsync(unbound.Https.Port);
+        var caFile = _certificates.WriteCaPem(_directory);
+        var doh = $"https://{unbound.Https}/dns-query";
+        string[] args = ["check", Host, "--expect", Target, "--json", "--timeout", "2", "--ca-file", caFile,
+            "--http-proxy", proxy.Url, "--resolver", doh];
+        try
+        {
+            // The DoH row is the only way out, as at a site whose firewall blocks port 53 and lets HTTPS through its proxy.
+            var (code, output, error) = await RunAsync(args);
+
+            Assert.True(code == 0, error + output);
+            var row = ByResolver(output)[doh];
+            Assert.Equal("doh", row.GetProperty("transport").GetString());
+            Assert.Equal("target", row.GetProperty("answer").GetString());
+            Assert.Equal("unbound-pop1", row.GetProperty("pop").GetString());
+            Assert.Contains($"CONNECT {unbound.Https} HTTP/1.1", await proxy.LogAsync());
+        }
+        finally
+        {
+            await proxy.DisposeAsync();
+        }
+
+        // Proxy gone: the row is an error, not a direct connection that the site's firewall would not allow.
+        var (downCode, downOutput, downError) = await RunAsync(args);
+        Assert.True(downCode == 3, downError + downOutput);
+        Assert.Equal("network", ByResolver(downOutput)[doh].GetProperty("error").GetString());
     }
 
     [Fact]

@@ -47,17 +47,20 @@ public sealed class HttpsExchange : IDisposable
             };
         }
 
-        _client = new HttpClient(handler)
-        {
-            DefaultRequestVersion = HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-            Timeout = Timeout.InfiniteTimeSpan,
-        };
+        _client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public async Task<byte[]> ExchangeAsync(byte[] query, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, _url) { Content = new ByteArrayContent(query) };
+        // The version goes on the message: HttpClient.DefaultRequestVersion only reaches requests its helpers build, and
+        // SendAsync with a message left at HTTP/1.1 offers no ALPN at all, which unbound's HTTP/2-only DoH port refuses
+        // ("bad client magic byte string").
+        using var request = new HttpRequestMessage(HttpMethod.Post, _url)
+        {
+            Content = new ByteArrayContent(query),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
         request.Content.Headers.ContentType = DnsMessage;
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/dns-message"));
         try
