@@ -67,6 +67,11 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     public static readonly IReadOnlyList<string> Outcomes = ["delivered", "retry", "rejected", "failed"];
 
+    // How long a claimed outbox row stays ours: longer than the slowest single attempt (email: 30 s for the whole
+    // SMTP exchange; a webhook: the client's 10 s) plus writing its outcome, so a deposed leader still sending
+    // cannot see its row taken over mid-attempt; short enough that a new leader retakes a dead one's rows within a minute.
+    private static readonly TimeSpan ClaimLease = TimeSpan.FromSeconds(60);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -98,7 +103,9 @@ public sealed partial class WebhookDispatcher : BackgroundService
         IReadOnlyList<Delivery> due;
         try
         {
-            due = _events.DueDeliveries(_time.GetUtcNow());
+            // Claimed in the database, not just read: a deposed leader racing the new one cannot send the same row.
+            var now = _time.GetUtcNow();
+            due = _events.ClaimDue(now, _config().Cluster.ReplicaName, now + ClaimLease);
             if (_outboxUnreadable)
             {
                 _outboxUnreadable = false;

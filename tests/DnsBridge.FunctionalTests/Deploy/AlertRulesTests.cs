@@ -12,7 +12,7 @@ public sealed class AlertRulesTests
     {
         var (code, output) = await Repo.RunAsync("promtool", Repo.PathOf("deploy", "prometheus"), "check", "rules", "rules.yml");
         Assert.True(code == 0, output);
-        Assert.Contains("SUCCESS: 10 rules found", output, StringComparison.Ordinal);
+        Assert.Contains("SUCCESS: 11 rules found", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -38,7 +38,7 @@ public sealed class AlertRulesTests
     {
         var text = File.ReadAllText(Repo.PathOf("deploy", "prometheus", "rules.yml"));
         Assert.All(Repo.MetricsIn(text), m => Assert.Contains(m, Repo.ContractMetrics));
-        foreach (var alert in new[] { "DrainComplete", "DrainRegressed", "PropagationStalled", "TargetErrors", "DnsBridgeDown", "TargetCertificateUnvalidated", "StateStoreFailing", "AuthoritativeServersDisagree", "AuthoritativeServersSilent", "AlertsUndelivered" })
+        foreach (var alert in new[] { "DrainComplete", "DrainRegressed", "PropagationStalled", "TargetErrors", "DnsBridgeDown", "TargetCertificateUnvalidated", "StateStoreFailing", "AuthoritativeServersDisagree", "AuthoritativeServersSilent", "AlertsUndelivered", "DnsBridgeNoClusterLeader" })
         {
             Assert.Contains($"alert: {alert}", text, StringComparison.Ordinal);
         }

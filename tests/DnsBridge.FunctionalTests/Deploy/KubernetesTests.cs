@@ -3,7 +3,7 @@ using YamlDotNet.RepresentationModel;
 
 namespace DnsBridge.FunctionalTests.Deploy;
 
-/// <summary>The deploy/ YAML: lint-clean, and structurally what a rollout needs (probes, graceful stop, one monitor).</summary>
+/// <summary>The deploy/ YAML: lint-clean, and structurally what a rollout needs (probes, graceful stop, one cluster-mode Deployment).</summary>
 public sealed class KubernetesTests
 {
     private static List<YamlMappingNode> Documents(string folder)
@@ -39,29 +39,37 @@ public sealed class KubernetesTests
     }
 
     [Fact]
-    public void Every_deployment_has_probes_on_the_admin_port_and_stops_gracefully()
+    public void One_deployment_of_three_equal_replicas_with_probes_graceful_stop_and_the_database_from_a_secret()
     {
-        var deployments = Documents("kubernetes").Where(d => S(d, "kind") == "Deployment").ToList();
-        Assert.Equal(2, deployments.Count);
-        foreach (var d in deployments)
-        {
-            var pod = At(d, "spec", "template", "spec");
-            var container = At(pod, "containers", "0");
-            Assert.Equal("/readyz", S(container, "readinessProbe", "httpGet", "path"));
-            Assert.Equal("/healthz", S(container, "livenessProbe", "httpGet", "path"));
-            Assert.Equal("admin", S(container, "readinessProbe", "httpGet", "port"));
-            var ports = ((YamlSequenceNode)At(container, "ports")).ToDictionary(p => S(p, "name"), p => S(p, "containerPort"));
-            Assert.Equal("8081", ports["admin"]);
-            Assert.Equal("8080", ports["proxy"]);
-            Assert.NotNull(At(container, "lifecycle", "preStop"));
-            Assert.True(int.Parse(S(pod, "terminationGracePeriodSeconds"), System.Globalization.CultureInfo.InvariantCulture) >= 30);
-            var env = ((YamlSequenceNode)At(container, "env")).ToDictionary(e => S(e, "name"), e => S(e, "value"));
-            Assert.Equal("http://0.0.0.0:8081", env["DNSBRIDGE__Listen__Admin"]);
-        }
+        var deployment = Assert.Single(Documents("kubernetes"), d => S(d, "kind") == "Deployment");
+        Assert.Equal("3", S(deployment, "spec", "replicas"));
+        var pod = At(deployment, "spec", "template", "spec");
+        var container = At(pod, "containers", "0");
+        Assert.Equal("/readyz", S(container, "readinessProbe", "httpGet", "path"));
+        Assert.Equal("/healthz", S(container, "livenessProbe", "httpGet", "path"));
+        Assert.Equal("admin", S(container, "readinessProbe", "httpGet", "port"));
+        var ports = ((YamlSequenceNode)At(container, "ports")).ToDictionary(p => S(p, "name"), p => S(p, "containerPort"));
+        Assert.Equal("8081", ports["admin"]);
+        Assert.Equal("8080", ports["proxy"]);
+        Assert.NotNull(At(container, "lifecycle", "preStop"));
+        Assert.True(int.Parse(S(pod, "terminationGracePeriodSeconds"), System.Globalization.CultureInfo.InvariantCulture) >= 30);
 
-        var monitor = Assert.Single(deployments, d => ((YamlSequenceNode)At(d, "spec", "template", "spec", "containers", "0", "env"))
-            .Any(e => S(e, "name") == "DNSBRIDGE__Propagation__Enabled" && S(e, "value") == "true"));
-        Assert.Equal("1", S(monitor, "spec", "replicas"));
+        var env = ((YamlSequenceNode)At(container, "env")).Cast<YamlMappingNode>().ToDictionary(e => S(e, "name"));
+        Assert.Equal("http://0.0.0.0:8081", S(env["DNSBRIDGE__Listen__Admin"], "value"));
+        Assert.Equal("postgres", S(env["DNSBRIDGE__State__Provider"], "value"));
+        Assert.Equal("metadata.name", S(env["DNSBRIDGE__Cluster__ReplicaName"], "valueFrom", "fieldRef", "fieldPath"));
+        var secret = At(env["DNSBRIDGE__State__ConnectionString"], "valueFrom", "secretKeyRef");
+        Assert.NotEmpty(S(secret, "name"));
+        Assert.NotEmpty(S(secret, "key"));
+
+        // No replica is special any more, and no connection string or password sits in a manifest.
+        Assert.DoesNotContain("DNSBRIDGE__Propagation__Enabled", env.Keys);
+        Assert.False(env["DNSBRIDGE__State__ConnectionString"].Children.ContainsKey("value"));
+        foreach (var file in Directory.GetFiles(Repo.PathOf("deploy", "kubernetes"), "*.yaml"))
+        {
+            var uncommented = string.Join('\n', File.ReadAllLines(file).Where(l => !l.TrimStart().StartsWith('#')));
+            Assert.DoesNotContain("Password=", uncommented, StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     [Fact]
@@ -80,12 +88,17 @@ public sealed class KubernetesTests
     }
 
     [Fact]
-    public void The_compose_stack_has_dnsbridge_prometheus_alertmanager_and_grafana()
+    public void The_compose_stack_has_postgres_dnsbridge_prometheus_alertmanager_and_grafana()
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(File.ReadAllText(Repo.PathOf("deploy", "compose", "docker-compose.yml"))));
         var services = (YamlMappingNode)At(stream.Documents[0].RootNode, "services");
-        Assert.Equal(["dnsbridge", "prometheus", "alertmanager", "grafana"], services.Children.Keys.Select(k => ((YamlScalarNode)k).Value));
+        Assert.Equal(["postgres", "dnsbridge", "prometheus", "alertmanager", "grafana"], services.Children.Keys.Select(k => ((YamlScalarNode)k).Value));
+        Assert.StartsWith("postgres:15", S(services, "postgres", "image"), StringComparison.Ordinal);
+        Assert.NotNull(At(services, "postgres", "healthcheck", "test"));
+        Assert.Equal("service_healthy", S(services, "dnsbridge", "depends_on", "postgres", "condition"));
+        var dnsbridge = (YamlMappingNode)At(services, "dnsbridge", "environment");
+        Assert.Equal("postgres", S(dnsbridge, "DNSBRIDGE__State__Provider"));
         foreach (var mount in ((YamlSequenceNode)At(services, "prometheus", "volumes")).Select(v => ((YamlScalarNode)v).Value!.Split(':')[0]).Where(v => v.StartsWith('.')))
         {
             Assert.True(File.Exists(Path.GetFullPath(mount, Repo.PathOf("deploy", "compose"))), mount);

@@ -19,7 +19,7 @@ public static partial class Repo
         "dnsbridge_dns_propagation_ratio", "dnsbridge_dns_propagation_eta_seconds", "dnsbridge_dns_query_duration_seconds",
         "dnsbridge_dns_query_failures_total", "dnsbridge_drain_state", "dnsbridge_alerts_sent_total",
         "dnsbridge_nudged_connections_total", "dnsbridge_config_reloads_total", "dnsbridge_open_connections", "dnsbridge_forwarded_bytes_total",
-        "dnsbridge_rejected_connections_total",
+        "dnsbridge_rejected_connections_total", "dnsbridge_cluster_leader", "dnsbridge_cluster_replicas",
 
         // Added to the contract in the README (DESIGN.md is not ours to edit): the insecure-target flag, the store's
         // health, its dropped log events, the authoritative servers' agreement and their silence, and the alert
