@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using DnsBridge.FunctionalTests.Infrastructure;
 
 namespace DnsBridge.FunctionalTests.Configuration;
 
@@ -18,35 +18,7 @@ public sealed class EnvironmentOverrideTests : IDisposable
         await File.WriteAllTextAsync(file, """
             { "DnsBridge": { "Cutovers": [ { "Name": "shop", "Hosts": [ "shop.example.com" ], "Target": { "Address": "203.0.113.10" } } ] } }
             """);
-        var info = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = _dir,
-        };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "dnsbridge.dll"), "validate", "--config", file })
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        // Only what this test sets: an inherited DNSBRIDGE__ variable must not decide the outcome.
-        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("DNSBRIDGE__", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            info.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        return await DnsBridgeVerb.RunAsync(_dir, environment, "validate", "--config", file);
     }
 
     [Fact]

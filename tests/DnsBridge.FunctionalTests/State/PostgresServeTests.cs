@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using DnsBridge.FunctionalTests.Infrastructure;
@@ -165,30 +164,6 @@ public sealed class PostgresServeTests(PostgresServer server) : IDisposable
         }
     }
 
-    /// <summary>A <c>dnsbridge</c> verb as a child process with only the given DNSBRIDGE__ variables (none inherited).</summary>
-    private async Task<(int Code, string Output)> RunAsync((string Name, string Value)[] environment, params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = _dir };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "dnsbridge.dll") }.Concat(args))
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("DNSBRIDGE__", StringComparison.OrdinalIgnoreCase)).ToList())
-        {
-            info.Environment.Remove(name);
-        }
-
-        foreach (var (name, value) in environment)
-        {
-            info.Environment[name] = value;
-        }
-
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private Task<(int Code, string Output)> RunAsync((string Name, string Value)[] environment, params string[] args) =>
+        DnsBridgeVerb.RunAsync(_dir, environment, args);
 }
