@@ -52,8 +52,8 @@ rows() { pg_sql "$1" "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)
 per_table() { pg_sql "$1" "SELECT relname || '=' || (n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables ORDER BY relname"; }
 commits() { pg_sql "$1" "SELECT xact_commit FROM pg_stat_database WHERE datname = '$1'"; }
 
-echo "| replicas | cutovers | forwarded req/s (all replicas) | rows/s | commits/s | rows/s per replica per cutover | commits/s per replica | PostgreSQL CPU % of a core | PostgreSQL CPU ms per 1000 rows |" > "$work/table.md"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |" >> "$work/table.md"
+echo "| replicas | cutovers | forwarded req/s (all replicas) | rows/s | commits/s | rows/s per replica per cutover | commits/s per replica | PostgreSQL CPU % of a core | PostgreSQL CPU ms per 1000 rows | PostgreSQL CPU ms/s per replica per cutover |" > "$work/table.md"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |" >> "$work/table.md"
 for n in $replica_counts; do
   for m in $cutover_counts; do
     db="bench_${n}_$m"
@@ -106,8 +106,8 @@ LUA
     awk -v n="$n" -v m="$m" -v rps="$rps" -v dr=$((rows1 - rows0)) -v dc=$((commits1 - commits0)) -v cpu=$((cpu1 - cpu0)) -v k="$clk" \
         -v t0="$t0" -v t1="$t1" 'BEGIN {
       s = t1 - t0; rs = dr / s; cs = dc / s; c = cpu / k
-      printf "| %d | %d | %s | %.1f | %.1f | %.2f | %.2f | %.1f | %s |\n", n, m, rps, rs, cs, rs / (n * m), cs / n, 100 * c / s,
-        (dr > 0 ? sprintf("%.1f", 1000 * c * 1000 / dr) : "?") }' | tee -a "$work/table.md" >&2
+      printf "| %d | %d | %s | %.1f | %.1f | %.2f | %.2f | %.1f | %s | %.3f |\n", n, m, rps, rs, cs, rs / (n * m), cs / n, 100 * c / s,
+        (dr > 0 ? sprintf("%.1f", 1000 * c * 1000 / dr) : "?"), 1000 * c / s / (n * m) }' | tee -a "$work/table.md" >&2
     # Stop this combination's replicas (graceful: they write their last counts), bounded.
     for p in "${replicas[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     for _ in $(seq 1 100); do alive=0; for p in "${replicas[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done; [ $alive = 0 ] && break; sleep 0.2; done
