@@ -7,13 +7,16 @@
 # proxy's processes over a run, from /proc, divided by the requests answered: the figure that survives a noisy
 # machine) and peak RSS, and checks that residual accounting is exact.
 #   tests/bench/forwarding.sh [--quick] [--duration SECONDS] [--runs N] [--connections "64 256"]
-#                             [--shapes "plain tls"] [--variant NAME=ENV=VALUE[,ENV=VALUE]]...
+#                             [--shapes "plain tls"] [--variant NAME=ENV=VALUE[,ENV=VALUE]]... [--cluster]
 # --variant adds a second DnsBridge process started with those environment variables (rows dnsbridge-NAME), to
 # measure a runtime setting side by side with the default, e.g. --variant conserve=DOTNET_GCConserveMemory=5.
+# --cluster adds the row dnsbridge-postgres: one replica in cluster mode (State:Provider=postgres) against a throwaway
+# PostgreSQL 15 started here (tests/bench/postgres.sh), side by side with the SQLite-mode dnsbridge row. Its CPU per
+# request is the replica's plus the PostgreSQL server's (SQLite's work is inside the SQLite-mode process).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-duration=6 runs=3 connections="64 256" warmup=5 shapes="plain tls" variants=()
+duration=6 runs=3 connections="64 256" warmup=5 shapes="plain tls" variants=() cluster=
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) duration=3 runs=1 warmup=3 ;;
@@ -23,6 +26,7 @@ while [ $# -gt 0 ]; do
     --shapes) shapes="$2"; shift ;;
     --variant) [[ "$2" =~ ^[a-z0-9]+=[A-Za-z_][A-Za-z0-9_]*=.*$ ]] || { echo "--variant NAME=ENV=VALUE[,ENV=VALUE]" >&2; exit 2; }
                variants+=("$2"); shift ;;
+    --cluster) cluster=1 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -31,6 +35,8 @@ has_shape() { [[ " $shapes " == *" $1 "* ]]; }
 
 # shellcheck source=common.sh
 . "$here/common.sh"
+# shellcheck source=postgres.sh
+. "$here/postgres.sh"
 bench_setup bench
 "$root/deploy/container/publish.sh" "$work/dnsbridge" >/dev/null
 dotnet publish "$here/MinimalYarp/MinimalYarp.csproj" -c Release -o "$work/yarp" --nologo -v q >/dev/null
@@ -150,6 +156,21 @@ for v in "${variants[@]}"; do
   order="$order dnsbridge-$name" tls_order="$tls_order dnsbridge-$name"
 done
 
+if [ -n "$cluster" ]; then
+  p=$((base + 40)) a=$((base + 41)) pt=$((base + 42))
+  pg_start $((base + 43))
+  pg_sql postgres "CREATE DATABASE dnsbridge"
+  sed -e "s/127.0.0.1:$bridge_port\"/127.0.0.1:$p\"/" -e "s/127.0.0.1:$admin_port\"/127.0.0.1:$a\"/" -e "s/127.0.0.1:$bridge_tls\"/127.0.0.1:$pt\"/" \
+      "$work/dnsbridge.json" > "$work/postgres.json"
+  # The connection string through the environment only, as in production.
+  DNSBRIDGE__State__Provider=postgres DNSBRIDGE__State__ConnectionString="$(pg_conn dnsbridge)" DNSBRIDGE__Cluster__ReplicaName=bench-1 \
+    "$work/dnsbridge/dnsbridge" serve --config "$work/postgres.json" > "$work/postgres.log" 2>&1 & proc_of[dnsbridge-postgres]=$!; pids+=($!)
+  port_of[dnsbridge-postgres]=$p tls_port_of[dnsbridge-postgres]=$pt
+  order="$order dnsbridge-postgres" tls_order="$tls_order dnsbridge-postgres"
+  for _ in $(seq 1 100); do curl -fs -o /dev/null "http://127.0.0.1:$a/readyz" && break; sleep 0.2; done
+  curl -fs -o /dev/null "http://127.0.0.1:$a/readyz" || { echo "the cluster-mode replica did not get ready:" >&2; tail -20 "$work/postgres.log" >&2; exit 1; }
+fi
+
 for port in $up $nginx_port $haproxy_port $yarp_port $bridge_port "${port_of[@]}"; do
   for _ in $(seq 1 100); do curl -s -o /dev/null -H "Host: bench.example.test" "http://127.0.0.1:$port/" && break; sleep 0.1; done
 done
@@ -224,6 +245,10 @@ fi
 if has_shape tls; then
   for t in $tls_order; do load tls h2 "$t" "$warmup" >/dev/null; load tls h1 "$t" "$warmup" >/dev/null; done
 fi
+if [ -n "$cluster" ]; then
+  # After the warm-up, when the replica's pooled connections (PostgreSQL backends) exist.
+  procs_of[dnsbridge-postgres]="${proc_of[dnsbridge-postgres]} $(pg_procs)" tls_procs_of[dnsbridge-postgres]=${procs_of[dnsbridge-postgres]}
+fi
 before=$(residual) before_forwarded=$(forwarded)
 for ((r = 1; r <= runs; r++)); do
   if has_shape plain; then
@@ -292,6 +317,12 @@ echo
 echo "Peak RSS over the whole benchmark: dnsbridge $(rss $bridge_pid) MiB (both shapes in one process), minimal YARP $(rss $yarp_pid) MiB (plain), $(rss $yarp_tls_pid) MiB (TLS)$(for t in "${!proc_of[@]}"; do echo -n ", $t $(rss "${proc_of[$t]}") MiB"; done)"
 nudged=$(curl -s "http://127.0.0.1:$nudge_admin/metrics" | awk '/^dnsbridge_nudged_connections_total\{cutover="bench",kind="http1"\}/ {printf "%d", $2}')
 echo "dnsbridge-nudging: propagation complete, $nudged connections nudged (Connection: close, at most 100/s), each followed by a reconnect from wrk"
+if [ -n "$cluster" ] && has_shape plain; then
+  for c in $connections; do
+    col() { awk -v m="$c" -v t="$2" '$1 == "plain" && $2 == m && $3 == t {print $'"$1"'}' "$results" | median; }
+    echo "Cluster mode, plain $c connections: dnsbridge-postgres $(awk -v a="$(col 4 dnsbridge-postgres)" -v b="$(col 4 dnsbridge)" 'BEGIN {printf "%.2fx", a/b}') the req/s of SQLite-mode dnsbridge, CPU/request $(col 7 dnsbridge-postgres) µs (replica + PostgreSQL) vs $(col 7 dnsbridge) µs"
+  done
+fi
 echo "Residual accounting under wrk load: $served requests forwarded, $counted counted as residual: $([ "$served" = "$counted" ] && echo exact || echo MISMATCH)"
 echo "Residual accounting, burst of $burst (curl, 64 in parallel): $ok answered 200, $burst_counted counted: $([ "$ok" = "$burst" ] && [ "$burst_counted" = "$burst" ] && echo exact || echo MISMATCH)"
 grep -h -E "Non-2xx|Socket|failed|status codes" "$results" >&2 || true
