@@ -94,4 +94,28 @@ public sealed class ClusterTests(PostgresServer server)
         Assert.Equal(1L, await PostgresServer.ScalarAsync(cluster.ConnectionString, "SELECT count(*) FROM schema_version WHERE version = 3"));
         Assert.DoesNotContain("Unhandled", cluster.Outputs(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_replica_with_other_cutovers_is_reported_as_a_configuration_mismatch_on_every_replica()
+    {
+        await using var cluster = await ClusterHarness.StartAsync(server);
+        var same = await cluster.StartReplicaAsync("same");
+
+        // The second replica serves one more host: an operator who updated one pod's config but not the others.
+        var other = cluster.ConfigFile("other");
+        var text = await File.ReadAllTextAsync(other.Path);
+        var edited = text.Replace($"\"Hosts\":[\"{ClusterHarness.Host}\"]", $"\"Hosts\":[\"{ClusterHarness.Host}\",\"www.example.test\"]", StringComparison.Ordinal);
+        Assert.NotEqual(text, edited);
+        await File.WriteAllTextAsync(other.Path, edited);
+        var odd = await cluster.StartReplicaAsync("other");
+
+        await ClusterHarness.WaitAsync(async () =>
+        {
+            var seenBySame = (await cluster.ApiAsync(same, "/api/cluster")).GetProperty("configMismatch").EnumerateArray().Select(e => e.GetString()).ToList();
+            var seenByOdd = (await cluster.ApiAsync(odd, "/api/cluster")).GetProperty("configMismatch").EnumerateArray().Select(e => e.GetString()).ToList();
+            return seenBySame.SequenceEqual(["other"]) && seenByOdd.SequenceEqual(["same"]);
+        }, TimeSpan.FromSeconds(15), cluster.Outputs);
+        Assert.False(string.IsNullOrEmpty((await cluster.ApiAsync(same, "/api/cluster")).GetProperty("warning").GetString()));
+        await ClusterHarness.WaitAsync(() => Task.FromResult(same.Output.Contains("run a different configuration", StringComparison.Ordinal)), TimeSpan.FromSeconds(5), cluster.Outputs);
+    }
 }
