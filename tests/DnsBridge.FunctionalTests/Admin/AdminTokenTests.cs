@@ -72,16 +72,16 @@ public sealed class AdminTokenTests : IAsyncLifetime
     {
         await using var browser = await Browser.LaunchAsync();
         var without = await browser.OpenAsync(_bridge.AdminUri);
-        await without.WaitForSelectorAsync("#refreshed .error");
+        await Browser.WaitForAsync(without, "#refreshed .error");
         Assert.Contains("HTTP 401", await without.Locator("#refreshed").TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal(0, await without.Locator("#wave tbody tr").CountAsync());
 
         var with = await browser.OpenAsync(new Uri(_bridge.AdminUri, $"/#token={Token}"));
-        await with.WaitForSelectorAsync("#overview[data-refreshes]");
+        await Browser.WaitForAsync(with, "#overview[data-refreshes]");
         Assert.DoesNotContain(Token, with.Url, StringComparison.Ordinal);
         Assert.Equal(1, await with.Locator("#wave tbody tr").CountAsync());
         await with.GetByRole(Microsoft.Playwright.AriaRole.Link, new() { Name = "shop", Exact = true }).ClickAsync();
-        await with.WaitForSelectorAsync("#cutover[data-refreshes][data-histories]");
+        await Browser.WaitForAsync(with, "#cutover[data-refreshes][data-histories]");
         Assert.StartsWith("shop", await with.Locator("#cutover-name").TextContentAsync(), StringComparison.Ordinal);
     }
 

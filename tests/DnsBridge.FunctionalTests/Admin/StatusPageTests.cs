@@ -145,8 +145,8 @@ public sealed partial class StatusPageTests : IAsyncLifetime
         await using var browser = await Browser.LaunchAsync();
         var errors = new List<string>();
         var page = await browser.OpenAsync(new Uri(_bridge.AdminUri, "/cutovers/shop"), errors);
-        await page.WaitForSelectorAsync("#cutover[data-histories] svg.residual-chart");
-        await page.WaitForSelectorAsync("#map svg.world g.marker");
+        await Browser.WaitForAsync(page, "#cutover[data-histories] svg.residual-chart");
+        await Browser.WaitForAsync(page, "#map svg.world g.marker");
 
         // Residual per minute over the last hour: 60 buckets, the stored total, a value axis from 0 and a time axis.
         var residual = page.Locator("svg.residual-chart");
@@ -160,11 +160,11 @@ public sealed partial class StatusPageTests : IAsyncLifetime
 
         // The same chart over 24 h (15-minute buckets) and 7 d (hours): what was stored further back joins in.
         await page.GetByRole(AriaRole.Button, new() { Name = "24 h" }).ClickAsync();
-        await page.WaitForSelectorAsync("#cutover[data-range='24h']");
+        await Browser.WaitForAsync(page, "#cutover[data-range='24h']");
         Assert.Equal("53", await residual.GetAttributeAsync("data-total"));
         Assert.Equal("residual requests and connections per 15 min", await residual.Locator(".y-axis .axis-title").TextContentAsync());
         await page.GetByRole(AriaRole.Button, new() { Name = "7 d" }).ClickAsync();
-        await page.WaitForSelectorAsync("#cutover[data-range='7d']");
+        await Browser.WaitForAsync(page, "#cutover[data-range='7d']");
         Assert.Equal("153", await residual.GetAttributeAsync("data-total"));
         Assert.Equal("168", await residual.GetAttributeAsync("data-points"));
         Assert.Equal("true", await page.GetByRole(AriaRole.Button, new() { Name = "7 d" }).GetAttributeAsync("aria-pressed"));

@@ -18,9 +18,10 @@ public sealed class WaveOverviewTests(WaveOverviewTests.Wave wave) : IClassFixtu
         await using var browser = await Browser.LaunchAsync();
         var errors = new List<string>();
         var page = await browser.OpenAsync(wave.Bridge.AdminUri, errors);
-        await page.WaitForSelectorAsync("#overview[data-refreshes]");
+        // A concrete DOM condition, not network idle: the page polls the API every 5 s, so the network never settles.
+        await Browser.WaitForAsync(page, "#overview[data-refreshes]");
+        await Browser.WaitForCountAsync(page, "#wave tbody tr", 50);
         var rows = page.Locator("#wave tbody tr");
-        Assert.Equal(50, await rows.CountAsync());
         Assert.Equal("c01", await rows.First.Locator("th a").TextContentAsync());
         Assert.Equal("ascending", await page.Locator("th[data-key=name]").GetAttributeAsync("aria-sort"));
         Assert.StartsWith("50 cutovers: 25 pending", await page.Locator("#totals").TextContentAsync(), StringComparison.Ordinal);
@@ -39,7 +40,7 @@ public sealed class WaveOverviewTests(WaveOverviewTests.Wave wave) : IClassFixtu
 
         // The view survives the refresh every 5 s: still sorted after the next one.
         var refreshes = int.Parse((await page.Locator("#overview").GetAttributeAsync("data-refreshes"))!, CultureInfo.InvariantCulture);
-        await page.WaitForSelectorAsync($"#overview:not([data-refreshes='{refreshes}'])");
+        await Browser.WaitForAsync(page, $"#overview:not([data-refreshes='{refreshes}'])");
         Assert.Equal(["c07", "c23", "c42"], (await Names(page))[..3]);
 
         // Filtered by state: the 25 cutovers whose DNS never switched, and by name on top.
@@ -68,12 +69,12 @@ public sealed class WaveOverviewTests(WaveOverviewTests.Wave wave) : IClassFixtu
 
         // A name links to the cutover's own page, which links back.
         await page.GetByRole(AriaRole.Link, new() { Name = "c07", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(new Uri(wave.Bridge.AdminUri, "/cutovers/c07").ToString());
-        await page.WaitForSelectorAsync("#cutover[data-refreshes]");
+        await page.WaitForURLAsync(new Uri(wave.Bridge.AdminUri, "/cutovers/c07").ToString(), new() { WaitUntil = WaitUntilState.Commit });
+        await Browser.WaitForAsync(page, "#cutover[data-refreshes]");
         Assert.StartsWith("c07", await page.Locator("#cutover-name").TextContentAsync(), StringComparison.Ordinal);
         Assert.Equal("DnsBridge: c07", await page.TitleAsync());
         await page.GetByRole(AriaRole.Link, new() { Name = "← Wave overview" }).ClickAsync();
-        await page.WaitForSelectorAsync("#overview[data-refreshes]");
+        await Browser.WaitForAsync(page, "#overview[data-refreshes]");
         Assert.Empty(errors);
     }
 
@@ -82,11 +83,11 @@ public sealed class WaveOverviewTests(WaveOverviewTests.Wave wave) : IClassFixtu
     {
         await using var browser = await Browser.LaunchAsync();
         var overview = await browser.OpenAsync(wave.Bridge.AdminUri);
-        await overview.WaitForSelectorAsync("#overview[data-refreshes]");
+        await Browser.WaitForAsync(overview, "#overview[data-refreshes]");
         Assert.Empty(await Browser.SeriousAccessibilityViolationsAsync(overview));
 
         var cutover = await browser.OpenAsync(new Uri(wave.Bridge.AdminUri, "/cutovers/c07"));
-        await cutover.WaitForSelectorAsync("#cutover[data-histories] svg.share-chart");
+        await Browser.WaitForAsync(cutover, "#cutover[data-histories] svg.share-chart");
         Assert.Empty(await Browser.SeriousAccessibilityViolationsAsync(cutover));
     }
 
@@ -134,13 +135,13 @@ public sealed class WaveOverviewTests(WaveOverviewTests.Wave wave) : IClassFixtu
             var detector = Bridge.Services.GetRequiredService<DrainDetector>();
             bool Settled() => names.Select((n, i) => (State: detector.Status(n)?.State, Switched: i % 2 == 1))
                 .All(x => x.Switched ? x.State is DrainState.Draining or DrainState.Quiet : x.State == DrainState.Pending);
-            var deadline = DateTime.UtcNow.AddSeconds(30);
+            var deadline = DateTime.UtcNow.AddSeconds(60);
             while (!Settled() && DateTime.UtcNow < deadline)
             {
                 await Task.Delay(100);
             }
 
-            Assert.True(Settled(), "the 50 cutovers did not reach their states");
+            Assert.True(Settled(), "the 50 cutovers did not reach their states within 60 s: " + string.Join(", ", names.Select(n => $"{n} {detector.Status(n)?.State}")));
         }
 
         public async Task DisposeAsync()

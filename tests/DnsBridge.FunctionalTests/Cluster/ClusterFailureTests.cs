@@ -22,8 +22,10 @@ public sealed class ClusterFailureTests(PostgresServer server, ITestOutputHelper
     {
         await using var cluster = await ClusterHarness.StartAsync(server, quietPeriod: TimeSpan.FromSeconds(3));
         BridgeProcess[] replicas = [await cluster.StartReplicaAsync("r1"), await cluster.StartReplicaAsync("r2"), await cluster.StartReplicaAsync("r3")];
-        await ClusterHarness.WaitAsync(async () => (await cluster.LeadersAsync(replicas)).All(l => l is not null), TimeSpan.FromSeconds(15), cluster.Outputs);
-        var leaderName = (await cluster.LeadersAsync(replicas))[0]!;
+
+        // No clock runs yet: starting three processes and the first election on a loaded machine is not the failover.
+        // All three alive and agreeing on the leader, so the process killed is the one every replica follows.
+        var leaderName = await cluster.WaitForOneLeaderAsync(replicas, TimeSpan.FromSeconds(60));
         var leader = cluster.Replicas[leaderName];
         var survivors = replicas.Where(r => r != leader).ToArray();
 
@@ -36,34 +38,45 @@ public sealed class ClusterFailureTests(PostgresServer server, ITestOutputHelper
         var killedAt = DateTime.UtcNow;
         leader.Kill();
 
+        // The failover is measured from the kill to the moment the new leader took office by its own clock (the term it
+        // records in the store right after winning the lock), so neither the load nor this test's polling of the API
+        // counts against it. The deadline for the survivors to agree is only a bound on the wait.
         var clock = Stopwatch.StartNew();
-        await ClusterHarness.WaitAsync(async () => (await cluster.LeadersAsync(survivors)).All(l => l is not null && l != leaderName), TimeSpan.FromSeconds(15), cluster.Outputs);
-        var failover = clock.Elapsed;
+        var newLeader = await cluster.WaitForOneLeaderAsync(survivors, TimeSpan.FromSeconds(60));
+        var agreed = clock.Elapsed;
+        var term = (string)(await PostgresServer.ScalarAsync(cluster.ConnectionString,
+            "SELECT replica || ' ' || (extract(epoch FROM since) * 1000)::bigint FROM cluster_leader"))!;
+        var record = term.Split(' ');
+        var failover = DateTime.UnixEpoch.AddMilliseconds(long.Parse(record[1], System.Globalization.CultureInfo.InvariantCulture)) - killedAt;
+        Assert.True(newLeader != leaderName && record[0] == newLeader, $"killed {leaderName}; the survivors name {newLeader}; the store records {term}\n{await cluster.ViewsAsync(survivors)}");
         await Task.WhenAll(load.Select(l => l.Task));
 
         var sent = load.Sum(l => l.Task.Result.Count);
         var sentToKilled = load.Where(l => l.Replica == leader).Sum(l => l.Task.Result.Count);
         var unflushedBound = load.Where(l => l.Replica == leader).Sum(l => l.Task.Result.Count(t => t > killedAt - Unflushed));
         long counted = 0;
+        var totals = Array.Empty<long>();
         await ClusterHarness.WaitAsync(async () =>
         {
-            var totals = await Task.WhenAll(survivors.Select(async r => (await cluster.ApiAsync(r, "/api/cutovers/shop")).GetProperty("residual").GetProperty("total").GetInt64()));
+            totals = await Task.WhenAll(survivors.Select(async r => (await cluster.ApiAsync(r, "/api/cutovers/shop")).GetProperty("residual").GetProperty("total").GetInt64()));
             counted = totals[0];
             return totals.All(t => t == totals[0]) && sent - counted <= unflushedBound;
-        }, TimeSpan.FromSeconds(10), () => $"sent {sent}, counted {counted}, bound {unflushedBound}\n{cluster.Outputs()}");
+        }, TimeSpan.FromSeconds(30), () => $"sent {sent}, counted {string.Join("/", totals)} by the survivors, bound {unflushedBound}\n{cluster.Outputs()}");
         output.WriteLine(string.Join("; ", load.Select(l => $"{l.Replica.ProxyEndPoint}: {l.Task.Result.Count} ok, {l.Task.Result.LastError}")));
-        output.WriteLine($"kill -9 of leader {leaderName}: new leader after {failover.TotalSeconds:F1} s; requests answered 200: {sent} ({sentToKilled} by the killed replica); " +
+        output.WriteLine($"kill -9 of leader {leaderName}: {newLeader} took over {failover.TotalSeconds:F1} s after the kill (both survivors agreed after {agreed.TotalSeconds:F1} s); " +
+            $"requests answered 200: {sent} ({sentToKilled} by the killed replica); " +
             $"counted cluster-wide: {counted}; lost: {sent - counted} (bound: {unflushedBound} answered by it in its last {Unflushed.TotalSeconds} s)");
-        Assert.True(failover < TimeSpan.FromSeconds(15));
+        Assert.True(failover < TimeSpan.FromSeconds(15), $"{newLeader} took over {failover.TotalSeconds:F1} s after {leaderName} was killed\n{cluster.Outputs()}");
         // Lost: at most what it answered in its last flush interval. Counted beyond what was answered: at most one request
         // in flight per client of the killed replica (counted, then killed before its answer went out).
         Assert.InRange(sent - counted, -ClientsPerReplica, unflushedBound);
 
         // The new leader continues the drain: quiet, then drained, and drain_complete reaches the receiver exactly once.
-        await ClusterHarness.WaitAsync(() => Task.FromResult(cluster.Delivered("drain_complete").Count > 0), TimeSpan.FromSeconds(30), cluster.Outputs);
-        await ClusterHarness.WaitAsync(async () => (await Task.WhenAll(survivors.Select(async r =>
+        await ClusterHarness.WaitAsync(() => Task.FromResult(cluster.Delivered("drain_complete").Count > 0), TimeSpan.FromSeconds(60), cluster.Outputs);
+        var states = Array.Empty<string?>();
+        await ClusterHarness.WaitAsync(async () => (states = await Task.WhenAll(survivors.Select(async r =>
             (await cluster.ApiAsync(r, "/api/cutovers/shop")).GetProperty("drain").GetProperty("state").GetString()))).All(s => s == "drained"),
-            TimeSpan.FromSeconds(5), cluster.Outputs);
+            TimeSpan.FromSeconds(30), () => $"survivors' drain states: {string.Join("/", states)}\n{cluster.Outputs()}");
 
         // Enough for a second leader tick or dispatcher round to have sent it again, were it going to.
         await Task.Delay(TimeSpan.FromSeconds(3));
@@ -77,7 +90,7 @@ public sealed class ClusterFailureTests(PostgresServer server, ITestOutputHelper
     {
         await using var cluster = await ClusterHarness.StartAsync(server);
         BridgeProcess[] replicas = [await cluster.StartReplicaAsync("p1"), await cluster.StartReplicaAsync("p2")];
-        await ClusterHarness.WaitAsync(async () => (await cluster.LeadersAsync(replicas)).All(l => l is not null), TimeSpan.FromSeconds(15), cluster.Outputs);
+        await cluster.WaitForOneLeaderAsync(replicas, TimeSpan.FromSeconds(60));
 
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var load = replicas.SelectMany(r => Enumerable.Range(0, 2).Select(_ => Load(r, 3000, stop.Token, stopOnFailure: false))).ToList();

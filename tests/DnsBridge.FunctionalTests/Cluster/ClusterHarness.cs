@@ -19,7 +19,8 @@ public sealed class ClusterHarness : IAsyncDisposable
     private readonly TestUpstream _target;
     private readonly TestUpstream _receiver;
     private readonly Dnsmasq _resolver;
-    private readonly HttpClient _admin = new() { Timeout = TimeSpan.FromSeconds(5) };
+    // Generous: a replica starved of CPU on a loaded CI machine can take seconds to answer; a slow answer is not a failure.
+    private readonly HttpClient _admin = new() { Timeout = TimeSpan.FromSeconds(15) };
 
     private readonly ConcurrentQueue<(string Key, string Event)> _deliveries;
 
@@ -119,6 +120,41 @@ public sealed class ClusterHarness : IAsyncDisposable
     public async Task<string?[]> LeadersAsync(IEnumerable<BridgeProcess> replicas) =>
         await Task.WhenAll(replicas.Select(async r => (await ApiAsync(r, "/api/cluster")).GetProperty("leader").GetString()));
 
+    /// <summary>
+    /// Waits until each of <paramref name="replicas"/> sees all of them alive and names the same leader, and returns that leader.
+    /// Start no clock before this: on a loaded machine starting the processes and the first election can take long.
+    /// </summary>
+    public async Task<string> WaitForOneLeaderAsync(IReadOnlyList<BridgeProcess> replicas, TimeSpan timeout)
+    {
+        var seen = "nothing yet";
+        string? leader = null;
+        await WaitAsync(async () =>
+        {
+            var views = await Task.WhenAll(replicas.Select(r => ApiAsync(r, "/api/cluster")));
+            seen = string.Join("\n", views.Select(v => v.GetRawText()));
+            var leaders = views.Select(v => v.GetProperty("leader").GetString()).ToList();
+            leader = leaders[0];
+            var names = views.Select(v => v.GetProperty("replica").GetString()).ToHashSet(StringComparer.Ordinal);
+            return leader is not null && leaders.All(l => l == leader) && views.All(v =>
+                names.IsSubsetOf(v.GetProperty("replicas").EnumerateArray().Where(r => r.GetProperty("alive").GetBoolean()).Select(r => r.GetProperty("name").GetString())));
+        }, timeout, () => $"the replicas did not agree on one leader; /api/cluster last said:\n{seen}\n{Outputs()}");
+        return leader!;
+    }
+
+    /// <summary>Every replica's <c>/api/cluster</c>, for failure messages.</summary>
+    public async Task<string> ViewsAsync(IEnumerable<BridgeProcess> replicas) =>
+        string.Join("\n", await Task.WhenAll(replicas.Select(async r =>
+        {
+            try
+            {
+                return (await ApiAsync(r, "/api/cluster")).GetRawText();
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                return $"{r.AdminUri}: {e.Message}";
+            }
+        })));
+
     /// <summary>Sends <paramref name="count"/> requests through one replica; returns when each one finished, all answered 200.</summary>
     public static async Task<List<DateTime>> SendAsync(BridgeProcess replica, int count, CancellationToken cancellationToken = default)
     {
@@ -141,6 +177,7 @@ public sealed class ClusterHarness : IAsyncDisposable
     public static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> context)
     {
         var deadline = DateTime.UtcNow + timeout;
+        string? error = null;
         while (true)
         {
             try
@@ -150,16 +187,14 @@ public sealed class ClusterHarness : IAsyncDisposable
                     return;
                 }
             }
-            catch (HttpRequestException)
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
             {
-            }
-            catch (TaskCanceledException)
-            {
+                error = e.Message;
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new TimeoutException($"condition not met within {timeout}:\n{context()}");
+                throw new TimeoutException($"condition not met within {timeout}{(error is null ? "" : $" (last error: {error})")}:\n{context()}");
             }
 
             await Task.Delay(100);

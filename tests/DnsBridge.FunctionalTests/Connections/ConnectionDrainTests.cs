@@ -51,11 +51,25 @@ public sealed class ConnectionDrainTests : IDisposable
     private static async Task WaitForStateAsync(BridgeHost bridge, string state, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
-        while ((await CutoverAsync(bridge)).GetProperty("drain").GetProperty("state").GetString() != state)
+        JsonElement cutover;
+        while ((cutover = await CutoverAsync(bridge)).GetProperty("drain").GetProperty("state").GetString() != state)
         {
-            Assert.True(DateTime.UtcNow < deadline, $"not {state} within {within}");
+            Assert.True(DateTime.UtcNow < deadline, $"not {state} within {within}; the API said {cutover.GetProperty("drain").GetRawText()}, propagation {cutover.GetProperty("propagation").GetRawText()}");
             await Task.Delay(200);
         }
+    }
+
+    /// <summary>The sweep closes the connection before it counts the nudge, so the client can see the FIN first.</summary>
+    private static async Task<double> WaitForNudgesAsync(BridgeHost bridge, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        double nudged;
+        while ((nudged = bridge.Metric("dnsbridge_nudged_connections_total", ("cutover", "shop"), ("kind", "tcp"))) < 1 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        return nudged;
     }
 
     private static async Task<int> ReadOrResetAsync(Socket socket, CancellationToken cancellationToken)
@@ -97,16 +111,21 @@ public sealed class ConnectionDrainTests : IDisposable
         Assert.Equal(1, await before.ReceiveAsync(new byte[1], SocketFlags.None));
         Assert.Equal(0, bridge.Metric("dnsbridge_nudged_connections_total", ("cutover", "shop"), ("kind", "tcp")));
 
+        // The idle clock of this test starts only once the API says propagation is complete (draining).
         await dns.SetAsync(Host, target.Address);
-        await WaitForStateAsync(bridge, "draining", TimeSpan.FromSeconds(30));
+        await WaitForStateAsync(bridge, "draining", TimeSpan.FromSeconds(60));
 
         // Now the idle connection is closed with a FIN within IdleNudge plus the once-a-second sweep.
         var watch = System.Diagnostics.Stopwatch.StartNew();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         Assert.Equal(0, await ReadOrResetAsync(before, timeout.Token));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"nudged after {watch.Elapsed}");
-        Assert.Equal(1, bridge.Metric("dnsbridge_nudged_connections_total", ("cutover", "shop"), ("kind", "tcp")));
-        Assert.Equal(1, (await CutoverAsync(bridge)).GetProperty("nudge").GetProperty("connections").GetProperty("tcp").GetInt64());
+
+        // The FIN can reach this test before the sweep has counted it: wait (bounded) for the count, then exactly one.
+        var nudged = await WaitForNudgesAsync(bridge, TimeSpan.FromSeconds(10));
+        var cutover = await CutoverAsync(bridge);
+        Assert.True(nudged == 1, $"dnsbridge_nudged_connections_total{{kind=tcp}} is {nudged}, not 1; the API says nudge {cutover.GetProperty("nudge").GetRawText()}");
+        Assert.Equal(1, cutover.GetProperty("nudge").GetProperty("connections").GetProperty("tcp").GetInt64());
     }
 
     [Fact]

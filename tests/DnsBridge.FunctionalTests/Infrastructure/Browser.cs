@@ -30,11 +30,19 @@ public sealed class Browser : IAsyncDisposable
         return new Browser(playwright, browser);
     }
 
+    /// <summary>
+    /// How long any page action or wait may take. Generous because it costs nothing when the page is quick: the status
+    /// pages poll the API every 5 s and Chromium shares 2 cores with the suite's bridges, so a loaded CI machine can
+    /// take well over 15 s for a first render of 50 cutovers.
+    /// </summary>
+    public const float Timeout = 60_000;
+
     /// <summary>A new tab (its own session storage) that fails the test on a script error.</summary>
     public async Task<IPage> OpenAsync(Uri url, List<string>? errors = null)
     {
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1300, Height = 1000 } });
-        page.SetDefaultTimeout(15_000);
+        page.SetDefaultTimeout(Timeout);
+        page.SetDefaultNavigationTimeout(Timeout);
         page.PageError += (_, message) => errors?.Add(message);
         page.Console += (_, message) =>
         {
@@ -45,6 +53,43 @@ public sealed class Browser : IAsyncDisposable
         };
         await page.GotoAsync(url.ToString());
         return page;
+    }
+
+    /// <summary>
+    /// Waits for a concrete DOM condition (never for network idle: the status pages poll the API for ever); on timeout
+    /// the failure says what the page showed instead.
+    /// </summary>
+    public static async Task WaitForAsync(IPage page, string selector)
+    {
+        try
+        {
+            await page.WaitForSelectorAsync(selector);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{selector} did not appear on {page.Url} within {Timeout / 1000} s; the page showed:\n{await ShownAsync(page)}", e);
+        }
+    }
+
+    /// <summary>Waits until <paramref name="selector"/> matches exactly <paramref name="count"/> elements.</summary>
+    public static async Task WaitForCountAsync(IPage page, string selector, int count)
+    {
+        try
+        {
+            object[] argument = [selector, count];
+            await page.WaitForFunctionAsync("([s, n]) => document.querySelectorAll(s).length === n", argument);
+        }
+        catch (TimeoutException e)
+        {
+            var seen = await page.Locator(selector).CountAsync();
+            throw new TimeoutException($"{selector} matched {seen}, not {count}, on {page.Url} within {Timeout / 1000} s; the page showed:\n{await ShownAsync(page)}", e);
+        }
+    }
+
+    private static async Task<string> ShownAsync(IPage page)
+    {
+        var text = await page.EvaluateAsync<string>("document.body ? document.body.innerText : document.documentElement.outerHTML");
+        return text.Length > 3000 ? text[..3000] + " …" : text;
     }
 
     /// <summary>Where the screenshots go: TestResults/screenshots at the repository root, next to the TRX files.</summary>
