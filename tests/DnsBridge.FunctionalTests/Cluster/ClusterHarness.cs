@@ -123,8 +123,9 @@ public sealed class ClusterHarness : IAsyncDisposable
     /// <summary>
     /// Waits until each of <paramref name="replicas"/> sees all of them alive and names the same leader, and returns that leader.
     /// Start no clock before this: on a loaded machine starting the processes and the first election can take long.
+    /// <paramref name="other"/>: a leader that must not be named (a killed one that the others may still name for a while).
     /// </summary>
-    public async Task<string> WaitForOneLeaderAsync(IReadOnlyList<BridgeProcess> replicas, TimeSpan timeout)
+    public async Task<string> WaitForOneLeaderAsync(IReadOnlyList<BridgeProcess> replicas, TimeSpan timeout, string? other = null)
     {
         var seen = "nothing yet";
         string? leader = null;
@@ -135,9 +136,9 @@ public sealed class ClusterHarness : IAsyncDisposable
             var leaders = views.Select(v => v.GetProperty("leader").GetString()).ToList();
             leader = leaders[0];
             var names = views.Select(v => v.GetProperty("replica").GetString()).ToHashSet(StringComparer.Ordinal);
-            return leader is not null && leaders.All(l => l == leader) && views.All(v =>
+            return leader is not null && leader != other && leaders.All(l => l == leader) && views.All(v =>
                 names.IsSubsetOf(v.GetProperty("replicas").EnumerateArray().Where(r => r.GetProperty("alive").GetBoolean()).Select(r => r.GetProperty("name").GetString())));
-        }, timeout, () => $"the replicas did not agree on one leader; /api/cluster last said:\n{seen}\n{Outputs()}");
+        }, timeout, () => $"the replicas did not agree on one leader{(other is null ? "" : $" other than {other}")}; /api/cluster last said:\n{seen}\n{Outputs()}");
         return leader!;
     }
 
