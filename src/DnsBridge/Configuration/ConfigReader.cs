@@ -164,7 +164,7 @@ public sealed partial class ConfigReader
             Preset = (String(s, "Preset") ?? d.Preset).ToLowerInvariant(),
             Custom = ReadArray(s.GetSection("Custom"), c =>
             {
-                CheckKeys(c, "Name", "Address", "Ip", "Region", "ClientSubnet", "Latitude", "Longitude", "City");
+                CheckKeys(c, "Name", "Address", "Ip", "Region", "ClientSubnet", "PopQuery", "Latitude", "Longitude", "City");
                 return new CustomResolverConfig
                 {
                     Name = String(c, "Name") ?? "",
@@ -175,6 +175,7 @@ public sealed partial class ConfigReader
                     Longitude = Read(c, "Longitude", Degrees),
                     City = String(c, "City"),
                     ClientSubnet = NullIfEmpty(String(c, "ClientSubnet")),
+                    PopQuery = NullIfEmpty(String(c, "PopQuery")),
                 };
             }),
             Authoritative = Read(s, "Authoritative", Bool) ?? d.Authoritative,

@@ -263,4 +263,10 @@ public sealed record CustomResolverConfig
 
     /// <summary>A client subnet (CIDR) this resolver is always asked "as if from"; null: none.</summary>
     public string? ClientSubnet { get; init; }
+
+    /// <summary>The identification question asked when it sends no NSID: one of <see cref="PopQueries"/>; null: none.</summary>
+    public string? PopQuery { get; init; }
+
+    /// <summary>The operator identification questions DnsBridge knows how to ask and read (Propagation's PopQuery).</summary>
+    public static readonly IReadOnlyList<string> PopQueries = ["id.server", "google", "opendns"];
 }

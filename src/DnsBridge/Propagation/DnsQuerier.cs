@@ -125,13 +125,7 @@ public sealed class DnsQuerier : IAsyncDisposable
         bound.CancelAfter((timeout * 2) + TimeSpan.FromSeconds(1));
         try
         {
-            var answer = via.Transport switch
-            {
-                ResolverAddress.Dot => await _tls.GetOrAdd((via.ToString(), question.CaFile), _ => new TlsExchange(via.EndPoint!, via.TlsName!, question.CaFile)).ExchangeAsync(query, bound.Token),
-                ResolverAddress.Doh => await _https.GetOrAdd((via.ToString() + "|" + via.EndPoint, question.HttpProxy, question.CaFile), _ => new HttpsExchange(via.Url!, via.EndPoint, question.HttpProxy, question.CaFile)).ExchangeAsync(query, bound.Token),
-                _ => await UdpExchange.ExchangeAsync(via.EndPoint!, query, timeout, bound.Token),
-            };
-            var response = DnsWire.Decode(answer);
+            var response = DnsWire.Decode(await ExchangeAsync(question, query, timeout, bound.Token));
             if (response.Truncated && encrypted)
             {
                 // Final over DoT/DoH: retrying over UDP would leak the question and change the vantage.
@@ -156,6 +150,63 @@ public sealed class DnsQuerier : IAsyncDisposable
         {
             return Failed("network", e.GetBaseException().Message, watch.Elapsed);
         }
+    }
+
+    /// <summary>
+    /// The operator's identification question (<see cref="PopQuery"/>) over the row's transport, without a client
+    /// subnet: the site that answered, or null when the answer names none or no usable answer came back.
+    /// </summary>
+    public async Task<string?> IdentifyAsync(ResolverQuestion question, string popQuery, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
+    {
+        var (name, type, @class) = PopQuery.Question(popQuery);
+        await concurrency.WaitAsync(cancellationToken);
+        try
+        {
+            var texts = await TextsAsync(question with { Subnet = null }, name, type, @class, timeout, cancellationToken);
+            var pop = PopQuery.Parse(popQuery, texts);
+            if (popQuery == PopQuery.Google && PopQuery.GoogleEgress(texts) is { } egress)
+            {
+                // The same resolver serves Google's own list of egress ranges; the address alone is what is shown without it.
+                var locations = await TextsAsync(question with { Subnet = null }, PopQuery.GoogleLocations, DnsWire.TypeTxt, DnsWire.ClassIn, timeout, cancellationToken);
+                pop = PopQuery.GoogleSite(egress, locations) is { } site ? $"{site} ({egress})" : pop;
+            }
+
+            return pop;
+        }
+        catch (Exception e) when (e is DnsTransportException or DnsWireException or SocketException or IOException or HttpRequestException
+            || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            // The row's own question already tells whether the resolver is reachable; a missing PoP is just not shown.
+            return null;
+        }
+        finally
+        {
+            concurrency.Release();
+        }
+    }
+
+    /// <summary>The TXT texts answered to one question; none for any rcode but NOERROR or an answer to another question.</summary>
+    private async Task<IReadOnlyList<string>> TextsAsync(ResolverQuestion question, string name, ushort type, ushort @class, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var encrypted = question.Via.Transport != ResolverAddress.Udp;
+        var id = question.Via.Transport == ResolverAddress.Doh ? (ushort)0 : (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+        var query = DnsWire.EncodeQuery(id, name, type, recursion: true, padTo: encrypted ? 128 : 0, @class: @class);
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter((timeout * 2) + TimeSpan.FromSeconds(1));
+        var response = DnsWire.Decode(await ExchangeAsync(question, query, timeout, bound.Token));
+        return response.ResponseCode != 0 || !string.Equals(response.QuestionName, name, StringComparison.OrdinalIgnoreCase) ? []
+            : [.. response.Answers.Where(r => r.Type == DnsWire.TypeTxt).Select(r => r.Data!)];
+    }
+
+    private async Task<byte[]> ExchangeAsync(ResolverQuestion question, byte[] query, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var via = question.Via;
+        return via.Transport switch
+        {
+            ResolverAddress.Dot => await _tls.GetOrAdd((via.ToString(), question.CaFile), _ => new TlsExchange(via.EndPoint!, via.TlsName!, question.CaFile)).ExchangeAsync(query, cancellationToken),
+            ResolverAddress.Doh => await _https.GetOrAdd((via.ToString() + "|" + via.EndPoint, question.HttpProxy, question.CaFile), _ => new HttpsExchange(via.Url!, via.EndPoint, question.HttpProxy, question.CaFile)).ExchangeAsync(query, cancellationToken),
+            _ => await UdpExchange.ExchangeAsync(via.EndPoint!, query, timeout, cancellationToken),
+        };
     }
 
     private static DnsObservation Read(DnsResponse response, string name, QueryType type, TimeSpan latency)

@@ -51,6 +51,12 @@ public sealed record ResolverInfo(string Name, IPEndPoint EndPoint, string Regio
     /// <summary>Whether the operator forwards client subnets: documented true/false, null (unknown) = probed.</summary>
     public bool? ForwardsClientSubnet { get; init; }
 
+    /// <summary>
+    /// The operator's identification question (<see cref="Propagation.PopQuery"/>) asked when the resolver sends no NSID;
+    /// null: none. From the built-in catalog or the resolver's configuration, never guessed from the address.
+    /// </summary>
+    public string? PopQuery { get; init; }
+
     /// <summary>Which DnsBridge instance asked: <see cref="LocalVantage"/> or a configured remote vantage's name.</summary>
     public string Vantage { get; init; } = LocalVantage;
 

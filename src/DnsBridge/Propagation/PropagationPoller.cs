@@ -13,6 +13,7 @@ namespace DnsBridge.Propagation;
 public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, bool> _ignoresSubnet = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string? Pop, DateTimeOffset At)> _pops = new(StringComparer.Ordinal);
 
     /// <summary>Called after every single question (metrics).</summary>
     public Action<ResolverInfo, DnsObservation>? Observed { get; init; }
@@ -28,11 +29,16 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         return Summarize(cutover, time.GetUtcNow(), [.. results.SelectMany(r => r)]);
     }
 
-    /// <summary>The resolver's own row, then one per client subnet unless it is known (or found) to drop them.</summary>
+    /// <summary>
+    /// The resolver's own row, then one per client subnet unless it is known (or found) to drop them. Without an NSID,
+    /// the operator's identification question (when the resolver has one) names the site for all its rows.
+    /// </summary>
     private async Task<IReadOnlyList<ResolverResult>> RowsAsync(ResolverInfo resolver, IReadOnlyList<string> hosts, QueryType[] types, AnswerClassifier classifier,
         TimeSpan timeout, SemaphoreSlim concurrency, QuestionOptions options, CancellationToken cancellationToken)
     {
         var own = await AskAsync(resolver, hosts, types, classifier, timeout, concurrency, options, cancellationToken);
+        var pop = own.Pop ?? await IdentifyAsync(resolver, own, timeout, concurrency, options, cancellationToken);
+        own = own with { Pop = pop };
         if (resolver.Authoritative || resolver.Subnet is not null || options.Subnets.Count == 0 || resolver.ForwardsClientSubnet == false)
         {
             return [own];
@@ -54,10 +60,30 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
                 return [own with { IgnoresClientSubnet = true }];
             }
 
-            rows.Add(row);
+            rows.Add(row with { Pop = row.Pop ?? pop });
         }
 
         return rows;
+    }
+
+    /// <summary>The site named by the resolver's identification question, asked at most once per <see cref="QuestionOptions.PopRefresh"/>.</summary>
+    private async Task<string?> IdentifyAsync(ResolverInfo resolver, ResolverResult own, TimeSpan timeout, SemaphoreSlim concurrency, QuestionOptions options, CancellationToken cancellationToken)
+    {
+        if (resolver.PopQuery is not { } kind || resolver.Authoritative || own.Answer == ResolverAnswer.Error)
+        {
+            return null;
+        }
+
+        var key = $"{resolver.Address}|{kind}";
+        var now = time.GetUtcNow();
+        if (_pops.TryGetValue(key, out var known) && now - known.At < options.PopRefresh)
+        {
+            return known.Pop;
+        }
+
+        var pop = await querier.IdentifyAsync(new ResolverQuestion(resolver.Via, null, options.HttpProxy, options.CaFile), kind, timeout, concurrency, cancellationToken);
+        _pops[key] = (pop, now);
+        return pop;
     }
 
     private async Task<ResolverResult> AskAsync(ResolverInfo resolver, IReadOnlyList<string> hosts, QueryType[] types, AnswerClassifier classifier,

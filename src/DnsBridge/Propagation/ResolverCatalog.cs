@@ -35,7 +35,7 @@ public static class ResolverCatalog
             {
                 var location = custom is { Latitude: { } lat, Longitude: { } lon } ? new ResolverLocation(custom.City ?? custom.Name, lat, lon) : null;
                 var subnet = custom.ClientSubnet is not null && ClientSubnet.TryParse(custom.ClientSubnet, out var parsed) ? parsed : null;
-                list.Add(ResolverInfo.Reached(custom.Name, via, custom.Region, "custom") with { Subnet = subnet, SubnetName = subnet?.ToString(), Location = location });
+                list.Add(ResolverInfo.Reached(custom.Name, via, custom.Region, "custom") with { Subnet = subnet, SubnetName = subnet?.ToString(), Location = location, PopQuery = custom.PopQuery });
             }
         }
 
@@ -68,10 +68,13 @@ public static class ResolverCatalog
                 Text("region")!,
                 Text("operator")!,
                 Authoritative: false,
-                Location(r.GetProperty("location"))) { ForwardsClientSubnet = ecs };
+                Location(r.GetProperty("location"))) { ForwardsClientSubnet = ecs, PopQuery = PopQueryOf(Text("popQuery")) };
             return new BuiltInResolver(plain, Parse(Text("dot"), null), Parse(Text("doh"), Text("dohIp")));
         })];
     }
+
+    private static string? PopQueryOf(string? kind) =>
+        kind is null || PopQuery.All.Contains(kind) ? kind : throw new InvalidOperationException($"embedded resolver list: unknown popQuery '{kind}'");
 
     private static ResolverAddress? Parse(string? address, string? ip) =>
         address is null ? null

@@ -35,14 +35,15 @@ public sealed class Nsd : IAsyncDisposable
     /// <param name="records">zone file lines after the SOA (relative names are under the zone)</param>
     /// <param name="listen">where to listen (null: a random 127.x.y.z and a free port)</param>
     /// <param name="nsid">the NSID (RFC 5001) it returns to queries that ask for one; null: none</param>
-    public static async Task<Nsd> StartAsync(string zone, IEnumerable<string> records, IPEndPoint? listen = null, string? nsid = null)
+    /// <param name="identity">what it answers to <c>CH TXT id.server</c> (RFC 4892); null: NSD's default (the host name)</param>
+    public static async Task<Nsd> StartAsync(string zone, IEnumerable<string> records, IPEndPoint? listen = null, string? nsid = null, string? identity = null)
     {
         var directory = Directory.CreateTempSubdirectory("dnsbridge-nsd").FullName;
         var lines = records.ToList();
         for (var attempt = 0; ; attempt++)
         {
             var endPoint = listen ?? FreeEndPoint();
-            await File.WriteAllTextAsync(Path.Combine(directory, "nsd.conf"), Conf(directory, zone, endPoint, nsid));
+            await File.WriteAllTextAsync(Path.Combine(directory, "nsd.conf"), Conf(directory, zone, endPoint, nsid, identity));
             var server = new Nsd(Start(directory), directory, zone, endPoint);
             await server.WriteZoneAsync(lines);
             if (await server.ServesAsync(1))
@@ -71,7 +72,7 @@ public sealed class Nsd : IAsyncDisposable
         }
     }
 
-    private static string Conf(string directory, string zone, IPEndPoint endPoint, string? nsid) => $"""
+    private static string Conf(string directory, string zone, IPEndPoint endPoint, string? nsid, string? identity) => $"""
         server:
             ip-address: {endPoint.Address}@{endPoint.Port}
             port: {endPoint.Port}
@@ -88,6 +89,8 @@ public sealed class Nsd : IAsyncDisposable
             hide-version: yes
             refuse-any: yes
             {(nsid is null ? "" : $"nsid: \"ascii_{nsid}\"")}
+            {(identity is null ? "" : $"identity: \"{identity}\"")}
+            hide-identity: no
         remote-control:
             control-enable: no
         zone:

@@ -36,7 +36,11 @@ public sealed class Unbound : IAsyncDisposable
     /// <param name="certificates">the CA that signs its certificate</param>
     /// <param name="tlsName">the name its certificate is valid for (also valid for its IP)</param>
     /// <param name="zone">the zone it asks <paramref name="authoritative"/> for</param>
-    public static async Task<Unbound> StartAsync(TestCertificates certificates, string tlsName, string zone, IPEndPoint authoritative, string nsid)
+    /// <param name="nsid">the NSID it returns (RFC 5001); null: none</param>
+    /// <param name="identity">what it answers to <c>CH TXT id.server</c>; null: unbound's default (the host name)</param>
+    /// <param name="logQueries">log every question it gets (read with <see cref="LogAsync"/>)</param>
+    public static async Task<Unbound> StartAsync(TestCertificates certificates, string tlsName, string zone, IPEndPoint authoritative, string? nsid,
+        string? identity = null, bool logQueries = false)
     {
         var directory = Directory.CreateTempSubdirectory("dnsbridge-unbound").FullName;
         for (var attempt = 0; ; attempt++)
@@ -58,7 +62,10 @@ public sealed class Unbound : IAsyncDisposable
                     https-port: {https}
                     tls-service-key: "{directory}/key.pem"
                     tls-service-pem: "{directory}/cert.pem"
-                    nsid: "ascii_{nsid}"
+                    {(nsid is null ? "" : $"nsid: \"ascii_{nsid}\"")}
+                    {(identity is null ? "" : $"identity: \"{identity}\"")}
+                    hide-identity: no
+                    log-queries: {(logQueries ? "yes" : "no")}
                     username: ""
                     chroot: ""
                     directory: "{directory}"
@@ -102,6 +109,14 @@ public sealed class Unbound : IAsyncDisposable
                 throw new InvalidOperationException($"unbound did not start: {error} {log}");
             }
         }
+    }
+
+    /// <summary>Its log so far (with <c>logQueries</c>: one line per question, e.g. <c>info: 127.0.0.1 id.server. TXT CH</c>).</summary>
+    public async Task<string> LogAsync()
+    {
+        await using var stream = new FileStream(Path.Combine(_directory, "unbound.log"), FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
     }
 
     /// <summary>Bounded wait until the TLS and HTTPS ports accept connections.</summary>

@@ -19,12 +19,13 @@ public sealed class VantageConfigTests
     public void Every_transport_form_subnets_and_a_proxy_are_accepted()
     {
         var (config, errors) = Load(
-            """{ "Custom": [ { "Name": "dot", "Address": "tls://192.0.2.53#dns.example.net" }, { "Name": "doh", "Address": "https://dns.example.net/dns-query", "Ip": "192.0.2.54" }, { "Name": "plain", "Address": "192.0.2.55", "ClientSubnet": "101.80.0.0/16" } ] }""",
+            """{ "Custom": [ { "Name": "dot", "Address": "tls://192.0.2.53#dns.example.net" }, { "Name": "doh", "Address": "https://dns.example.net/dns-query", "Ip": "192.0.2.54" }, { "Name": "plain", "Address": "192.0.2.55", "ClientSubnet": "101.80.0.0/16", "PopQuery": "id.server" } ] }""",
             """{ "Transport": "DoT", "HttpProxy": "http://proxy.corp:3128", "ClientSubnets": [ { "Name": "shanghai", "Subnet": "101.80.0.0/16" }, { "Name": "v6", "Subnet": "2001:db8:1200::/40" } ] }""");
 
         Assert.Empty(errors);
         Assert.Equal("dot", config.Propagation.Transport);
         Assert.Equal(["shanghai", "v6"], config.Propagation.ClientSubnets.Select(s => s.Name));
+        Assert.Equal("id.server", config.Resolvers.Custom[2].PopQuery);
     }
 
     [Theory]
@@ -34,6 +35,7 @@ public sealed class VantageConfigTests
     [InlineData("""{ "Name": "a", "Address": "192.0.2.53", "ClientSubnet": "101.80.0.0" }""", "ClientSubnet", "must be a CIDR")]
     [InlineData("""{ "Name": "a", "Address": "192.0.2.53", "ClientSubnet": "101.80.1.7/32" }""", "ClientSubnet", "prefix must be 1-24")]
     [InlineData("""{ "Name": "a@b", "Address": "192.0.2.53" }""", "Name", "must not contain '@'")]
+    [InlineData("""{ "Name": "a", "Address": "192.0.2.53", "PopQuery": "whoami" }""", "PopQuery", "must be one of id.server, google, opendns")]
     public void A_bad_custom_resolver_is_refused_with_its_key_path(string custom, string key, string expected)
     {
         var (_, errors) = Load($$"""{ "Custom": [ {{custom}} ] }""");

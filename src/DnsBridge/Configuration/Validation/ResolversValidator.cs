@@ -41,6 +41,11 @@ internal static class ResolversValidator
                 error($"{customPath}:ClientSubnet", subnetWhy);
             }
 
+            if (c.PopQuery is not null && !CustomResolverConfig.PopQueries.Contains(c.PopQuery))
+            {
+                error($"{customPath}:PopQuery", $"must be one of {string.Join(", ", CustomResolverConfig.PopQueries)} (the operator's identification question), not '{c.PopQuery}'");
+            }
+
             if (string.IsNullOrWhiteSpace(c.Region))
             {
                 error($"{customPath}:Region", "must not be empty");

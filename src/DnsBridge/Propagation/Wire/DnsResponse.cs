@@ -15,7 +15,7 @@ public sealed record DnsResponse(
     IReadOnlyList<DnsRecord> Authorities,
     EdnsInfo? Edns);
 
-/// <summary>One resource record; <see cref="Data"/> holds an address or a target name, <see cref="Soa"/> a SOA's numbers.</summary>
+/// <summary>One resource record; <see cref="Data"/> holds an address, a target name or a TXT record's text, <see cref="Soa"/> a SOA's numbers.</summary>
 public sealed record DnsRecord(string Name, ushort Type, ushort Class, int Ttl, string? Data, SoaData? Soa);
 
 public sealed record SoaData(uint Serial, int Minimum);

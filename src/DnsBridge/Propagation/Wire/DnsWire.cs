@@ -15,11 +15,16 @@ public static class DnsWire
     public const ushort TypeA = 1;
     public const ushort TypeCname = 5;
     public const ushort TypeSoa = 6;
+    public const ushort TypeTxt = 16;
     public const ushort TypeAaaa = 28;
     public const ushort TypeOpt = 41;
     public const ushort OptionNsid = 3;
     public const ushort OptionClientSubnet = 8;
     public const ushort OptionPadding = 12;
+    public const ushort ClassIn = 1;
+
+    /// <summary>CHAOS: the class of the server identification names (RFC 4892: <c>id.server</c>).</summary>
+    public const ushort ClassChaos = 3;
 
     /// <summary>The post-flag-day EDNS buffer (RFC 9715): no fragmentation on any path.</summary>
     public const ushort UdpPayload = 1232;
@@ -27,9 +32,9 @@ public static class DnsWire
     /// <summary>
     /// A query for <paramref name="name"/>: RD as asked, OPT with NSID, the subnet when given (host bits cleared, as
     /// RFC 7871 §6 requires and unbound enforces with FORMERR), padded to a multiple of <paramref name="padTo"/>
-    /// octets when not 0 (RFC 8467: 128 on encrypted transports, never on plain UDP).
+    /// octets when not 0 (RFC 8467: 128 on encrypted transports, never on plain UDP), in class IN unless told.
     /// </summary>
-    public static byte[] EncodeQuery(ushort id, string name, ushort type, bool recursion, ClientSubnet? subnet = null, int padTo = 0)
+    public static byte[] EncodeQuery(ushort id, string name, ushort type, bool recursion, ClientSubnet? subnet = null, int padTo = 0, ushort @class = ClassIn)
     {
         var buffer = new List<byte>(128);
         WriteUInt16(buffer, id);
@@ -41,7 +46,7 @@ public static class DnsWire
         WriteUInt16(buffer, 1);
         WriteName(buffer, name);
         WriteUInt16(buffer, type);
-        WriteUInt16(buffer, 1);
+        WriteUInt16(buffer, @class);
 
         var options = new List<byte>();
         WriteUInt16(options, OptionNsid);
@@ -188,9 +193,32 @@ public static class DnsWire
                     return new DnsRecord(owner, type, @class, seconds, null, new SoaData(serial, (int)Math.Min(minimum, int.MaxValue)));
                 }
 
+            case TypeTxt:
+                return new DnsRecord(owner, type, @class, seconds, ReadText(message.Slice(offset, length)), null);
+
             default:
                 return new DnsRecord(owner, type, @class, seconds, null, null);
         }
+    }
+
+    /// <summary>A TXT record's character-strings, joined (one record says one thing; RFC 7208 §3.3 joins them the same way).</summary>
+    private static string ReadText(ReadOnlySpan<byte> rdata)
+    {
+        var text = new StringBuilder();
+        var at = 0;
+        while (at < rdata.Length)
+        {
+            var length = rdata[at];
+            if (at + 1 + length > rdata.Length)
+            {
+                throw new DnsWireException("TXT string overruns its record");
+            }
+
+            text.Append(Encoding.ASCII.GetString(rdata.Slice(at + 1, length)));
+            at += 1 + length;
+        }
+
+        return text.ToString();
     }
 
     private static EdnsInfo ReadOptions(ReadOnlySpan<byte> rdata)
