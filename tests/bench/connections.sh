@@ -5,16 +5,20 @@
 # and the p99 of TCP connect + TLS handshake, from two python ssl clients making sequential new connections with SNI
 # (openssl 3.0's s_time cannot send SNI) to an ECDSA target, so the handshake is cheap and the relay shows; peak RSS
 # of each relay. Prints a Markdown table of medians and ratios.
-#   tests/bench/connections.sh [--quick] [--duration SECONDS] [--runs N]
+# --idle N instead holds N idle connections open through each relay, first through the port forward, then through
+# passthrough (a full TLS ClientHello, then nothing), to a loopback target that never answers, and reports each
+# relay's RSS with all of them open (needs 2N+ descriptors per relay: N is capped to what `ulimit -n` allows).
+#   tests/bench/connections.sh [--quick] [--duration SECONDS] [--runs N] [--idle N]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-duration=5 runs=3
+duration=5 runs=3 idle=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) duration=3 runs=1 ;;
     --duration) duration="$2"; shift ;;
     --runs) runs="$2"; shift ;;
+    --idle) idle="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -29,16 +33,29 @@ base=$(( 10000 + RANDOM % 20000 ))
 up=$base tls_up=$((base + 1)) bridge_tcp=$((base + 2)) bridge_tls=$((base + 3)) admin=$((base + 4)) proxy=$((base + 5))
 hap_tcp=$((base + 6)) hap_tls=$((base + 7)) ng_tcp=$((base + 8)) ng_tls=$((base + 9))
 host=bench.local.test
+nofile=20000 maxconn=4096 limits=""
+if [ "$idle" -gt 0 ]; then
+  # Each relay holds two descriptors per connection (client and target side).
+  ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+  nofile=$(ulimit -n)
+  if [ $((2 * idle + 400)) -gt "$nofile" ]; then
+    echo "ulimit -n is $nofile: holding $(( (nofile - 400) / 2 )) idle connections instead of $idle" >&2
+    idle=$(( (nofile - 400) / 2 ))
+  fi
+  maxconn=$((idle + 20)) limits="\"Limits\": { \"MaxConnections\": $((idle + 50)) },"
+fi
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=$host" \
   -addext "subjectAltName=DNS:$host" -keyout "$work/tls.key" -out "$work/tls.pem" 2>/dev/null
-iperf3 -s -p "$up" > "$work/iperf3.log" 2>&1 & pids+=($!)
-openssl s_server -quiet -accept "127.0.0.1:$tls_up" -cert "$work/tls.pem" -key "$work/tls.key" -www > "$work/s_server.log" 2>&1 & pids+=($!)
+if [ "$idle" -eq 0 ]; then
+  iperf3 -s -p "$up" > "$work/iperf3.log" 2>&1 & pids+=($!)
+  openssl s_server -quiet -accept "127.0.0.1:$tls_up" -cert "$work/tls.pem" -key "$work/tls.key" -www > "$work/s_server.log" 2>&1 & pids+=($!)
+fi
 
 cat > "$work/dnsbridge.json" <<CONF
 { "DnsBridge": {
   "Listen": { "Proxy": "http://127.0.0.1:$proxy", "Admin": "http://127.0.0.1:$admin", "Passthrough": "127.0.0.1:$bridge_tls" },
-  "Logging": { "AccessLog": false },
+  "Logging": { "AccessLog": false }, $limits
   "Cutovers": [
     { "Name": "tls", "Hosts": ["$host"], "Target": { "Address": "127.0.0.1", "Port": $tls_up, "Scheme": "tls" } },
     { "Name": "tcp", "Hosts": ["tcp.$host"], "Target": { "Address": "127.0.0.1", "Scheme": "tcp" }, "Ports": [ { "Listen": "127.0.0.1:$bridge_tcp", "Target": $up } ] } ],
@@ -50,7 +67,7 @@ CONF
 
 cat > "$work/haproxy.cfg" <<CONF
 global
-  maxconn 4096
+  maxconn $maxconn
 defaults
   mode tcp
   timeout connect 5s
@@ -74,8 +91,8 @@ haproxy -f "$work/haproxy.cfg" -db > "$work/haproxy.log" 2>&1 & hap_pid=$!; pids
 mkdir -p "$work/nginx"
 cat > "$work/nginx/nginx.conf" <<CONF
 load_module /usr/lib/nginx/modules/ngx_stream_module.so;
-worker_processes auto; daemon off; pid $work/nginx/pid; error_log $work/nginx/error.log;
-events { worker_connections 4096; }
+worker_processes auto; worker_rlimit_nofile $nofile; daemon off; pid $work/nginx/pid; error_log $work/nginx/error.log;
+events { worker_connections $((maxconn * 2)); }
 stream {
   map \$ssl_preread_server_name \$tls_backend { $host 127.0.0.1:$tls_up; default 127.0.0.1:1; }
   server { listen 127.0.0.1:$ng_tcp; proxy_pass 127.0.0.1:$up; }
@@ -86,6 +103,94 @@ nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" & ng_pid=$!; pids+=($ng_pid)
 
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$admin/healthz" >/dev/null && break; sleep 0.2; done
 sleep 1
+
+if [ "$idle" -gt 0 ]; then
+  ng_workers=$(pgrep -P "$ng_pid" | paste -sd, -)
+  echo "Idle connections: $idle held open through each relay (port forward, then passthrough after a full ClientHello) to a loopback target that never answers; RSS (VmRSS, all processes of the relay) before and with all of them open"
+  echo
+  echo "| relay | path | connections | RSS before (MiB) | RSS with all open (MiB) | per connection (bytes) |"
+  echo "| --- | --- | --- | --- | --- | --- |"
+  python3 - "$idle" "$host" "$up" "$tls_up" "dnsbridge:$bridge_tcp:$bridge_tls:$bridge_pid" "haproxy:$hap_tcp:$hap_tls:$hap_pid" \
+    "nginx:$ng_tcp:$ng_tls:$ng_pid,$ng_workers" <<'PY'
+import multiprocessing, selectors, socket, ssl, sys, time
+n, host, up, tls_up = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+relays = [r.split(":") for r in sys.argv[5:]]
+
+def target(ports, held):
+    # Accepts and holds every connection, reading (and dropping) what arrives, closing on the peer's end of stream.
+    sel = selectors.DefaultSelector()
+    for port in ports:
+        l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        l.bind(("127.0.0.1", port)); l.listen(4096); l.setblocking(False); sel.register(l, selectors.EVENT_READ, None)
+    while True:
+        for key, _ in sel.select():
+            if key.data is None:
+                try:
+                    c, _ = key.fileobj.accept()
+                except OSError:
+                    continue
+                c.setblocking(False); sel.register(c, selectors.EVENT_READ, 1)
+                with held.get_lock(): held.value += 1
+            else:
+                try:
+                    data = key.fileobj.recv(65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    sel.unregister(key.fileobj); key.fileobj.close()
+                    with held.get_lock(): held.value -= 1
+
+def rss(pids):
+    total = 0
+    for p in pids:
+        try:
+            with open(f"/proc/{p}/status") as f:
+                total += next(int(l.split()[1]) for l in f if l.startswith("VmRSS")) * 1024
+        except (OSError, StopIteration):
+            pass
+    return total
+
+def wait(cond, seconds):
+    end = time.monotonic() + seconds
+    while not cond() and time.monotonic() < end:
+        time.sleep(0.2)
+    return cond()
+
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+bio_in, bio_out = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(bio_in, bio_out, server_hostname=host)
+try:
+    tls.do_handshake()
+except ssl.SSLWantReadError:
+    pass
+hello = bio_out.read()
+
+held = multiprocessing.Value("i", 0)
+multiprocessing.Process(target=target, args=([up, tls_up], held), daemon=True).start()
+time.sleep(1)
+for name, tcp_port, tls_port, pids in relays:
+    pids = [p for p in pids.split(",") if p]
+    for path, port in (("port forward", int(tcp_port)), ("passthrough", int(tls_port))):
+        time.sleep(2)
+        before = rss(pids)
+        socks = []
+        for i in range(n):
+            # Several source addresses, so the client side never runs short of ephemeral ports.
+            s = socket.socket(); s.bind((f"127.0.0.{2 + i % 8}", 0)); s.connect(("127.0.0.1", port))
+            if path == "passthrough":
+                s.sendall(hello)
+            socks.append(s)
+        ok = wait(lambda: held.value >= n, 120)
+        time.sleep(2)
+        during = rss(pids)
+        per = (during - before) // n if ok else "-"
+        print(f"| {name} | {path} | {held.value if ok else f'{held.value} (of {n})'} | {before / 2**20:.0f} | {during / 2**20:.0f} | {per} |", flush=True)
+        for s in socks:
+            s.close()
+        wait(lambda: held.value == 0, 60)
+PY
+  exit 0
+fi
 
 tcp_port() { case $1 in direct) echo "$up" ;; dnsbridge) echo "$bridge_tcp" ;; haproxy) echo "$hap_tcp" ;; nginx) echo "$ng_tcp" ;; esac; }
 tls_port() { case $1 in direct) echo "$tls_up" ;; dnsbridge) echo "$bridge_tls" ;; haproxy) echo "$hap_tls" ;; nginx) echo "$ng_tls" ;; esac; }

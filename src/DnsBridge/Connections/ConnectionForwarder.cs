@@ -134,7 +134,7 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
             return;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(ClientHelloParser.MaxWireBytes + ProxyProtocol.MaxHeaderBytes);
+        byte[]? buffer = null;
         Socket? target = null;
         try
         {
@@ -144,16 +144,25 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
             var reached = (IPEndPoint)client.LocalEndPoint!;
             var source = peer;
             var filled = 0;
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            var acceptProxy = _config.Current.Listen.AcceptProxyProtocol;
+            var trusted = acceptProxy && table.Clients.IsTrusted(peer.Address);
+            var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
             deadline.CancelAfter(_config.Current.Limits.RequestHeadersTimeout);
 
             ConnectionRoute? route;
             int targetPort;
             try
             {
-                if (_config.Current.Listen.AcceptProxyProtocol)
+                if (passthrough || trusted)
                 {
-                    var inbound = await ReadProxyHeaderAsync(client, buffer, table.Clients.IsTrusted(peer.Address), passthrough, deadline.Token);
+                    // Rent the header buffer only once bytes are there: a connection that is slow to start holds none.
+                    await client.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, deadline.Token);
+                    buffer = ArrayPool<byte>.Shared.Rent(ClientHelloParser.MaxWireBytes + ProxyProtocol.MaxHeaderBytes);
+                }
+
+                if (acceptProxy)
+                {
+                    var inbound = await ReadProxyHeaderAsync(client, buffer, trusted, passthrough, deadline.Token);
                     if (inbound.Rejection is { } why)
                     {
                         Reject(client, why);
@@ -165,7 +174,7 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
 
                 if (passthrough)
                 {
-                    var hello = await ReadClientHelloAsync(client, buffer, filled, deadline.Token);
+                    var hello = await ReadClientHelloAsync(client, buffer!, filled, deadline.Token);
                     filled = hello.Filled;
                     if (hello.Rejection is { } why)
                     {
@@ -201,6 +210,11 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
                 Reject(client, ConnectionRejection.Timeout);
                 return;
             }
+            finally
+            {
+                // Not held (with its timer and its link to the stop token) for the life of the relay.
+                deadline.Dispose();
+            }
 
             var clientAddress = source.Address.IsIPv4MappedToIPv6 ? source.Address.MapToIPv4() : source.Address;
             route.Residual.Record(ResidualObservation.Connection(clientAddress));
@@ -218,14 +232,18 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
                 await ForwardedConnection.SendAllAsync(target, ProxyProtocol.Encode(route.Config.Target.ProxyProtocol, new IPEndPoint(clientAddress, source.Port), reached));
             }
 
-            if (filled > 0)
+            if (buffer is not null)
             {
-                await ForwardedConnection.SendAllAsync(target, buffer.AsMemory(0, filled));
-                route.Metrics.ToTarget.Inc(filled);
+                if (filled > 0)
+                {
+                    await ForwardedConnection.SendAllAsync(target, buffer.AsMemory(0, filled));
+                    route.Metrics.ToTarget.Inc(filled);
+                }
+
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = null;
             }
 
-            ArrayPool<byte>.Shared.Return(buffer);
-            buffer = null;
             var connection = new ForwardedConnection(client, target, route, clientAddress, _time);
             target = null;
             _open[connection] = 0;
@@ -273,9 +291,9 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
     /// A trusted peer must start with a PROXY header; anyone else's header is refused (it would spoof the client).
     /// Untrusted peers of a port forward are not read from: the target may speak first (SMTP, MySQL).
     /// </summary>
-    private static async Task<Inbound> ReadProxyHeaderAsync(Socket client, byte[] buffer, bool trusted, bool passthrough, CancellationToken cancellationToken)
+    private static async Task<Inbound> ReadProxyHeaderAsync(Socket client, byte[]? buffer, bool trusted, bool passthrough, CancellationToken cancellationToken)
     {
-        if (!trusted && !passthrough)
+        if (buffer is null || (!trusted && !passthrough))
         {
             return new Inbound(null, null, 0, null);
         }

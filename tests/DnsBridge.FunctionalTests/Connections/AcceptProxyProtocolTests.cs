@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using DnsBridge.Connections;
 using DnsBridge.FunctionalTests.Infrastructure;
@@ -103,5 +105,60 @@ public sealed class AcceptProxyProtocolTests : IAsyncLifetime
 
         // A client that reaches the listener directly (not through the trusted LB) is served as before.
         Assert.Contains("xff=127.0.0.2", await SendAsync("127.0.0.2", []), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task On_the_HTTPS_listener_a_trusted_peers_header_comes_before_TLS_and_names_the_client()
+    {
+        using var ca = new TestCertificates();
+        var certificate = ca.Issue([Host]);
+        var cert = Path.Combine(_bridge.Directory, "shop.pem");
+        var key = Path.Combine(_bridge.Directory, "shop.key");
+        await File.WriteAllTextAsync(cert, certificate.ExportCertificatePem());
+        await File.WriteAllTextAsync(key, certificate.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        await using var bridge = await BridgeHost.StartAsync(new
+        {
+            Listen = new
+            {
+                Proxy = "http://127.0.0.1:0",
+                ProxyHttps = "https://127.0.0.1:0",
+                Admin = "http://127.0.0.1:0",
+                AcceptProxyProtocol = true,
+                Certificates = new[] { new { CertFile = cert, KeyFile = key } },
+            },
+            TrustedProxies = new[] { "127.0.0.1/32" },
+            Cutovers = new[] { new { Name = "shop", Hosts = new[] { Host }, Target = new { _target.Address, _target.Port, Scheme = "http" } } },
+        });
+        var endPoint = bridge.Services.GetRequiredService<DnsBridge.Listeners.ListenerEndpoints>().ProxyHttpsEndPoint!;
+
+        async Task<string> HttpsAsync(string from, byte[] header)
+        {
+            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            socket.Bind(new IPEndPoint(IPAddress.Parse(from), 0));
+            await socket.ConnectAsync(endPoint);
+            await socket.SendAsync(header);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await using var ssl = new SslStream(new NetworkStream(socket));
+            try
+            {
+                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = Host, RemoteCertificateValidationCallback = (_, c, _, _) => c is X509Certificate2 presented && presented.Thumbprint == certificate.Thumbprint }, timeout.Token);
+                await ssl.WriteAsync(Encoding.ASCII.GetBytes($"GET / HTTP/1.1\r\nHost: {Host}\r\nConnection: close\r\n\r\n"), timeout.Token);
+                using var response = new MemoryStream();
+                await ssl.CopyToAsync(response, timeout.Token);
+                return Encoding.ASCII.GetString(response.ToArray());
+            }
+            catch (Exception e) when (e is IOException or System.Security.Authentication.AuthenticationException)
+            {
+                return "";
+            }
+        }
+
+        var served = await HttpsAsync("127.0.0.1", Header("v2", "198.51.100.7:40000"));
+        Assert.StartsWith("HTTP/1.1 200", served, StringComparison.Ordinal);
+        Assert.Contains("xff=198.51.100.7", served, StringComparison.Ordinal);
+
+        Assert.Equal("", await HttpsAsync("127.0.0.2", Header("v1", "198.51.100.7:40000")));
+        Assert.Equal(1, bridge.Metric("dnsbridge_rejected_connections_total", ("reason", "proxy_protocol")));
+        Assert.Equal(1, bridge.Metric("dnsbridge_residual_requests_total", ("cutover", "shop")));
     }
 }

@@ -164,6 +164,54 @@ public sealed class PassthroughTests : IDisposable
         Assert.Equal(0, target.Accepted);
     }
 
+    [Fact]
+    public async Task A_ClientHello_trickled_in_small_pieces_within_the_read_timeout_is_routed()
+    {
+        await using var target = await StartTargetAsync(_ca.Issue([Host]));
+        await using var bridge = await StartAsync(target.Address, target.Port, new { RequestHeadersTimeout = "00:00:04" });
+
+        // 30 pieces of 16 bytes, 50 ms apart: about 1.5 s of drip, well inside the 4 s the whole ClientHello may take.
+        using var client = Client(bridge.PassthroughEndPoint!, inner => new SplitFirstWriteStream(inner, [.. Enumerable.Repeat(16, 30)]));
+
+        Assert.Equal($"target says hello over HTTP/1.1 to {Host}", await client.GetStringAsync($"https://{Host}/drip"));
+        Assert.Equal(0, bridge.Metric("dnsbridge_rejected_connections_total", ("reason", "timeout")));
+    }
+
+    [Fact]
+    public async Task A_client_that_keeps_trickling_but_never_completes_the_ClientHello_is_closed_at_the_read_timeout()
+    {
+        // The timeout bounds the whole ClientHello, not each read: a slow-loris client cannot hold a connection open.
+        await using var target = TcpTestServer.Start(_ => Task.CompletedTask);
+        await using var bridge = await StartAsync(target.Address, target.Port, new { RequestHeadersTimeout = "00:00:01" });
+        var message = ClientHelloBuilder.Message(ClientHelloBuilder.Padding(12 * 1024), ClientHelloBuilder.Sni(Host));
+        var hello = ClientHelloBuilder.Records(message);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        await socket.ConnectAsync(bridge.PassthroughEndPoint!);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var closed = ReadOrResetAsync(socket, timeout.Token);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var sent = 0;
+        try
+        {
+            while (!closed.IsCompleted && sent < hello.Length)
+            {
+                sent += await socket.SendAsync(hello.AsMemory(sent, Math.Min(64, hello.Length - sent)));
+                await Task.Delay(100);
+            }
+        }
+        catch (SocketException)
+        {
+            // Closed under the writer: what the test expects.
+        }
+
+        Assert.Equal(0, await closed);
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(5));
+        Assert.True(sent < hello.Length, "the whole ClientHello went out before the close");
+        Assert.Equal(1, bridge.Metric("dnsbridge_rejected_connections_total", ("reason", "timeout")));
+        Assert.Equal(0, target.Accepted);
+    }
+
     private static async Task<int> ReadOrResetAsync(Socket socket, CancellationToken cancellationToken)
     {
         try

@@ -133,9 +133,75 @@ public sealed class PortForwardTests
         await using var bridge = await BridgeHost.StartAsync(Config(Cutover("down", placeholder, listen, targetPort: closed.Port)));
 
         using var socket = await ConnectAsync(listen);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         Assert.Empty(await ReadOrResetAsync(socket, timeout.Token));
+
+        // Closed as soon as the refusal is known, not at a connect timeout.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"closed after {watch.Elapsed}");
         Assert.Equal(1, bridge.Metric("dnsbridge_target_errors_total", ("cutover", "down"), ("reason", "connect_refused")));
+        Assert.Equal(0, bridge.Metric("dnsbridge_open_connections", ("cutover", "down")));
+    }
+
+    [Fact]
+    public async Task A_target_that_resets_mid_stream_closes_the_client_and_leaves_no_open_connection()
+    {
+        // Reads 64 KiB of a stream that does not end, answers, then resets (SO_LINGER 0), like a crashing backend.
+        await using var target = TcpTestServer.Start(async socket =>
+        {
+            var buffer = new byte[64 * 1024];
+            var got = 0;
+            while (got < buffer.Length)
+            {
+                var n = await socket.ReceiveAsync(buffer.AsMemory(got), SocketFlags.None);
+                if (n == 0)
+                {
+                    return;
+                }
+
+                got += n;
+            }
+
+            await socket.SendAsync("partial"u8.ToArray());
+            socket.LingerState = new LingerOption(true, 0);
+            socket.Close();
+        });
+        var listen = TcpTestServer.FreeEndPoint();
+        await using var bridge = await BridgeHost.StartAsync(Config(Cutover("crash", target, listen)));
+
+        using var socket = await ConnectAsync(listen);
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var writing = Task.Run(async () =>
+        {
+            var chunk = new byte[16 * 1024];
+            try
+            {
+                for (var i = 0; i < 10_000 && !bound.IsCancellationRequested; i++)
+                {
+                    await socket.SendAsync(chunk, SocketFlags.None, bound.Token);
+                }
+            }
+            catch (Exception e) when (e is SocketException or OperationCanceledException)
+            {
+                // The relay closed the client: the end this test waits for.
+            }
+        });
+
+        var answer = await ReadOrResetAsync(socket, bound.Token);
+        await writing;
+
+        // The client saw the close (after what the target had sent, or at once as a reset), and nothing is left open.
+        Assert.False(bound.IsCancellationRequested, "the client was not closed");
+        Assert.True(answer.Length == 0 || answer.SequenceEqual("partial"u8.ToArray()), Encoding.ASCII.GetString(answer));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (bridge.Metric("dnsbridge_open_connections", ("cutover", "crash")) != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+
+        Assert.Equal(0, bridge.Metric("dnsbridge_open_connections", ("cutover", "crash")));
+        Assert.Equal(0, bridge.Services.GetRequiredService<ConnectionForwarder>().OpenConnections);
+        Assert.True(bridge.Metric("dnsbridge_forwarded_bytes_total", ("cutover", "crash"), ("direction", "to_target")) >= 64 * 1024);
     }
 
     private static async Task<byte[]> ReadOrResetAsync(Socket socket, CancellationToken cancellationToken)
