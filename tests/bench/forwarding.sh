@@ -10,6 +10,8 @@
 #                             [--shapes "plain tls"] [--variant NAME=ENV=VALUE[,ENV=VALUE]]... [--cluster]
 # --variant adds a second DnsBridge process started with those environment variables (rows dnsbridge-NAME), to
 # measure a runtime setting side by side with the default, e.g. --variant conserve=DOTNET_GCConserveMemory=5.
+# The pseudo-variable BIN=DIR runs another published build from DIR instead (e.g. a ReadyToRun publish beside the
+# shipped Native AOT one): --variant r2r=BIN=/tmp/r2r.
 # --cluster adds the row dnsbridge-postgres: one replica in cluster mode (State:Provider=postgres) against a throwaway
 # PostgreSQL 15 started here (tests/bench/postgres.sh), side by side with the SQLite-mode dnsbridge row. Its CPU per
 # request is the replica's plus the PostgreSQL server's (SQLite's work is inside the SQLite-mode process).
@@ -150,8 +152,12 @@ for v in "${variants[@]}"; do
   p=$((base + 20 + 3 * n)) a=$((base + 21 + 3 * n)) pt=$((base + 22 + 3 * n))
   sed -e "s/127.0.0.1:$bridge_port\"/127.0.0.1:$p\"/" -e "s/127.0.0.1:$admin_port\"/127.0.0.1:$a\"/" -e "s/127.0.0.1:$bridge_tls\"/127.0.0.1:$pt\"/" \
       -e "s#$work/dnsbridge.db#$work/$name.db#" "$work/dnsbridge.json" > "$work/$name.json"
-  # shellcheck disable=SC2046 # the variant's settings are words on purpose
-  env $(tr ',' ' ' <<<"$envs") "$work/dnsbridge/dnsbridge" serve --config "$work/$name.json" > "$work/$name.log" 2>&1 & proc_of[dnsbridge-$name]=$!; pids+=($!)
+  bin="$work/dnsbridge" settings=()
+  for setting in $(tr ',' ' ' <<<"$envs"); do
+    if [[ "$setting" == BIN=* ]]; then bin=${setting#BIN=}; else settings+=("$setting"); fi
+  done
+  test -x "$bin/dnsbridge" || { echo "--variant $name: no dnsbridge executable in $bin" >&2; exit 2; }
+  env "${settings[@]}" "$bin/dnsbridge" serve --config "$work/$name.json" > "$work/$name.log" 2>&1 & proc_of[dnsbridge-$name]=$!; pids+=($!)
   port_of[dnsbridge-$name]=$p tls_port_of[dnsbridge-$name]=$pt
   order="$order dnsbridge-$name" tls_order="$tls_order dnsbridge-$name"
 done
