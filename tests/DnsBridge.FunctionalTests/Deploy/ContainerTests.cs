@@ -179,6 +179,90 @@ public sealed partial class ContainerTests(PublishedApp app, ITestOutputHelper o
         }
     }
 
+    [Fact]
+    public async Task Serve_in_cluster_mode_on_PostgreSQL_leads_and_stores_the_drain_status()
+    {
+        // Its own server: the shared one's collection would serialize this class's minutes-long publish with it.
+        var server = new PostgresServer();
+        await server.InitializeAsync();
+        try
+        {
+            var connectionString = await server.CreateDatabaseAsync("aot");
+            int proxy = BridgeProcess.FreePort(), admin = BridgeProcess.FreePort();
+            await using var target = await TestUpstream.StartAsync(a => a.Map("/", () => "ok"));
+            var config = app.TempPath("postgres.json");
+            await File.WriteAllTextAsync(config, $$"""
+                { "DnsBridge": {
+                    "Listen": { "Proxy": "http://127.0.0.1:{{proxy}}", "Admin": "http://127.0.0.1:{{admin}}" },
+                    "Cutovers": [ { "Name": "shop", "Hosts": [ "{{Host}}" ], "Target": { "Address": "{{target.Address}}", "Port": {{target.Port}}, "Scheme": "http" } } ],
+                    "Propagation": { "Enabled": false },
+                    "State": { "Provider": "postgres" } } }
+                """);
+            var info = new ProcessStartInfo(app.Executable) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            info.ArgumentList.Add("serve");
+            info.ArgumentList.Add("--config");
+            info.ArgumentList.Add(config);
+            info.Environment["DNSBRIDGE__State__ConnectionString"] = connectionString;
+            using var process = Process.Start(info)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            try
+            {
+                using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{admin}/"), Timeout = TimeSpan.FromSeconds(2) };
+                using var client = LoopbackClient.Create(new IPEndPoint(IPAddress.Loopback, proxy));
+                var deadline = DateTime.UtcNow.AddSeconds(30);
+                while (true)
+                {
+                    try
+                    {
+                        using var cluster = JsonDocument.Parse(await http.GetStringAsync("/api/cluster"));
+                        if (cluster.RootElement.GetProperty("leader").GetString() is { } leader
+                            && leader == cluster.RootElement.GetProperty("replica").GetString())
+                        {
+                            break;
+                        }
+                    }
+                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    {
+                    }
+
+                    Assert.True(DateTime.UtcNow < deadline && !process.HasExited, "the published dnsbridge did not lead on PostgreSQL");
+                    await Task.Delay(200);
+                }
+
+                Assert.Equal("ok", await client.GetStringAsync($"http://{Host}/"));
+
+                // The leader's drain detector stores the status (source-generated JSON in a jsonb column) with the residual total.
+                await using var connection = new Npgsql.NpgsqlConnection(connectionString);
+                await connection.OpenAsync();
+                while (true)
+                {
+                    await using var command = new Npgsql.NpgsqlCommand("SELECT status->>'residualTotal' FROM cutover_state WHERE name = 'shop'", connection);
+                    if (await command.ExecuteScalarAsync() is string total && total == "1")
+                    {
+                        break;
+                    }
+
+                    Assert.True(DateTime.UtcNow < deadline && !process.HasExited, "the drain status with the residual request was not stored");
+                    await Task.Delay(200);
+                }
+            }
+            finally
+            {
+                if (!process.HasExited)
+                {
+                    process.Kill();
+                }
+
+                await process.WaitForExitAsync();
+                Assert.DoesNotContain(server.Password, await stdout, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
     [GeneratedRegex(@"Clients: (\d+) requests reached the source")]
     private static partial Regex ForwardedLine();
 }
