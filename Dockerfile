@@ -1,13 +1,15 @@
 # DnsBridge container: the forwarder, the propagation monitor, the drain detector and the admin listener.
 #   docker build -t dnsbridge .
 #   docker run -p 8080:8080 -p 127.0.0.1:8081:8081 -v $PWD/dnsbridge.json:/etc/dnsbridge/dnsbridge.json:ro -v dnsbridge-state:/var/lib/dnsbridge dnsbridge
-# The build stage runs deploy/container/publish.sh, the same script the test suite runs.
+# The build stage runs deploy/container/publish.sh, the same script the test suite runs: a Native AOT publish (it
+# apt-gets clang and zlib1g-dev for the native link). The result is one native executable, so the final stage needs
+# only the runtime's native dependencies, not the .NET or ASP.NET Core runtime.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
 RUN ./deploy/container/publish.sh /app
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS final
+FROM mcr.microsoft.com/dotnet/runtime-deps:10.0 AS final
 LABEL org.opencontainers.image.title="DnsBridge" \
       org.opencontainers.image.description="Safety net of a DNS cutover: forwards residual traffic to the target, watches DNS propagation, signals when the source can go." \
       org.opencontainers.image.source="https://example.invalid/dnsbridge" \

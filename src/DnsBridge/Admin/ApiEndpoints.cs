@@ -9,9 +9,9 @@ public static class ApiEndpoints
     public static IEndpointRouteBuilder MapApiEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/cutovers");
-        api.MapGet("/", (CutoverView view) => Results.Json(view.All()));
+        api.MapGet("/", (CutoverView view) => TypedResults.Ok(view.All()));
         api.MapGet("/{name}", (string name, CutoverView view) =>
-            view.Get(name) is { } cutover ? Results.Json(cutover) : NotFound(name));
+            view.Get(name) is { } cutover ? TypedResults.Ok(cutover) : NotFound(name));
         api.MapGet("/{name}/report", (string name, HttpContext context, CutoverReport reports, TimeProvider time) =>
         {
             if (reports.Build(name) is not { } report)
@@ -38,5 +38,5 @@ public static class ApiEndpoints
         return endpoints;
     }
 
-    internal static IResult NotFound(string name) => Results.Json(new { error = $"no cutover named '{name}'" }, statusCode: StatusCodes.Status404NotFound);
+    internal static IResult NotFound(string name) => TypedResults.NotFound(new ApiError($"no cutover named '{name}'"));
 }

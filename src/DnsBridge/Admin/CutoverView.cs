@@ -22,26 +22,24 @@ namespace DnsBridge.Admin;
 public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, ClusterResidual cluster, IEventStore eventStore, NudgeRegistry nudges, TimeProvider time,
     IPropagationView? propagation = null)
 {
-    public IReadOnlyList<object> All() => [.. config.Current.Cutovers.Select(Describe)];
+    public IReadOnlyList<CutoverDocument> All() => [.. config.Current.Cutovers.Select(Describe)];
 
-    public object? Get(string name) => config.Current.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) is { } c ? Describe(c) : null;
+    public CutoverDocument? Get(string name) => config.Current.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) is { } c ? Describe(c) : null;
 
-    private object Nudge(CutoverConfig cutover)
+    private NudgeDocument Nudge(CutoverConfig cutover)
     {
         var nudge = nudges.For(cutover.Name);
         var s = nudge.Summary();
-        return new
-        {
-            enabled = cutover.Drain.Nudge,
-            active = cutover.Drain.Nudge && nudge.PropagationComplete,
-            connections = new { http1 = s.Http1, http2 = s.Http2, websocket = s.WebSocket, tcp = s.Tcp },
-            clientsNudged = s.ClientsNudged,
-            clientsStillArriving = s.ClientsStillArriving,
-            clientsStopped = s.ClientsStopped,
-        };
+        return new(
+            Enabled: cutover.Drain.Nudge,
+            Active: cutover.Drain.Nudge && nudge.PropagationComplete,
+            Connections: new(s.Http1, s.Http2, s.WebSocket, s.Tcp),
+            ClientsNudged: s.ClientsNudged,
+            ClientsStillArriving: s.ClientsStillArriving,
+            ClientsStopped: s.ClientsStopped);
     }
 
-    private object Describe(CutoverConfig cutover)
+    private CutoverDocument Describe(CutoverConfig cutover)
     {
         var now = time.GetUtcNow();
         var status = drain.Status(cutover.Name) ?? new DrainStatus { Since = now };
@@ -50,98 +48,86 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
         var nowMinute = now.ToUnixTimeSeconds() / 60;
         var distinct = counter?.DistinctClients(now) ?? default;
         var figures = cluster.For(cutover.Name);
-        return new
-        {
-            name = cutover.Name,
-            hosts = cutover.Hosts,
-            target = new { address = cutover.Target.Address, port = cutover.Target.Port, scheme = cutover.Target.Scheme, serverName = cutover.Target.ServerName },
-            sourceAddresses = cutover.SourceAddresses,
-            drain = new
-            {
-                state = status.State.Label(),
-                since = status.Since,
-                dnsSwitchedAt = status.DnsSwitchedAt,
-                propagationCompleteAt = status.PropagationCompleteAt,
-                staleUntil = status.StaleUntil,
-                quietSince = status.QuietSince,
-                quietEndsAt = status.QuietSince + cutover.Drain.QuietPeriod,
-                drainedAt = status.DrainedAt,
-                quietPeriodSeconds = cutover.Drain.QuietPeriod.TotalSeconds,
-                threshold = cutover.Drain.Threshold,
-                nudge = cutover.Drain.Nudge,
-            },
-            propagation = snapshot is null ? null : new
-            {
-                at = snapshot.At,
-                ratio = Math.Round(snapshot.Ratio, 4),
-                etaSeconds = Math.Ceiling(snapshot.EtaSeconds),
-                complete = snapshot.Complete,
-                authoritative = snapshot.Authoritative is { } a ? PropagationMetrics.Label(a) : null,
-                authoritativeDisagreement = snapshot.AuthoritativeDisagreement,
-                authoritativeUnreachable = snapshot.AuthoritativeUnreachable,
-                authoritativeUnreachableServers = snapshot.UnreachableAuthoritativeServers.Select(r => new { name = r.Resolver.Name, resolver = r.Resolver.Address, error = r.Error, detail = r.Detail }),
-                delegation = DelegationView.Of(snapshot.Delegation, status),
-                resolvers = snapshot.Resolvers.Select(r => new
-                {
-                    name = r.Resolver.Name,
-                    resolver = r.Resolver.Address,
-                    region = r.Resolver.Region,
-                    @operator = r.Resolver.Operator,
-                    transport = r.Resolver.Via.Transport,
-                    pop = r.Pop,
-                    clientSubnet = r.Resolver.Subnet?.ToString(),
-                    subnetScope = r.SubnetScope,
-                    ignoresClientSubnet = r.IgnoresClientSubnet,
-                    vantage = r.Resolver.Vantage,
-                    authoritative = r.Resolver.Authoritative,
-                    answer = PropagationMetrics.Label(r.Answer),
-                    addresses = r.Addresses,
-                    cnames = r.Cnames,
-                    ttl = r.Ttl,
-                    error = r.Error,
-                    detail = r.Detail,
-                    checkedAt = r.CheckedAt,
-                    latencyMs = Math.Round(r.Latency.TotalMilliseconds, 1),
-                    soaSerial = r.SoaSerial,
-                    location = r.Resolver.Location is { } l ? new { city = l.City, latitude = l.Latitude, longitude = l.Longitude } : null,
-                }),
-            },
-            residual = counter is null ? null : new
-            {
-                total = figures.Total,
-                requests = figures.Requests,
-                connections = figures.Connections,
-                excluded = counter.Excluded,
-                lastRequestAt = figures.LastResidualAt,
-                replicas = figures.Replicas.Select(r => new { name = r.Replica, requests = r.Requests, connections = r.Connections, lastRequestAt = r.LastResidualAt }),
-                perMinute1m = counter.Minutes.Sum(nowMinute, 1),
-                perMinute15m = Math.Round(counter.Minutes.Sum(nowMinute, 15) / 15.0, 2),
-                perMinute1h = Math.Round(counter.Minutes.Sum(nowMinute, 60) / 60.0, 2),
-                lastHour = counter.Minutes.Sum(nowMinute, 60),
-                series = counter.Minutes.Series(nowMinute, 60).Select(m => new { minute = DateTimeOffset.FromUnixTimeSeconds(m.Minute * 60), count = m.Count }),
-                distinctClients1h = distinct.Count,
-                distinctClientsEstimated = distinct.Estimated,
-                topClients = figures.Replicas.Count > 1
-                    ? cluster.TopClients(cutover.Name, 10).Select(c => new { client = c.Client, requests = c.Requests, error = (long?)null, lastSeen = (DateTimeOffset?)null })
-                    : counter.Clients.Top(10).Select(c => new { client = c.Key.ToString(), requests = c.Count, error = (long?)c.Error, lastSeen = (DateTimeOffset?)c.LastSeen }),
-                topClientsByConnections = counter.ConnectionClients.Top(10).Select(c => new { client = c.Key.ToString(), connections = c.Count, error = c.Error, lastSeen = c.LastSeen }),
-                topUserAgents = counter.UserAgents.Top(10).Select(c => new { userAgent = c.Key, requests = c.Count, error = c.Error, lastSeen = c.LastSeen }),
-            },
-            nudge = Nudge(cutover),
-            events = eventStore.Events(cutover.Name, 50).Select(e => new { id = e.Id, @event = e.Event, at = e.At, text = e.Text }),
-            pendingAlerts = eventStore.PendingAlerts(cutover.Name).Select(p => new
-            {
-                @event = p.Event,
-                id = p.Id,
-                receiver = WebhookDisplay.Receiver(p.Receiver),
-                webhook = p.Receiver == EmailConfig.ReceiverName && config.Current.Alerts.Email is { } mail ? mail.Display
+        return new(
+            Name: cutover.Name,
+            Hosts: cutover.Hosts,
+            Target: new(cutover.Target.Address, cutover.Target.Port, cutover.Target.Scheme, cutover.Target.ServerName),
+            SourceAddresses: cutover.SourceAddresses,
+            Drain: new(
+                State: status.State.Label(),
+                Since: status.Since,
+                DnsSwitchedAt: status.DnsSwitchedAt,
+                PropagationCompleteAt: status.PropagationCompleteAt,
+                StaleUntil: status.StaleUntil,
+                QuietSince: status.QuietSince,
+                QuietEndsAt: status.QuietSince + cutover.Drain.QuietPeriod,
+                DrainedAt: status.DrainedAt,
+                QuietPeriodSeconds: cutover.Drain.QuietPeriod.TotalSeconds,
+                Threshold: cutover.Drain.Threshold,
+                Nudge: cutover.Drain.Nudge),
+            Propagation: snapshot is null ? null : new(
+                At: snapshot.At,
+                Ratio: Math.Round(snapshot.Ratio, 4),
+                EtaSeconds: Math.Ceiling(snapshot.EtaSeconds),
+                Complete: snapshot.Complete,
+                Authoritative: snapshot.Authoritative is { } a ? PropagationMetrics.Label(a) : null,
+                AuthoritativeDisagreement: snapshot.AuthoritativeDisagreement,
+                AuthoritativeUnreachable: snapshot.AuthoritativeUnreachable,
+                AuthoritativeUnreachableServers: [.. snapshot.UnreachableAuthoritativeServers.Select(r => new UnreachableServerDocument(r.Resolver.Name, r.Resolver.Address, r.Error, r.Detail))],
+                Delegation: DelegationView.Of(snapshot.Delegation, status),
+                Resolvers: [.. snapshot.Resolvers.Select(r => new ResolverDocument(
+                    Name: r.Resolver.Name,
+                    Resolver: r.Resolver.Address,
+                    Region: r.Resolver.Region,
+                    Operator: r.Resolver.Operator,
+                    Transport: r.Resolver.Via.Transport,
+                    Pop: r.Pop,
+                    ClientSubnet: r.Resolver.Subnet?.ToString(),
+                    SubnetScope: r.SubnetScope,
+                    IgnoresClientSubnet: r.IgnoresClientSubnet,
+                    Vantage: r.Resolver.Vantage,
+                    Authoritative: r.Resolver.Authoritative,
+                    Answer: PropagationMetrics.Label(r.Answer),
+                    Addresses: r.Addresses,
+                    Cnames: r.Cnames,
+                    Ttl: r.Ttl,
+                    Error: r.Error,
+                    Detail: r.Detail,
+                    CheckedAt: r.CheckedAt,
+                    LatencyMs: Math.Round(r.Latency.TotalMilliseconds, 1),
+                    SoaSerial: r.SoaSerial,
+                    Location: r.Resolver.Location is { } l ? new LocationDocument(l.City, l.Latitude, l.Longitude) : null))]),
+            Residual: counter is null ? null : new(
+                Total: figures.Total,
+                Requests: figures.Requests,
+                Connections: figures.Connections,
+                Excluded: counter.Excluded,
+                LastRequestAt: figures.LastResidualAt,
+                Replicas: [.. figures.Replicas.Select(r => new ReplicaResidualDocument(r.Replica, r.Requests, r.Connections, r.LastResidualAt))],
+                PerMinute1m: counter.Minutes.Sum(nowMinute, 1),
+                PerMinute15m: Math.Round(counter.Minutes.Sum(nowMinute, 15) / 15.0, 2),
+                PerMinute1h: Math.Round(counter.Minutes.Sum(nowMinute, 60) / 60.0, 2),
+                LastHour: counter.Minutes.Sum(nowMinute, 60),
+                Series: [.. counter.Minutes.Series(nowMinute, 60).Select(m => new MinuteDocument(DateTimeOffset.FromUnixTimeSeconds(m.Minute * 60), m.Count))],
+                DistinctClients1h: distinct.Count,
+                DistinctClientsEstimated: distinct.Estimated,
+                TopClients: figures.Replicas.Count > 1
+                    ? [.. cluster.TopClients(cutover.Name, 10).Select(c => new TopClientDocument(c.Client, c.Requests, null, null))]
+                    : [.. counter.Clients.Top(10).Select(c => new TopClientDocument(c.Key.ToString(), c.Count, c.Error, c.LastSeen))],
+                TopClientsByConnections: [.. counter.ConnectionClients.Top(10).Select(c => new TopConnectionClientDocument(c.Key.ToString(), c.Count, c.Error, c.LastSeen))],
+                TopUserAgents: [.. counter.UserAgents.Top(10).Select(c => new TopUserAgentDocument(c.Key, c.Count, c.Error, c.LastSeen))]),
+            Nudge: Nudge(cutover),
+            Events: [.. eventStore.Events(cutover.Name, 50).Select(e => new EventDocument(e.Id, e.Event, e.At, e.Text))],
+            PendingAlerts: [.. eventStore.PendingAlerts(cutover.Name).Select(p => new PendingAlertDocument(
+                Event: p.Event,
+                Id: p.Id,
+                Receiver: WebhookDisplay.Receiver(p.Receiver),
+                Webhook: p.Receiver == EmailConfig.ReceiverName && config.Current.Alerts.Email is { } mail ? mail.Display
                     : WebhookDispatcher.Resolve(config.Current.Alerts, p.Receiver) is { } w ? WebhookDisplay.Of(w.Url) : null,
-                attempts = p.Attempts,
-                lastError = p.LastError,
-                failed = p.Failed,
-                since = p.Since,
-                nextAttemptAt = p.Failed ? (DateTimeOffset?)null : p.NextAttemptAt,
-            }),
-        };
+                Attempts: p.Attempts,
+                LastError: p.LastError,
+                Failed: p.Failed,
+                Since: p.Since,
+                NextAttemptAt: p.Failed ? null : p.NextAttemptAt))]);
     }
 }

@@ -10,7 +10,7 @@ namespace DnsBridge.Admin;
 /// </summary>
 public static class DelegationView
 {
-    public static object? Of(DelegationSnapshot? d, DrainStatus? status = null)
+    public static DelegationDocument? Of(DelegationSnapshot? d, DrainStatus? status = null)
     {
         if (d is null)
         {
@@ -18,34 +18,30 @@ public static class DelegationView
         }
 
         var switchedAt = status?.DnsSwitchedAt ?? d.SwitchedAt;
-        return new
-        {
-            zone = d.Zone,
-            parentZone = d.ParentZone,
-            parentServers = d.ParentServers,
-            parentNameServers = d.ParentNameServers,
-            parentNsTtl = d.ParentNsTtl,
-            parentNsTtlAssumed = d.ParentNsTtl is null,
-            parentError = d.ParentError,
-            currentNameServers = d.CurrentNameServers,
-            previousNameServers = d.PreviousNameServers,
-            previousFrom = d.PreviousFrom,
-            nsSetsDiffer = d.NsSetsDiffer,
-            previousAnswersSource = d.PreviousAnswersSource,
-            switchedAt,
-            oldDelegationCachedUntil = d.CachedUntil(switchedAt),
-            previous = d.Previous.Select(r => new
-            {
-                name = r.Resolver.Name,
-                server = r.Resolver.Address,
-                answer = PropagationMetrics.Label(r.Answer),
-                addresses = r.Addresses,
-                cnames = r.Cnames,
-                ttl = r.Ttl,
-                error = r.Error,
-                detail = r.Detail,
-                soaSerial = r.SoaSerial,
-            }),
-        };
+        return new(
+            Zone: d.Zone,
+            ParentZone: d.ParentZone,
+            ParentServers: d.ParentServers,
+            ParentNameServers: d.ParentNameServers,
+            ParentNsTtl: d.ParentNsTtl,
+            ParentNsTtlAssumed: d.ParentNsTtl is null,
+            ParentError: d.ParentError,
+            CurrentNameServers: d.CurrentNameServers,
+            PreviousNameServers: d.PreviousNameServers,
+            PreviousFrom: d.PreviousFrom,
+            NsSetsDiffer: d.NsSetsDiffer,
+            PreviousAnswersSource: d.PreviousAnswersSource,
+            SwitchedAt: switchedAt,
+            OldDelegationCachedUntil: d.CachedUntil(switchedAt),
+            Previous: [.. d.Previous.Select(r => new PreviousServerDocument(
+                Name: r.Resolver.Name,
+                Server: r.Resolver.Address,
+                Answer: PropagationMetrics.Label(r.Answer),
+                Addresses: r.Addresses,
+                Cnames: r.Cnames,
+                Ttl: r.Ttl,
+                Error: r.Error,
+                Detail: r.Detail,
+                SoaSerial: r.SoaSerial))]);
     }
 }

@@ -21,16 +21,7 @@ public static class HistoryEndpoints
 
             var now = time.GetUtcNow();
             var points = HistorySeries.Residual(history.Minutes(cutover.Name), span, now);
-            return Results.Json(new
-            {
-                cutover = cutover.Name,
-                range = span.Name,
-                bucketMinutes = span.BucketMinutes,
-                from = now - span.Span,
-                to = now,
-                total = points.Sum(p => p.Count),
-                points = points.Select(p => new { at = p.At, count = p.Count }),
-            });
+            return TypedResults.Ok(new ResidualSeriesDocument(cutover.Name, span.Name, span.BucketMinutes, now - span.Span, now, points.Sum(p => p.Count), points));
         });
         endpoints.MapGet("/api/cutovers/{name}/propagation", (string name, string? range, ConfigMonitor config, IPropagationHistory history, DrainDetector drain, TimeProvider time) =>
         {
@@ -41,17 +32,8 @@ public static class HistoryEndpoints
 
             var now = time.GetUtcNow();
             var status = drain.Status(cutover.Name);
-            return Results.Json(new
-            {
-                cutover = cutover.Name,
-                range = span.Name,
-                from = now - span.Span,
-                to = now,
-                dnsSwitchedAt = status?.DnsSwitchedAt,
-                propagationCompleteAt = status?.PropagationCompleteAt,
-                points = HistorySeries.Share(history.Changes(cutover.Name), span, now)
-                    .Select(p => new { at = p.At, ratio = p.Ratio, target = p.Target, answering = p.Answering }),
-            });
+            return TypedResults.Ok(new PropagationSeriesDocument(cutover.Name, span.Name, now - span.Span, now, status?.DnsSwitchedAt, status?.PropagationCompleteAt,
+                HistorySeries.Share(history.Changes(cutover.Name), span, now)));
         });
         return endpoints;
     }
@@ -61,6 +43,6 @@ public static class HistoryEndpoints
 
     private static IResult Problem(string name, string? range, ConfigMonitor config) =>
         HistoryRange.Parse(range) is null
-            ? Results.Json(new { error = $"unknown range '{range}': use {HistoryRange.Names}" }, statusCode: StatusCodes.Status400BadRequest)
+            ? TypedResults.BadRequest(new ApiError($"unknown range '{range}': use {HistoryRange.Names}"))
             : ApiEndpoints.NotFound(name);
 }

@@ -25,7 +25,7 @@ public static class ReportEndpoints
                     Attachment(context, $"dnsbridge-wave-report-{now.UtcDateTime:yyyyMMdd'T'HHmmss'Z'}.csv");
                     return Results.Content(WaveReport.ToCsv(rows), "text/csv; charset=utf-8");
                 default:
-                    return Results.Json(new { error = $"unknown format '{format}': use md, html or csv" }, statusCode: StatusCodes.Status400BadRequest);
+                    return TypedResults.BadRequest(new ApiError($"unknown format '{format}': use md, html or csv"));
             }
         });
         endpoints.MapGet("/api/cutovers/{name}/clients.csv", (string name, HttpContext context, ConfigMonitor config, ResidualAccounting residual) =>

@@ -16,8 +16,6 @@ namespace DnsBridge.Cli;
 /// </summary>
 public static class CheckCommand
 {
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
-
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
         var host = new Argument<string>("HOST") { Description = "The host name to check." };
@@ -238,42 +236,35 @@ public static class CheckCommand
         return ([], silent.Count == servers.Count ? silent : []);
     }
 
-    private static string UnreachableJson(string host, List<(string Name, IPEndPoint EndPoint, string Error)> silent) => JsonSerializer.Serialize(new Dictionary<string, object?>
-    {
-        ["host"] = host,
-        ["propagation"] = null,
-        ["authoritativeUnreachable"] = true,
-        ["authoritativeUnreachableServers"] = silent.Select(s => new Dictionary<string, object?> { ["name"] = s.Name, ["resolver"] = s.EndPoint.ToString(), ["error"] = s.Error }).ToList(),
-        ["resolvers"] = Array.Empty<object>(),
-    }, Json) + "\n";
+    private static string UnreachableJson(string host, List<(string Name, IPEndPoint EndPoint, string Error)> silent) => JsonSerializer.Serialize(
+        new CheckUnreachableDocument(host, null, true, [.. silent.Select(s => new CheckServerRow(s.Name, s.EndPoint.ToString(), s.Error))], []),
+        CliJsonContext.Default.CheckUnreachableDocument) + "\n";
 
     private static string UnreachableText(string host, List<(string Name, IPEndPoint EndPoint, string Error)> silent) =>
         $"{host}: none of the authoritative servers answered ({string.Join(", ", silent.Select(s => $"{s.Name} {s.EndPoint}: {s.Error}"))})\n"
         + "nothing to expect: does a firewall let DNS out only to this site's resolvers? Pass --expect IP to judge on the resolvers alone\n";
 
-    public static string ToJson(string host, PropagationSnapshot snapshot) => JsonSerializer.Serialize(new Dictionary<string, object?>
-    {
-        ["host"] = host,
-        ["propagation"] = Math.Round(snapshot.Ratio, 4),
-        ["authoritativeUnreachable"] = snapshot.AuthoritativeUnreachable,
-        ["resolvers"] = snapshot.Resolvers.Select(r => new Dictionary<string, object?>
-        {
-            ["name"] = r.Resolver.Name,
-            ["resolver"] = r.Resolver.Address,
-            ["region"] = r.Resolver.Region,
-            ["transport"] = r.Resolver.Via.Transport,
-            ["pop"] = r.Pop,
-            ["clientSubnet"] = r.Resolver.Subnet?.ToString(),
-            ["subnetScope"] = r.SubnetScope,
-            ["ignoresClientSubnet"] = r.IgnoresClientSubnet,
-            ["vantage"] = r.Resolver.Vantage,
-            ["answer"] = PropagationMetrics.Label(r.Answer),
-            ["addresses"] = r.Addresses,
-            ["ttl"] = r.Ttl,
-            ["error"] = r.Error ?? (r.Detail is "NXDOMAIN" or "NODATA" ? r.Detail : null),
-        }).ToList(),
-        ["delegation"] = Admin.DelegationView.Of(snapshot.Delegation),
-    }, Json) + "\n";
+    public static string ToJson(string host, PropagationSnapshot snapshot) => JsonSerializer.Serialize(
+        new CheckDocument(
+            host,
+            Math.Round(snapshot.Ratio, 4),
+            snapshot.AuthoritativeUnreachable,
+            [.. snapshot.Resolvers.Select(r => new CheckResolverRow(
+                Name: r.Resolver.Name,
+                Resolver: r.Resolver.Address,
+                Region: r.Resolver.Region,
+                Transport: r.Resolver.Via.Transport,
+                Pop: r.Pop,
+                ClientSubnet: r.Resolver.Subnet?.ToString(),
+                SubnetScope: r.SubnetScope,
+                IgnoresClientSubnet: r.IgnoresClientSubnet,
+                Vantage: r.Resolver.Vantage,
+                Answer: PropagationMetrics.Label(r.Answer),
+                Addresses: r.Addresses,
+                Ttl: r.Ttl,
+                Error: r.Error ?? (r.Detail is "NXDOMAIN" or "NODATA" ? r.Detail : null)))],
+            Admin.DelegationView.Of(snapshot.Delegation)),
+        CliJsonContext.Default.CheckDocument) + "\n";
 
     public static string ToTable(string host, IReadOnlyList<string> expected, PropagationSnapshot snapshot)
     {

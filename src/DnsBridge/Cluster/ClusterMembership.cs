@@ -53,7 +53,7 @@ public sealed partial class ClusterMembership : BackgroundService
     public static string ConfigHash(DnsBridgeConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        var json = JsonSerializer.SerializeToUtf8Bytes(config.Cutovers);
+        var json = JsonSerializer.SerializeToUtf8Bytes(config.Cutovers, ConfigJsonContext.Default.IReadOnlyListCutoverConfig);
         return Convert.ToHexStringLower(SHA256.HashData(json))[..16];
     }
 

@@ -113,7 +113,7 @@ public sealed partial class ConfigMonitor : IDisposable
         return false;
     }
 
-    private static string Fingerprint(DnsBridgeConfig config) => JsonSerializer.Serialize(config);
+    private static string Fingerprint(DnsBridgeConfig config) => JsonSerializer.Serialize(config, ConfigJsonContext.Default.DnsBridgeConfig);
 
     public void Dispose() => _subscription?.Dispose();
 

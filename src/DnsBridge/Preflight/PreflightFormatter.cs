@@ -6,17 +6,9 @@ namespace DnsBridge.Preflight;
 /// <summary>The checklist as a terminal table, as JSON for pipelines, or as Markdown for the project office.</summary>
 public static class PreflightFormatter
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { WriteIndented = true };
-
-    public static string ToJson(PreflightReport report) => JsonSerializer.Serialize(new
-    {
-        at = report.At,
-        overall = report.Overall,
-        pass = report.Count(PreflightStatus.Pass),
-        warn = report.Count(PreflightStatus.Warn),
-        fail = report.Count(PreflightStatus.Fail),
-        results = report.Results,
-    }, Json);
+    public static string ToJson(PreflightReport report) => JsonSerializer.Serialize(
+        new PreflightDocument(report.At, report.Overall, report.Count(PreflightStatus.Pass), report.Count(PreflightStatus.Warn), report.Count(PreflightStatus.Fail), report.Results),
+        PreflightJsonContext.Default.PreflightDocument);
 
     public static string ToText(PreflightReport report)
     {

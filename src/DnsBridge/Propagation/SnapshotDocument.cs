@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using DnsBridge.Configuration;
 using DnsBridge.Propagation.Wire;
 
@@ -14,17 +15,20 @@ public static class SnapshotDocument
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
-        Converters = { new EndPointConverter(), new ResolverAddressConverter(), new ClientSubnetConverter(), new JsonStringEnumConverter() },
+        Converters = { new EndPointConverter(), new ResolverAddressConverter(), new ClientSubnetConverter(), new JsonStringEnumConverter<ResolverAnswer>() },
+        TypeInfoResolver = SnapshotJsonContext.Default,
     };
 
-    public static string Write(PropagationSnapshot snapshot) => JsonSerializer.Serialize(snapshot, Json);
+    private static readonly JsonTypeInfo<PropagationSnapshot> Snapshot = (JsonTypeInfo<PropagationSnapshot>)Json.GetTypeInfo(typeof(PropagationSnapshot));
+
+    public static string Write(PropagationSnapshot snapshot) => JsonSerializer.Serialize(snapshot, Snapshot);
 
     /// <summary>The snapshot, or null when the document is not one (written by another release).</summary>
     public static PropagationSnapshot? Read(string document)
     {
         try
         {
-            return JsonSerializer.Deserialize<PropagationSnapshot>(document, Json);
+            return JsonSerializer.Deserialize(document, Snapshot);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {

@@ -8,8 +8,6 @@ namespace DnsBridge.State.Postgres;
 /// <summary>Each cutover's drain status as one JSON document (jsonb) per cutover, as in SQLite: a new field needs no schema step.</summary>
 public sealed class PostgresCutoverStatusStore(PostgresStateDatabase database) : ICutoverStatusStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public IReadOnlyDictionary<string, DrainStatus> Load() => database.Read(c =>
     {
         using var command = new NpgsqlCommand("SELECT name, status FROM cutover_state", c);
@@ -17,7 +15,7 @@ public sealed class PostgresCutoverStatusStore(PostgresStateDatabase database) :
         var result = new Dictionary<string, DrainStatus>(StringComparer.Ordinal);
         while (reader.Read())
         {
-            result[reader.GetString(0)] = JsonSerializer.Deserialize<DrainStatus>(reader.GetString(1), Json)!;
+            result[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), StateJsonContext.Default.DrainStatus)!;
         }
 
         return result;
@@ -32,7 +30,7 @@ public sealed class PostgresCutoverStatusStore(PostgresStateDatabase database) :
             "INSERT INTO cutover_state (name, status, updated_at) VALUES (@n, @s, @u) ON CONFLICT (name) DO UPDATE SET status = EXCLUDED.status, updated_at = EXCLUDED.updated_at",
             c, transaction);
         command.Parameters.AddWithValue("n", cutover);
-        command.Parameters.AddWithValue("s", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(status, Json));
+        command.Parameters.AddWithValue("s", NpgsqlDbType.Jsonb, JsonSerializer.Serialize(status, StateJsonContext.Default.DrainStatus));
         command.Parameters.AddWithValue("u", now.ToUniversalTime());
         command.ExecuteNonQuery();
     }

@@ -7,8 +7,6 @@ namespace DnsBridge.State.Sqlite;
 /// <summary>Each cutover's drain status as one JSON document per cutover, so a new field needs no schema step.</summary>
 public sealed class SqliteCutoverStatusStore(SqliteStateDatabase database) : ICutoverStatusStore
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
-
     public IReadOnlyDictionary<string, DrainStatus> Load() => database.Read(c =>
     {
         using var command = c.CreateCommand();
@@ -17,7 +15,7 @@ public sealed class SqliteCutoverStatusStore(SqliteStateDatabase database) : ICu
         var result = new Dictionary<string, DrainStatus>(StringComparer.Ordinal);
         while (reader.Read())
         {
-            result[reader.GetString(0)] = JsonSerializer.Deserialize<DrainStatus>(reader.GetString(1), Json)!;
+            result[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), StateJsonContext.Default.DrainStatus)!;
         }
 
         return result;
@@ -32,7 +30,7 @@ public sealed class SqliteCutoverStatusStore(SqliteStateDatabase database) : ICu
         command.Transaction = transaction;
         command.CommandText = "INSERT INTO cutover_state (name, status, updated_at) VALUES ($n, $s, $u) ON CONFLICT(name) DO UPDATE SET status = $s, updated_at = $u";
         command.Parameters.AddWithValue("$n", cutover);
-        command.Parameters.AddWithValue("$s", JsonSerializer.Serialize(status, Json));
+        command.Parameters.AddWithValue("$s", JsonSerializer.Serialize(status, StateJsonContext.Default.DrainStatus));
         command.Parameters.AddWithValue("$u", SqliteTime.Iso(now));
         command.ExecuteNonQuery();
     }

@@ -1,0 +1,40 @@
+namespace DnsBridge.Admin;
+
+// The smaller JSON answers of the admin API, named for the source-generated serializer (AdminJsonContext); field
+// names are the API's (camel-cased property names).
+
+/// <summary>Any API error: <c>{"error": "..."}</c>.</summary>
+public sealed record ApiError(string Error);
+
+/// <summary><c>/api/cutovers/{name}/residual</c>.</summary>
+public sealed record ResidualSeriesDocument(
+    string Cutover,
+    string Range,
+    int BucketMinutes,
+    DateTimeOffset From,
+    DateTimeOffset To,
+    long Total,
+    IReadOnlyList<HistorySeries.ResidualPoint> Points);
+
+/// <summary><c>/api/cutovers/{name}/propagation</c>.</summary>
+public sealed record PropagationSeriesDocument(
+    string Cutover,
+    string Range,
+    DateTimeOffset From,
+    DateTimeOffset To,
+    DateTimeOffset? DnsSwitchedAt,
+    DateTimeOffset? PropagationCompleteAt,
+    IReadOnlyList<HistorySeries.SharePoint> Points);
+
+/// <summary><c>/api/cluster</c>.</summary>
+public sealed record ClusterDocument(
+    string Replica,
+    string? Leader,
+    ClusterStoreDocument Store,
+    IReadOnlyList<string> ConfigMismatch,
+    string? Warning,
+    IReadOnlyList<ClusterReplicaDocument> Replicas);
+
+public sealed record ClusterStoreDocument(bool Reachable, string? Problem);
+
+public sealed record ClusterReplicaDocument(string Name, DateTimeOffset? LastSeen, bool Alive, bool Leader, long ResidualRequests, long ResidualConnections);

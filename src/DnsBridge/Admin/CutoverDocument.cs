@@ -1,0 +1,120 @@
+namespace DnsBridge.Admin;
+
+// The JSON of /api/cutovers/{name} (see CutoverView), one record per object. Named types, not anonymous ones,
+// because the shipped build is Native AOT: System.Text.Json writes them from source-generated metadata
+// (AdminJsonContext). The property names, camel-cased by the web defaults, are the API's field names: the status
+// page, Grafana and the README read them, so a rename here is a contract change.
+
+/// <summary>One cutover as the API shows it.</summary>
+public sealed record CutoverDocument(
+    string Name,
+    IReadOnlyList<string> Hosts,
+    TargetDocument Target,
+    IReadOnlyList<string> SourceAddresses,
+    DrainDocument Drain,
+    PropagationDocument? Propagation,
+    ResidualDocument? Residual,
+    NudgeDocument Nudge,
+    IReadOnlyList<EventDocument> Events,
+    IReadOnlyList<PendingAlertDocument> PendingAlerts);
+
+public sealed record TargetDocument(string Address, int Port, string Scheme, string? ServerName);
+
+public sealed record DrainDocument(
+    string State,
+    DateTimeOffset Since,
+    DateTimeOffset? DnsSwitchedAt,
+    DateTimeOffset? PropagationCompleteAt,
+    DateTimeOffset? StaleUntil,
+    DateTimeOffset? QuietSince,
+    DateTimeOffset? QuietEndsAt,
+    DateTimeOffset? DrainedAt,
+    double QuietPeriodSeconds,
+    long Threshold,
+    bool Nudge);
+
+public sealed record PropagationDocument(
+    DateTimeOffset At,
+    double Ratio,
+    double EtaSeconds,
+    bool Complete,
+    string? Authoritative,
+    string? AuthoritativeDisagreement,
+    bool AuthoritativeUnreachable,
+    IReadOnlyList<UnreachableServerDocument> AuthoritativeUnreachableServers,
+    DelegationDocument? Delegation,
+    IReadOnlyList<ResolverDocument> Resolvers);
+
+public sealed record UnreachableServerDocument(string Name, string Resolver, string? Error, string? Detail);
+
+public sealed record ResolverDocument(
+    string Name,
+    string Resolver,
+    string Region,
+    string Operator,
+    string Transport,
+    string? Pop,
+    string? ClientSubnet,
+    int? SubnetScope,
+    bool IgnoresClientSubnet,
+    string Vantage,
+    bool Authoritative,
+    string Answer,
+    IReadOnlyList<string> Addresses,
+    IReadOnlyList<string> Cnames,
+    int? Ttl,
+    string? Error,
+    string? Detail,
+    DateTimeOffset CheckedAt,
+    double LatencyMs,
+    long? SoaSerial,
+    LocationDocument? Location);
+
+public sealed record LocationDocument(string City, double Latitude, double Longitude);
+
+public sealed record ResidualDocument(
+    long Total,
+    long Requests,
+    long Connections,
+    long Excluded,
+    DateTimeOffset? LastRequestAt,
+    IReadOnlyList<ReplicaResidualDocument> Replicas,
+    long PerMinute1m,
+    double PerMinute15m,
+    double PerMinute1h,
+    long LastHour,
+    IReadOnlyList<MinuteDocument> Series,
+    long DistinctClients1h,
+    bool DistinctClientsEstimated,
+    IReadOnlyList<TopClientDocument> TopClients,
+    IReadOnlyList<TopConnectionClientDocument> TopClientsByConnections,
+    IReadOnlyList<TopUserAgentDocument> TopUserAgents);
+
+public sealed record ReplicaResidualDocument(string Name, long Requests, long Connections, DateTimeOffset? LastRequestAt);
+
+public sealed record MinuteDocument(DateTimeOffset Minute, long Count);
+
+/// <summary>A top client by requests; <c>error</c> and <c>lastSeen</c> are null when summed over replicas.</summary>
+public sealed record TopClientDocument(string Client, long Requests, long? Error, DateTimeOffset? LastSeen);
+
+public sealed record TopConnectionClientDocument(string Client, long Connections, long Error, DateTimeOffset LastSeen);
+
+public sealed record TopUserAgentDocument(string UserAgent, long Requests, long Error, DateTimeOffset LastSeen);
+
+public sealed record NudgeDocument(bool Enabled, bool Active, NudgeConnectionsDocument Connections, int ClientsNudged, int ClientsStillArriving, int ClientsStopped);
+
+/// <summary>Open connections by kind; <c>websocket</c> is one word in the API.</summary>
+public sealed record NudgeConnectionsDocument(long Http1, long Http2, long Websocket, long Tcp);
+
+public sealed record EventDocument(string Id, string Event, DateTimeOffset At, string Text);
+
+public sealed record PendingAlertDocument(
+    string Event,
+    string Id,
+    string Receiver,
+    string? Webhook,
+    int Attempts,
+    string? LastError,
+    bool Failed,
+    DateTimeOffset Since,
+    DateTimeOffset? NextAttemptAt);

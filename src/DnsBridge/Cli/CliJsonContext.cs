@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace DnsBridge.Cli;
+
+/// <summary>Source-generated metadata of the CLI's JSON output (<c>check --json</c>) for the Native AOT build.</summary>
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
+[JsonSerializable(typeof(CheckDocument))]
+[JsonSerializable(typeof(CheckUnreachableDocument))]
+internal sealed partial class CliJsonContext : JsonSerializerContext;
