@@ -15,6 +15,9 @@ namespace DnsBridge.Connections;
 /// </summary>
 public sealed partial class ConnectionForwarder : IHostedService, IDisposable
 {
+    /// <summary>The first header buffer of a connection: a ClientHello with a post-quantum key share is about 1.8 KiB.</summary>
+    private const int InitialHelloBytes = 4096;
+
     private static readonly byte[] UnrecognizedNameAlert = [0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x70];
 
     private readonly ConfigMonitor _config;
@@ -157,7 +160,10 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
                 {
                     // Rent the header buffer only once bytes are there: a connection that is slow to start holds none.
                     await client.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, deadline.Token);
-                    buffer = ArrayPool<byte>.Shared.Rent(ClientHelloParser.MaxWireBytes + ProxyProtocol.MaxHeaderBytes);
+                    // Sized for a usual ClientHello (post-quantum key shares included) and grown only for a larger one:
+                    // a burst of thousands of new connections then churns 4 KiB each instead of 32 KiB, which the GC
+                    // would otherwise keep resident long after the buffers are back in the pool.
+                    buffer = ArrayPool<byte>.Shared.Rent(acceptProxy ? ProxyProtocol.MaxHeaderBytes + InitialHelloBytes : InitialHelloBytes);
                 }
 
                 if (acceptProxy)
@@ -175,6 +181,12 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
                 if (passthrough)
                 {
                     var hello = await ReadClientHelloAsync(client, buffer!, filled, deadline.Token);
+                    while (hello.NeedsRoom)
+                    {
+                        buffer = Grow(buffer!, hello.Filled);
+                        hello = await ReadClientHelloAsync(client, buffer, hello.Filled, deadline.Token);
+                    }
+
                     filled = hello.Filled;
                     if (hello.Rejection is { } why)
                     {
@@ -337,7 +349,17 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
         }
     }
 
-    private readonly record struct Hello(string? ServerName, int Filled, ConnectionRejection? Rejection);
+    /// <summary>What was read of a ClientHello; <paramref name="NeedsRoom"/> when the buffer is full before the ClientHello is whole.</summary>
+    private readonly record struct Hello(string? ServerName, int Filled, ConnectionRejection? Rejection, bool NeedsRoom = false);
+
+    /// <summary>Moves what was read into a buffer large enough for the largest accepted ClientHello.</summary>
+    private static byte[] Grow(byte[] buffer, int filled)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(ClientHelloParser.MaxWireBytes + ProxyProtocol.MaxHeaderBytes);
+        buffer.AsSpan(0, filled).CopyTo(larger);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
+    }
 
     /// <summary>Reads until the ClientHello is complete (or capped, or malformed); a null name with no rejection means the client closed without a byte.</summary>
     private static async Task<Hello> ReadClientHelloAsync(Socket client, byte[] buffer, int filled, CancellationToken cancellationToken)
@@ -362,7 +384,13 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
                 }
             }
 
-            var read = await client.ReceiveAsync(buffer.AsMemory(filled, ClientHelloParser.MaxWireBytes - filled), SocketFlags.None, cancellationToken);
+            if (filled == buffer.Length)
+            {
+                return new Hello(null, filled, null, NeedsRoom: true);
+            }
+
+            var room = Math.Min(buffer.Length, ClientHelloParser.MaxWireBytes) - filled;
+            var read = await client.ReceiveAsync(buffer.AsMemory(filled, room), SocketFlags.None, cancellationToken);
             if (read == 0)
             {
                 return new Hello(null, filled, filled == 0 ? null : ConnectionRejection.NotTls);
