@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using DnsClient;
 
 namespace DnsBridge.FunctionalTests.Infrastructure;
@@ -44,7 +43,7 @@ public sealed class Knot : IAsyncDisposable
             [$"{host}:", .. views.SelectMany(v => new[] { $"  - net: {v.Subnet}", $"    A: {v.Address}" })]);
         for (var attempt = 0; ; attempt++)
         {
-            var endPoint = FreeEndPoint();
+            var endPoint = Nsd.FreeEndPoint();
             await File.WriteAllTextAsync(Path.Combine(directory, "knot.conf"), Conf(directory, zone, endPoint, nsid, identity));
             var info = new ProcessStartInfo("/usr/sbin/knotd") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
             foreach (var arg in new[] { "-c", Path.Combine(directory, "knot.conf") })
@@ -124,15 +123,6 @@ public sealed class Knot : IAsyncDisposable
         }
 
         return false;
-    }
-
-    /// <summary>A random 127.x.y.z (all of 127/8 is local on Linux) and a port free there for UDP.</summary>
-    private static IPEndPoint FreeEndPoint()
-    {
-        var address = new IPAddress([127, (byte)Random.Shared.Next(60, 250), (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(1, 255)]);
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(address, 0));
-        return new IPEndPoint(address, ((IPEndPoint)socket.LocalEndPoint!).Port);
     }
 
     public async ValueTask DisposeAsync()

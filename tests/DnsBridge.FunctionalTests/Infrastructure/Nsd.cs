@@ -146,7 +146,7 @@ public sealed class Nsd : IAsyncDisposable
     }
 
     /// <summary>A random 127.x.y.z (all of 127/8 is local on Linux) and a port free there for UDP.</summary>
-    private static IPEndPoint FreeEndPoint()
+    internal static IPEndPoint FreeEndPoint()
     {
         var address = new IPAddress([127, (byte)Random.Shared.Next(60, 250), (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(1, 255)]);
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
