@@ -1,3 +1,4 @@
+using DnsBridge.State;
 using DnsBridge.Configuration;
 using DnsBridge.Preflight;
 
@@ -9,12 +10,13 @@ public static class ApiEndpoints
     public static IEndpointRouteBuilder MapApiEndpoints(this IEndpointRouteBuilder endpoints)
     {
         var api = endpoints.MapGroup("/api/cutovers");
-        api.MapGet("/", (CutoverView view) => TypedResults.Ok(view.All()));
-        api.MapGet("/{name}", (string name, CutoverView view) =>
-            view.Get(name) is { } cutover ? TypedResults.Ok(cutover) : NotFound(name));
-        api.MapGet("/{name}/report", (string name, HttpContext context, CutoverReport reports, TimeProvider time) =>
+        // Views read the store (pending alerts, history): on a state thread, so a slow database holds no request thread.
+        api.MapGet("/", async (CutoverView view) => TypedResults.Ok(await StateThreads.Run(view.All)));
+        api.MapGet("/{name}", async (string name, CutoverView view) =>
+            await StateThreads.Run(() => view.Get(name)) is { } cutover ? TypedResults.Ok(cutover) : NotFound(name));
+        api.MapGet("/{name}/report", async (string name, HttpContext context, CutoverReport reports, TimeProvider time) =>
         {
-            if (reports.Build(name) is not { } report)
+            if (await StateThreads.Run(() => reports.Build(name)) is not { } report)
             {
                 return NotFound(name);
             }

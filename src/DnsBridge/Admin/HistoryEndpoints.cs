@@ -12,7 +12,7 @@ public static class HistoryEndpoints
 {
     public static IEndpointRouteBuilder MapHistoryEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/cutovers/{name}/residual", (string name, string? range, ConfigMonitor config, IResidualHistory history, TimeProvider time) =>
+        endpoints.MapGet("/api/cutovers/{name}/residual", async (string name, string? range, ConfigMonitor config, IResidualHistory history, TimeProvider time) =>
         {
             if (Resolve(name, range, config) is not ({ } cutover, { } span))
             {
@@ -20,10 +20,10 @@ public static class HistoryEndpoints
             }
 
             var now = time.GetUtcNow();
-            var points = HistorySeries.Residual(history.Minutes(cutover.Name), span, now);
+            var points = HistorySeries.Residual(await StateThreads.Run(() => history.Minutes(cutover.Name)), span, now);
             return TypedResults.Ok(new ResidualSeriesDocument(cutover.Name, span.Name, span.BucketMinutes, now - span.Span, now, points.Sum(p => p.Count), points));
         });
-        endpoints.MapGet("/api/cutovers/{name}/propagation", (string name, string? range, ConfigMonitor config, IPropagationHistory history, DrainDetector drain, TimeProvider time) =>
+        endpoints.MapGet("/api/cutovers/{name}/propagation", async (string name, string? range, ConfigMonitor config, IPropagationHistory history, DrainDetector drain, TimeProvider time) =>
         {
             if (Resolve(name, range, config) is not ({ } cutover, { } span))
             {
@@ -33,7 +33,7 @@ public static class HistoryEndpoints
             var now = time.GetUtcNow();
             var status = drain.Status(cutover.Name);
             return TypedResults.Ok(new PropagationSeriesDocument(cutover.Name, span.Name, now - span.Span, now, status?.DnsSwitchedAt, status?.PropagationCompleteAt,
-                HistorySeries.Share(history.Changes(cutover.Name), span, now)));
+                HistorySeries.Share(await StateThreads.Run(() => history.Changes(cutover.Name)), span, now)));
         });
         return endpoints;
     }

@@ -1,3 +1,4 @@
+using DnsBridge.State;
 using DnsBridge.Configuration;
 using DnsBridge.Residual;
 
@@ -11,10 +12,10 @@ public static class ReportEndpoints
 {
     public static IEndpointRouteBuilder MapReportEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/api/report", (string? format, HttpContext context, WaveReport wave, TimeProvider time) =>
+        endpoints.MapGet("/api/report", async (string? format, HttpContext context, WaveReport wave, TimeProvider time) =>
         {
             var now = time.GetUtcNow();
-            var rows = wave.Rows();
+            var rows = await StateThreads.Run(wave.Rows);
             switch ((format ?? "md").ToLowerInvariant())
             {
                 case "md" or "markdown":

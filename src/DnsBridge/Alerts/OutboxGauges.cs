@@ -6,11 +6,13 @@ namespace DnsBridge.Alerts;
 
 /// <summary>
 /// <c>dnsbridge_alerts_pending</c> (by event) and <c>dnsbridge_alerts_oldest_pending_age_seconds</c>, read from the
-/// outbox at scrape time (like <c>dnsbridge_state_store_failing</c>), so they say what the outbox holds with no timer
-/// of their own: alerts still being tried for a receiver that is down show here long before anyone misses them.
+/// outbox when scraped (at most a couple of seconds old, never waited for), so they say what the outbox holds with no
+/// timer of their own: alerts still being tried for a receiver that is down show here long before anyone misses them.
 /// </summary>
 public static class OutboxGauges
 {
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(2);
+
     public static void Register(IEventStore events, IMetricFactory metrics, CollectorRegistry registry, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(events);
@@ -27,17 +29,37 @@ public static class OutboxGauges
             pending.WithLabels(e).Set(0);
         }
 
+        // A scrape never waits for the database (Prometheus and probes read /metrics exactly when the database may be
+        // slow): it shows the last backlog read, and starts the next read on a state thread when that one is older than
+        // a few seconds. While the outbox cannot be read the last values stay (the dispatcher logs it, and
+        // dnsbridge_state_store_failing shows it) rather than an empty outbox.
+        OutboxBacklog? last = null;
+        var reading = 0;
+        var readAt = DateTimeOffset.MinValue;
         registry.AddBeforeCollectCallback(() =>
         {
-            OutboxBacklog backlog;
-            try
+            var now = time.GetUtcNow();
+            if (now - readAt >= RefreshEvery && Interlocked.CompareExchange(ref reading, 1, 0) == 0)
             {
-                backlog = events.Backlog();
+                readAt = now;
+                _ = StateThreads.Run(() =>
+                {
+                    try
+                    {
+                        last = events.Backlog();
+                    }
+                    catch (StateStoreException)
+                    {
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref reading, 0);
+                    }
+                });
             }
-            catch (StateStoreException)
+
+            if (last is not { } backlog)
             {
-                // The outbox cannot be read now (the dispatcher logs it, dnsbridge_state_store_failing shows it): keep
-                // the last values rather than report an empty outbox.
                 return;
             }
 
@@ -46,7 +68,7 @@ public static class OutboxGauges
                 pending.WithLabels(e).Set(backlog.ByEvent.GetValueOrDefault(e));
             }
 
-            oldest.Set(backlog.OldestSince is { } since ? Math.Max(0, (time.GetUtcNow() - since).TotalSeconds) : 0);
+            oldest.Set(backlog.OldestSince is { } since ? Math.Max(0, (now - since).TotalSeconds) : 0);
         });
     }
 }

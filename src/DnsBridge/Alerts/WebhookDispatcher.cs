@@ -4,6 +4,7 @@ using DnsBridge.Alerts.Formats;
 using DnsBridge.Cluster;
 using DnsBridge.Configuration;
 using DnsBridge.Events;
+using DnsBridge.Jobs;
 using DnsBridge.State;
 using Prometheus;
 
@@ -28,6 +29,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly WebhookSender _webhooks;
     private readonly EmailSender _email;
     private readonly Counter _sent;
+    private readonly Counter _failures;
 
     // Outcomes the store could not record yet (read-only, full or locked): their rows still read as due, so nothing is
     // sent until they are written, or a delivered alert would be sent again every second.
@@ -55,6 +57,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
         _webhooks = new WebhookSender(_http, time);
         _email = new EmailSender(time);
+        _failures = JobFailures.Counter(metrics);
         _sent = metrics.CreateCounter("dnsbridge_alerts_sent_total", "Webhook deliveries by event and outcome (delivered, retry, rejected, failed).", ["event", "outcome"]);
         foreach (var e in EventNames.All.Append(EventNames.TestAlert))
         {
@@ -74,16 +77,31 @@ public sealed partial class WebhookDispatcher : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             if (_leadership?.IsLeader != false)
             {
-                await DeliverDueAsync(stoppingToken);
+                try
+                {
+                    await DeliverDueAsync(stoppingToken);
+                    failures = 0;
+                }
+                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception e)
+                {
+                    // The rows stay in the outbox and are tried again: never a reason to stop the process (and the forwarding).
+                    failures++;
+                    JobFailures.Record(_failures, _logger, "outbox", e);
+                }
             }
 
             try
             {
-                await Task.Delay(TimeSpan.FromSeconds(1), _time, stoppingToken);
+                await Task.Delay(JobFailures.Backoff(TimeSpan.FromSeconds(1), failures), _time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -95,7 +113,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     /// <summary>Sends every delivery that is due now (the loop calls it every second).</summary>
     public async Task DeliverDueAsync(CancellationToken cancellationToken)
     {
-        if (!RecordHeldOutcomes())
+        if (!await StateThreads.Run(RecordHeldOutcomes))
         {
             return;
         }
@@ -105,7 +123,8 @@ public sealed partial class WebhookDispatcher : BackgroundService
         {
             // Claimed in the database, not just read: a deposed leader racing the new one cannot send the same row.
             var now = _time.GetUtcNow();
-            due = _events.ClaimDue(now, _config().Cluster.ReplicaName, now + ClaimLease);
+            var claimant = _config().Cluster.ReplicaName;
+            due = await StateThreads.Run(() => _events.ClaimDue(now, claimant, now + ClaimLease));
             if (_outboxUnreadable)
             {
                 _outboxUnreadable = false;
@@ -199,27 +218,45 @@ public sealed partial class WebhookDispatcher : BackgroundService
         string name;
         string shown;
         SendOutcome outcome;
-        if (string.Equals(delivery.Receiver, EmailConfig.ReceiverName, StringComparison.OrdinalIgnoreCase) && config.Alerts.Email is { } email)
+        try
         {
-            (name, shown) = (EmailConfig.ReceiverName, email.Display);
-            outcome = await _email.SendAsync(email, message, cancellationToken);
+            if (string.Equals(delivery.Receiver, EmailConfig.ReceiverName, StringComparison.OrdinalIgnoreCase) && config.Alerts.Email is { } email)
+            {
+                (name, shown) = (EmailConfig.ReceiverName, email.Display);
+                outcome = await _email.SendAsync(email, message, cancellationToken);
+            }
+            else if (Resolve(config.Alerts, delivery.Receiver) is { } webhook)
+            {
+                (name, shown) = (webhook.Name, WebhookDisplay.Of(webhook.Url));
+                outcome = await _webhooks.SendAsync(webhook, message, cancellationToken);
+            }
+            else
+            {
+                return await StateThreads.Run(() =>
+                {
+                    var at = _time.GetUtcNow();
+                    Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, at, "receiver no longer configured"));
+                    _sent.WithLabels(e.Event, "failed").Inc();
+                    LogUnconfigured(_logger, e.Event, e.Cutover, WebhookDisplay.Receiver(delivery.Receiver));
+                    return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, "receiver no longer configured", null, at);
+                });
+            }
         }
-        else if (Resolve(config.Alerts, delivery.Receiver) is { } webhook)
+        catch (Exception x) when (x is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            (name, shown) = (webhook.Name, WebhookDisplay.Of(webhook.Url));
-            outcome = await _webhooks.SendAsync(webhook, message, cancellationToken);
-        }
-        else
-        {
-            var at = _time.GetUtcNow();
-            Record(e.Id, delivery.Receiver, () => _events.MarkFailed(e.Id, delivery.Receiver, at, "receiver no longer configured"));
-            _sent.WithLabels(e.Event, "failed").Inc();
-            LogUnconfigured(_logger, e.Event, e.Cutover, WebhookDisplay.Receiver(delivery.Receiver));
-            return new OutboxRow(delivery.Receiver, delivery.Attempts + 1, "receiver no longer configured", null, at);
+            // A sender that throws what it should have answered (a library's exception nobody mapped) is a failed
+            // attempt of this row, retried with backoff like any other: never a crash, never a lost alert.
+            (name, shown) = (delivery.Receiver, WebhookDisplay.Receiver(delivery.Receiver));
+            outcome = new SendOutcome(SendVerdict.Retry, $"{x.GetType().Name}: {x.Message}");
         }
 
-        // The outcome is written to SQLite: off the socket's completion thread first (SocketTuning).
-        await Task.Yield();
+        // The outcome is written to the store: on a state thread, never on the socket's completion thread (SocketTuning).
+        return await StateThreads.Run(() => Conclude(delivery, config, outcome, name, shown));
+    }
+
+    private OutboxRow Conclude(Delivery delivery, DnsBridgeConfig config, SendOutcome outcome, string name, string shown)
+    {
+        var e = delivery.Event;
         if (outcome.Verdict == SendVerdict.Delivered)
         {
             var at = _time.GetUtcNow();

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using DnsBridge.Configuration;
+using DnsBridge.Jobs;
 using DnsBridge.State;
 using Prometheus;
 
@@ -23,6 +24,7 @@ public sealed partial class ClusterMembership : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<ClusterMembership> _logger;
     private readonly Gauge _replicasMetric;
+    private readonly Counter _failures;
     private volatile ClusterStatus _status;
     private bool _termRecorded;
     private string _mismatchLogged = "";
@@ -38,6 +40,7 @@ public sealed partial class ClusterMembership : BackgroundService
         _database = database;
         _time = time;
         _logger = logger;
+        _failures = JobFailures.Counter(metrics);
         _replicasMetric = metrics.CreateGauge("dnsbridge_cluster_replicas", "Replicas whose heartbeat reached the shared state store in the last 10 s (1 with SQLite).");
 
         // Read at scrape time: the gauge says what the election says now, not a second ago.
@@ -59,14 +62,24 @@ public sealed partial class ClusterMembership : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
-            // The store is synchronous for SQLite and may wait on the network for PostgreSQL: never on a socket thread.
-            await Task.Yield();
-            Step();
             try
             {
-                await Task.Delay(LeaderElection.Interval, _time, stoppingToken);
+                // The store is synchronous for SQLite and may wait on the network for PostgreSQL: on a state thread.
+                await StateThreads.Run(Step);
+                failures = 0;
+            }
+            catch (Exception e)
+            {
+                failures++;
+                JobFailures.Record(_failures, _logger, "membership", e);
+            }
+
+            try
+            {
+                await Task.Delay(JobFailures.Backoff(LeaderElection.Interval, failures), _time, stoppingToken);
             }
             catch (OperationCanceledException)
             {
@@ -88,7 +101,8 @@ public sealed partial class ClusterMembership : BackgroundService
         }
         else if (!_termRecorded)
         {
-            _termRecorded = _store.RecordLeader(me, now);
+            // An elected leader recorded its term when it took office (LeaderElection); the one replica of SQLite here.
+            _termRecorded = _leadership.Term is not null || _store.RecordLeader(me, now);
         }
 
         try

@@ -18,6 +18,9 @@ public static class ClusterServiceCollectionExtensions
             services.AddSingleton(sp => new LeaderElection(replica, ct => PostgresLockSession.OpenAsync(connectionString, replica, ct),
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<LeaderElection>>()));
             services.AddSingleton<ILeadership>(sp => sp.GetRequiredService<LeaderElection>());
+
+            // The shared store refuses the leader's writes once another replica took office.
+            services.AddSingleton<DnsBridge.State.ILeaderTerm>(sp => sp.GetRequiredService<LeaderElection>());
             services.AddHostedService(sp => sp.GetRequiredService<LeaderElection>());
         }
         else

@@ -10,6 +10,15 @@ public interface ILockSession : IAsyncDisposable
     /// <summary>Takes the lock if free, without waiting; false when another session holds it. Called only while not held (it stacks).</summary>
     Task<bool> TryLockAsync(CancellationToken cancellationToken);
 
-    /// <summary>Proves the session (and so the lock) is still alive; throws when it is not.</summary>
-    Task PingAsync(CancellationToken cancellationToken);
+    /// <summary>
+    /// Right after the lock is won: records this replica as the leader under a new term (one more than the last) and
+    /// returns it. The leader's writes carry the term, and the store refuses them once another replica took office.
+    /// </summary>
+    Task<long> TakeOfficeAsync(string replica, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Proves the session (and so the lock) is still alive: true while <paramref name="term"/> is still the recorded
+    /// one, false when another replica took office since; throws when the session is dead.
+    /// </summary>
+    Task<bool> PingAsync(long term, CancellationToken cancellationToken);
 }

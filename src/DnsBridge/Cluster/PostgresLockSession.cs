@@ -5,8 +5,8 @@ namespace DnsBridge.Cluster;
 /// <summary>
 /// The leadership lock: a PostgreSQL session advisory lock on a connection of its own, never from the pool (a pooled
 /// connection keeps its session, and the lock, after it is closed). Tuned so that a dead holder is noticed fast on
-/// both sides: every command has a 2 s timeout (a half-dead connection fails the next ping), and the server ends the
-/// session (freeing the lock) after 10 s without a command or after failed TCP keepalives (a vanished host).
+/// both sides: a command that takes longer than the election's lease breaks the connection, and the server ends the
+/// session (freeing the lock) after 15 s without a command (PostgreSQL 14 and newer) or after failed TCP keepalives (a vanished host).
 /// </summary>
 public sealed class PostgresLockSession : ILockSession
 {
@@ -28,7 +28,8 @@ public sealed class PostgresLockSession : ILockSession
             Pooling = false,
             ApplicationName = $"dnsbridge-leader:{replica}",
             Timeout = 3,
-            CommandTimeout = 2,
+            // A ping slower than this breaks the connection (and frees the lock); the election itself gives up at its lease.
+            CommandTimeout = (int)LeaderElection.LeaseTimeout.TotalSeconds + 2,
             CancellationTimeout = 500,
             TcpKeepAlive = true,
 
@@ -36,12 +37,21 @@ public sealed class PostgresLockSession : ILockSession
             // election loop is stuck. The loop's own ping every second is what keeps a healthy session alive.
             KeepAlive = 0,
         };
-        builder.Options = string.Join(' ', new[] { builder.Options, "-c idle_session_timeout=10s -c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3" }
+        builder.Options = string.Join(' ', new[] { builder.Options, "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3" }
             .Where(o => !string.IsNullOrWhiteSpace(o)));
         var connection = new NpgsqlConnection(builder.ConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
+
+            // Set after the connect, not in the startup options: a server before 14 refuses an unknown setting there,
+            // and no replica could ever lead.
+            if (IdleSessionTimeout(connection.PostgreSqlVersion) is { } set)
+            {
+                await using var command = new NpgsqlCommand(set, connection);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+
             return new PostgresLockSession(connection);
         }
         catch
@@ -58,10 +68,37 @@ public sealed class PostgresLockSession : ILockSession
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    public async Task PingAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// The statement that makes the server end this session after <see cref="ServerIdleTimeout"/> without a command
+    /// (a leader whose loop is stuck frees the lock), or null before PostgreSQL 14, which has no such setting: there
+    /// only TCP keepalives (about 11 s) free the lock of a vanished leader, and a stuck one keeps it until it is stopped.
+    /// </summary>
+    public static string? IdleSessionTimeout(Version server)
     {
-        await using var command = new NpgsqlCommand("SELECT 1", _connection);
-        await command.ExecuteScalarAsync(cancellationToken);
+        ArgumentNullException.ThrowIfNull(server);
+        return server.Major >= 14 ? $"SET idle_session_timeout = '{(int)ServerIdleTimeout.TotalSeconds}s'" : null;
+    }
+
+    /// <summary>Longer than <see cref="LeaderElection.LeaseTimeout"/>: the server never ends a session its leader still counts on.</summary>
+    public static readonly TimeSpan ServerIdleTimeout = TimeSpan.FromSeconds(15);
+
+    public async Task<long> TakeOfficeAsync(string replica, CancellationToken cancellationToken)
+    {
+        // The row lock this takes waits for a deposed leader's write still in flight (it holds the row FOR SHARE): that
+        // write commits first and is seen by this leader's first read, or it finds the new term and is refused.
+        await using var command = new NpgsqlCommand("""
+            INSERT INTO cluster_leader (id, replica, term, since) VALUES (1, @r, 1, now())
+            ON CONFLICT (id) DO UPDATE SET replica = EXCLUDED.replica, term = cluster_leader.term + 1, since = EXCLUDED.since
+            RETURNING term
+            """, _connection);
+        command.Parameters.AddWithValue("r", replica);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    public async Task<bool> PingAsync(long term, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT term FROM cluster_leader WHERE id = 1", _connection);
+        return await command.ExecuteScalarAsync(cancellationToken) is long recorded && recorded == term;
     }
 
     /// <summary>Closes the session: the server frees the lock with it.</summary>

@@ -6,4 +6,7 @@ public sealed class SingleInstance(string replica) : ILeadership
     public string Replica => replica;
 
     public bool IsLeader => true;
+
+    /// <summary>No term: nothing is elected, and the store has no other writer to fence off.</summary>
+    public long? Term => null;
 }

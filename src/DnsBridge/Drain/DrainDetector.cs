@@ -1,6 +1,7 @@
 using DnsBridge.Cluster;
 using DnsBridge.Configuration;
 using DnsBridge.Events;
+using DnsBridge.Jobs;
 using DnsBridge.Propagation;
 using DnsBridge.Residual;
 using DnsBridge.State;
@@ -30,6 +31,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private readonly TimeProvider _time;
     private readonly ILogger<DrainDetector> _logger;
     private readonly Gauge _stateMetric;
+    private readonly Counter _failures;
 
     // Evaluation and persistence take this lock; readers (the API) read the tracked statuses without it.
     private readonly Lock _gate = new();
@@ -50,6 +52,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         _observers = [.. observers];
         _time = time;
         _logger = logger;
+        _failures = JobFailures.Counter(metrics);
         _stateMetric = metrics.CreateGauge("dnsbridge_drain_state", "1 for the current drain state of a cutover (pending, propagating, draining, quiet, drained).", ["cutover", "state"]);
         Follow(config.Current);
         config.Changed += (_, next) => Follow(next);
@@ -130,7 +133,8 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _timer = _time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        // The tick reads and writes the store: on a state thread, not on the timer's thread-pool thread.
+        _timer = _time.CreateTimer(_ => _ = StateThreads.Run(Tick), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         return Task.CompletedTask;
     }
 
@@ -160,6 +164,11 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         try
         {
             TickAll();
+        }
+        catch (Exception e)
+        {
+            // Whatever it was, the next tick decides again from the stored state: a transition happens only once stored.
+            JobFailures.Record(_failures, _logger, "drain", e);
         }
         finally
         {

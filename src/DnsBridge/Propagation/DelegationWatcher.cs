@@ -18,6 +18,7 @@ public sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider t
     private readonly ConcurrentDictionary<string, (string? Zone, IReadOnlyList<IPEndPoint> ParentServers)> _zones = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, DateTimeOffset> _switchedAt = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _said = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RememberedNameServers> _remembered = new(StringComparer.Ordinal);
 
     /// <summary>A reload: names and zones are looked up again (the previous servers or the override may have changed).</summary>
     public void Forget()
@@ -30,7 +31,7 @@ public sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider t
     /// When the cutover switched, as far as this process saw: the stored drain status's switch time when there is one
     /// (it survives restarts), else the first switched poll.
     /// </summary>
-    public DateTimeOffset? SwitchedAt(string cutover, PropagationSnapshot snapshot, Func<DateTimeOffset?> stored)
+    public async Task<DateTimeOffset?> SwitchedAtAsync(string cutover, PropagationSnapshot snapshot, Func<Task<DateTimeOffset?>> stored)
     {
         if (_switchedAt.TryGetValue(cutover, out var at))
         {
@@ -42,7 +43,7 @@ public sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider t
             return null;
         }
 
-        return _switchedAt.GetOrAdd(cutover, stored() ?? snapshot.At);
+        return _switchedAt.GetOrAdd(cutover, await stored() ?? snapshot.At);
     }
 
     public async Task<DelegationSnapshot?> ProbeAsync(DnsBridgeConfig config, CutoverConfig cutover, IReadOnlyList<ResolverInfo> current, IReadOnlyList<ResolverInfo> recursive,
@@ -52,7 +53,7 @@ public sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider t
         IReadOnlyList<IPEndPoint> resolvers = ResolverInfo.PlainEndPoints(recursive);
         var (previous, from) = cutover.Dns.PreviousNameServers.Count > 0
             ? (await ConfiguredAsync(cutover, resolvers, timeout, cancellationToken), DelegationSnapshot.FromConfig)
-            : ((IReadOnlyList<ResolverInfo>)Remembered(cutover.Name, current), DelegationSnapshot.FromRemembered);
+            : ((IReadOnlyList<ResolverInfo>)await RememberedAsync(cutover.Name, current), DelegationSnapshot.FromRemembered);
 
         // Checked at run time too: a discovered current server cannot be refused when the config is read.
         var overlap = previous.Where(p => current.Any(c => c.EndPoint.Equals(p.EndPoint))).ToList();
@@ -125,7 +126,7 @@ public sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider t
     /// Without configured previous servers: the first current set is remembered; a later set with none of its servers
     /// is a move, and the remembered servers become the previous ones.
     /// </summary>
-    private List<ResolverInfo> Remembered(string cutover, IReadOnlyList<ResolverInfo> current)
+    private async Task<List<ResolverInfo>> RememberedAsync(string cutover, IReadOnlyList<ResolverInfo> current)
     {
         if (store is null || current.Count == 0)
         {
@@ -133,11 +134,32 @@ public sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider t
         }
 
         var now = current.Select(Entry).Order(StringComparer.Ordinal).ToList();
-        var remembered = store.Remembered(cutover);
-        if (remembered is null)
+
+        // Written once per cutover and never changed after: read once, then kept (not a database read every poll). An
+        // unreadable store leaves it unknown for this poll.
+        if (!_remembered.TryGetValue(cutover, out var remembered))
         {
-            store.Remember(new RememberedNameServers(cutover, now, time.GetUtcNow()));
-            return [];
+            try
+            {
+                remembered = await StateThreads.Run(() => store.Remembered(cutover));
+            }
+            catch (StateStoreException)
+            {
+                return [];
+            }
+
+            if (remembered is null)
+            {
+                var first = new RememberedNameServers(cutover, now, time.GetUtcNow());
+                if (await StateThreads.Run(() => store.Remember(first)))
+                {
+                    _remembered[cutover] = first;
+                }
+
+                return [];
+            }
+
+            _remembered[cutover] = remembered;
         }
 
         // A provider move replaces every server; a secondary added, dropped or swapped (a lagging one replaced in

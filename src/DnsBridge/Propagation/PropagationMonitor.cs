@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using DnsBridge.Cluster;
 using DnsBridge.Configuration;
+using DnsBridge.Jobs;
 using DnsBridge.State;
+using Prometheus;
 
 namespace DnsBridge.Propagation;
 
@@ -29,12 +31,14 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     private readonly PropagationPoller _poller;
     private readonly DelegationWatcher _delegation;
     private readonly VantagePuller _vantages;
+    private readonly Counter _failures;
     private CancellationTokenSource _wake = new();
     private long _passes;
 
     public PropagationMonitor(ConfigMonitor config, DnsQuerier querier, PropagationMetrics metrics, IServiceProvider services, TimeProvider time, ILogger<PropagationMonitor> logger,
-        ILeadership leadership, IClusterStore? store = null)
+        ILeadership leadership, IMetricFactory metricFactory, IClusterStore? store = null)
     {
+        _failures = JobFailures.Counter(metricFactory);
         _leadership = leadership;
         _store = store;
         _config = config;
@@ -77,25 +81,34 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var listeners = _services.GetServices<IPropagationListener>().ToList();
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             var config = _config.Current;
             var leader = _leadership.IsLeader;
-            if (!leader)
+            try
             {
-                await Task.Yield();
-                FollowStored(config);
-            }
-            else if (config.Propagation.Enabled)
-            {
-                try
+                if (!leader)
+                {
+                    await FollowStoredAsync(config);
+                }
+                else if (config.Propagation.Enabled)
                 {
                     await PollAllAsync(config, listeners, stoppingToken);
                 }
-                catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-                {
-                    return;
-                }
+
+                failures = 0;
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                // A hostile answer or a bug in one pass must not stop the process (and with it the forwarding): the
+                // pass is logged, counted and tried again, later each time it fails again.
+                failures++;
+                JobFailures.Record(_failures, _logger, "monitor", e);
             }
 
             Interlocked.Increment(ref _passes);
@@ -108,11 +121,12 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             }
 
             var jitter = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * config.Propagation.Interval.TotalMilliseconds * 0.1);
+            var interval = JobFailures.Backoff(leader ? config.Propagation.Interval + jitter : FollowInterval, failures);
             using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, wake.Token);
             try
             {
                 // A follower reads every second, and so also notices within a second that it now leads (and polls).
-                await Task.Delay(leader ? config.Propagation.Interval + jitter : FollowInterval, _time, delay.Token);
+                await Task.Delay(interval, _time, delay.Token);
             }
             catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
             {
@@ -127,9 +141,9 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     private static readonly TimeSpan FollowInterval = TimeSpan.FromSeconds(1);
 
     /// <summary>A follower's pass: the leader's latest snapshots from the store (an unreadable store keeps the last ones).</summary>
-    private void FollowStored(DnsBridgeConfig config)
+    private async Task FollowStoredAsync(DnsBridgeConfig config)
     {
-        if (_store is null)
+        if (_store is not { } store)
         {
             return;
         }
@@ -137,7 +151,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
         IReadOnlyList<StoredSnapshot> stored;
         try
         {
-            stored = _store.Snapshots();
+            stored = await StateThreads.Run(store.Snapshots);
         }
         catch (StateStoreException)
         {
@@ -175,29 +189,46 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             snapshot = FlagTtlViolations(snapshot);
             snapshot = VantageMerge.Merge(snapshot, await vantages, _time.GetUtcNow(), config.Propagation.Interval);
             var delegation = await _delegation.ProbeAsync(config, cutover, authoritative, recursive, concurrency, cancellationToken);
-            snapshot = snapshot.WithDelegation(delegation, _delegation.SwitchedAt(cutover.Name, snapshot, () => StoredSwitch(cutover.Name)));
+            snapshot = snapshot.WithDelegation(delegation, await _delegation.SwitchedAtAsync(cutover.Name, snapshot, () => StoredSwitchAsync(cutover.Name)));
             LogAuthoritativeChanges(cutover.Name, _latest.TryGetValue(cutover.Name, out var last) ? last : null, snapshot);
             _latest[cutover.Name] = snapshot;
             _metrics.Record(snapshot);
 
-            // Listeners write SQLite: off the socket's completion thread first (SocketTuning).
-            await Task.Yield();
-            foreach (var listener in listeners)
+            // Listeners write to the store: on a state thread, never on the socket's completion thread (SocketTuning).
+            await StateThreads.Run(() =>
             {
-                try
+                foreach (var listener in listeners)
                 {
-                    listener.OnSnapshot(snapshot);
+                    try
+                    {
+                        listener.OnSnapshot(snapshot);
+                    }
+                    catch (Exception e)
+                    {
+                        LogListenerFailed(_logger, listener.GetType().Name, cutover.Name, e);
+                    }
                 }
-                catch (Exception e)
-                {
-                    LogListenerFailed(_logger, listener.GetType().Name, cutover.Name, e);
-                }
-            }
+            });
         }));
     }
 
-    private DateTimeOffset? StoredSwitch(string cutover) =>
-        _services.GetService<DnsBridge.State.ICutoverStatusStore>()?.Load().TryGetValue(cutover, out var status) == true ? status.DnsSwitchedAt : null;
+    /// <summary>The switch time the drain status stored (it survives restarts and leader changes); null when unknown or unreadable now.</summary>
+    private async Task<DateTimeOffset?> StoredSwitchAsync(string cutover)
+    {
+        if (_services.GetService<ICutoverStatusStore>() is not { } statuses)
+        {
+            return null;
+        }
+
+        try
+        {
+            return (await StateThreads.Run(statuses.Load)).TryGetValue(cutover, out var status) ? status.DnsSwitchedAt : null;
+        }
+        catch (StateStoreException)
+        {
+            return null;
+        }
+    }
 
     private async Task<IReadOnlyList<ResolverInfo>> AuthoritativeServersAsync(DnsBridgeConfig config, CutoverConfig cutover, IReadOnlyList<ResolverInfo> recursive, CancellationToken cancellationToken)
     {

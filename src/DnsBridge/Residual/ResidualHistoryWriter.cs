@@ -1,4 +1,6 @@
+using DnsBridge.Jobs;
 using DnsBridge.State;
+using Prometheus;
 
 namespace DnsBridge.Residual;
 
@@ -9,15 +11,18 @@ namespace DnsBridge.Residual;
 /// full, locked, unreachable) the counts accumulate in the counters (one number per cutover and kind, whatever
 /// the outage's length) and land in the minute the store comes back, instead of being lost.
 /// </summary>
-public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidualHistory history, ClusterResidual cluster, TimeProvider time) : IHostedService, IDisposable
+public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidualHistory history, ClusterResidual cluster, TimeProvider time, IMetricFactory metrics,
+    ILogger<ResidualHistoryWriter> logger) : IHostedService, IDisposable
 {
+    private readonly Counter _failures = JobFailures.Counter(metrics);
     private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _flushed = new(StringComparer.Ordinal);
     private System.Threading.ITimer? _timer;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _timer = time.CreateTimer(_ => Flush(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
+        // The flush writes and reads the store: on a state thread, not on the timer's thread-pool thread.
+        _timer = time.CreateTimer(_ => _ = StateThreads.Run(Flush), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         return Task.CompletedTask;
     }
 
@@ -46,6 +51,11 @@ public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidual
         try
         {
             FlushAll();
+        }
+        catch (Exception e)
+        {
+            // Only a write that succeeded moves the mark: the next flush writes what this one did not.
+            JobFailures.Record(_failures, logger, "residual_flush", e);
         }
         finally
         {

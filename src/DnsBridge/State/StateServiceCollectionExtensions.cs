@@ -10,7 +10,7 @@ public static class StateServiceCollectionExtensions
     {
         services.AddSingleton(sp =>
         {
-            var stores = StateStores.Open(sp.GetRequiredService<ConfigMonitor>().Current.State, sp.GetRequiredService<ILoggerFactory>());
+            var stores = StateStores.Open(sp.GetRequiredService<ConfigMonitor>().Current.State, sp.GetRequiredService<ILoggerFactory>(), sp.GetService<ILeaderTerm>());
 
             // Read at scrape time, so the metric says what readiness says, with no timer of its own.
             var failing = sp.GetRequiredService<IMetricFactory>().CreateGauge("dnsbridge_state_store_failing",

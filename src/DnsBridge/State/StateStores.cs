@@ -43,13 +43,13 @@ public sealed class StateStores : IDisposable
     /// Opens (and migrates) the store <c>State:Provider</c> names; throws <see cref="StateStoreException"/> with a
     /// message naming the config key (never the connection string) when it cannot be used.
     /// </summary>
-    public static StateStores Open(StateConfig config, ILoggerFactory loggers)
+    public static StateStores Open(StateConfig config, ILoggerFactory loggers, ILeaderTerm? fence = null)
     {
         ArgumentNullException.ThrowIfNull(loggers);
         ArgumentNullException.ThrowIfNull(config);
         if (config.IsPostgres)
         {
-            var postgres = new PostgresStateDatabase(config, loggers.CreateLogger<PostgresStateDatabase>());
+            var postgres = new PostgresStateDatabase(config, loggers.CreateLogger<PostgresStateDatabase>(), fence);
             return new StateStores(postgres, new PostgresCutoverStatusStore(postgres), new PostgresEventStore(postgres),
                 new PostgresResidualHistory(postgres), new PostgresPropagationHistory(postgres), new PostgresDelegationStore(postgres), new PostgresClusterStore(postgres), postgres);
         }

@@ -35,6 +35,12 @@ public sealed class BridgeProcess : IAsyncDisposable
 
     public int Pid => _process.Id;
 
+    /// <summary>Whether the process has ended (by itself, or killed).</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The exit code once it has ended, else null.</summary>
+    public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
     public string Output
     {
         get

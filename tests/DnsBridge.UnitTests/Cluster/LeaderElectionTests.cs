@@ -84,21 +84,87 @@ public sealed class LeaderElectionTests
     }
 
     [Fact]
-    public async Task A_ping_that_hangs_ends_the_leadership_after_the_step_timeout()
+    public async Task A_slow_database_keeps_its_leader_while_it_answers_within_the_lease()
+    {
+        var a = Replica("a");
+        await a.StepAsync(CancellationToken.None);
+        Assert.True(a.IsLeader);
+        var term = a.Term;
+
+        // A ping that hangs past the step timeout (a database paused by SIGSTOP, a slow disk) is waited for, not abandoned.
+        _server.Hang = true;
+        for (var waited = TimeSpan.Zero; waited + LeaderElection.StepTimeout < LeaderElection.LeaseTimeout; waited += LeaderElection.StepTimeout)
+        {
+            var step = a.StepAsync(CancellationToken.None);
+            _time.Advance(LeaderElection.StepTimeout);
+            await step;
+            Assert.True(a.IsLeader);
+        }
+
+        // The database answers: same session, same lock, same term, and only one ping was sent for the whole wait.
+        _server.Hang = false;
+        _server.Release();
+        await a.StepAsync(CancellationToken.None);
+        Assert.True(a.IsLeader);
+        Assert.Equal(term, a.Term);
+        Assert.False(_server.Sessions.Single().Disposed);
+        Assert.Equal(1, _server.Sessions.Single().Pings);
+    }
+
+    [Fact]
+    public async Task A_ping_unanswered_for_the_whole_lease_ends_the_leadership_and_frees_the_lock()
     {
         var a = Replica("a");
         await a.StepAsync(CancellationToken.None);
         Assert.True(a.IsLeader);
 
         _server.Hang = true;
-        var step = a.StepAsync(CancellationToken.None);
-        Assert.False(step.IsCompleted);
-        _time.Advance(LeaderElection.StepTimeout);
-        await step;
+        var waited = TimeSpan.Zero;
+        while (a.IsLeader && waited <= LeaderElection.LeaseTimeout + LeaderElection.StepTimeout)
+        {
+            var step = a.StepAsync(CancellationToken.None);
+            _time.Advance(LeaderElection.StepTimeout);
+            waited += LeaderElection.StepTimeout;
+            await step;
+        }
 
         Assert.False(a.IsLeader);
+        Assert.Null(a.Term);
+        Assert.InRange(waited, LeaderElection.LeaseTimeout, LeaderElection.LeaseTimeout + LeaderElection.StepTimeout);
         Assert.True(_server.Sessions.Single().Disposed);
         Assert.Null(_server.Holder);
+    }
+
+    [Fact]
+    public async Task Each_leader_takes_office_under_a_new_term_and_a_deposed_one_steps_down_at_its_next_ping()
+    {
+        var a = Replica("a");
+        var b = Replica("b");
+        await a.StepAsync(CancellationToken.None);
+        Assert.Equal(1, a.Term);
+
+        // The server ended a's session (pg_terminate_backend) without a noticing yet: b takes the lock and office.
+        _server.Kill(a);
+        await b.StepAsync(CancellationToken.None);
+        Assert.Equal(2, b.Term);
+        Assert.Equal(2, _server.Term);
+
+        await a.StepAsync(CancellationToken.None);
+        Assert.False(a.IsLeader);
+        Assert.Null(a.Term);
+    }
+
+    [Fact]
+    public async Task A_leader_whose_term_was_taken_over_steps_down_even_if_its_session_still_answers()
+    {
+        var a = Replica("a");
+        await a.StepAsync(CancellationToken.None);
+
+        // Another replica recorded a newer term (it held the lock after a's session was ended and reopened).
+        _server.Term++;
+        await a.StepAsync(CancellationToken.None);
+        Assert.False(a.IsLeader);
+        Assert.True(_server.Sessions.Single().Disposed);
     }
 
     [Fact]
@@ -149,6 +215,9 @@ public sealed class LeaderElectionTests
         public bool Down { get; set; }
 
         public bool Hang { get; set; }
+
+        /// <summary>The term recorded in the leadership row.</summary>
+        public long Term { get; set; }
 
         public Task<ILockSession> Connect(LeaderElection owner)
         {
@@ -218,7 +287,10 @@ public sealed class LeaderElectionTests
             return server.Holder == this;
         }
 
-        public async Task PingAsync(CancellationToken cancellationToken)
+        public Task<long> TakeOfficeAsync(string replica, CancellationToken cancellationToken) =>
+            Dead ? throw new InvalidOperationException("terminating connection") : Task.FromResult(++server.Term);
+
+        public async Task<bool> PingAsync(long term, CancellationToken cancellationToken)
         {
             Pings++;
             if (server.Hang)
@@ -230,6 +302,8 @@ public sealed class LeaderElectionTests
             {
                 throw new InvalidOperationException("terminating connection");
             }
+
+            return server.Term == term;
         }
 
         public ValueTask DisposeAsync()

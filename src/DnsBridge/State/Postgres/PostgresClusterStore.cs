@@ -103,12 +103,12 @@ public sealed class PostgresClusterStore(PostgresStateDatabase database) : IClus
         return list;
     });
 
-    public bool SaveSnapshot(string cutover, string document, DateTimeOffset at) => database.Write(c =>
+    public bool SaveSnapshot(string cutover, string document, DateTimeOffset at) => database.WriteAsLeader((c, t) =>
     {
         using var command = new NpgsqlCommand("""
             INSERT INTO cluster_snapshots (cutover, document, at) VALUES (@c, @d, @at)
             ON CONFLICT (cutover) DO UPDATE SET document = EXCLUDED.document, at = EXCLUDED.at
-            """, c);
+            """, c, t);
         command.Parameters.AddWithValue("c", cutover);
         command.Parameters.AddWithValue("d", document);
         command.Parameters.AddWithValue("at", at.UtcDateTime);

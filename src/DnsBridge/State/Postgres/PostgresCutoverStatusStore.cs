@@ -21,7 +21,7 @@ public sealed class PostgresCutoverStatusStore(PostgresStateDatabase database) :
         return result;
     });
 
-    public bool Save(string cutover, DrainStatus status, DateTimeOffset now) => database.Write(c => Upsert(c, null, cutover, status, now));
+    public bool Save(string cutover, DrainStatus status, DateTimeOffset now) => database.WriteAsLeader((c, t) => Upsert(c, t, cutover, status, now));
 
     /// <summary>The one statement that writes a status: also run by the event store inside an event's transaction.</summary>
     internal static void Upsert(NpgsqlConnection c, NpgsqlTransaction? transaction, string cutover, DrainStatus status, DateTimeOffset now)

@@ -18,10 +18,10 @@ public sealed class PostgresDelegationStore(PostgresStateDatabase database) : ID
     public bool Remember(RememberedNameServers servers)
     {
         ArgumentNullException.ThrowIfNull(servers);
-        return database.Write(c =>
+        return database.WriteAsLeader((c, t) =>
         {
             using var command = new NpgsqlCommand(
-                "INSERT INTO delegation_seen (cutover, servers, first_seen_at) VALUES (@c, @s, @at) ON CONFLICT (cutover) DO NOTHING", c);
+                "INSERT INTO delegation_seen (cutover, servers, first_seen_at) VALUES (@c, @s, @at) ON CONFLICT (cutover) DO NOTHING", c, t);
             command.Parameters.AddWithValue("c", servers.Cutover);
             command.Parameters.AddWithValue("s", string.Join('\n', servers.Servers));
             command.Parameters.AddWithValue("at", servers.FirstSeenAt.ToUniversalTime());

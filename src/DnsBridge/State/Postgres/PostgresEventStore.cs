@@ -17,16 +17,13 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
     public bool Append(CutoverEvent e, DrainStatus? status, IEnumerable<string> receivers, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return database.Write(c =>
+        return database.WriteAsLeader((c, transaction) =>
         {
-            using var transaction = c.BeginTransaction();
             Insert(c, transaction, e, receivers, now, replay: true);
             if (status is not null)
             {
                 PostgresCutoverStatusStore.Upsert(c, transaction, e.Cutover, status, now);
             }
-
-            transaction.Commit();
         });
     }
 
@@ -114,7 +111,7 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
     public IReadOnlyList<Delivery> ClaimDue(DateTimeOffset now, string claimant, DateTimeOffset leaseUntil, int limit = 50)
     {
         IReadOnlyList<Delivery> claimed = [];
-        var written = database.Write(c =>
+        var written = database.WriteAsLeader((c, t) =>
         {
             using var command = new NpgsqlCommand($"""
                 WITH due AS (
@@ -124,14 +121,15 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
                     WHERE o.event_id = due.event_id AND o.receiver = due.receiver
                     RETURNING o.event_id, o.receiver, o.attempts, o.next_attempt_at, o.seq)
                 SELECT {DeliveryColumns} FROM claimed o JOIN events e ON e.id = o.event_id ORDER BY o.next_attempt_at, o.seq
-                """, c);
+                """, c, t);
             command.Parameters.AddWithValue("now", now.ToUniversalTime());
             command.Parameters.AddWithValue("l", limit);
             command.Parameters.AddWithValue("who", claimant);
             command.Parameters.AddWithValue("until", leaseUntil.ToUniversalTime());
             claimed = ReadDeliveries(command);
         });
-        return written ? claimed : throw new StateStoreException($"State:ConnectionString {database.Location}: cannot claim outbox rows: {database.Problem()}");
+        // Not written with no database problem: refused, another replica took office; it sends them.
+        return written || database.Problem() is null ? claimed : throw new StateStoreException($"State:ConnectionString {database.Location}: cannot claim outbox rows: {database.Problem()}");
     }
 
     private static List<Delivery> ReadDeliveries(NpgsqlCommand command)

@@ -8,10 +8,10 @@ public sealed class PostgresPropagationHistory(PostgresStateDatabase database) :
     public bool Add(PropagationChange change)
     {
         ArgumentNullException.ThrowIfNull(change);
-        return database.Write(c =>
+        return database.WriteAsLeader((c, t) =>
         {
             using var command = new NpgsqlCommand(
-                "INSERT INTO propagation_changes (cutover, resolver, at, answer, addresses, ttl) VALUES (@c, @r, @at, @a, @ad, @t)", c);
+                "INSERT INTO propagation_changes (cutover, resolver, at, answer, addresses, ttl) VALUES (@c, @r, @at, @a, @ad, @t)", c, t);
             command.Parameters.AddWithValue("c", change.Cutover);
             command.Parameters.AddWithValue("r", change.Resolver);
             command.Parameters.AddWithValue("at", change.At.ToUniversalTime());

@@ -22,13 +22,16 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
     private readonly ILogger<PostgresStateDatabase> _logger;
     private readonly NpgsqlDataSource _dataSource;
     private readonly Lock _problemGate = new();
+    private readonly ILeaderTerm? _fence;
+    private long _refusedTerm = -1;
     private string? _problem;
     private volatile bool _disposed;
 
-    public PostgresStateDatabase(StateConfig config, ILogger<PostgresStateDatabase> logger)
+    public PostgresStateDatabase(StateConfig config, ILogger<PostgresStateDatabase> logger, ILeaderTerm? fence = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         _logger = logger;
+        _fence = fence;
         if (!PostgresConnectionString.TryParse(config.ConnectionString ?? "", out var builder, out var error))
         {
             throw new StateStoreException($"State:ConnectionString {error}");
@@ -153,6 +156,58 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
     }
 
     /// <summary>
+    /// A leader's write: in one transaction that first holds the leadership row (FOR SHARE) and checks that the term
+    /// this replica took office under is still the recorded one. A new leader's taking office waits for this
+    /// transaction, so its first read sees the write, or the write finds the new term and is refused (false, nothing
+    /// written, not a database problem). Without a fence (SQLite's single replica, tools, tests) it is a plain write.
+    /// </summary>
+    internal bool WriteAsLeader(Action<NpgsqlConnection, NpgsqlTransaction> write)
+    {
+        if (_fence is null)
+        {
+            return Write(c =>
+            {
+                using var transaction = c.BeginTransaction();
+                write(c, transaction);
+                transaction.Commit();
+            });
+        }
+
+        if (_fence.Term is not { } term)
+        {
+            return false;
+        }
+
+        var refused = false;
+        var written = Write(c =>
+        {
+            using var transaction = c.BeginTransaction();
+            using (var check = new NpgsqlCommand("SELECT term FROM cluster_leader WHERE id = 1 FOR SHARE", c, transaction))
+            {
+                if (check.ExecuteScalar() is not long recorded || recorded != term)
+                {
+                    refused = true;
+                    return;
+                }
+            }
+
+            write(c, transaction);
+            transaction.Commit();
+        });
+        if (refused)
+        {
+            if (Interlocked.Exchange(ref _refusedTerm, term) != term)
+            {
+                LogDeposed(_logger, Location, term);
+            }
+
+            return false;
+        }
+
+        return written;
+    }
+
+    /// <summary>
     /// Runs a read; a failure is thrown as <see cref="StateStoreException"/>, which names no Npgsql type. A session
     /// ended by the server or another transient failure is tried once more on a fresh connection.
     /// </summary>
@@ -259,6 +314,9 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
 
     [LoggerMessage(EventId = 611, Level = LogLevel.Information, Message = "State store {Location}: writes succeed again")]
     private static partial void LogRecovered(ILogger logger, string location);
+
+    [LoggerMessage(EventId = 613, Level = LogLevel.Warning, Message = "State store {Location}: a write of this replica as leader (term {Term}) was refused: another replica took office since; its decisions stand")]
+    private static partial void LogDeposed(ILogger logger, string location, long term);
 
     [LoggerMessage(EventId = 612, Level = LogLevel.Information, Message = "State store {Location}: schema at version {Version} ({Description})")]
     private static partial void LogMigrated(ILogger logger, string location, int version, string description);
