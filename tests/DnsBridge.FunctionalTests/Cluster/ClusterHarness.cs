@@ -40,6 +40,9 @@ public sealed class ClusterHarness : IAsyncDisposable
 
     public string ConnectionString { get; }
 
+    /// <summary>The connection string the replicas are given (by default <see cref="ConnectionString"/>; set before starting them, e.g. through a proxy).</summary>
+    public string ReplicaConnectionString { get; set; } = "";
+
     public TimeSpan QuietPeriod { get; }
 
     public Dictionary<string, BridgeProcess> Replicas { get; } = new(StringComparer.Ordinal);
@@ -99,7 +102,7 @@ public sealed class ClusterHarness : IAsyncDisposable
                 Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "local", _resolver.Address, Region = "loopback" } } },
                 Propagation = new { Enabled = true, Interval = "00:00:01", Timeout = "00:00:00.500" },
                 Alerts = new { Webhooks = new[] { new { Url = $"http://127.0.0.1:{_receiver.Port}/hook" } } },
-                State = new { Provider = "postgres", ConnectionString },
+                State = new { Provider = "postgres", ConnectionString = ReplicaConnectionString.Length > 0 ? ReplicaConnectionString : ConnectionString },
                 Cluster = new { ReplicaName = name },
             },
         }));

@@ -130,6 +130,36 @@ public sealed class PostgresServer : IAsyncLifetime
         await _postmaster.WaitForExitAsync(timeout.Token);
     }
 
+    /// <summary>
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) the postmaster and every backend, as a hung host or a stalled disk would:
+    /// connections stay open and nothing answers, or is refused, until it is thawed.
+    /// </summary>
+    public async Task SignalAllAsync(bool stop)
+    {
+        var postmaster = _postmaster ?? throw new InvalidOperationException("PostgreSQL is not running");
+        var pids = new List<int> { postmaster.Id };
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && File.Exists(Path.Combine(dir, "stat")))
+            {
+                try
+                {
+                    // The fourth field of /proc/PID/stat is the parent's pid (the second, the name in parentheses, has no spaces here).
+                    var fields = File.ReadAllText(Path.Combine(dir, "stat")).Split(' ');
+                    if (fields.Length > 3 && fields[3] == postmaster.Id.ToString(CultureInfo.InvariantCulture))
+                    {
+                        pids.Add(pid);
+                    }
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+
+        await RunAsync("kill", [stop ? "-STOP" : "-CONT", .. pids.Select(p => p.ToString(CultureInfo.InvariantCulture))]);
+    }
+
     /// <summary>A new, empty database (a unique name from <paramref name="prefix"/>); returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix = "test")
     {
