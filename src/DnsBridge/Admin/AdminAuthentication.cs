@@ -7,7 +7,9 @@ namespace DnsBridge.Admin;
 /// <summary>
 /// With <c>Listen:AdminToken</c> set, the API and /metrics answer only requests carrying
 /// <c>Authorization: Bearer TOKEN</c>. Liveness, readiness and the page's static files stay open: probes carry no
-/// token, and the page holds no data (its script sends the token it was given in the URL fragment).
+/// token, and the page holds no data (its script sends the token it was given in the URL fragment). A request that
+/// may change something (any method but GET and HEAD) is never anonymous: it needs the token wherever it goes, and
+/// without a token configured it is refused, <c>Listen:AllowAnonymousAdmin</c> or not.
 /// </summary>
 public static class AdminAuthentication
 {
@@ -18,7 +20,14 @@ public static class AdminAuthentication
         {
             // Read per request: a token rotated in the config file applies without a restart.
             var token = config.Current.Listen.AdminToken;
-            if (token is null || !IsProtected(context.Request.Path) || Presented(context.Request, token))
+            var change = !HttpMethods.IsGet(context.Request.Method) && !HttpMethods.IsHead(context.Request.Method);
+            if (change && token is null)
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return context.Response.WriteAsync("403 Forbidden: changes through the admin listener require Listen:AdminToken, and none is configured\n");
+            }
+
+            if (token is null || (!change && !IsProtected(context.Request.Path)) || Presented(context.Request, token))
             {
                 return next(context);
             }

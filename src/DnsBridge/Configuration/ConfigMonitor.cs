@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DnsBridge.Configuration.Validation;
 using Microsoft.Extensions.Primitives;
 using Prometheus;
 
@@ -16,6 +17,7 @@ public sealed partial class ConfigMonitor : IDisposable
     private readonly Counter _reloads;
     private readonly IDisposable? _subscription;
     private readonly Lock _gate = new();
+    private readonly string _boundAdmin;
     private string _fingerprint;
     private string? _lastFailure;
     private volatile DnsBridgeConfig _current;
@@ -23,6 +25,7 @@ public sealed partial class ConfigMonitor : IDisposable
     public ConfigMonitor(DnsBridgeConfig initial, IConfiguration configuration, ConfigSource source, IMetricFactory metrics, ILogger<ConfigMonitor> logger)
     {
         _current = initial;
+        _boundAdmin = initial.Listen.Admin;
         _fingerprint = Fingerprint(initial);
         _configuration = configuration;
         _baseDirectory = ConfigLoader.BaseDirectory(source.File);
@@ -58,6 +61,14 @@ public sealed partial class ConfigMonitor : IDisposable
                 return Reject(errors);
             }
 
+            // The admin listener stays where it was bound until a restart, whatever the edit says: a token taken
+            // away is judged against that address, or an edit to 127.0.0.1 without a token would open 0.0.0.0.
+            if (ListenValidator.AdminNeedsToken(_boundAdmin, config.Listen))
+            {
+                return Reject([new ConfigError($"{DnsBridgeConfig.SectionName}:Listen:AdminToken",
+                    $"is required until a restart: the admin listener runs on '{_boundAdmin}', which {ListenValidator.OpenAdminProblem}")]);
+            }
+
             _lastFailure = null;
 
             var fingerprint = Fingerprint(config);
@@ -68,9 +79,10 @@ public sealed partial class ConfigMonitor : IDisposable
             }
 
             var previous = _current;
-            // The listeners and Kestrel's limits are bound at start; the admin token is read per request.
+            // The listeners and Kestrel's limits are bound at start; the admin token is read per request, and
+            // AllowAnonymousAdmin only by validation.
             var restartOnly = new List<string>(2);
-            if (previous.Listen with { AdminToken = null } != config.Listen with { AdminToken = null })
+            if (previous.Listen with { AdminToken = null, AllowAnonymousAdmin = false } != config.Listen with { AdminToken = null, AllowAnonymousAdmin = false })
             {
                 restartOnly.Add("Listen");
             }

@@ -43,6 +43,25 @@ public static partial class ConfigParsers
     }
 
     /// <summary>
+    /// Whether a listen URL is reachable from this host only: <c>localhost</c>, 127.0.0.0/8 or ::1 (IPv4-mapped too).
+    /// Anything else counts as reachable from the network: wildcards (0.0.0.0, [::], <c>*</c>, <c>+</c>), other
+    /// addresses, host names, and URLs that do not parse.
+    /// </summary>
+    public static bool IsLoopbackOnly(string listenUrl)
+    {
+        if (!Uri.TryCreate(listenUrl, UriKind.Absolute, out var uri))
+        {
+            return false;
+        }
+
+        return string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(uri.Host.Trim('[', ']'), out var address) && IsLoopback(address));
+    }
+
+    /// <summary><see cref="IPAddress.IsLoopback"/>, which also holds for an IPv4 loopback address mapped to IPv6.</summary>
+    public static bool IsLoopback(IPAddress address) => IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+
+    /// <summary>
     /// Connection listeners are <c>IP:PORT</c> (<c>[v6]:PORT</c>); port 0 (a free port) only where
     /// <paramref name="allowAnyPort"/> says so.
     /// </summary>

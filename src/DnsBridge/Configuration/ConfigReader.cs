@@ -61,7 +61,7 @@ public sealed partial class ConfigReader
 
     private ListenConfig ReadListen(IConfigurationSection s)
     {
-        CheckKeys(s, "Proxy", "ProxyHttps", "Admin", "AdminToken", "Certificates", "Passthrough", "AcceptProxyProtocol");
+        CheckKeys(s, "Proxy", "ProxyHttps", "Admin", "AdminToken", "AllowAnonymousAdmin", "Certificates", "Passthrough", "AcceptProxyProtocol");
         var d = new ListenConfig();
         return new ListenConfig
         {
@@ -69,6 +69,7 @@ public sealed partial class ConfigReader
             ProxyHttps = NullIfEmpty(String(s, "ProxyHttps")),
             Admin = String(s, "Admin") ?? d.Admin,
             AdminToken = NullIfEmpty(String(s, "AdminToken")),
+            AllowAnonymousAdmin = Read(s, "AllowAnonymousAdmin", Bool) ?? d.AllowAnonymousAdmin,
             Passthrough = NullIfEmpty(String(s, "Passthrough")),
             AcceptProxyProtocol = Read(s, "AcceptProxyProtocol", Bool) ?? d.AcceptProxyProtocol,
             Certificates = ReadArray(s.GetSection("Certificates"), c =>

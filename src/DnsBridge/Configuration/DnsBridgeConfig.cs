@@ -37,6 +37,12 @@ public sealed record ListenConfig
     /// <summary>When set, /api and /metrics on the admin listener require <c>Authorization: Bearer</c> this token.</summary>
     public string? AdminToken { get; init; }
 
+    /// <summary>
+    /// The explicit opt-out that lets <see cref="Admin"/> listen beyond loopback without <see cref="AdminToken"/>;
+    /// without it that is a config error. Changes (POST and the like) still need a token.
+    /// </summary>
+    public bool AllowAnonymousAdmin { get; init; }
+
     /// <summary>PEM certificate and key pairs of the TLS proxy listener, chosen by SNI.</summary>
     public IReadOnlyList<CertificateConfig> Certificates { get; init; } = [];
 
@@ -53,10 +59,10 @@ public sealed record ListenConfig
     // (a record compares a list by reference, so every reload looked like a change).
     public bool Equals(ListenConfig? other) =>
         other is not null && Proxy == other.Proxy && ProxyHttps == other.ProxyHttps && Admin == other.Admin
-        && AdminToken == other.AdminToken && Certificates.SequenceEqual(other.Certificates)
+        && AdminToken == other.AdminToken && AllowAnonymousAdmin == other.AllowAnonymousAdmin && Certificates.SequenceEqual(other.Certificates)
         && Passthrough == other.Passthrough && AcceptProxyProtocol == other.AcceptProxyProtocol;
 
-    public override int GetHashCode() => HashCode.Combine(Proxy, ProxyHttps, Admin, AdminToken, Certificates.Count, Passthrough, AcceptProxyProtocol);
+    public override int GetHashCode() => HashCode.Combine(Proxy, ProxyHttps, Admin, AdminToken, AllowAnonymousAdmin, Certificates.Count, Passthrough, AcceptProxyProtocol);
 }
 
 public sealed record CertificateConfig

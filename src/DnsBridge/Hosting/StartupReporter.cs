@@ -11,7 +11,8 @@ public sealed partial class StartupReporter(IHostApplicationLifetime lifetime, L
         lifetime.ApplicationStarted.Register(() =>
         {
             LogListening(logger, ports.ProxyEndPoint?.ToString() ?? "?", ports.AdminEndPoint?.ToString() ?? "?");
-            if (ports.AdminEndPoint is { } admin && !System.Net.IPAddress.IsLoopback(admin.Address) && config.Current.Listen.AdminToken is null)
+            // Validation refuses this unless Listen:AllowAnonymousAdmin says so; then it is said once, loudly.
+            if (ports.AdminEndPoint is { } admin && !ConfigParsers.IsLoopback(admin.Address) && config.Current.Listen.AdminToken is null)
             {
                 LogOpenAdmin(logger, admin.ToString());
             }
@@ -29,7 +30,7 @@ public sealed partial class StartupReporter(IHostApplicationLifetime lifetime, L
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "DnsBridge listening: proxy {ProxyEndpoint}, admin http://{AdminEndpoint}/ (status page, /metrics)")]
     private static partial void LogListening(ILogger logger, string proxyEndpoint, string adminEndpoint);
 
-    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The admin listener {AdminEndpoint} is not on loopback and Listen:AdminToken is not set: anyone who reaches it can read the API and /metrics")]
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "The admin listener {AdminEndpoint} is not on loopback and Listen:AdminToken is not set (Listen:AllowAnonymousAdmin is true): anyone who reaches it can read the API, client IPs and user agents included, and /metrics, and start preflight checks")]
     private static partial void LogOpenAdmin(ILogger logger, string adminEndpoint);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Cutover {Cutover}: {Hosts} -> {Scheme}://{Address}:{Port}")]

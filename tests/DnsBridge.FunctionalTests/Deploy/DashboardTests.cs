@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Text.Json;
 using DnsBridge.FunctionalTests.Infrastructure;
+using YamlDotNet.RepresentationModel;
 
 namespace DnsBridge.FunctionalTests.Deploy;
 
@@ -11,6 +12,7 @@ namespace DnsBridge.FunctionalTests.Deploy;
 /// </summary>
 public sealed class DashboardTests
 {
+    private const string Token = "0123456789abcdef0123456789abcdef";
     private static readonly JsonDocument Dashboard = JsonDocument.Parse(File.ReadAllText(Repo.PathOf("deploy", "grafana", "dashboards", "dnsbridge.json")));
 
     private static IEnumerable<(string Panel, string Expr)> Queries() =>
@@ -35,6 +37,7 @@ public sealed class DashboardTests
         await using var resolver = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { ["shop.example.test"] = ["198.51.100.7"] });
         await using var bridge = await BridgeHost.StartAsync(new
         {
+            Listen = new { Proxy = "http://127.0.0.1:0", Admin = "http://127.0.0.1:0", AdminToken = Token },
             Cutovers = new[]
             {
                 new
@@ -50,11 +53,19 @@ public sealed class DashboardTests
 
         var directory = Directory.CreateTempSubdirectory("dnsbridge-prometheus").FullName;
         var port = BridgeProcess.FreePort();
+
+        // /metrics needs the admin token: scraped with the shipped job's authorization, its secret file here.
+        var authorization = ShippedScrapeAuthorization();
+        var tokenFile = Path.Combine(directory, Path.GetFileName(authorization.CredentialsFile));
+        await File.WriteAllTextAsync(tokenFile, Token);
         await File.WriteAllTextAsync(Path.Combine(directory, "prometheus.yml"), $"""
             global:
               scrape_interval: 1s
             scrape_configs:
               - job_name: dnsbridge
+                authorization:
+                  type: {authorization.Type}
+                  credentials_file: {tokenFile}
                 static_configs:
                   - targets: ["{bridge.AdminEndPoint}"]
             """);
@@ -118,6 +129,16 @@ public sealed class DashboardTests
             await prometheus.WaitForExitAsync();
             Directory.Delete(directory, recursive: true);
         }
+    }
+
+    private static (string Type, string CredentialsFile) ShippedScrapeAuthorization()
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(Repo.PathOf("deploy", "prometheus", "prometheus.yml"))));
+        var jobs = (YamlSequenceNode)((YamlMappingNode)yaml.Documents[0].RootNode)["scrape_configs"];
+        var job = jobs.Cast<YamlMappingNode>().Single(j => ((YamlScalarNode)j["job_name"]).Value == "dnsbridge");
+        var authorization = (YamlMappingNode)job["authorization"];
+        return (((YamlScalarNode)authorization["type"]).Value!, ((YamlScalarNode)authorization["credentials_file"]).Value!);
     }
 
     /// <summary>The query's data, or null when Prometheus answers with an error (a query that does not parse).</summary>

@@ -39,7 +39,7 @@ public sealed class KubernetesTests
     }
 
     [Fact]
-    public void One_deployment_of_three_equal_replicas_with_probes_graceful_stop_and_the_database_from_a_secret()
+    public void One_deployment_of_three_equal_replicas_with_probes_graceful_stop_and_the_database_and_admin_token_from_secrets()
     {
         var deployment = Assert.Single(Documents("kubernetes"), d => S(d, "kind") == "Deployment");
         Assert.Equal("3", S(deployment, "spec", "replicas"));
@@ -62,6 +62,12 @@ public sealed class KubernetesTests
         Assert.NotEmpty(S(secret, "name"));
         Assert.NotEmpty(S(secret, "key"));
 
+        // The admin listener is on 0.0.0.0, so DnsBridge starts only with a token: from a Secret, never a literal.
+        Assert.Equal("dnsbridge-admin", S(env["DNSBRIDGE__Listen__AdminToken"], "valueFrom", "secretKeyRef", "name"));
+        Assert.Equal("token", S(env["DNSBRIDGE__Listen__AdminToken"], "valueFrom", "secretKeyRef", "key"));
+        Assert.False(env["DNSBRIDGE__Listen__AdminToken"].Children.ContainsKey("value"));
+        Assert.DoesNotContain("DNSBRIDGE__Listen__AllowAnonymousAdmin", env.Keys);
+
         // No replica is special any more, and no connection string or password sits in a manifest.
         Assert.DoesNotContain("DNSBRIDGE__Propagation__Enabled", env.Keys);
         Assert.False(env["DNSBRIDGE__State__ConnectionString"].Children.ContainsKey("value"));
@@ -73,7 +79,7 @@ public sealed class KubernetesTests
     }
 
     [Fact]
-    public void Services_and_the_service_monitor_point_at_ports_that_exist()
+    public void Services_and_the_service_monitor_point_at_ports_that_exist_and_it_scrapes_with_the_admin_token()
     {
         var docs = Documents("kubernetes");
         foreach (var service in docs.Where(d => S(d, "kind") == "Service"))
@@ -83,12 +89,19 @@ public sealed class KubernetesTests
 
         var monitor = Assert.Single(docs, d => S(d, "kind") == "ServiceMonitor");
         Assert.Equal("/metrics", S(monitor, "spec", "endpoints", "0", "path"));
+
+        // /metrics needs the admin token: Prometheus sends the Deployment's.
+        var deployment = Assert.Single(docs, d => S(d, "kind") == "Deployment");
+        var token = ((YamlSequenceNode)At(deployment, "spec", "template", "spec", "containers", "0", "env")).Single(e => S(e, "name") == "DNSBRIDGE__Listen__AdminToken");
+        Assert.Equal("Bearer", S(monitor, "spec", "endpoints", "0", "authorization", "type"));
+        Assert.Equal(S(token, "valueFrom", "secretKeyRef", "name"), S(monitor, "spec", "endpoints", "0", "authorization", "credentials", "name"));
+        Assert.Equal(S(token, "valueFrom", "secretKeyRef", "key"), S(monitor, "spec", "endpoints", "0", "authorization", "credentials", "key"));
         Assert.Single(docs, d => S(d, "kind") == "PodDisruptionBudget");
         Assert.Single(docs, d => S(d, "kind") == "ConfigMap");
     }
 
     [Fact]
-    public void The_compose_stack_has_postgres_dnsbridge_prometheus_alertmanager_and_grafana()
+    public void The_compose_stack_has_postgres_dnsbridge_prometheus_alertmanager_and_grafana_and_the_admin_token_from_the_environment()
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(File.ReadAllText(Repo.PathOf("deploy", "compose", "docker-compose.yml"))));
@@ -99,6 +112,19 @@ public sealed class KubernetesTests
         Assert.Equal("service_healthy", S(services, "dnsbridge", "depends_on", "postgres", "condition"));
         var dnsbridge = (YamlMappingNode)At(services, "dnsbridge", "environment");
         Assert.Equal("postgres", S(dnsbridge, "DNSBRIDGE__State__Provider"));
+
+        // The admin token is a required variable (compose refuses to start without it), and Prometheus scrapes with
+        // the same variable, mounted as a secret file where the shipped scrape config reads it.
+        Assert.Matches(@"^\$\{DNSBRIDGE_ADMIN_TOKEN:\?.+\}$", S(dnsbridge, "DNSBRIDGE__Listen__AdminToken"));
+        Assert.False(dnsbridge.Children.ContainsKey("DNSBRIDGE__Listen__AllowAnonymousAdmin"));
+        Assert.Equal("dnsbridge_admin_token", ((YamlScalarNode)((YamlSequenceNode)At(services, "prometheus", "secrets"))[0]).Value);
+        Assert.Equal("DNSBRIDGE_ADMIN_TOKEN", S(stream.Documents[0].RootNode, "secrets", "dnsbridge_admin_token", "environment"));
+        var prometheus = new YamlStream();
+        prometheus.Load(new StringReader(File.ReadAllText(Repo.PathOf("deploy", "prometheus", "prometheus.yml"))));
+        var job = ((YamlSequenceNode)At(prometheus.Documents[0].RootNode, "scrape_configs")).Single(j => S(j, "job_name") == "dnsbridge");
+        Assert.Equal("Bearer", S(job, "authorization", "type"));
+        Assert.Equal("/run/secrets/dnsbridge_admin_token", S(job, "authorization", "credentials_file"));
+
         foreach (var mount in ((YamlSequenceNode)At(services, "prometheus", "volumes")).Select(v => ((YamlScalarNode)v).Value!.Split(':')[0]).Where(v => v.StartsWith('.')))
         {
             Assert.True(File.Exists(Path.GetFullPath(mount, Repo.PathOf("deploy", "compose"))), mount);

@@ -28,6 +28,11 @@ internal static class ListenValidator
             error($"{path}:AdminToken", $"must be at least {ConfigValidator.MinAdminTokenLength} characters without spaces (e.g. the output of `openssl rand -hex 32`)");
         }
 
+        if (admin is not null && AdminNeedsToken(listen.Admin, listen))
+        {
+            error($"{path}:Admin", $"'{listen.Admin}' {OpenAdminProblem}");
+        }
+
         if (listen.ProxyHttps is not null)
         {
             if (!ConfigParsers.TryParseListenUrl(listen.ProxyHttps, out var https, out var why, Uri.UriSchemeHttps))
@@ -47,6 +52,18 @@ internal static class ListenValidator
 
         return listen with { Certificates = certificates };
     }
+
+    /// <summary>What is wrong with an admin listener beyond loopback without a token, and the ways out.</summary>
+    public const string OpenAdminProblem = "is reachable beyond loopback and Listen:AdminToken is not set: anyone who reaches it could read client IPs "
+        + "and user agents and start preflight checks. Set Listen:AdminToken (e.g. DNSBRIDGE__Listen__AdminToken=$(openssl rand -hex 32)), "
+        + "listen on 127.0.0.1, or accept an open admin listener with Listen:AllowAnonymousAdmin: true";
+
+    /// <summary>
+    /// Secure by default, like Redis' protected mode: an admin listener that other hosts can reach needs a token,
+    /// unless <c>Listen:AllowAnonymousAdmin</c> says an open one is wanted.
+    /// </summary>
+    public static bool AdminNeedsToken(string adminUrl, ListenConfig listen) =>
+        listen.AdminToken is null && !listen.AllowAnonymousAdmin && !ConfigParsers.IsLoopbackOnly(adminUrl);
 
     private static IPEndPoint? Endpoint(string url, string path, Action<string, string> error)
     {
