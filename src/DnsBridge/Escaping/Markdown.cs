@@ -8,17 +8,19 @@ public static class Markdown
 {
     /// <summary>
     /// The punctuation that has a meaning inside a line: code spans, emphasis, links and images, autolinks and HTML,
-    /// entities, table cells, strikethrough, math, mentions and issue references. The block markers (<c>- + . = #</c>
-    /// at the start of a line) are left alone where they cannot start one: escaping every dot and dash would bury the
-    /// dates, addresses and versions that fill a report under backslashes.
+    /// entities, table cells, strikethrough, math, attributes, mentions and issue references. Left alone, so that the
+    /// dates, addresses, versions and "request(s)" that fill a report stay readable: the block markers (<c>- + . =</c>),
+    /// which mean something only at the start of a line, where no escaped text ever is, and parentheses, which mean
+    /// something only after a bracket, which is escaped.
     /// </summary>
-    private static readonly SearchValues<char> Special = SearchValues.Create("\\`*_{}[]()<>#!|~&$@^");
+    private static readonly SearchValues<char> Special = SearchValues.Create("\\`*_{}[]<>#!|~&$@^");
 
     /// <summary>
     /// A table cell or the rest of a list item: one line (a line break would end the row or the item), controls escaped
     /// as <see cref="Untrusted"/> does, then each special character escaped. '&lt;' becomes <c>&amp;lt;</c> rather than
     /// <c>\&lt;</c>, which renderers older than CommonMark do not honour, so a user agent never becomes markup in a wiki
-    /// that renders HTML inside Markdown.
+    /// that renders HTML inside Markdown. An underscore between two letters or digits is left as is: it can neither open
+    /// nor close emphasis (CommonMark §6.2), and <c>drain_complete</c> or <c>x86_64</c> read better without a backslash.
     /// </summary>
     public static string Inline(string text)
     {
@@ -29,15 +31,17 @@ public static class Markdown
         }
 
         var escaped = new StringBuilder(line.Length + 16);
-        foreach (var c in line)
+        for (var i = 0; i < line.Length; i++)
         {
+            var c = line[i];
             if (c == '<')
             {
                 escaped.Append("&lt;");
             }
             else
             {
-                escaped.Append(Special.Contains(c) ? "\\" : "").Append(c);
+                var intraword = c == '_' && i > 0 && i < line.Length - 1 && char.IsAsciiLetterOrDigit(line[i - 1]) && char.IsAsciiLetterOrDigit(line[i + 1]);
+                escaped.Append(Special.Contains(c) && !intraword ? "\\" : "").Append(c);
             }
         }
 
