@@ -1,13 +1,16 @@
 using System.Text;
+using DnsBridge.Escaping;
 
 namespace DnsBridge.Admin;
 
-/// <summary>RFC 4180 CSV: CRLF line ends, a field quoted when it holds a comma, a quote or a line break, quotes doubled.</summary>
+/// <summary>RFC 4180 CSV: CRLF line ends, a field quoted when it holds a comma or a quote (line breaks are escaped), quotes doubled.</summary>
 public static class Csv
 {
     /// <summary>
-    /// One record. A field starting with <c>= + - @</c>, a tab or a carriage return gets a leading apostrophe: user agents
-    /// come from anyone on the internet, and a spreadsheet would otherwise run them as formulas (OWASP "CSV injection").
+    /// One record. User agents come from anyone on the internet: control characters are escaped (<see cref="Untrusted"/>:
+    /// <c>dnsbridge report --format csv</c> prints to a terminal), which also turns a leading tab or carriage return
+    /// into text, and a field starting with <c>= + - @</c> gets a leading apostrophe, as a spreadsheet would otherwise
+    /// run it as a formula (OWASP "CSV injection").
     /// </summary>
     public static StringBuilder AppendRecord(this StringBuilder csv, params IEnumerable<string?> fields)
     {
@@ -20,13 +23,13 @@ public static class Csv
             }
 
             first = false;
-            var value = field ?? "";
-            if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' or '\t' or '\r')
+            var value = Untrusted.Escape(field);
+            if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
             {
                 value = "'" + value;
             }
 
-            csv.Append(value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value);
+            csv.Append(value.AsSpan().IndexOfAny(",\"") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value);
         }
 
         return csv.Append("\r\n");

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
+using DnsBridge.Escaping;
 using DnsBridge.Events;
 using DnsBridge.Forwarding;
 using DnsBridge.Propagation;
@@ -87,11 +88,11 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
 
     public static string ToMarkdown((string Title, IReadOnlyList<string> Facts, IReadOnlyList<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Sections) report, DateTimeOffset at)
     {
-        var text = new StringBuilder().AppendLine(CultureInfo.InvariantCulture, $"# {report.Title}").AppendLine()
+        var text = new StringBuilder().AppendLine(CultureInfo.InvariantCulture, $"# {Markdown.Inline(report.Title)}").AppendLine()
             .AppendLine(CultureInfo.InvariantCulture, $"Generated {T(at)} UTC by DnsBridge (all times UTC).").AppendLine();
         foreach (var fact in report.Facts)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"- {fact}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"- {Markdown.Inline(fact)}");
         }
 
         foreach (var section in report.Sections)
@@ -106,7 +107,7 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
             text.AppendLine("| " + string.Join(" | ", section.Header) + " |").AppendLine("|" + string.Concat(section.Header.Select(_ => " --- |")));
             foreach (var row in section.Rows)
             {
-                text.AppendLine("| " + string.Join(" | ", row.Select(MarkdownCell)) + " |");
+                text.AppendLine("| " + string.Join(" | ", row.Select(Markdown.Inline)) + " |");
             }
         }
 
@@ -115,7 +116,8 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
 
     public static string ToHtml((string Title, IReadOnlyList<string> Facts, IReadOnlyList<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Sections) report, DateTimeOffset at)
     {
-        static string E(string s) => WebUtility.HtmlEncode(s);
+        // Encoded for HTML, and what a terminal would run (the report is printed by `dnsbridge report` too) made visible.
+        static string E(string s) => WebUtility.HtmlEncode(Untrusted.Escape(s));
         var html = new StringBuilder()
             .AppendLine("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + E(report.Title) + "</title>")
             .AppendLine("<style>body{font-family:system-ui,sans-serif;margin:2rem;max-width:70rem}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f0f0f0}</style></head><body>")
@@ -146,14 +148,6 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
 
         return html.AppendLine("</body></html>").ToString();
     }
-
-    /// <summary>
-    /// A table cell that stays one cell and shows as text: '|' would split it, a line break would end the row, and
-    /// '&lt;' would let a user agent become markup in a wiki that renders HTML inside Markdown.
-    /// </summary>
-    private static string MarkdownCell(string cell) => cell
-        .Replace("|", "\\|", StringComparison.Ordinal).Replace("<", "&lt;", StringComparison.Ordinal)
-        .Replace("\r\n", " ", StringComparison.Ordinal).Replace('\n', ' ').Replace('\r', ' ');
 
     /// <summary>The verdict sentence, shared with the wave report so both say the same thing about the same cutover.</summary>
     internal static string Verdict(DrainStatus status) => status.State == DrainState.Drained

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Http.Headers;
+using DnsBridge.Escaping;
 
 namespace DnsBridge.Cli;
 
@@ -59,7 +60,8 @@ public sealed class AdminApi(Uri baseUri, string? token) : IDisposable
                 ? token is null ? $" (the listener wants a token: set {TokenVariable})" : $" (check {TokenVariable}: it does not match Listen:AdminToken)"
                 : "";
             var said = body.Split('\n', 2)[0].Trim();
-            return (null, $"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}{hint}{(said.Length > 0 ? ": " + said : "")}");
+            // The reason phrase and the body's first line are the server's words, printed to a terminal.
+            return (null, Untrusted.Escape($"{url} answered {(int)response.StatusCode} {response.ReasonPhrase}{hint}{(said.Length > 0 ? ": " + said : "")}"));
         }
         catch (HttpRequestException e)
         {

@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using DnsBridge.Configuration;
+using DnsBridge.Escaping;
 using DnsBridge.Propagation;
 using DnsClient;
 
@@ -241,7 +242,7 @@ public static class CheckCommand
         CliJsonContext.Default.CheckUnreachableDocument) + "\n";
 
     private static string UnreachableText(string host, List<(string Name, IPEndPoint EndPoint, string Error)> silent) =>
-        $"{host}: none of the authoritative servers answered ({string.Join(", ", silent.Select(s => $"{s.Name} {s.EndPoint}: {s.Error}"))})\n"
+        $"{host}: none of the authoritative servers answered ({Untrusted.Escape(string.Join(", ", silent.Select(s => $"{s.Name} {s.EndPoint}: {s.Error}")))})\n"
         + "nothing to expect: does a firewall let DNS out only to this site's resolvers? Pass --expect IP to judge on the resolvers alone\n";
 
     public static string ToJson(string host, PropagationSnapshot snapshot) => JsonSerializer.Serialize(
@@ -269,6 +270,7 @@ public static class CheckCommand
     public static string ToTable(string host, IReadOnlyList<string> expected, PropagationSnapshot snapshot)
     {
         var header = new[] { "RESOLVER", "ADDRESS", "REGION", "POP", "SUBNET", "ANSWER", "ADDRESSES", "TTL", "LATENCY", "ERROR" };
+        // PoPs, CNAME targets and errors are what DNS servers said (names already in presentation format): shown, never run.
         var rows = snapshot.Resolvers
             .OrderBy(r => r.Resolver.Region, StringComparer.Ordinal).ThenBy(r => r.Resolver.Name, StringComparer.Ordinal)
             .Select(r => new[]
@@ -278,7 +280,7 @@ public static class CheckCommand
                 PropagationMetrics.Label(r.Answer),
                 string.Join(",", r.Cnames.Select(c => c + " >").Concat(r.Addresses)), r.Ttl?.ToString(CultureInfo.InvariantCulture) ?? "",
                 $"{r.Latency.TotalMilliseconds:0} ms", r.Error is null ? r.Detail ?? "" : $"{r.Error}: {r.Detail}",
-            }).ToList();
+            }.Select(Untrusted.Escape).ToArray()).ToList();
         var widths = Enumerable.Range(0, header.Length).Select(i => rows.Select(r => r[i].Length).Append(header[i].Length).Max()).ToArray();
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"{host}: expecting {string.Join(", ", expected)}");

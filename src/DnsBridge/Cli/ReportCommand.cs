@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DnsBridge.Escaping;
 
 namespace DnsBridge.Cli;
 
@@ -39,7 +40,8 @@ public static class ReportCommand
                 return ExitCodes.Failed;
             }
 
-            await stdout.WriteAsync(body);
+            // As served, but what a terminal would run made visible: the instance may be older, or not a DnsBridge.
+            await stdout.WriteAsync(Untrusted.EscapeLines(body!));
             return ExitCodes.Ok;
         });
         return command;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DnsBridge.Escaping;
 using Spectre.Console;
 
 namespace DnsBridge.Cli;
@@ -26,8 +27,9 @@ public sealed record WaveStatus(IReadOnlyList<string[]> Rows)
             var hasResidual = residual.ValueKind == JsonValueKind.Object;
             rows.Add(
             [
-                c.GetProperty("name").GetString()!,
-                drain.GetProperty("state").GetString()!,
+                // The instance's words, drawn on a terminal.
+                Untrusted.Escape(c.GetProperty("name").GetString()),
+                Untrusted.Escape(drain.GetProperty("state").GetString()),
                 propagation.ValueKind == JsonValueKind.Object ? propagation.GetProperty("ratio").GetDouble().ToString("0%", CultureInfo.InvariantCulture) : "-",
                 Until(Time(drain.GetProperty("staleUntil")), now),
                 hasResidual ? residual.GetProperty("perMinute1m").GetInt64().ToString(CultureInfo.InvariantCulture) : "0",

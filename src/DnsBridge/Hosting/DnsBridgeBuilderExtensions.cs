@@ -15,7 +15,6 @@ using Serilog;
 using Serilog.Events;
 using Serilog.Formatting;
 using Serilog.Formatting.Compact;
-using Serilog.Formatting.Display;
 
 namespace DnsBridge.Hosting;
 
@@ -114,7 +113,7 @@ public static class DnsBridgeBuilderExtensions
         if (settings.WriteToConsole)
         {
             ITextFormatter formatter = settings.LogFormat == LogFormat.Text
-                ? new MessageTemplateTextFormatter("{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}{NewLine}{Exception}", System.Globalization.CultureInfo.InvariantCulture)
+                ? new TextLogFormatter()
                 : new CompactJsonFormatter();
             var stdout = new LogBuffer(new StdoutSink(formatter), settings.Config.Logging.BufferEvents);
             buffer.Watch(stdout);

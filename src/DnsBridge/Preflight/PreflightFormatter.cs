@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using DnsBridge.Escaping;
 
 namespace DnsBridge.Preflight;
 
@@ -12,7 +13,8 @@ public static class PreflightFormatter
 
     public static string ToText(PreflightReport report)
     {
-        var rows = report.Results.Select(r => new[] { Label(r.Status), r.Cutover, $"{r.Area}: {r.Check}", r.Subject ?? "", r.Found }).ToList();
+        // Subjects and findings quote what servers said (certificate names, DNS answers, errors): never raw to a terminal.
+        var rows = report.Results.Select(r => new[] { Label(r.Status), r.Cutover, $"{r.Area}: {r.Check}", r.Subject ?? "", r.Found }.Select(Untrusted.Escape).ToArray()).ToList();
         var header = new[] { "STATUS", "CUTOVER", "CHECK", "SUBJECT", "FOUND" };
         var widths = Enumerable.Range(0, 4).Select(i => rows.Select(r => r[i].Length).Append(header[i].Length).Max()).ToArray();
         var text = new StringBuilder();
@@ -23,7 +25,7 @@ public static class PreflightFormatter
             Line(row);
             if (result.Action is not null && result.Status != PreflightStatus.Pass)
             {
-                text.Append(' ', widths.Sum() + 8).AppendLine($"-> {result.Action}");
+                text.Append(' ', widths.Sum() + 8).AppendLine($"-> {Untrusted.Escape(result.Action)}");
             }
         }
 
@@ -45,7 +47,7 @@ public static class PreflightFormatter
             .AppendLine("| --- | --- | --- | --- | --- | --- |");
         foreach (var r in report.Results)
         {
-            text.AppendLine($"| {Label(r.Status)} | {Cell(r.Cutover)} | {Cell($"{r.Area}: {r.Check}")} | {Cell(r.Subject ?? "")} | {Cell(r.Found)} | {Cell(r.Action ?? "")} |");
+            text.AppendLine($"| {Label(r.Status)} | {Markdown.Inline(r.Cutover)} | {Markdown.Inline($"{r.Area}: {r.Check}")} | {Markdown.Inline(r.Subject ?? "")} | {Markdown.Inline(r.Found)} | {Markdown.Inline(r.Action ?? "")} |");
         }
 
         return text.ToString();
@@ -57,6 +59,4 @@ public static class PreflightFormatter
         PreflightStatus.Warn => "WARN",
         _ => "FAIL",
     };
-
-    private static string Cell(string value) => value.Replace("|", "\\|", StringComparison.Ordinal).Replace('\n', ' ');
 }

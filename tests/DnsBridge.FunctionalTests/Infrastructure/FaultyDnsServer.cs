@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using DnsBridge.Demo;
@@ -6,7 +7,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 
 /// <summary>
 /// In-process DNS servers for the faults a real server will not produce on demand: silence, garbage bytes,
-/// truncated UDP with no TCP behind it, a wrong transaction id, SERVFAIL/REFUSED, a very slow answer.
+/// truncated UDP with no TCP behind it, a wrong transaction id, SERVFAIL/REFUSED, a very slow answer, hostile names.
 /// </summary>
 public sealed class FaultyDnsServer : IAsyncDisposable
 {
@@ -15,6 +16,7 @@ public sealed class FaultyDnsServer : IAsyncDisposable
     private readonly Task _loop;
     private readonly Fault _fault;
     private readonly DemoDnsServer _answers;
+    private readonly IPAddress _address;
 
     public enum Fault
     {
@@ -28,6 +30,12 @@ public sealed class FaultyDnsServer : IAsyncDisposable
 
         /// <summary>A real answer with random bytes flipped, cut short or extended (the id kept, so it is parsed).</summary>
         Mutated,
+
+        /// <summary>
+        /// A well-formed answer through a CNAME whose target is <see cref="HostileTarget"/> (a label with an escape
+        /// sequence, one with a dot, one with UTF-8 and a space), and an NSID with an escape sequence.
+        /// </summary>
+        HostileNames,
     }
 
     private readonly Random _random = new(20261125);
@@ -37,6 +45,7 @@ public sealed class FaultyDnsServer : IAsyncDisposable
     {
         _udp = new UdpClient(bind ?? new IPEndPoint(IPAddress.Loopback, 0));
         _fault = fault;
+        _address = IPAddress.Parse(address);
         // Only used to build well-formed answers, which each fault then spoils.
         _answers = new DemoDnsServer(IPAddress.Loopback, _ => ([IPAddress.Parse(address)], 60));
         EndPoint = (IPEndPoint)_udp.Client.LocalEndPoint!;
@@ -92,6 +101,9 @@ public sealed class FaultyDnsServer : IAsyncDisposable
                 case Fault.Mutated:
                     response = Mutate(response);
                     break;
+                case Fault.HostileNames:
+                    response = Hostile(query.Buffer);
+                    break;
                 case Fault.Slow:
                     _ = Task.Delay(TimeSpan.FromSeconds(10), _stop.Token).ContinueWith(_ => _udp.SendAsync(response, query.RemoteEndPoint), TaskScheduler.Default);
                     continue;
@@ -105,6 +117,37 @@ public sealed class FaultyDnsServer : IAsyncDisposable
             {
             }
         }
+    }
+
+    /// <summary>The CNAME target of <see cref="Fault.HostileNames"/>, label by label as on the wire.</summary>
+    public static readonly byte[][] HostileTarget = [[0x1b, .. "[31mRed"u8], [.. "a.b"u8], [(byte)'x', 0xC3, 0xA9, (byte)' '], [.. "example"u8], [.. "test"u8]];
+
+    private byte[] Hostile(byte[] query)
+    {
+        var end = 12;
+        while (query[end] != 0)
+        {
+            end += 1 + query[end];
+        }
+
+        end += 5;
+        byte[] target = [.. HostileTarget.SelectMany(l => new[] { (byte)l.Length }.Concat(l)), 0];
+        byte[] header = [query[0], query[1], 0x81, 0x80, 0, 1, 0, 2, 0, 0, 0, 1];
+        byte[] nsid = [0x1b, .. "]0;pwned"u8, 0x07];
+        return [.. header, .. query[12..end],
+            0xC0, 12, .. Fixed(5, target.Length), .. target,
+            .. target, .. Fixed(1, 4), .. _address.GetAddressBytes(),
+            0, .. Fixed(41, 4 + nsid.Length, @class: 1232, ttl: 0), 0, 3, 0, (byte)nsid.Length, .. nsid];
+    }
+
+    private static byte[] Fixed(ushort type, int length, ushort @class = 1, uint ttl = 60)
+    {
+        var bytes = new byte[10];
+        BinaryPrimitives.WriteUInt16BigEndian(bytes, type);
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), @class);
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), ttl);
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(8), (ushort)length);
+        return bytes;
     }
 
     private byte[] Mutate(byte[] response)

@@ -88,7 +88,8 @@ public sealed class CheckCommandTests
     [Fact]
     public async Task Every_kind_of_broken_resolver_is_an_error_and_none_blocks_the_others()
     {
-        var faults = Enum.GetValues<FaultyDnsServer.Fault>().Where(f => f != FaultyDnsServer.Fault.Mutated).Select(f => new FaultyDnsServer(f)).ToList();
+        // Mutated answers may still parse; hostile names are a well-formed answer (the test below).
+        var faults = Enum.GetValues<FaultyDnsServer.Fault>().Where(f => f is not (FaultyDnsServer.Fault.Mutated or FaultyDnsServer.Fault.HostileNames)).Select(f => new FaultyDnsServer(f)).ToList();
         try
         {
             await using var healthy = await Dnsmasq.StartAsync(Record("203.0.113.10"));
@@ -118,6 +119,28 @@ public sealed class CheckCommandTests
                 await fault.DisposeAsync();
             }
         }
+    }
+
+    [Fact]
+    public async Task Hostile_names_in_an_answer_are_shown_in_presentation_format_and_never_reach_the_terminal()
+    {
+        await using var hostile = new FaultyDnsServer(FaultyDnsServer.Fault.HostileNames, "203.0.113.10");
+
+        var (code, table, _) = await RunAsync("check", Host, "--expect", "203.0.113.10", "--timeout", "1", "--resolver", hostile.EndPoint.ToString());
+        (_, var json, _) = await RunAsync("check", Host, "--expect", "203.0.113.10", "--timeout", "1", "--json", "--resolver", hostile.EndPoint.ToString());
+
+        // The answer is still judged by its address; the CNAME target is one name, shown byte for byte (RFC 1035 \DDD, \.).
+        Assert.Equal(0, code);
+        const string Target = "\\027[31mred.a\\.b.x\\195\\169\\032.example.test";
+        Assert.Contains($"target  {Target} >,203.0.113.10", table, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', table);
+        Assert.DoesNotContain('\u0007', table);
+
+        // The NSID has control bytes: shown in hex as the PoP, in the table and in JSON.
+        var row = ByResolver(json)[hostile.EndPoint.ToString()];
+        Assert.Equal("1b5d303b70776e656407", row.GetProperty("pop").GetString());
+        Assert.Contains("1b5d303b70776e656407", table, StringComparison.Ordinal);
+        Assert.Equal("target", row.GetProperty("answer").GetString());
     }
 
     [Fact]

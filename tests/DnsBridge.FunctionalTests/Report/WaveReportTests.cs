@@ -61,7 +61,7 @@ public sealed class WaveReportTests : IAsyncLifetime
 
         // What a client sent shows as text, not markup, even in a wiki that renders HTML in Markdown.
         Assert.DoesNotContain("<script", md, StringComparison.Ordinal);
-        Assert.Contains("&lt;script>alert(1)&lt;/script>", md, StringComparison.Ordinal);
+        Assert.Contains("&lt;script\\>alert(1)&lt;/script\\>", md, StringComparison.Ordinal);
 
         // Every table row has the header's 13 cells: a '|' in a cell would add one unless escaped.
         Assert.All(rows.Where(l => l.StartsWith("| ", StringComparison.Ordinal)), l => Assert.Equal(14, l.Replace("\\|", "", StringComparison.Ordinal).Count(c => c == '|')));

@@ -6,11 +6,19 @@ namespace DnsBridge.UnitTests.Admin;
 public sealed class CsvTests
 {
     [Fact]
-    public void Fields_with_commas_quotes_or_line_breaks_are_quoted_and_records_end_in_crlf()
+    public void Fields_with_commas_or_quotes_are_quoted_and_records_end_in_crlf()
     {
-        var csv = new StringBuilder().AppendRecord("plain", "a,b", "say \"hi\"", "two\nlines", null, "").ToString();
+        var csv = new StringBuilder().AppendRecord("plain", "a,b", "say \"hi\"", null, "").ToString();
 
-        Assert.Equal("plain,\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",,\r\n", csv);
+        Assert.Equal("plain,\"a,b\",\"say \"\"hi\"\"\",,\r\n", csv);
+    }
+
+    [Fact]
+    public void Control_characters_are_escaped_so_a_field_forges_no_record_and_no_terminal_sequence()
+    {
+        var csv = new StringBuilder().AppendRecord("two\r\nlines", "\u001b]0;pwned\u0007\u001b[2J", "\t=1+1").ToString();
+
+        Assert.Equal("two\\x0d\\x0alines,\\x1b]0;pwned\\x07\\x1b[2J,\\x09=1+1\r\n", csv);
     }
 
     [Theory]

@@ -25,6 +25,7 @@ public sealed class ArchitectureTests
         { "Drain", ["Connections", "Forwarding", "Admin", "Alerts", "Listeners", "Hosting", "Cli", "Demo", "Preflight"] },
         { "Configuration", Features },
         { "Events", [.. Features.Where(f => f != "Events")] },
+        { "Escaping", Features },
         { "Propagation", ["Connections", "Forwarding", "Residual", "Drain", "Alerts", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Forwarding", ["Connections", "Propagation", "Admin", "Alerts", "State", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Residual", ["Cluster", "Connections", "Forwarding", "Propagation", "Drain", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Globalization;
 using System.Net;
 using System.Text;
 
@@ -201,7 +202,11 @@ public static class DnsWire
         }
     }
 
-    /// <summary>A TXT record's character-strings, joined (one record says one thing; RFC 7208 §3.3 joins them the same way).</summary>
+    /// <summary>
+    /// A TXT record's character-strings, joined (one record says one thing; RFC 7208 §3.3 joins them the same way), in
+    /// presentation format: a byte outside printable ASCII as <c>\DDD</c>, a backslash as <c>\\</c>. The text is shown
+    /// to operators as a PoP name; whatever a server put in it never reaches their terminal as a control character.
+    /// </summary>
     private static string ReadText(ReadOnlySpan<byte> rdata)
     {
         var text = new StringBuilder();
@@ -214,7 +219,11 @@ public static class DnsWire
                 throw new DnsWireException("TXT string overruns its record");
             }
 
-            text.Append(Encoding.ASCII.GetString(rdata.Slice(at + 1, length)));
+            foreach (var b in rdata.Slice(at + 1, length))
+            {
+                Append(text, b, b is < 0x20 or > 0x7E, b == '\\');
+            }
+
             at += 1 + length;
         }
 
@@ -261,9 +270,15 @@ public static class DnsWire
         return new EdnsInfo(nsid, subnet);
     }
 
+    /// <summary>
+    /// A name in RFC 1035 §5.1 presentation format, lower-cased: a byte outside 0x21-0x7E as <c>\DDD</c>, a dot or a
+    /// backslash inside a label as <c>\.</c> and <c>\\</c>. Host names read as before; a hostile one (an escape
+    /// sequence in a CNAME target, a label "a.b" posing as two) stays one visible, unambiguous string.
+    /// </summary>
     private static string ReadName(ReadOnlySpan<byte> message, ref int offset)
     {
         var name = new StringBuilder();
+        var octets = 1;
         var at = offset;
         var jumped = false;
         for (var hops = 0; ; hops++)
@@ -306,8 +321,13 @@ public static class DnsWire
                 name.Append('.');
             }
 
-            name.Append(Encoding.ASCII.GetString(message.Slice(at + 1, length)));
-            if (name.Length > 255)
+            foreach (var b in message.Slice(at + 1, length))
+            {
+                Append(name, b, b is < 0x21 or > 0x7E, b is (byte)'.' or (byte)'\\');
+            }
+
+            octets += 1 + length;
+            if (octets > 255)
             {
                 throw new DnsWireException("name longer than 255 octets");
             }
@@ -321,6 +341,18 @@ public static class DnsWire
         }
 
         return name.ToString().ToLowerInvariant();
+    }
+
+    private static void Append(StringBuilder text, byte b, bool asDecimal, bool escaped)
+    {
+        if (asDecimal)
+        {
+            text.Append('\\').Append(b.ToString("D3", CultureInfo.InvariantCulture));
+        }
+        else
+        {
+            text.Append(escaped ? "\\" : "").Append((char)b);
+        }
     }
 
     private static void Need(ReadOnlySpan<byte> message, int offset, int count)

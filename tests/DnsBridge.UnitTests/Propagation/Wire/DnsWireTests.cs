@@ -126,11 +126,39 @@ public sealed class DnsWireTests
     }
 
     [Fact]
+    public void Names_and_texts_are_read_in_presentation_format_so_no_control_byte_or_fake_label_gets_through()
+    {
+        // One label with ESC, one label "a.b" posing as two, one with UTF-8, a space and a backslash.
+        byte[] target = [.. Label([0x1b, .. "[31mRed"u8]), .. Label("a.b"u8), .. Label([(byte)'x', 0xC3, 0xA9, (byte)' ', (byte)'\\']), .. Label("test"u8), 0];
+        byte[] text = [.. Label([.. "fra"u8, 0x1b, .. "[2J\\ "u8, 0xC3, 0xA9]), .. Label("\n!"u8)];
+        var response = new ResponseBuilder("www.example.test", DnsWire.TypeA)
+            .Answer("www.example.test", DnsWire.TypeCname, 300, target)
+            .Answer("www.example.test", DnsWire.TypeTxt, 60, text)
+            .Build();
+
+        var decoded = DnsWire.Decode(response);
+
+        Assert.Equal("\\027[31mred.a\\.b.x\\195\\169\\032\\\\.test", decoded.Answers[0].Data);
+        Assert.Equal("fra\\027[2J\\\\ \\195\\169\\010!", decoded.Answers[1].Data);
+        Assert.Equal("www.example.test", decoded.QuestionName);
+    }
+
+    [Fact]
+    public void A_name_of_more_than_255_octets_is_refused()
+    {
+        var labels = Enumerable.Repeat(Label([.. Enumerable.Repeat((byte)0x01, 63)]), 4).SelectMany(l => l);
+        var response = new ResponseBuilder("a.test", DnsWire.TypeA).Answer("a.test", DnsWire.TypeCname, 60, [.. labels, 0]).Build();
+        Assert.Equal("name longer than 255 octets", Assert.Throws<DnsWireException>(() => DnsWire.Decode(response)).Message);
+    }
+
+    [Fact]
     public void A_query_is_not_a_response()
     {
         var query = DnsWire.EncodeQuery(5, "a.test", DnsWire.TypeA, recursion: true);
         Assert.Throws<DnsWireException>(() => DnsWire.Decode(query));
     }
+
+    private static byte[] Label(ReadOnlySpan<byte> label) => [(byte)label.Length, .. label];
 
     private static byte[] Name(string name) => [.. name.Split('.').SelectMany(l => new[] { (byte)l.Length }.Concat(l.Select(c => (byte)c))), 0];
 
