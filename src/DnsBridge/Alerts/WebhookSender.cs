@@ -8,7 +8,9 @@ namespace DnsBridge.Alerts;
 /// <summary>
 /// One HTTP attempt to one webhook in its format: the body (signed where the format signs), the
 /// <c>Idempotency-Key</c> header (the event id, for every format) and the configured headers, then the verdict from the
-/// status and, for the robots that answer 200 with an error code, from the body.
+/// status and, for the robots that answer 200 with an error code, from the body. Redirects are never followed (the
+/// client comes from <see cref="WebhookHandler"/>): the headers carry tokens for the configured URL only, so a 3xx is
+/// a rejected delivery naming where it pointed. Every failure is an outcome, never an exception.
 /// </summary>
 public sealed class WebhookSender(HttpClient http, TimeProvider time)
 {
@@ -19,6 +21,19 @@ public sealed class WebhookSender(HttpClient http, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(webhook);
         ArgumentNullException.ThrowIfNull(message);
+        try
+        {
+            return await AttemptAsync(webhook, message, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Only the type: an unknown exception's text may quote the URL, whose path or query is the secret.
+            return new SendOutcome(SendVerdict.Retry, $"unexpected {e.GetType().Name} (retried)");
+        }
+    }
+
+    private async Task<SendOutcome> AttemptAsync(WebhookConfig webhook, AlertMessage message, CancellationToken cancellationToken)
+    {
         var format = WebhookFormatCatalog.For(webhook.Format);
         var (url, body) = format.Build(message, webhook, time.GetUtcNow());
         using var request = new HttpRequestMessage(HttpMethod.Post, url)
@@ -35,6 +50,7 @@ public sealed class WebhookSender(HttpClient http, TimeProvider time)
         HttpStatusCode status;
         string answer = "";
         TimeSpan? retryAfter;
+        Uri? location;
         // The client's timeout ends at the headers here; the answer's body is read within the same bound, so a
         // receiver dripping its answer cannot hold the attempt.
         using var attempt = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -44,7 +60,8 @@ public sealed class WebhookSender(HttpClient http, TimeProvider time)
             using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attempt.Token);
             status = response.StatusCode;
             retryAfter = response.Headers.RetryAfter?.Delta;
-            if (format.ReadsBody)
+            location = response.Headers.Location;
+            if (format.ReadsBody && (int)status is < 300 or >= 400)
             {
                 answer = await ReadCappedAsync(response.Content, attempt.Token);
             }
@@ -62,6 +79,11 @@ public sealed class WebhookSender(HttpClient http, TimeProvider time)
             return new SendOutcome(SendVerdict.Retry, "timeout");
         }
 
+        if ((int)status is >= 300 and < 400)
+        {
+            return new SendOutcome(SendVerdict.Rejected, Redirected(status, location, url));
+        }
+
         if (format.Judge(status, answer) is { } judged)
         {
             return judged;
@@ -75,6 +97,14 @@ public sealed class WebhookSender(HttpClient http, TimeProvider time)
         // A 4xx will not fix itself by asking again (except timeouts and rate limits): give up at once.
         var retry = (int)status >= 500 || status is HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests;
         return new SendOutcome(retry ? SendVerdict.Retry : SendVerdict.Rejected, $"HTTP {(int)status}", retryAfter);
+    }
+
+    /// <summary>Where a 3xx pointed, as host and port only: a Location's path and query may carry a token too.</summary>
+    private static string Redirected(HttpStatusCode status, Uri? location, string requested)
+    {
+        var target = location is null ? null : location.IsAbsoluteUri ? location : new Uri(new Uri(requested), location);
+        var where = target is null ? "no Location" : $"Location host {target.Host}:{target.Port}";
+        return $"HTTP {(int)status} redirect ({where}) not followed: configured headers and secrets go to the configured URL only; configure the URL the receiver redirects to";
     }
 
     private static async Task<string> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)

@@ -81,7 +81,7 @@ public static class PreflightCommand
 
         using (stores)
         using (var dispatcher = new WebhookDispatcher(stores.Events, stores.Database, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
-            TimeProvider.System, NullLogger<WebhookDispatcher>.Instance))
+            TimeProvider.System, NullLogger<WebhookDispatcher>.Instance, WebhookHandler.Create()))
         {
             IReadOnlyList<OutboxRow> rows;
             try

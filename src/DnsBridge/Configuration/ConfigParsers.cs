@@ -17,7 +17,7 @@ public static partial class ConfigParsers
         why = "";
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme != scheme || uri.AbsolutePath != "/")
         {
-            why = $"must be {scheme}://ADDRESS:PORT, got '{url}'";
+            why = $"must be {scheme}://ADDRESS:PORT, got '{UrlRedaction.Of(url)}'";
             return false;
         }
 
@@ -34,7 +34,7 @@ public static partial class ConfigParsers
 
         if (uri.IsDefaultPort && !url.Contains($":{uri.Port}", StringComparison.Ordinal))
         {
-            why = $"must name a port, got '{url}'";
+            why = $"must name a port, got '{UrlRedaction.Of(url)}'";
             return false;
         }
 

@@ -46,13 +46,13 @@ public sealed record ResolverAddress
             var hash = rest.IndexOf('#', StringComparison.Ordinal);
             if (hash < 0 || hash == rest.Length - 1)
             {
-                why = $"DNS over TLS needs the name its certificate is valid for: tls://IP[:PORT]#NAME, got '{value}'";
+                why = $"DNS over TLS needs the name its certificate is valid for: tls://IP[:PORT]#NAME, got '{UrlRedaction.Of(value)}'";
                 return false;
             }
 
             if (!ConfigParsers.TryParseEndpoint(rest[..hash], 853, out var endPoint))
             {
-                why = $"tls:// takes an IP address, IP:PORT or [IPv6]:PORT before '#', got '{rest[..hash]}'";
+                why = $"tls:// takes an IP address, IP:PORT or [IPv6]:PORT before '#', got '{UrlRedaction.Of(rest[..hash])}'";
                 return false;
             }
 
@@ -70,13 +70,13 @@ public sealed record ResolverAddress
         {
             if (!Uri.TryCreate(value, UriKind.Absolute, out var url) || url.Host.Length == 0)
             {
-                why = $"not a URL: '{value}'";
+                why = $"not a URL: '{UrlRedaction.Of(value)}'";
                 return false;
             }
 
             if (url.Query.Length > 0 || url.Fragment.Length > 0 || url.UserInfo.Length > 0)
             {
-                why = $"https:// resolver URLs take no query string, fragment or user info (the question goes in the request body), got '{value}'";
+                why = $"https:// resolver URLs take no query string, fragment or user info (the question goes in the request body), got '{UrlRedaction.Of(value)}'";
                 return false;
             }
 
@@ -102,13 +102,13 @@ public sealed record ResolverAddress
 
         if (value.Contains("://", StringComparison.Ordinal))
         {
-            why = $"must be IP[:PORT], tls://IP[:PORT]#NAME or https://HOST[:PORT]/PATH, got '{value}'";
+            why = $"must be IP[:PORT], tls://IP[:PORT]#NAME or https://HOST[:PORT]/PATH, got '{UrlRedaction.Of(value)}'";
             return false;
         }
 
         if (!ConfigParsers.TryParseEndpoint(value, 53, out var plain))
         {
-            why = $"must be IP, IP:PORT or [IPv6]:PORT (or tls://IP[:PORT]#NAME, https://HOST[:PORT]/PATH), got '{value}'";
+            why = $"must be IP, IP:PORT or [IPv6]:PORT (or tls://IP[:PORT]#NAME, https://HOST[:PORT]/PATH), got '{UrlRedaction.Of(value)}'";
             return false;
         }
 

@@ -12,11 +12,15 @@ namespace DnsBridge.Propagation;
 /// <c>Propagation:CaFile</c> added to the system roots) and keeps what each last said. Only the remote's own rows
 /// (<c>vantage: local</c> there, recursive resolvers) are taken: rows it pulled from vantages of its own are never
 /// passed on, so two instances that are each other's vantage do not echo rows back and forth. The token is sent and
-/// never logged: errors name the vantage and its URL only.
+/// never logged: errors name the vantage and its URL only. The answer is another host's: it is read against a size
+/// cap and every value checked (<see cref="VantageDocument"/>), so whatever it holds ends as that vantage's error row.
 /// </summary>
 public sealed partial class VantagePuller(TimeProvider time, ILogger logger) : IDisposable
 {
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromSeconds(10);
+
+    // A wave of 500 cutovers with every resolver and client subnet is a few MiB; a remote streaming more is not read on.
+    private const int MaxAnswerBytes = 32 * 1024 * 1024;
     private readonly ConcurrentDictionary<string, VantageState> _states = new(StringComparer.Ordinal);
     private (string? CaFile, HttpClient Client)? _client;
 
@@ -54,7 +58,9 @@ public sealed partial class VantagePuller(TimeProvider time, ILogger logger) : I
 
             using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             cancel.CancelAfter(timeout);
-            using var response = await client.SendAsync(request, cancel.Token);
+
+            // Headers only: the body is read against the cap below, not buffered whole (up to 2 GiB) first.
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancel.Token);
             error = response.StatusCode switch
             {
                 HttpStatusCode.OK => null,
@@ -63,8 +69,16 @@ public sealed partial class VantagePuller(TimeProvider time, ILogger logger) : I
             };
             if (error is null)
             {
-                using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancel.Token), default, cancel.Token);
-                next = previous with { Cutovers = Read(document.RootElement, previous, time.GetUtcNow()), Error = null };
+                var body = await ReadCappedAsync(response.Content, cancel.Token);
+                if (body is null)
+                {
+                    error = $"answer larger than {MaxAnswerBytes / (1024 * 1024)} MiB: not read further";
+                }
+                else
+                {
+                    using var document = JsonDocument.Parse(body);
+                    next = previous with { Cutovers = VantageDocument.Read(document.RootElement, previous, time.GetUtcNow()), Error = null };
+                }
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -75,9 +89,18 @@ public sealed partial class VantagePuller(TimeProvider time, ILogger logger) : I
         {
             error = $"unreachable: {e.InnerException?.Message ?? e.Message}";
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (IOException e)
         {
-            error = $"not a DnsBridge admin API answer: {e.Message}";
+            error = $"answer cut off: {e.Message}";
+        }
+        catch (Exception e) when (e is JsonException or FormatException)
+        {
+            error = $"not a usable DnsBridge admin API answer: {e.Message}";
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Whatever else another host's answer can provoke is that vantage's error, never the monitor's end.
+            error = $"not a usable DnsBridge admin API answer ({e.GetType().Name})";
         }
 
         if (error is not null)
@@ -97,64 +120,29 @@ public sealed partial class VantagePuller(TimeProvider time, ILogger logger) : I
         return next;
     }
 
-    /// <summary>The remote's own recursive rows per cutover; <c>FreshAt</c> moves only when its snapshot time did.</summary>
-    private static Dictionary<string, VantageCutover> Read(JsonElement cutovers, VantageState previous, DateTimeOffset now)
+    /// <summary>The answer's bytes, or null when it is longer than <see cref="MaxAnswerBytes"/> (read no further than one byte past it).</summary>
+    private static async Task<byte[]?> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
     {
-        var result = new Dictionary<string, VantageCutover>(StringComparer.Ordinal);
-        foreach (var cutover in cutovers.EnumerateArray())
+        if (content.Headers.ContentLength > MaxAnswerBytes)
         {
-            var name = cutover.GetProperty("name").GetString()!;
-            if (!cutover.TryGetProperty("propagation", out var propagation) || propagation.ValueKind != JsonValueKind.Object)
-            {
-                continue;
-            }
-
-            var at = propagation.GetProperty("at").GetDateTimeOffset();
-            var rows = propagation.GetProperty("resolvers").EnumerateArray()
-                .Where(r => r.GetProperty("vantage").GetString() == ResolverInfo.LocalVantage && !r.GetProperty("authoritative").GetBoolean())
-                .Select(Row)
-                .ToList();
-            var freshAt = previous.Cutovers.TryGetValue(name, out var last) && last.RemoteAt == at ? last.FreshAt : now;
-            result[name] = new VantageCutover(at, freshAt, rows);
+            return null;
         }
 
-        return result;
-    }
-
-    private static ResolverResult Row(JsonElement r)
-    {
-        var name = r.GetProperty("name").GetString()!;
-        var address = r.GetProperty("resolver").GetString() ?? "";
-        var region = r.GetProperty("region").GetString() ?? "";
-        var @operator = r.GetProperty("operator").GetString() ?? "";
-        var resolver = ResolverAddress.TryParse(address, null, out var via, out _) && via.EndPoint is not null
-            ? ResolverInfo.Reached(name, via, region, @operator)
-            : new ResolverInfo(name, new IPEndPoint(IPAddress.None, 0), region, @operator, Authoritative: false);
-        return new ResolverResult(
-            resolver,
-            Answer(r.GetProperty("answer").GetString()),
-            Strings(r, "addresses"),
-            Strings(r, "cnames"),
-            r.GetProperty("ttl").ValueKind == JsonValueKind.Number ? r.GetProperty("ttl").GetInt32() : null,
-            r.GetProperty("error").GetString(),
-            r.GetProperty("detail").GetString(),
-            r.GetProperty("checkedAt").GetDateTimeOffset(),
-            TimeSpan.FromMilliseconds(r.GetProperty("latencyMs").GetDouble()))
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int n;
+        while ((n = await stream.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, MaxAnswerBytes + 1 - buffer.Length)), cancellationToken)) > 0)
         {
-            Pop = r.TryGetProperty("pop", out var pop) ? pop.GetString() : null,
-        };
+            buffer.Write(chunk, 0, n);
+            if (buffer.Length > MaxAnswerBytes)
+            {
+                return null;
+            }
+        }
+
+        return buffer.ToArray();
     }
-
-    private static IReadOnlyList<string> Strings(JsonElement row, string property) => [.. row.GetProperty(property).EnumerateArray().Select(e => e.GetString() ?? "")];
-
-    private static ResolverAnswer Answer(string? label) => label switch
-    {
-        "target" => ResolverAnswer.Target,
-        "source" => ResolverAnswer.Source,
-        "mixed" => ResolverAnswer.Mixed,
-        "other" => ResolverAnswer.Other,
-        _ => ResolverAnswer.Error,
-    };
 
     private HttpClient Client(string? caFile)
     {
@@ -164,7 +152,7 @@ public sealed partial class VantagePuller(TimeProvider time, ILogger logger) : I
         }
 
         _client?.Client.Dispose();
-        var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = CaFileTrust.Validator(caFile) }, UseProxy = false, AllowAutoRedirect = false };
+        var handler = new SocketsHttpHandler { SslOptions = { RemoteCertificateValidationCallback = CaFileTrust.Validator(caFile), CertificateRevocationCheckMode = CaFileTrust.RevocationMode }, UseProxy = false, AllowAutoRedirect = false };
         var client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         _client = (caFile, client);
         return client;

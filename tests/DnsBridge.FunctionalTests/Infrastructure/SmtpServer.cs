@@ -11,7 +11,8 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// by a small controller script with STARTTLS from a test CA (required before MAIL), optional AUTH with one user,
 /// and every accepted message parsed by Python's own <c>email</c> package (not MailKit) into a JSON file: envelope,
 /// headers, the MIME parts with their content, whether TLS and AUTH were used. RCPT to <c>reject@…</c> answers 550,
-/// to <c>later@…</c> 451.
+/// to <c>later@…</c> 451. Without STARTTLS required and with a user, it is a relay that answers MAIL FROM before
+/// AUTH with <c>530 5.7.0 Authentication required</c>.
 /// </summary>
 public sealed class SmtpServer : IAsyncDisposable
 {
@@ -24,7 +25,7 @@ public sealed class SmtpServer : IAsyncDisposable
         from aiosmtpd.controller import Controller
         from aiosmtpd.smtp import AuthResult, LoginPassword
 
-        port, folder, cert, key, user, password = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
+        port, folder, cert, key, user, password, starttls = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6], sys.argv[7] == '1'
 
         class Handler:
             async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
@@ -54,7 +55,7 @@ public sealed class SmtpServer : IAsyncDisposable
 
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(cert, key)
-        controller = Controller(Handler(), hostname='127.0.0.1', port=port, tls_context=context, require_starttls=True,
+        controller = Controller(Handler(), hostname='127.0.0.1', port=port, tls_context=context, require_starttls=starttls,
                                 authenticator=authenticator, auth_required=bool(user), auth_require_tls=True)
         controller.start()
         print('READY', flush=True)
@@ -74,8 +75,11 @@ public sealed class SmtpServer : IAsyncDisposable
 
     public int Port { get; }
 
-    /// <summary>Starts the server with a certificate for 127.0.0.1 from <paramref name="ca"/>; with a user, AUTH is required.</summary>
-    public static async Task<SmtpServer> StartAsync(TestCertificates ca, string? user = null, string? password = null)
+    /// <summary>
+    /// Starts the server with a certificate for 127.0.0.1 from <paramref name="ca"/>; with a user, AUTH is required;
+    /// STARTTLS is required before MAIL unless <paramref name="requireStartTls"/> is false.
+    /// </summary>
+    public static async Task<SmtpServer> StartAsync(TestCertificates ca, string? user = null, string? password = null, bool requireStartTls = true)
     {
         ArgumentNullException.ThrowIfNull(ca);
         var dir = Directory.CreateTempSubdirectory("dnsbridge-smtp").FullName;
@@ -92,7 +96,7 @@ public sealed class SmtpServer : IAsyncDisposable
             probe.Stop();
             var start = new ProcessStartInfo(Python) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
             foreach (var arg in new[] { Path.Combine(dir, "server.py"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), Path.Combine(dir, "mail"),
-                Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem"), user ?? "", password ?? "" })
+                Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem"), user ?? "", password ?? "", requireStartTls ? "1" : "0" })
             {
                 start.ArgumentList.Add(arg);
             }

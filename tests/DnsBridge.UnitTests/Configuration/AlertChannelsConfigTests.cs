@@ -72,4 +72,29 @@ public sealed class AlertChannelsConfigTests
         Assert.DoesNotContain("S3CRET-VALUE", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(Password, error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("a.@example.com", "b@example.com", "DnsBridge:Alerts:Email:From")]
+    [InlineData("a@example.com", "b.@example.com", "DnsBridge:Alerts:Email:To:0")]
+    [InlineData("localpart-only", "b@example.com", "DnsBridge:Alerts:Email:From")]
+    public void An_address_the_mail_builder_cannot_parse_is_refused_at_its_key_path(string from, string to, string path)
+    {
+        var (_, errors) = Load($$"""{ "Email": { "Host": "h", "From": "{{from}}", "To": [ "{{to}}" ] } }""");
+
+        var error = Assert.Single(errors);
+        Assert.Equal(path, error.Path);
+        Assert.Contains("must be a mail address", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Every_address_the_validator_accepts_builds_a_mail()
+    {
+        var email = new { Host = "h", From = "DnsBridge <dnsbridge@example.com>", To = new[] { "ops@example.com", "\"On Call\" <oncall@example.com>", "x+tag@sub.example.com" } };
+        var (config, errors) = Load($$"""{ "Email": {{System.Text.Json.JsonSerializer.Serialize(email)}} }""");
+
+        Assert.Empty(errors);
+        var message = new DnsBridge.Alerts.Formats.AlertMessage("e1", "drain_complete", "shop", DateTimeOffset.UnixEpoch, "shop: drained", null, null);
+        var mail = DnsBridge.Alerts.Email.EmailBody.Build(message, config.Alerts.Email!.From, config.Alerts.Email.To);
+        Assert.Equal(["ops@example.com", "oncall@example.com", "x+tag@sub.example.com"], mail.To.Mailboxes.Select(m => m.Address));
+    }
 }

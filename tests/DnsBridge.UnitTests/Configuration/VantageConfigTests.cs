@@ -79,4 +79,63 @@ public sealed class VantageConfigTests
         Assert.Equal("DnsBridge:Propagation:Vantages:1:Url", Assert.Single(errors).Path);
         Assert.All(errors, e => Assert.DoesNotContain(Secret, e.Message, StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("http://cn.example.net:8081")]
+    [InlineData("http://192.0.2.7:8081")]
+    [InlineData("http://[2001:db8::7]:8081")]
+    [InlineData("http://localhost.example.net:8081")]
+    [InlineData("http://128.0.0.1:8081")]
+    public void A_vantage_off_loopback_must_use_https(string url)
+    {
+        var (_, errors) = Load("{}", $$"""{ "Vantages": [ { "Name": "cn", "Url": "{{url}}", "Token": "t" } ] }""");
+
+        var error = Assert.Single(errors);
+        Assert.Equal("DnsBridge:Propagation:Vantages:0:Url", error.Path);
+        Assert.Contains("must be https://", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1:8081")]
+    [InlineData("http://127.8.9.10:8081")]
+    [InlineData("http://[::1]:8081")]
+    [InlineData("http://localhost:8081")]
+    [InlineData("https://cn.example.net:8081")]
+    public void Plain_http_is_accepted_on_loopback_only(string url)
+    {
+        var (_, errors) = Load("{}", $$"""{ "Vantages": [ { "Name": "cn", "Url": "{{url}}", "Token": "t" } ] }""");
+
+        Assert.Empty(errors);
+    }
+
+    [Theory]
+    [InlineData("""{ "Vantages": [ { "Name": "cn", "Url": "https://admin:PW-SECRET-1@cn.example.net:8081", "Token": "t" } ] }""", "Vantages:0:Url")]
+    [InlineData("""{ "Vantages": [ { "Name": "cn", "Url": "https://cn.example.net:8081/?token=PW-SECRET-1", "Token": "t" } ] }""", "Vantages:0:Url")]
+    [InlineData("""{ "Vantages": [ { "Name": "cn", "Url": "ftp://admin:PW-SECRET-1@cn.example.net", "Token": "t" } ] }""", "Vantages:0:Url")]
+    [InlineData("""{ "HttpProxy": "http://proxy:PW-SECRET-1@proxy.corp:3128/?x=PW-SECRET-1" }""", "HttpProxy")]
+    [InlineData("""{ "HttpProxy": "socks5://proxy:PW-SECRET-1@proxy.corp:1080" }""", "HttpProxy")]
+    public void A_refused_url_is_shown_without_its_user_info_or_query(string propagation, string key)
+    {
+        var (_, errors) = Load("{}", propagation);
+
+        var error = Assert.Single(errors);
+        Assert.Equal($"DnsBridge:Propagation:{key}", error.Path);
+        Assert.DoesNotContain("PW-SECRET-1", error.Message, StringComparison.Ordinal);
+        Assert.Contains("***", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://user:PW-SECRET-1@dns.example.net/dns-query")]
+    [InlineData("https://dns.example.net/dns-query?key=PW-SECRET-1")]
+    [InlineData("https://dns.example.net/dns-query#PW-SECRET-1")]
+    [InlineData("http://user:PW-SECRET-1@dns.example.net/dns-query")]
+    [InlineData("tls://user:PW-SECRET-1@192.0.2.53#dns.example.net")]
+    public void A_refused_resolver_url_is_shown_without_its_user_info_or_query(string address)
+    {
+        var (_, errors) = Load($$"""{ "Custom": [ { "Name": "a", "Address": "{{address}}" } ] }""");
+
+        var error = Assert.Single(errors);
+        Assert.Equal("DnsBridge:Resolvers:Custom:0:Address", error.Path);
+        Assert.DoesNotContain("PW-SECRET-1", error.Message, StringComparison.Ordinal);
+    }
 }

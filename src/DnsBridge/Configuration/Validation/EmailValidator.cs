@@ -1,4 +1,4 @@
-using System.Net.Mail;
+using MimeKit;
 
 namespace DnsBridge.Configuration.Validation;
 
@@ -42,7 +42,7 @@ internal static class EmailValidator
         {
             error($"{path}:From", "is required (the sender address, such as dnsbridge@example.com)");
         }
-        else if (!MailAddress.TryCreate(email.From, out _))
+        else if (!IsMailbox(email.From))
         {
             error($"{path}:From", $"must be a mail address, got '{email.From}'");
         }
@@ -54,7 +54,7 @@ internal static class EmailValidator
 
         for (var i = 0; i < email.To.Count; i++)
         {
-            if (!MailAddress.TryCreate(email.To[i], out _))
+            if (!IsMailbox(email.To[i]))
             {
                 error($"{path}:To:{i}", $"must be a mail address, got '{email.To[i]}'");
             }
@@ -63,4 +63,8 @@ internal static class EmailValidator
         var caFile = email.CaFile is null ? null : TargetValidator.CaFile(Path.GetFullPath(email.CaFile, baseDirectory), $"{path}:CaFile", error);
         return email with { CaFile = caFile };
     }
+
+    // The sender's own parser (EmailBody), so that an address passing here never fails there ("a.@example.com"
+    // passes System.Net.Mail), and with a domain: a bare local part is not somewhere a relay can deliver.
+    private static bool IsMailbox(string value) => MailboxAddress.TryParse(value, out var mailbox) && mailbox.Domain.Length > 0;
 }

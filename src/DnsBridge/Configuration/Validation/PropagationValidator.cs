@@ -32,7 +32,11 @@ public static class PropagationValidator
         return ValidateTransport(p, path, baseDirectory, error);
     }
 
-    /// <summary>Names unique and not <c>local</c>; an http(s) admin URL; a token unless the vantage is on loopback.</summary>
+    /// <summary>
+    /// Names unique and not <c>local</c>; an http(s) admin URL, https unless the vantage is on loopback (the bearer
+    /// token is in every request); a token unless it is on loopback. A URL is never echoed whole: its user info and
+    /// query may hold credentials.
+    /// </summary>
     private static void ValidateVantages(IReadOnlyList<VantageConfig> vantages, string path, Action<string, string> error)
     {
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -60,7 +64,11 @@ public static class PropagationValidator
             else if (!Uri.TryCreate(vantage.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
                 || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
             {
-                error($"{at}:Url", $"must be an http:// or https:// URL without query or user info, got '{vantage.Url}'");
+                error($"{at}:Url", $"must be an http:// or https:// URL without query or user info, got '{UrlRedaction.Of(vantage.Url)}'");
+            }
+            else if (uri.Scheme != Uri.UriSchemeHttps && !IsLoopback(uri))
+            {
+                error($"{at}:Url", $"must be https:// for a vantage that is not on loopback ({uri.Host}): the token would cross the network in clear text; publish the remote's admin API through a TLS terminator");
             }
             else if (vantage.Token is null && !IsLoopback(uri))
             {
@@ -69,8 +77,10 @@ public static class PropagationValidator
         }
     }
 
+    // On this host by construction: an IP literal in 127.0.0.0/8 or ::1, or the name localhost (never resolved here).
     private static bool IsLoopback(Uri uri) =>
-        uri.IsLoopback || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
+        string.Equals(uri.Host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (System.Net.IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && System.Net.IPAddress.IsLoopback(ip));
 
     /// <summary>The keys <c>check</c> also takes as options: HttpProxy, CaFile, ClientSubnets.</summary>
     public static PropagationConfig ValidateTransport(PropagationConfig p, string path, string baseDirectory, Action<string, string> error)
@@ -78,7 +88,7 @@ public static class PropagationValidator
         if (p.HttpProxy is { } proxy && (!Uri.TryCreate(proxy, UriKind.Absolute, out var proxyUri) || proxyUri.Scheme != Uri.UriSchemeHttp
             || proxyUri.AbsolutePath != "/" || proxyUri.Query.Length > 0))
         {
-            error($"{path}:HttpProxy", $"must be http://HOST:PORT (an HTTP proxy that tunnels with CONNECT), got '{proxy}'");
+            error($"{path}:HttpProxy", $"must be http://HOST:PORT (an HTTP proxy that tunnels with CONNECT), got '{UrlRedaction.Of(proxy)}'");
         }
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

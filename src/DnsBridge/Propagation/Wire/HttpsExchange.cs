@@ -27,7 +27,7 @@ public sealed class HttpsExchange : IDisposable
             Proxy = proxy is null ? null : new WebProxy(new Uri(proxy)),
             AllowAutoRedirect = false,
             UseCookies = false,
-            SslOptions = { RemoteCertificateValidationCallback = Configuration.CaFileTrust.Validator(caFile) },
+            SslOptions = { RemoteCertificateValidationCallback = Configuration.CaFileTrust.Validator(caFile), CertificateRevocationCheckMode = Configuration.CaFileTrust.RevocationMode },
         };
         if (dial is not null && proxy is null)
         {
@@ -71,13 +71,36 @@ public sealed class HttpsExchange : IDisposable
                 throw new DnsTransportException("network", $"DNS over HTTPS: {_url.Host} answered HTTP {(int)response.StatusCode}");
             }
 
-            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken);
-            return body.Length <= ushort.MaxValue ? body : throw new DnsTransportException("malformed", "DNS over HTTPS: answer longer than a DNS message");
+            return await ReadMessageAsync(response.Content, cancellationToken)
+                ?? throw new DnsTransportException("malformed", $"DNS over HTTPS: {_url.Host} answered more than a DNS message ({ushort.MaxValue} bytes): not read further");
         }
         catch (HttpRequestException e)
         {
             throw new DnsTransportException("network", $"DNS over HTTPS to {_url.Host}: {e.GetBaseException().Message}", e);
         }
+    }
+
+    /// <summary>
+    /// The body, or null when it is longer than a DNS message can be: read into a buffer of that size plus one byte,
+    /// never further, so a server streaming gigabytes costs 64 KiB.
+    /// </summary>
+    private static async Task<byte[]?> ReadMessageAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > ushort.MaxValue)
+        {
+            return null;
+        }
+
+        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[ushort.MaxValue + 1];
+        var read = 0;
+        int n;
+        while (read < buffer.Length && (n = await stream.ReadAsync(buffer.AsMemory(read), cancellationToken)) > 0)
+        {
+            read += n;
+        }
+
+        return read <= ushort.MaxValue ? buffer[..read] : null;
     }
 
     public void Dispose() => _client.Dispose();

@@ -69,6 +69,7 @@ public sealed class TlsExchange(IPEndPoint server, string name, string? caFile) 
             TargetHost = name,
             ApplicationProtocols = [new SslApplicationProtocol("dot")],
             EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            CertificateRevocationCheckMode = CaFileTrust.RevocationMode,
         }, cancellationToken);
         return stream;
     }
