@@ -54,7 +54,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
         _config = config;
         _time = time;
         _logger = logger;
-        _http = new HttpClient(handler ?? new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
+        _http = new HttpClient(handler ?? WebhookHandler.Create()) { Timeout = TimeSpan.FromSeconds(10) };
         _webhooks = new WebhookSender(_http, time);
         _email = new EmailSender(time);
         _failures = JobFailures.Counter(metrics);
