@@ -1,3 +1,4 @@
+using DnsBridge.Cluster;
 using DnsBridge.State;
 using Prometheus;
 
@@ -12,7 +13,8 @@ public static class AlertsServiceCollectionExtensions
         {
             OutboxGauges.Register(sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<IMetricFactory>(), sp.GetRequiredService<CollectorRegistry>(),
                 sp.GetRequiredService<TimeProvider>());
-            return ActivatorUtilities.CreateInstance<WebhookDispatcher>(sp, WebhookHandler.Create());
+            // Claim leases on the clock the replicas agree on (the database's), not on each replica's own.
+            return ActivatorUtilities.CreateInstance<WebhookDispatcher>(sp, WebhookHandler.Create(), sp.GetRequiredService<DatabaseClock>());
         });
         services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
         return services;

@@ -6,12 +6,13 @@ namespace DnsBridge.Alerts;
 
 /// <summary>
 /// <c>dnsbridge_alerts_pending</c> (by event) and <c>dnsbridge_alerts_oldest_pending_age_seconds</c>, read from the
-/// outbox when scraped (at most a couple of seconds old, never waited for), so they say what the outbox holds with no
+/// outbox when scraped (waited for a quarter of a second at most), so they say what the outbox holds with no
 /// timer of their own: alerts still being tried for a receiver that is down show here long before anyone misses them.
 /// </summary>
 public static class OutboxGauges
 {
-    private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(2);
+    /// <summary>How long a scrape waits for the backlog read: far below Prometheus' and probes' timeouts.</summary>
+    private static readonly TimeSpan ScrapeWait = TimeSpan.FromMilliseconds(250);
 
     public static void Register(IEventStore events, IMetricFactory metrics, CollectorRegistry registry, TimeProvider time)
     {
@@ -29,20 +30,19 @@ public static class OutboxGauges
             pending.WithLabels(e).Set(0);
         }
 
-        // A scrape never waits for the database (Prometheus and probes read /metrics exactly when the database may be
-        // slow): it shows the last backlog read, and starts the next read on a state thread when that one is older than
-        // a few seconds. While the outbox cannot be read the last values stay (the dispatcher logs it, and
-        // dnsbridge_state_store_failing shows it) rather than an empty outbox.
+        // A scrape waits for the database at most a moment (Prometheus and probes read /metrics exactly when the
+        // database may be slow): the read runs on a state thread, and a scrape it does not finish for shows the last
+        // backlog read (while the outbox cannot be read at all, the last values stay: the dispatcher logs it, and
+        // dnsbridge_state_store_failing shows it). One read at a time, however many scrapes come.
         OutboxBacklog? last = null;
-        var reading = 0;
-        var readAt = DateTimeOffset.MinValue;
-        registry.AddBeforeCollectCallback(() =>
+        Task? reading = null;
+        var gate = new Lock();
+        registry.AddBeforeCollectCallback(async cancel =>
         {
-            var now = time.GetUtcNow();
-            if (now - readAt >= RefreshEvery && Interlocked.CompareExchange(ref reading, 1, 0) == 0)
+            Task read;
+            lock (gate)
             {
-                readAt = now;
-                _ = StateThreads.Run(() =>
+                read = reading is { IsCompleted: false } running ? running : reading = StateThreads.Run(() =>
                 {
                     try
                     {
@@ -51,13 +51,10 @@ public static class OutboxGauges
                     catch (StateStoreException)
                     {
                     }
-                    finally
-                    {
-                        Volatile.Write(ref reading, 0);
-                    }
                 });
             }
 
+            await Task.WhenAny(read, Task.Delay(ScrapeWait, cancel));
             if (last is not { } backlog)
             {
                 return;
@@ -68,7 +65,7 @@ public static class OutboxGauges
                 pending.WithLabels(e).Set(backlog.ByEvent.GetValueOrDefault(e));
             }
 
-            oldest.Set(backlog.OldestSince is { } since ? Math.Max(0, (now - since).TotalSeconds) : 0);
+            oldest.Set(backlog.OldestSince is { } since ? Math.Max(0, (time.GetUtcNow() - since).TotalSeconds) : 0);
         });
     }
 }

@@ -21,7 +21,7 @@ public sealed partial class ClusterMembership : BackgroundService
     private readonly ILeadership _leadership;
     private readonly IClusterStore _store;
     private readonly IStateDatabase _database;
-    private readonly TimeProvider _time;
+    private readonly DatabaseClock _time;
     private readonly ILogger<ClusterMembership> _logger;
     private readonly Gauge _replicasMetric;
     private readonly Counter _failures;
@@ -30,7 +30,7 @@ public sealed partial class ClusterMembership : BackgroundService
     private string _mismatchLogged = "";
 
     public ClusterMembership(ConfigMonitor config, ILeadership leadership, IClusterStore store, IStateDatabase database, IMetricFactory metrics, CollectorRegistry registry,
-        TimeProvider time, ILogger<ClusterMembership> logger)
+        DatabaseClock time, ILogger<ClusterMembership> logger)
     {
         ArgumentNullException.ThrowIfNull(metrics);
         ArgumentNullException.ThrowIfNull(registry);
@@ -91,6 +91,20 @@ public sealed partial class ClusterMembership : BackgroundService
     /// <summary>One heartbeat and one read of the cluster (the loop runs it every second).</summary>
     public void Step()
     {
+        // Heartbeats and liveness on the database's clock, which every replica reads alike.
+        try
+        {
+            var sent = _time.LocalNow();
+            if (_store.DatabaseNow() is { } database)
+            {
+                _time.Observe(sent, database, _time.LocalNow());
+            }
+        }
+        catch (StateStoreException)
+        {
+            // Unreachable: the last correction stays; the reads below say the store is unreachable.
+        }
+
         var now = _time.GetUtcNow();
         var hash = ConfigHash(_config.Current);
         var me = _leadership.Replica;

@@ -28,6 +28,7 @@ public static class ClusterServiceCollectionExtensions
             services.AddSingleton<ILeadership>(new SingleInstance(replica));
         }
 
+        services.AddSingleton(sp => new DatabaseClock(sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ClusterMembership>();
         services.AddHostedService(sp => sp.GetRequiredService<ClusterMembership>());
         return services;

@@ -33,6 +33,9 @@ public interface IClusterStore
     bool SaveSnapshot(string cutover, string document, DateTimeOffset at);
 
     IReadOnlyList<StoredSnapshot> Snapshots();
+
+    /// <summary>The database server's clock (replicas agree on it), or null where there is no server (SQLite). Throws <see cref="StateStoreException"/> when unreachable.</summary>
+    DateTimeOffset? DatabaseNow();
 }
 
 /// <summary>A replica as its last heartbeat left it.</summary>

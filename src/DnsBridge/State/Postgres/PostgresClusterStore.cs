@@ -128,5 +128,13 @@ public sealed class PostgresClusterStore(PostgresStateDatabase database) : IClus
         return list;
     });
 
+    public DateTimeOffset? DatabaseNow() => database.Read(c =>
+    {
+        using var command = new NpgsqlCommand("SELECT now()", c);
+        return command.ExecuteScalar() is DateTime now
+            ? new DateTimeOffset(DateTime.SpecifyKind(now, DateTimeKind.Utc))
+            : throw new StateStoreException($"State:ConnectionString {database.Location}: the server gave no time");
+    });
+
     private static DateTimeOffset At(NpgsqlDataReader reader, int ordinal) => new(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
 }

@@ -106,4 +106,7 @@ public sealed class SqliteClusterStore(SqliteStateDatabase database) : IClusterS
 
         return list;
     });
+
+    /// <summary>One replica on its own file: its own clock is the only one.</summary>
+    public DateTimeOffset? DatabaseNow() => null;
 }
