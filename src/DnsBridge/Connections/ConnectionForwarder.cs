@@ -180,11 +180,12 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
 
                 if (passthrough)
                 {
-                    var hello = await ReadClientHelloAsync(client, buffer!, filled, deadline.Token);
+                    var parser = new ClientHelloParser();
+                    var hello = await ReadClientHelloAsync(client, buffer!, filled, parser, deadline.Token);
                     while (hello.NeedsRoom)
                     {
                         buffer = Grow(buffer!, hello.Filled);
-                        hello = await ReadClientHelloAsync(client, buffer, hello.Filled, deadline.Token);
+                        hello = await ReadClientHelloAsync(client, buffer, hello.Filled, parser, deadline.Token);
                     }
 
                     filled = hello.Filled;
@@ -362,13 +363,13 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
     }
 
     /// <summary>Reads until the ClientHello is complete (or capped, or malformed); a null name with no rejection means the client closed without a byte.</summary>
-    private static async Task<Hello> ReadClientHelloAsync(Socket client, byte[] buffer, int filled, CancellationToken cancellationToken)
+    private static async Task<Hello> ReadClientHelloAsync(Socket client, byte[] buffer, int filled, ClientHelloParser parser, CancellationToken cancellationToken)
     {
         while (true)
         {
             if (filled > 0)
             {
-                var status = ClientHelloParser.Parse(buffer.AsSpan(0, filled), out var serverName);
+                var status = parser.Continue(buffer.AsSpan(0, filled), out var serverName);
                 switch (status)
                 {
                     case ClientHelloStatus.ServerName:
