@@ -28,6 +28,17 @@ internal static class ListenValidator
             error($"{path}:AdminToken", $"must be at least {ConfigValidator.MinAdminTokenLength} characters without spaces (e.g. the output of `openssl rand -hex 32`)");
         }
 
+        // The relays are swept once a second: a shorter timeout could not be honoured.
+        if (listen.ConnectionIdleTimeout < TimeSpan.FromSeconds(1))
+        {
+            error($"{path}:ConnectionIdleTimeout", "must be a positive duration of at least 00:00:01");
+        }
+
+        if (listen.ConnectionHalfCloseTimeout < TimeSpan.FromSeconds(1))
+        {
+            error($"{path}:ConnectionHalfCloseTimeout", "must be a positive duration of at least 00:00:01");
+        }
+
         if (listen.ProxyHttps is not null)
         {
             if (!ConfigParsers.TryParseListenUrl(listen.ProxyHttps, out var https, out var why, Uri.UriSchemeHttps))
