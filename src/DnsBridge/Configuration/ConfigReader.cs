@@ -61,7 +61,7 @@ public sealed partial class ConfigReader
 
     private ListenConfig ReadListen(IConfigurationSection s)
     {
-        CheckKeys(s, "Proxy", "ProxyHttps", "Admin", "AdminToken", "AllowAnonymousAdmin", "Certificates", "Passthrough", "AcceptProxyProtocol");
+        CheckKeys(s, "Proxy", "ProxyHttps", "Admin", "AdminToken", "AllowAnonymousAdmin", "Certificates", "Passthrough", "AcceptProxyProtocol", "ConnectionIdleTimeout", "ConnectionHalfCloseTimeout");
         var d = new ListenConfig();
         return new ListenConfig
         {
@@ -72,6 +72,8 @@ public sealed partial class ConfigReader
             AllowAnonymousAdmin = Read(s, "AllowAnonymousAdmin", Bool) ?? d.AllowAnonymousAdmin,
             Passthrough = NullIfEmpty(String(s, "Passthrough")),
             AcceptProxyProtocol = Read(s, "AcceptProxyProtocol", Bool) ?? d.AcceptProxyProtocol,
+            ConnectionIdleTimeout = Read(s, "ConnectionIdleTimeout", Duration) ?? d.ConnectionIdleTimeout,
+            ConnectionHalfCloseTimeout = Read(s, "ConnectionHalfCloseTimeout", Duration) ?? d.ConnectionHalfCloseTimeout,
             Certificates = ReadArray(s.GetSection("Certificates"), c =>
             {
                 CheckKeys(c, "CertFile", "KeyFile");

@@ -55,14 +55,25 @@ public sealed record ListenConfig
     /// <summary>Whether the proxy listeners require a PROXY protocol v1/v2 header from <c>TrustedProxies</c> peers (and refuse one from others).</summary>
     public bool AcceptProxyProtocol { get; init; }
 
+    /// <summary>
+    /// A relayed connection (passthrough, port forward) with no byte either way for this long is closed: a client
+    /// gone without a FIN behind a NAT would otherwise hold its <c>Limits:MaxConnections</c> slot for good.
+    /// </summary>
+    public TimeSpan ConnectionIdleTimeout { get; init; } = TimeSpan.FromHours(1);
+
+    /// <summary>After one side of a relayed connection sent its FIN, the other direction is closed once idle this long.</summary>
+    public TimeSpan ConnectionHalfCloseTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
     // By value, certificates included: a reload compares the old and new listeners to tell whether a restart is needed
     // (a record compares a list by reference, so every reload looked like a change).
     public bool Equals(ListenConfig? other) =>
         other is not null && Proxy == other.Proxy && ProxyHttps == other.ProxyHttps && Admin == other.Admin
         && AdminToken == other.AdminToken && AllowAnonymousAdmin == other.AllowAnonymousAdmin && Certificates.SequenceEqual(other.Certificates)
-        && Passthrough == other.Passthrough && AcceptProxyProtocol == other.AcceptProxyProtocol;
+        && Passthrough == other.Passthrough && AcceptProxyProtocol == other.AcceptProxyProtocol
+        && ConnectionIdleTimeout == other.ConnectionIdleTimeout && ConnectionHalfCloseTimeout == other.ConnectionHalfCloseTimeout;
 
-    public override int GetHashCode() => HashCode.Combine(Proxy, ProxyHttps, Admin, AdminToken, AllowAnonymousAdmin, Certificates.Count, Passthrough, AcceptProxyProtocol);
+    public override int GetHashCode() =>
+        HashCode.Combine(HashCode.Combine(Proxy, ProxyHttps, Admin, AdminToken, AllowAnonymousAdmin, Certificates.Count, Passthrough, AcceptProxyProtocol), ConnectionIdleTimeout, ConnectionHalfCloseTimeout);
 }
 
 public sealed record CertificateConfig

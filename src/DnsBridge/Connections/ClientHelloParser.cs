@@ -27,7 +27,12 @@ public enum ClientHelloStatus
 /// ClientHello no longer fits one TCP segment, so the caller feeds whatever has arrived and asks again). Every
 /// length is checked against what remains; nothing is trusted, unknown (GREASE) extensions are skipped.
 /// </summary>
-public static class ClientHelloParser
+/// <remarks>
+/// One instance per connection remembers how far it got: a complete record is examined and copied once, and a call
+/// with a record still incomplete costs a few comparisons, so a client sending one byte at a time costs linear work,
+/// not a copy of everything buffered per read. A ClientHello within one record (the usual case) is never copied.
+/// </remarks>
+public sealed class ClientHelloParser
 {
     /// <summary>BoringSSL's (and Envoy's) limit for a ClientHello.</summary>
     public const int MaxHandshakeBytes = 16 * 1024;
@@ -39,88 +44,109 @@ public static class ClientHelloParser
     public const int MaxWireBytes = MaxHandshakeBytes + 4 + (MaxRecords * RecordHeader);
 
     private const int RecordHeader = 5;
+    private const int MessageHeader = 4;
     private const byte Handshake = 0x16;
     private const byte ClientHello = 0x01;
     private const int MaxRecordPayload = 16384;
     private const ushort ServerNameExtension = 0;
     private const int MaxHostName = 253;
 
-    public static ClientHelloStatus Parse(ReadOnlySpan<byte> data, out string? serverName)
+    // Where the first record not yet consumed starts, and how many records were consumed before it.
+    private int _position;
+    private int _records;
+
+    // The handshake message reassembled from consumed records (allocated only when it spans more than one), its
+    // length so far, and the length its header announces (-1 until its first four bytes are in).
+    private byte[]? _message;
+    private int _length;
+    private int _expected = -1;
+
+    /// <summary>Parses one complete buffer (a fresh parser for each call).</summary>
+    public static ClientHelloStatus Parse(ReadOnlySpan<byte> data, out string? serverName) => new ClientHelloParser().Continue(data, out serverName);
+
+    /// <summary>
+    /// Judges everything received so far: <paramref name="received"/> is the same prefix on every call, longer each
+    /// time. Once the status is anything but <see cref="ClientHelloStatus.NeedMore"/> the parser is done.
+    /// </summary>
+    public ClientHelloStatus Continue(ReadOnlySpan<byte> received, out string? serverName)
     {
         serverName = null;
-        if (data.IsEmpty)
+        if (received.IsEmpty)
         {
             return ClientHelloStatus.NeedMore;
         }
 
-        if (data[0] != Handshake)
+        if (received[0] != Handshake)
         {
             // SSLv2-compatible hello: a two-byte length with the high bit set, then msg_type 1. It has no extensions.
-            return (data[0] & 0x80) != 0 && data.Length >= 3 && data[2] == ClientHello
+            return (received[0] & 0x80) != 0 && received.Length >= 3 && received[2] == ClientHello
                 ? ClientHelloStatus.NoServerName
-                : (data[0] & 0x80) != 0 && data.Length < 3 ? ClientHelloStatus.NeedMore : ClientHelloStatus.NotTls;
+                : (received[0] & 0x80) != 0 && received.Length < 3 ? ClientHelloStatus.NeedMore : ClientHelloStatus.NotTls;
         }
 
-        // Reassemble the handshake payload from consecutive handshake records.
-        Span<byte> message = new byte[Math.Min(data.Length, MaxHandshakeBytes + 4)];
-        var length = 0;
-        var position = 0;
-        var records = 0;
-        var expected = -1;
+        Span<byte> header = stackalloc byte[MessageHeader];
         while (true)
         {
-            if (data.Length - position < RecordHeader)
+            var rest = received[_position..];
+            if (rest.Length < RecordHeader)
             {
-                return Validate(data[position..]);
+                return Validate(rest);
             }
 
-            var header = data.Slice(position, RecordHeader);
-            if (header[0] != Handshake || header[1] != 3)
+            if (rest[0] != Handshake || rest[1] != 3)
             {
                 return ClientHelloStatus.NotTls;
             }
 
-            var recordLength = BinaryPrimitives.ReadUInt16BigEndian(header[3..]);
+            var recordLength = BinaryPrimitives.ReadUInt16BigEndian(rest[3..]);
             if (recordLength is 0 or > MaxRecordPayload)
             {
                 return ClientHelloStatus.NotTls;
             }
 
-            if (++records > MaxRecords)
+            if (_records + 1 > MaxRecords)
             {
                 return ClientHelloStatus.TooLarge;
             }
 
-            var available = Math.Min(recordLength, data.Length - position - RecordHeader);
-            var take = Math.Min(available, message.Length - length);
-            data.Slice(position + RecordHeader, take).CopyTo(message[length..]);
-            length += take;
-            if (expected < 0 && length >= 4)
+            var payload = rest.Slice(RecordHeader, Math.Min(recordLength, rest.Length - RecordHeader));
+            if (_expected < 0 && _length + payload.Length >= MessageHeader)
             {
-                if (message[0] != ClientHello)
+                _message.AsSpan(0, _length).CopyTo(header);
+                payload[..(MessageHeader - _length)].CopyTo(header[_length..]);
+                if (header[0] != ClientHello)
                 {
                     return ClientHelloStatus.NotTls;
                 }
 
-                expected = (message[1] << 16) | (message[2] << 8) | message[3];
-                if (expected > MaxHandshakeBytes)
+                _expected = (header[1] << 16) | (header[2] << 8) | header[3];
+                if (_expected > MaxHandshakeBytes)
                 {
                     return ClientHelloStatus.TooLarge;
                 }
             }
 
-            if (expected >= 0 && length >= expected + 4)
+            if (_expected >= 0 && _length + payload.Length >= _expected + MessageHeader)
             {
                 // The message ends inside this record; the rest of it may be the next handshake message (never routed on).
-                return Body(message.Slice(4, expected), out serverName);
+                if (_length == 0)
+                {
+                    return Body(payload.Slice(MessageHeader, _expected), out serverName);
+                }
+
+                Append(payload[..(_expected + MessageHeader - _length)]);
+                return Body(_message.AsSpan(MessageHeader, _expected), out serverName);
             }
 
-            if (available < recordLength)
+            if (payload.Length < recordLength)
             {
+                // Nothing is copied from a record until it is whole: the next call starts at its header again.
                 return ClientHelloStatus.NeedMore;
             }
 
-            position += RecordHeader + recordLength;
+            Append(payload);
+            _records++;
+            _position += RecordHeader + recordLength;
         }
 
         // A partial record header: judge what is there so a plain-text client fails at once, not at the deadline.
@@ -128,6 +154,19 @@ public static class ClientHelloParser
             partial.Length >= 1 && partial[0] != Handshake ? ClientHelloStatus.NotTls
             : partial.Length >= 2 && partial[1] != 3 ? ClientHelloStatus.NotTls
             : ClientHelloStatus.NeedMore;
+    }
+
+    /// <summary>Adds a consumed record's payload; never beyond the announced message, so at most two allocations.</summary>
+    private void Append(ReadOnlySpan<byte> payload)
+    {
+        var size = _expected >= 0 ? _expected + MessageHeader : MessageHeader;
+        if (_message is null || _message.Length < size)
+        {
+            Array.Resize(ref _message, size);
+        }
+
+        payload.CopyTo(_message.AsSpan(_length));
+        _length += payload.Length;
     }
 
     private static ClientHelloStatus Body(ReadOnlySpan<byte> body, out string? serverName)

@@ -33,6 +33,8 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private ConnectionListener? _passthrough;
     private ITimer? _sweep;
+    private TimeSpan _idleTimeout;
+    private TimeSpan _halfCloseTimeout;
     private volatile ConnectionRouteTable _table = ConnectionRouteTable.Empty;
 
     public ConnectionForwarder(ConfigMonitor config, ConnectionMetrics metrics, ForwardingMetrics forwardingMetrics, ResidualAccounting residual, NudgeRegistry nudges, TimeProvider time, ILogger<ConnectionForwarder> logger)
@@ -67,6 +69,10 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var config = _config.Current;
+
+        // Listen is read at start, like the listeners it describes (a change is logged as needing a restart).
+        _idleTimeout = config.Listen.ConnectionIdleTimeout;
+        _halfCloseTimeout = config.Listen.ConnectionHalfCloseTimeout;
         if (config.Listen.Passthrough is { } passthrough
             && ConfigParsers.TryParseListenEndPoint(passthrough, allowAnyPort: true, out var endpoint, out _))
         {
@@ -142,6 +148,7 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
         try
         {
             client.NoDelay = true;
+            KeepAlive(client);
             var table = _table;
             var peer = (IPEndPoint)client.RemoteEndPoint!;
             var reached = (IPEndPoint)client.LocalEndPoint!;
@@ -180,11 +187,12 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
 
                 if (passthrough)
                 {
-                    var hello = await ReadClientHelloAsync(client, buffer!, filled, deadline.Token);
+                    var parser = new ClientHelloParser();
+                    var hello = await ReadClientHelloAsync(client, buffer!, filled, parser, deadline.Token);
                     while (hello.NeedsRoom)
                     {
                         buffer = Grow(buffer!, hello.Filled);
-                        hello = await ReadClientHelloAsync(client, buffer, hello.Filled, deadline.Token);
+                        hello = await ReadClientHelloAsync(client, buffer, hello.Filled, parser, deadline.Token);
                     }
 
                     filled = hello.Filled;
@@ -362,13 +370,13 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
     }
 
     /// <summary>Reads until the ClientHello is complete (or capped, or malformed); a null name with no rejection means the client closed without a byte.</summary>
-    private static async Task<Hello> ReadClientHelloAsync(Socket client, byte[] buffer, int filled, CancellationToken cancellationToken)
+    private static async Task<Hello> ReadClientHelloAsync(Socket client, byte[] buffer, int filled, ClientHelloParser parser, CancellationToken cancellationToken)
     {
         while (true)
         {
             if (filled > 0)
             {
-                var status = ClientHelloParser.Parse(buffer.AsSpan(0, filled), out var serverName);
+                var status = parser.Continue(buffer.AsSpan(0, filled), out var serverName);
                 switch (status)
                 {
                     case ClientHelloStatus.ServerName:
@@ -421,7 +429,8 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
         }
     }
 
-    // Dead peers behind NATs are found in minutes instead of the kernel's two hours.
+    // Dead peers behind NATs are found in minutes instead of the kernel's two hours, on both legs: a client that
+    // vanished without a FIN otherwise holds its relay (and its MaxConnections slot) until the idle timeout.
     private static void KeepAlive(Socket socket)
     {
         socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
@@ -430,12 +439,27 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
         socket.SetSocketOption(SocketOptionLevel.Tcp, SocketOptionName.TcpKeepAliveRetryCount, 6);
     }
 
-    /// <summary>Once a second: connections idle for their cutover's <c>Drain.IdleNudge</c> after propagation are closed.</summary>
+    /// <summary>
+    /// Once a second: connections past <c>Listen:ConnectionIdleTimeout</c> (or <c>ConnectionHalfCloseTimeout</c> once
+    /// half-closed) are closed whatever the phase, and connections idle for their cutover's <c>Drain.IdleNudge</c>
+    /// after propagation are nudged.
+    /// </summary>
     internal void Sweep()
     {
         foreach (var connection in _open.Keys)
         {
             var route = connection.Route;
+            var idle = connection.Idle;
+            var halfClosed = connection.HalfClosed;
+            if (idle >= (halfClosed ? _halfCloseTimeout : _idleTimeout))
+            {
+                // Closed outright, not with a FIN: the peer that went quiet may be gone, and a send to it may be stuck.
+                connection.Abort();
+                (halfClosed ? route.Metrics.HalfCloseTimeouts : route.Metrics.IdleTimeouts).Inc();
+                LogTimedOut(_logger, route.Name, halfClosed ? "half-close" : "idle", idle);
+                continue;
+            }
+
             if (route.Nudge is { PropagationComplete: true } nudge && connection.Idle >= route.Config.Drain.IdleNudge && nudge.TryTake())
             {
                 connection.Nudge();
@@ -510,6 +534,9 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
 
     [LoggerMessage(EventId = 1504, Level = LogLevel.Information, Message = "Shutting down: {Count} forwarded connections may run until the shutdown timeout")]
     private static partial void LogDraining(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 1506, Level = LogLevel.Debug, Message = "Cutover {Cutover}: relayed connection closed by the {Kind} timeout after {Idle} without a byte")]
+    private static partial void LogTimedOut(ILogger logger, string cutover, string kind, TimeSpan idle);
 
     [LoggerMessage(EventId = 1505, Level = LogLevel.Warning, Message = "Shutdown timeout: closing {Count} forwarded connections")]
     private static partial void LogClosing(ILogger logger, int count);

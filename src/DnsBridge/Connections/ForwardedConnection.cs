@@ -7,7 +7,8 @@ namespace DnsBridge.Connections;
 /// <summary>
 /// One relayed connection: the client and target sockets and the two copy loops between them. Half-close is
 /// honoured (end of stream from one side becomes a FIN to the other while the other direction keeps flowing); the
-/// connection ends when both directions have ended, on an error, on a nudge or at shutdown.
+/// connection ends when both directions have ended, on an error, on a nudge, on an idle or half-close timeout
+/// (<see cref="Abort"/> by the forwarder's sweep) or at shutdown.
 /// </summary>
 public sealed class ForwardedConnection
 {
@@ -19,6 +20,7 @@ public sealed class ForwardedConnection
     private readonly TimeProvider _time;
     private long _lastActivity;
     private int _closed;
+    private volatile bool _halfClosed;
 
     public ForwardedConnection(Socket client, Socket target, ConnectionRoute route, IPAddress? clientAddress, TimeProvider time)
     {
@@ -34,8 +36,11 @@ public sealed class ForwardedConnection
 
     public IPAddress? ClientAddress { get; }
 
-    /// <summary>Time since the last byte in either direction.</summary>
+    /// <summary>Time since the last byte (or FIN) in either direction.</summary>
     public TimeSpan Idle => _time.GetElapsedTime(Interlocked.Read(ref _lastActivity));
+
+    /// <summary>One direction has ended with a FIN while the other still flows.</summary>
+    public bool HalfClosed => _halfClosed;
 
     /// <summary>Relays until both directions have ended; never throws for network errors.</summary>
     public async Task RunAsync()
@@ -47,6 +52,10 @@ public sealed class ForwardedConnection
         {
             // A reset or an error on one side: the other side learns it by being closed too.
             Abort();
+        }
+        else
+        {
+            _halfClosed = true;
         }
 
         await Task.WhenAll(toTarget, toClient).ConfigureAwait(false);
@@ -103,6 +112,8 @@ public sealed class ForwardedConnection
                 var read = await from.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
                 if (read == 0)
                 {
+                    // The half-close timeout counts from the FIN, not from the last byte before it.
+                    Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
                     to.Shutdown(SocketShutdown.Send);
                     return true;
                 }

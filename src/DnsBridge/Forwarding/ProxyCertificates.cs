@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using DnsBridge.Configuration;
 
@@ -6,7 +7,9 @@ namespace DnsBridge.Forwarding;
 /// <summary>
 /// The certificates of the TLS proxy listener, chosen per handshake by SNI (exact name, then wildcard, then the
 /// first). Files are re-read when they change (checked at most every few seconds, on handshakes), and when the
-/// configuration lists other files, so a renewed certificate needs no restart.
+/// configuration lists other files, so a renewed certificate needs no restart. Each certificate is served with the
+/// chain from its file and, when it names an OCSP responder (and its chain reaches a root), a stapled OCSP response
+/// that .NET fetches in the background and refreshes before it expires.
 /// </summary>
 public sealed partial class ProxyCertificates : IDisposable
 {
@@ -34,7 +37,7 @@ public sealed partial class ProxyCertificates : IDisposable
         };
     }
 
-    public X509Certificate2? Select(string? serverName)
+    public SslStreamCertificateContext? Select(string? serverName)
     {
         var now = _time.GetTimestamp();
         if (now >= Interlocked.Read(ref _nextCheck))
@@ -82,7 +85,7 @@ public sealed partial class ProxyCertificates : IDisposable
                 using var pem = X509Certificate2.CreateFromPemFile(file.CertFile, file.KeyFile);
                 // PKCS#12 round trip: SslStream on Linux wants a certificate whose key is not ephemeral.
                 var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-                entries.Add(new Entry(certificate, NamesOf(certificate)));
+                entries.Add(new Entry(certificate, Context(certificate, file.CertFile), NamesOf(certificate)));
             }
             catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException or ArgumentException)
             {
@@ -92,6 +95,31 @@ public sealed partial class ProxyCertificates : IDisposable
         }
 
         return new Loaded(entries, Stamp(files));
+    }
+
+    /// <summary>
+    /// The certificate with the rest of its PEM file as the chain. Not offline: a missing intermediate may be fetched,
+    /// and the OCSP staple is (the certificate's AIA responder, over HTTP, in the background; handshakes before it
+    /// arrives go without one).
+    /// </summary>
+    private static SslStreamCertificateContext Context(X509Certificate2 certificate, string certFile)
+    {
+        var file = new X509Certificate2Collection();
+        file.ImportFromPemFile(certFile);
+        try
+        {
+            var chain = new X509Certificate2Collection();
+            chain.AddRange(file.Where(c => c.Thumbprint != certificate.Thumbprint).ToArray());
+            return SslStreamCertificateContext.Create(certificate, chain, offline: false);
+        }
+        finally
+        {
+            // The context keeps its own copies of the chain it built.
+            foreach (var c in file)
+            {
+                c.Dispose();
+            }
+        }
     }
 
     private static string Stamp(IReadOnlyList<CertificateConfig> files) =>
@@ -124,11 +152,11 @@ public sealed partial class ProxyCertificates : IDisposable
         }
     }
 
-    private sealed record Entry(X509Certificate2 Certificate, string[] Names);
+    private sealed record Entry(X509Certificate2 Certificate, SslStreamCertificateContext Context, string[] Names);
 
     private sealed record Loaded(IReadOnlyList<Entry> Entries, string Stamp)
     {
-        public X509Certificate2? Select(string? serverName)
+        public SslStreamCertificateContext? Select(string? serverName)
         {
             if (Entries.Count == 0)
             {
@@ -142,7 +170,7 @@ public sealed partial class ProxyCertificates : IDisposable
                 {
                     if (entry.Names.Contains(name))
                     {
-                        return entry.Certificate;
+                        return entry.Context;
                     }
                 }
 
@@ -154,13 +182,13 @@ public sealed partial class ProxyCertificates : IDisposable
                     {
                         if (entry.Names.Contains(wildcard))
                         {
-                            return entry.Certificate;
+                            return entry.Context;
                         }
                     }
                 }
             }
 
-            return Entries[0].Certificate;
+            return Entries[0].Context;
         }
     }
 

@@ -1,8 +1,10 @@
 using System.Net;
+using System.Security.Authentication;
 using DnsBridge.Configuration;
 using DnsBridge.Connections;
 using DnsBridge.Forwarding;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace DnsBridge.Listeners;
 
@@ -47,7 +49,14 @@ public sealed class ListenerEndpoints
                 // Before TLS: the load balancer in front sends the header ahead of the ClientHello.
                 AcceptProxyProtocol(o, listen);
                 var certificates = o.ApplicationServices.GetRequiredService<ProxyCertificates>();
-                o.UseHttps(https => https.ServerCertificateSelector = (_, name) => certificates.Select(name));
+                o.UseHttps(new TlsHandshakeCallbackOptions
+                {
+                    // Per handshake, by SNI: the whole SslServerAuthenticationOptions, so the cipher policy and the
+                    // certificate context (chain, OCSP staple) apply; a certificate selector alone gives neither.
+                    OnConnection = context => ValueTask.FromResult(ProxyTlsPolicy.For(
+                        certificates.Select(context.ClientHelloInfo.ServerName)
+                        ?? throw new AuthenticationException("no certificate of Listen:Certificates could be loaded"))),
+                });
             });
         }
 

@@ -29,8 +29,35 @@ public sealed class ConnectionConfigTests
         Assert.Equal("v2", config.Cutovers[0].Target.ProxyProtocol);
         Assert.True(config.Cutovers[0].Target.IsPassthrough);
         Assert.Equal(TimeSpan.FromSeconds(30), config.Cutovers[0].Drain.IdleNudge);
+        Assert.Equal(TimeSpan.FromHours(1), config.Listen.ConnectionIdleTimeout);
+        Assert.Equal(TimeSpan.FromMinutes(2), config.Listen.ConnectionHalfCloseTimeout);
         Assert.Equal("none", config.Cutovers[1].Target.ProxyProtocol);
         Assert.Equal([new PortForwardConfig { Listen = "0.0.0.0:25", Target = 25 }, new PortForwardConfig { Listen = "[::]:993", Target = 993 }], config.Cutovers[1].Ports);
+    }
+
+    [Fact]
+    public void The_relay_idle_and_half_close_timeouts_are_read()
+    {
+        var (config, errors) = Load("""
+            { "Listen": { "ConnectionIdleTimeout": "00:10:00", "ConnectionHalfCloseTimeout": "00:00:30" },
+              "Cutovers": [ { "Name": "web", "Hosts": ["shop.example.com"], "Target": { "Address": "203.0.113.10" } } ] }
+            """);
+
+        Assert.Empty(errors);
+        Assert.Equal(TimeSpan.FromMinutes(10), config.Listen.ConnectionIdleTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(30), config.Listen.ConnectionHalfCloseTimeout);
+    }
+
+    [Theory]
+    [InlineData("ConnectionIdleTimeout", "00:00:00")]
+    [InlineData("ConnectionIdleTimeout", "00:00:00.5")]
+    [InlineData("ConnectionHalfCloseTimeout", "00:00:00")]
+    [InlineData("ConnectionHalfCloseTimeout", "00:00:00.2")]
+    public void A_relay_timeout_that_is_not_positive_is_refused_with_its_key_path(string key, string value)
+    {
+        var (_, errors) = Load($$"""{ "Listen": { "{{key}}": "{{value}}" } }""");
+
+        Assert.Contains(errors, e => e.Path == $"DnsBridge:Listen:{key}" && e.Message.Contains("positive duration", StringComparison.Ordinal));
     }
 
     [Fact]

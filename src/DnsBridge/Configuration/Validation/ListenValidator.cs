@@ -33,6 +33,17 @@ internal static class ListenValidator
             error($"{path}:Admin", $"'{listen.Admin}' {OpenAdminProblem}");
         }
 
+        // The relays are swept once a second: a shorter timeout could not be honoured.
+        if (listen.ConnectionIdleTimeout < TimeSpan.FromSeconds(1))
+        {
+            error($"{path}:ConnectionIdleTimeout", "must be a positive duration of at least 00:00:01");
+        }
+
+        if (listen.ConnectionHalfCloseTimeout < TimeSpan.FromSeconds(1))
+        {
+            error($"{path}:ConnectionHalfCloseTimeout", "must be a positive duration of at least 00:00:01");
+        }
+
         if (listen.ProxyHttps is not null)
         {
             if (!ConfigParsers.TryParseListenUrl(listen.ProxyHttps, out var https, out var why, Uri.UriSchemeHttps))
