@@ -38,6 +38,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Tracked> _tracked = new(StringComparer.Ordinal);
     private System.Threading.ITimer? _timer;
     private bool _leading;
+    private long _ticks;
 
     public DrainDetector(ConfigMonitor config, ICutoverStatusStore statuses, EventJournal events, ResidualAccounting residual, ClusterResidual cluster, ILeadership leadership,
         IEnumerable<IDrainObserver> observers, IMetricFactory metrics, TimeProvider time, ILogger<DrainDetector> logger, IPropagationView? propagation = null)
@@ -99,6 +100,12 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
             }
         }
     }
+
+    /// <summary>
+    /// Ticks finished so far. The timer's ticks run on a state thread, after the timer fired: what a test with a fake
+    /// clock waits for after advancing it, instead of guessing a sleep.
+    /// </summary>
+    public long Ticks => Interlocked.Read(ref _ticks);
 
     /// <summary>The current status of a cutover (null when not configured). Never waits for the store.</summary>
     public DrainStatus? Status(string cutover) => _tracked.TryGetValue(cutover, out var t) ? t.Status : null;
@@ -172,6 +179,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         }
         finally
         {
+            Interlocked.Increment(ref _ticks);
             _gate.Exit();
         }
     }
