@@ -8,7 +8,7 @@ namespace DnsBridge.Cli;
 /// <summary>The <c>dnsbridge</c> command line: verbs, options, exit codes.</summary>
 public static class DnsBridgeCommand
 {
-    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo", "report", "status"];
+    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo", "report", "status", "init"];
 
     public static Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default) =>
         RunAsync(args, stdout ?? Console.Out, stderr ?? Console.Error, Environment.GetEnvironmentVariable, cancellationToken);
@@ -16,6 +16,13 @@ public static class DnsBridgeCommand
     /// <param name="environment">Reads an environment variable (the admin token of report and status); tests pass their own.</param>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, Func<string, string?> environment, CancellationToken cancellationToken = default)
     {
+        // Ours rather than the parser's: it names the commit too, and says so when the build had none.
+        if (args is ["--version"])
+        {
+            await stdout.WriteLineAsync(VersionInfo.Line);
+            return ExitCodes.Ok;
+        }
+
         var root = Build(stdout, stderr, environment);
 
         // serve is the default verb: "dnsbridge --config x.json" serves.
@@ -52,6 +59,7 @@ public static class DnsBridgeCommand
         var root = new RootCommand("DnsBridge: the safety net of a DNS cutover. Forwards residual traffic from the source to the target, "
             + "watches DNS propagation worldwide, and says exactly once when the source can be decommissioned.");
         root.Subcommands.Add(ServeCommand(stderr));
+        root.Subcommands.Add(InitCommand.Create(stdout, stderr, () => stdout == Console.Out && !Console.IsInputRedirected && !Console.IsOutputRedirected));
         root.Subcommands.Add(ValidateCommand(stdout, stderr));
         root.Subcommands.Add(CheckCommand.Create(stdout, stderr));
         root.Subcommands.Add(PreflightCommand.Create(stdout, stderr, () => new Propagation.PreflightDnsChecks(new Propagation.DnsQuerier())));

@@ -305,6 +305,13 @@ public sealed partial class ConfigReader
 
     private void CheckKeys(IConfigurationSection s, params string[] known)
     {
+        // A single value where a section belongs would otherwise read as an empty section: every default, no word.
+        if (s.Value is { Length: > 0 } && !s.GetChildren().Any())
+        {
+            Error(s.Path, "must be a section ({ ... }), not a single value");
+            return;
+        }
+
         foreach (var child in s.GetChildren())
         {
             if (!known.Contains(child.Key, StringComparer.OrdinalIgnoreCase))

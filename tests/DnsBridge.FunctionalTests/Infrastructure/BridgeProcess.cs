@@ -78,7 +78,11 @@ public sealed class BridgeProcess : IAsyncDisposable
     /// Starts <c>serve</c>; with <paramref name="readOutput"/> false nobody reads its stdout, so the pipe fills and every
     /// write to stdout blocks from then on, as with a stuck log shipper.
     /// </summary>
-    public static async Task<BridgeProcess> StartAsync(string configPath, int proxyPort, int adminPort, bool readOutput, params string[] extraArgs)
+    public static Task<BridgeProcess> StartAsync(string configPath, int proxyPort, int adminPort, bool readOutput, params string[] extraArgs) =>
+        StartAsync(configPath, proxyPort, adminPort, readOutput, [], extraArgs);
+
+    /// <summary>Starts <c>serve</c> with these DNSBRIDGE__ variables set, as an operator overrides a file it keeps as it is.</summary>
+    public static async Task<BridgeProcess> StartAsync(string configPath, int proxyPort, int adminPort, bool readOutput, (string Name, string Value)[] environment, params string[] extraArgs)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -87,6 +91,11 @@ public sealed class BridgeProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = Path.GetDirectoryName(configPath)!,
         };
+        foreach (var (name, value) in environment)
+        {
+            info.Environment[name] = value;
+        }
+
         foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "dnsbridge.dll"), "serve", "--config", configPath, "--log-format", "text" }.Concat(extraArgs))
         {
             info.ArgumentList.Add(arg);

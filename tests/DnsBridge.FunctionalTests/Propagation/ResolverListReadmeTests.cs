@@ -6,7 +6,7 @@ using DnsBridge.FunctionalTests.Infrastructure;
 namespace DnsBridge.FunctionalTests.Propagation;
 
 /// <summary>
-/// The README's table of built-in resolvers (DoT, DoH, ECS, PoP question, sources) is resolvers.json as shipped: a
+/// The table of built-in resolvers in docs/guides/dns-check.md (DoT, DoH, ECS, PoP question, sources) is resolvers.json as shipped: a
 /// user choosing <c>Propagation:Transport</c> or reading a <c>pop</c> trusts it, so it may not drift from the data.
 /// </summary>
 public sealed class ResolverListReadmeTests
@@ -37,12 +37,12 @@ public sealed class ResolverListReadmeTests
     [Fact]
     public void The_readme_table_of_built_in_resolvers_matches_resolvers_json()
     {
-        var readme = File.ReadAllText(Repo.PathOf("README.md")).ReplaceLineEndings("\n");
+        var readme = File.ReadAllText(Repo.PathOf("docs", "guides", "dns-check.md")).ReplaceLineEndings("\n");
         var start = readme.IndexOf(Start, StringComparison.Ordinal);
         var end = readme.IndexOf(End, StringComparison.Ordinal);
-        Assert.True(start >= 0 && end > start, $"README.md lacks the markers {Start} ... {End}");
+        Assert.True(start >= 0 && end > start, $"docs/guides/dns-check.md lacks the markers {Start} ... {End}");
 
         var actual = readme[(start + Start.Length)..end].Trim('\n') + "\n";
-        Assert.True(Expected() == actual, $"README's resolver table differs from resolvers.json; it should read:\n{Expected()}");
+        Assert.True(Expected() == actual, $"The resolver table of docs/guides/dns-check.md differs from resolvers.json; it should read:\n{Expected()}");
     }
 }
