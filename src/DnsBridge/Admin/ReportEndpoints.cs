@@ -1,6 +1,6 @@
-using DnsBridge.State;
 using DnsBridge.Configuration;
 using DnsBridge.Residual;
+using DnsBridge.State;
 
 namespace DnsBridge.Admin;
 

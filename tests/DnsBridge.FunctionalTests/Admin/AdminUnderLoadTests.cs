@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 using DnsBridge.FunctionalTests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -28,20 +27,7 @@ public sealed class AdminUnderLoadTests(ITestOutputHelper output) : IDisposable
             await Task.Delay(20);
             return "ok";
         }));
-        int proxyPort = BridgeProcess.FreePort(), adminPort = BridgeProcess.FreePort();
-        var config = Path.Combine(_dir, "dnsbridge.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
-        {
-            DnsBridge = new
-            {
-                Listen = new { Proxy = $"http://127.0.0.1:{proxyPort}", Admin = $"http://127.0.0.1:{adminPort}" },
-                Cutovers = new[] { new { Name = "shop", Hosts = new[] { Host }, Target = new { target.Address, target.Port, Scheme = "http" } } },
-                Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "none", Address = "127.0.0.1:9" } } },
-                Propagation = new { Enabled = false },
-                State = new { Path = Path.Combine(_dir, "state.db") },
-            },
-        }));
-        await using var bridge = await BridgeProcess.StartAsync(config, proxyPort, adminPort);
+        await using var bridge = await BridgeProcess.StartOneCutoverAsync(_dir, target, Host);
 
         // Bounded load: 128 clients, at most 2,000 requests each, for 15 s.
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(15));

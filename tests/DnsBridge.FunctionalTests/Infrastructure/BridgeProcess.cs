@@ -128,6 +128,28 @@ public sealed class BridgeProcess : IAsyncDisposable
         throw new InvalidOperationException($"dnsbridge did not start:\n{output}");
     }
 
+    /// <summary>
+    /// Writes the plainest config into <paramref name="directory"/> (one cutover of <paramref name="host"/> to
+    /// <paramref name="target"/> over http, no DNS polling, SQLite state beside it, free loopback ports) and starts <c>serve</c> with it.
+    /// </summary>
+    public static async Task<BridgeProcess> StartOneCutoverAsync(string directory, TestUpstream target, string host)
+    {
+        int proxyPort = FreePort(), adminPort = FreePort();
+        var config = Path.Combine(directory, "dnsbridge.json");
+        await File.WriteAllTextAsync(config, System.Text.Json.JsonSerializer.Serialize(new
+        {
+            DnsBridge = new
+            {
+                Listen = new { Proxy = $"http://127.0.0.1:{proxyPort}", Admin = $"http://127.0.0.1:{adminPort}" },
+                Cutovers = new[] { new { Name = "shop", Hosts = new[] { host }, Target = new { target.Address, target.Port, Scheme = "http" } } },
+                Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "none", Address = "127.0.0.1:9" } } },
+                Propagation = new { Enabled = false },
+                State = new { Path = Path.Combine(directory, "state.db") },
+            },
+        }));
+        return await StartAsync(config, proxyPort, adminPort);
+    }
+
     public void Kill() => _process.Kill(entireProcessTree: true);
 
     /// <summary>Sends SIGTERM, as a container runtime does, and returns the exit code (null if it did not exit in time).</summary>

@@ -36,20 +36,7 @@ public sealed class HostileTextTests : IDisposable
     public async Task A_hostile_agent_and_path_are_shown_escaped_in_the_text_log_and_every_report()
     {
         await using var target = await TestUpstream.StartAsync(app => app.Map("/{**p}", () => "ok"));
-        int proxyPort = BridgeProcess.FreePort(), adminPort = BridgeProcess.FreePort();
-        var config = Path.Combine(_dir, "dnsbridge.json");
-        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
-        {
-            DnsBridge = new
-            {
-                Listen = new { Proxy = $"http://127.0.0.1:{proxyPort}", Admin = $"http://127.0.0.1:{adminPort}" },
-                Cutovers = new[] { new { Name = "shop", Hosts = new[] { Host }, Target = new { target.Address, target.Port, Scheme = "http" } } },
-                Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "none", Address = "127.0.0.1:9" } } },
-                Propagation = new { Enabled = false },
-                State = new { Path = Path.Combine(_dir, "state.db") },
-            },
-        }));
-        await using var bridge = await BridgeProcess.StartAsync(config, proxyPort, adminPort);
+        await using var bridge = await BridgeProcess.StartOneCutoverAsync(_dir, target, Host);
 
         var response = await LoopbackClient.RawAsync(bridge.ProxyEndPoint,
             $"GET /a%1b%5b2J%0aFAKE%20LOG%20LINE HTTP/1.1\r\nHost: {Host}\r\nUser-Agent: {Agent}\r\nConnection: close\r\n\r\n");
