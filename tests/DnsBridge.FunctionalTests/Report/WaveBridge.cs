@@ -61,13 +61,7 @@ public sealed class WaveBridge : IAsyncDisposable
         Detector.OnSnapshot(PropagationPoller.Summarize(cutover, now, results));
     }
 
-    private void Advance(int seconds)
-    {
-        for (var i = 0; i < seconds; i++)
-        {
-            _time.Advance(TimeSpan.FromSeconds(1));
-        }
-    }
+    private void Advance(int seconds) => _time.AdvanceTicking(Detector, seconds);
 
     /// <summary>One residual request to <paramref name="host"/>, as a client behind the (trusted, loopback) load balancer.</summary>
     public async Task RequestAsync(string host, string? forwardedFor = null, string? userAgent = null)
