@@ -126,6 +126,7 @@ echo "- drain status in the store: $(pg_sql trouble "SELECT status->>'state' FRO
 echo "- admin latency while it all happened (seconds, every replica):"
 for p in /healthz /metrics /api/cluster; do
   grep "^$p " "$work/admin.txt" | awk '{ print $2 }' | sort -n | awk -v p="$p" '{ v[NR] = $1 } END {
-    printf "  %-12s n=%d p50=%.3f p99=%.3f max=%.3f\n", p, NR, v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1 > NR ? NR : int(NR * 0.99) + 1], v[NR] }'
+    i50 = int(NR * 0.5) + 1; i99 = int(NR * 0.99) + 1; if (i50 > NR) i50 = NR; if (i99 > NR) i99 = NR
+    printf "  %-12s n=%d p50=%.3f p99=%.3f max=%.3f\n", p, NR, v[i50], v[i99], v[NR] }'
 done
 grep -h -E '"(Level|@l)":"(Error|Fatal)"|BackgroundService|lost the leadership' "$work"/r*.log | head -5 || true
