@@ -8,7 +8,7 @@ namespace DnsBridge.Cli;
 /// <summary>The <c>dnsbridge</c> command line: verbs, options, exit codes.</summary>
 public static class DnsBridgeCommand
 {
-    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo", "report", "status"];
+    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo", "report", "status", "health"];
 
     public static Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default) =>
         RunAsync(args, stdout ?? Console.Out, stderr ?? Console.Error, Environment.GetEnvironmentVariable, cancellationToken);
@@ -58,6 +58,7 @@ public static class DnsBridgeCommand
         root.Subcommands.Add(Demo.DemoCommand.Create(stdout, stderr));
         root.Subcommands.Add(ReportCommand.Create(stdout, stderr, environment));
         root.Subcommands.Add(StatusCommand.Create(stdout, stderr, environment));
+        root.Subcommands.Add(HealthCommand.Create(stdout, stderr));
         return root;
     }
 
