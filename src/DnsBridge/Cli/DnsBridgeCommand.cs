@@ -151,13 +151,15 @@ public static class DnsBridgeCommand
 
         await using (app)
         {
+            // Taken before the run: RunAsync disposes the host, and its services with it, when it returns.
+            var background = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
             try
             {
                 await app.RunAsync();
 
                 // Every background loop catches its own failures; if one still ended the host, say so and exit non-zero
                 // so that systemd or Kubernetes restarts the process instead of taking the stop for a clean one.
-                if (app.Services.GetServices<IHostedService>().OfType<BackgroundService>().FirstOrDefault(s => s.ExecuteTask?.IsFaulted == true) is { } failed)
+                if (background.FirstOrDefault(s => s.ExecuteTask?.IsFaulted == true) is { } failed)
                 {
                     await stderr.WriteLineAsync($"error: {failed.GetType().Name} failed and stopped dnsbridge: {failed.ExecuteTask!.Exception?.GetBaseException().Message}");
                     return ExitCodes.Failed;
