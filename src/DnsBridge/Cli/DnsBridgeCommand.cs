@@ -8,7 +8,7 @@ namespace DnsBridge.Cli;
 /// <summary>The <c>dnsbridge</c> command line: verbs, options, exit codes.</summary>
 public static class DnsBridgeCommand
 {
-    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo", "report", "status", "init"];
+    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo", "report", "status", "init", "health"];
 
     public static Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default) =>
         RunAsync(args, stdout ?? Console.Out, stderr ?? Console.Error, Environment.GetEnvironmentVariable, cancellationToken);
@@ -66,6 +66,7 @@ public static class DnsBridgeCommand
         root.Subcommands.Add(Demo.DemoCommand.Create(stdout, stderr));
         root.Subcommands.Add(ReportCommand.Create(stdout, stderr, environment));
         root.Subcommands.Add(StatusCommand.Create(stdout, stderr, environment));
+        root.Subcommands.Add(HealthCommand.Create(stdout, stderr));
         return root;
     }
 
@@ -158,10 +159,10 @@ public static class DnsBridgeCommand
 
         await using (app)
         {
+            // Taken before the run: RunAsync disposes the host, and its services with it, when it returns.
+            var background = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
             try
             {
-                // Taken before the run: RunAsync disposes the services on the way out.
-                var background = app.Services.GetServices<IHostedService>().OfType<BackgroundService>().ToList();
                 await app.RunAsync();
 
                 // Every background loop catches its own failures; if one still ended the host, say so and exit non-zero

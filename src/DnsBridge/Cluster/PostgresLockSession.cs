@@ -1,3 +1,4 @@
+using DnsBridge.Configuration;
 using Npgsql;
 
 namespace DnsBridge.Cluster;
@@ -23,23 +24,7 @@ public sealed class PostgresLockSession : ILockSession
     /// <summary>Opens the dedicated session; throws (an <see cref="NpgsqlException"/>) when the server cannot be reached.</summary>
     public static async Task<ILockSession> OpenAsync(string connectionString, string replica, CancellationToken cancellationToken)
     {
-        var builder = new NpgsqlConnectionStringBuilder(connectionString)
-        {
-            Pooling = false,
-            ApplicationName = $"dnsbridge-leader:{replica}",
-            Timeout = 3,
-            // A ping slower than this breaks the connection (and frees the lock); the election itself gives up at its lease.
-            CommandTimeout = (int)LeaderElection.LeaseTimeout.TotalSeconds + 2,
-            CancellationTimeout = 500,
-            TcpKeepAlive = true,
-
-            // No client-side keepalive: its pings would also keep the server's idle timeout from ending a session whose
-            // election loop is stuck. The loop's own ping every second is what keeps a healthy session alive.
-            KeepAlive = 0,
-        };
-        builder.Options = string.Join(' ', new[] { builder.Options, "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3" }
-            .Where(o => !string.IsNullOrWhiteSpace(o)));
-        var connection = new NpgsqlConnection(builder.ConnectionString);
+        var connection = new NpgsqlConnection(SessionConnectionString(connectionString, replica).ConnectionString);
         try
         {
             await connection.OpenAsync(cancellationToken);
@@ -59,6 +44,29 @@ public sealed class PostgresLockSession : ILockSession
             await connection.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>The dedicated session's settings over the configured connection string.</summary>
+    internal static NpgsqlConnectionStringBuilder SessionConnectionString(string connectionString, string replica)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Pooling = false,
+            ApplicationName = $"dnsbridge-leader:{replica}",
+            Timeout = 3,
+            // A ping slower than this breaks the connection (and frees the lock); the election itself gives up at its lease.
+            CommandTimeout = (int)LeaderElection.LeaseTimeout.TotalSeconds + 2,
+            CancellationTimeout = 500,
+            TcpKeepAlive = true,
+
+            // No client-side keepalive: its pings would also keep the server's idle timeout from ending a session whose
+            // election loop is stuck. The loop's own ping every second is what keeps a healthy session alive.
+            KeepAlive = 0,
+        };
+        builder.Options = string.Join(' ', new[] { builder.Options, "-c tcp_keepalives_idle=5 -c tcp_keepalives_interval=2 -c tcp_keepalives_count=3" }
+            .Where(o => !string.IsNullOrWhiteSpace(o)));
+        PostgresConnectionString.DisableGssEncryptionUnlessSet(builder);
+        return builder;
     }
 
     public async Task<bool> TryLockAsync(CancellationToken cancellationToken)

@@ -9,6 +9,12 @@ namespace DnsBridge.Configuration;
 /// Holds the running <see cref="DnsBridgeConfig"/> and swaps it when the watched file changes. An invalid edit is
 /// logged and counted, and the running configuration stays.
 /// </summary>
+/// <remarks>
+/// File-change notification misses the ways a file is changed in containers: an edit on the host of a file
+/// bind-mounted alone, a rename into a mounted directory seen from another mount namespace, and a Kubernetes ConfigMap
+/// update (a swap of the dot-named <c>..data</c> symlink, which the file provider ignores). So the file's content is
+/// also compared every <see cref="FileCheckInterval"/>, through any symlinks, and a difference reloads.
+/// </remarks>
 public sealed partial class ConfigMonitor : IDisposable
 {
     private readonly IConfiguration _configuration;
@@ -16,6 +22,9 @@ public sealed partial class ConfigMonitor : IDisposable
     private readonly ILogger<ConfigMonitor> _logger;
     private readonly Counter _reloads;
     private readonly IDisposable? _subscription;
+    private readonly string? _file;
+    private readonly Timer? _fileCheck;
+    private byte[]? _fileHash;
     private readonly Lock _gate = new();
     private readonly string _boundAdmin;
     private string _fingerprint;
@@ -35,7 +44,16 @@ public sealed partial class ConfigMonitor : IDisposable
         _reloads.WithLabels("failure").Publish();
         LoadErrors = source.LoadErrors;
         _subscription = ChangeToken.OnChange(configuration.GetReloadToken, () => Reload());
+        if (source.File is not null && configuration is IConfigurationRoot root)
+        {
+            _file = Path.GetFullPath(source.File);
+            _fileHash = HashOfFile(_file);
+            _fileCheck = new Timer(_ => CheckFile(root), null, FileCheckInterval, Timeout.InfiniteTimeSpan);
+        }
     }
+
+    /// <summary>How often the file's content is compared; reading a few KiB that often costs nothing.</summary>
+    public static TimeSpan FileCheckInterval { get; } = TimeSpan.FromSeconds(2);
 
     public DnsBridgeConfig Current => _current;
 
@@ -125,9 +143,57 @@ public sealed partial class ConfigMonitor : IDisposable
         return false;
     }
 
+    private void CheckFile(IConfigurationRoot root)
+    {
+        try
+        {
+            // Null while the file is missing or unreadable (mid-swap): the next check sees the result.
+            if (HashOfFile(_file!) is { } hash && (_fileHash is null || !hash.AsSpan().SequenceEqual(_fileHash)))
+            {
+                _fileHash = hash;
+                LogFileChanged(_logger, _file!);
+
+                // Re-reads every source and raises the reload token, which lands in Reload() like a watcher event.
+                root.Reload();
+            }
+        }
+        catch (IOException e)
+        {
+            // Gone again between the read and the reload: the next check tries once more.
+            _fileHash = null;
+            LogFileCheckFailed(_logger, _file!, e.Message);
+        }
+        finally
+        {
+            try
+            {
+                _fileCheck?.Change(FileCheckInterval, Timeout.InfiniteTimeSpan);
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    private static byte[]? HashOfFile(string file)
+    {
+        try
+        {
+            return System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(file));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
     private static string Fingerprint(DnsBridgeConfig config) => JsonSerializer.Serialize(config, ConfigJsonContext.Default.DnsBridgeConfig);
 
-    public void Dispose() => _subscription?.Dispose();
+    public void Dispose()
+    {
+        _fileCheck?.Dispose();
+        _subscription?.Dispose();
+    }
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Configuration reloaded: {CutoverCount} cutovers")]
     private static partial void LogReloaded(ILogger logger, int cutoverCount);
@@ -137,4 +203,10 @@ public sealed partial class ConfigMonitor : IDisposable
 
     [LoggerMessage(EventId = 102, Level = LogLevel.Warning, Message = "{Sections} changed in the configuration and take effect at the next restart; the rest of the edit applies now")]
     private static partial void LogNeedsRestart(ILogger logger, string sections);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "The content of {File} changed: reloading")]
+    private static partial void LogFileChanged(ILogger logger, string file);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Warning, Message = "Could not reload the changed {File}, trying again: {Problem}")]
+    private static partial void LogFileCheckFailed(ILogger logger, string file, string problem);
 }

@@ -43,6 +43,21 @@ public static class PostgresConnectionString
         return $"postgres://{builder.Host}:{builder.Port}/{builder.Database ?? builder.Username}";
     }
 
+    /// <summary>
+    /// GSS encryption off unless the connection string asks for it: Npgsql tries it first by default, and where the
+    /// image has no libgssapi_krb5 (ours has none) it writes "Cannot load library libgssapi_krb5.so.2" to the console
+    /// at every connect, a line that breaks the one-JSON-event-per-line log stream.
+    /// </summary>
+    public static void DisableGssEncryptionUnlessSet(NpgsqlConnectionStringBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString };
+        if (!given.Keys.Cast<string>().Any(k => string.Equals(k.Replace(" ", "", StringComparison.Ordinal), "GssEncryptionMode", StringComparison.OrdinalIgnoreCase)))
+        {
+            builder.GssEncryptionMode = GssEncryptionMode.Disable;
+        }
+    }
+
     private static string Keywords(string connectionString)
     {
         var keys = connectionString.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

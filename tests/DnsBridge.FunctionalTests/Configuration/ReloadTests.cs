@@ -1,4 +1,5 @@
 using System.Net;
+using DnsBridge.Configuration;
 using DnsBridge.FunctionalTests.Infrastructure;
 
 namespace DnsBridge.FunctionalTests.Configuration;
@@ -149,6 +150,53 @@ public sealed class ReloadTests : IAsyncLifetime
 
         await changed.Task.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.Equal((HttpStatusCode.OK, "b"), await GetAsync("http://two.example.test/"));
+    }
+
+    [Fact]
+    public async Task A_Kubernetes_ConfigMap_update_a_swap_of_the_data_symlink_is_picked_up()
+    {
+        // The kubelet's layout: dnsbridge.json -> ..data/dnsbridge.json, ..data -> ..v1. An update writes ..v2 and
+        // renames a new ..data symlink over the old one: nothing named dnsbridge.json changes, and file-change
+        // notification ignores the dot-named entries. Only the monitor's own content check can see it.
+        var dir = _bridge.Directory;
+        System.IO.Directory.CreateDirectory(Path.Combine(dir, "..v1"));
+        File.Copy(_bridge.ConfigPath, Path.Combine(dir, "..v1", "dnsbridge.json"));
+        System.IO.Directory.CreateSymbolicLink(Path.Combine(dir, "..data"), "..v1");
+        File.CreateSymbolicLink(Path.Combine(dir, "dnsbridge.json.link"), "..data/dnsbridge.json");
+        File.Move(Path.Combine(dir, "dnsbridge.json.link"), _bridge.ConfigPath, overwrite: true);
+        Assert.Equal((HttpStatusCode.OK, "a"), await GetAsync("http://one.example.test/"));
+
+        var changed = ChangedTo("two");
+        System.IO.Directory.CreateDirectory(Path.Combine(dir, "..v2"));
+        await File.WriteAllTextAsync(Path.Combine(dir, "..v2", "dnsbridge.json"), BridgeHost.Render(Section(("two", "two.example.test", _b)), dir));
+        System.IO.Directory.CreateSymbolicLink(Path.Combine(dir, "..data_tmp"), "..v2");
+        await RenameAsync(Path.Combine(dir, "..data_tmp"), Path.Combine(dir, "..data"));
+
+        await changed.WaitAsync(ConfigMonitor.FileCheckInterval * 5);
+        Assert.Equal((HttpStatusCode.OK, "b"), await GetAsync("http://two.example.test/"));
+        Assert.Equal(HttpStatusCode.MisdirectedRequest, (await GetAsync("http://one.example.test/")).Item1);
+        Assert.Equal(1, _bridge.Metric("dnsbridge_config_reloads_total", ("outcome", "success")));
+    }
+
+    private Task ChangedTo(string cutover)
+    {
+        var changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _bridge.Services.GetRequiredService<ConfigMonitor>().Changed += (_, next) =>
+        {
+            if (next.Cutovers.Any(c => c.Name == cutover))
+            {
+                changed.TrySetResult();
+            }
+        };
+        return changed.Task;
+    }
+
+    /// <summary>rename(2) of a symlink to a directory over another, as the kubelet does (File.Move refuses directories).</summary>
+    private static async Task RenameAsync(string from, string to)
+    {
+        using var mv = System.Diagnostics.Process.Start("mv", ["-T", from, to])!;
+        await mv.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, mv.ExitCode);
     }
 
     [Fact]

@@ -22,12 +22,12 @@ public sealed partial class ContainerTests(PublishedApp app, ITestOutputHelper o
     {
         var dockerfile = File.ReadAllText(Repo.PathOf("Dockerfile"));
         Assert.Contains("RUN ./deploy/container/publish.sh /app", dockerfile, StringComparison.Ordinal);
-        // A native executable needs no .NET runtime in the image, only its native dependencies.
-        Assert.Contains("FROM mcr.microsoft.com/dotnet/runtime-deps:10.0 AS final", dockerfile, StringComparison.Ordinal);
-        Assert.Contains("USER app", dockerfile, StringComparison.Ordinal);
+        // A native executable needs no .NET runtime in the image, only its native dependencies; no shell either.
+        Assert.Contains("FROM mcr.microsoft.com/dotnet/runtime-deps:10.0-noble-chiseled AS final", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("USER 1654", dockerfile, StringComparison.Ordinal);
         Assert.Contains("EXPOSE 8080 8081", dockerfile, StringComparison.Ordinal);
-        Assert.Contains("HEALTHCHECK", dockerfile, StringComparison.Ordinal);
-        Assert.Contains("/healthz", dockerfile, StringComparison.Ordinal);
+        Assert.Contains("CMD [\"/app/dnsbridge\", \"health\"", dockerfile, StringComparison.Ordinal);
+        Assert.DoesNotContain("bash", string.Join('\n', dockerfile.Split('\n').Where(l => !l.StartsWith('#'))), StringComparison.Ordinal);
         Assert.Contains("VOLUME /var/lib/dnsbridge", dockerfile, StringComparison.Ordinal);
         Assert.Contains("ENTRYPOINT [\"/app/dnsbridge\"]", dockerfile, StringComparison.Ordinal);
     }
@@ -46,6 +46,10 @@ public sealed partial class ContainerTests(PublishedApp app, ITestOutputHelper o
         Assert.False(File.Exists(Path.Combine(app.Output, "dnsbridge.dll")), "a managed dnsbridge.dll was published: the publish is not Native AOT");
         Assert.False(File.Exists(Path.Combine(app.Output, "dnsbridge.runtimeconfig.json")), "a runtime config was published: the publish is not Native AOT");
         Assert.True(File.Exists(Path.Combine(app.Output, "libe_sqlite3.so")), "the native SQLite library is missing from the publish");
+
+        // Nothing else goes into the image: no XML docs, no static-web-assets manifest, no loose copy of the
+        // embedded resolver list.
+        Assert.Equal(["dnsbridge", "libe_sqlite3.so"], Directory.GetFiles(app.Output).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -51,8 +51,14 @@ public sealed class KubernetesTests
         var ports = ((YamlSequenceNode)At(container, "ports")).ToDictionary(p => S(p, "name"), p => S(p, "containerPort"));
         Assert.Equal("8081", ports["admin"]);
         Assert.Equal("8080", ports["proxy"]);
-        Assert.NotNull(At(container, "lifecycle", "preStop"));
-        Assert.True(int.Parse(S(pod, "terminationGracePeriodSeconds"), System.Globalization.CultureInfo.InvariantCulture) >= 30);
+        // The image has no shell: the kubelet's own sleep. The grace covers that pause, the 45 s of
+        // Limits:ShutdownTimeout for requests in flight and still leaves room for the final flush.
+        var preStop = int.Parse(S(container, "lifecycle", "preStop", "sleep", "seconds"), System.Globalization.CultureInfo.InvariantCulture);
+        var grace = int.Parse(S(pod, "terminationGracePeriodSeconds"), System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(grace >= preStop + 45 + 10, $"terminationGracePeriodSeconds {grace} leaves no room after {preStop} s of preStop and 45 s of shutdown");
+        Assert.DoesNotContain(":latest", S(container, "image"), StringComparison.Ordinal);
+        Assert.Contains(":", S(container, "image"), StringComparison.Ordinal);
+        Assert.Equal("IfNotPresent", S(container, "imagePullPolicy"));
 
         var env = ((YamlSequenceNode)At(container, "env")).Cast<YamlMappingNode>().ToDictionary(e => S(e, "name"));
         Assert.Equal("http://0.0.0.0:8081", S(env["DNSBRIDGE__Listen__Admin"], "value"));

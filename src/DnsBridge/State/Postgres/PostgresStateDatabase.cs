@@ -74,8 +74,9 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
     /// Bounded waits unless the connection string sets them: 5 s to connect, 10 s per command, 2 s for a row or
     /// table lock held elsewhere. A write that cannot finish fails (and is kept in memory by its caller) instead of
     /// stalling the drain detector's tick. The application name tells DnsBridge's sessions apart in pg_stat_activity.
+    /// No GSS encryption attempt (<see cref="PostgresConnectionString.DisableGssEncryptionUnlessSet"/>).
     /// </summary>
-    private static NpgsqlConnectionStringBuilder WithDefaults(NpgsqlConnectionStringBuilder given)
+    internal static NpgsqlConnectionStringBuilder WithDefaults(NpgsqlConnectionStringBuilder given)
     {
         var b = new NpgsqlConnectionStringBuilder(given.ConnectionString);
         var defaults = new NpgsqlConnectionStringBuilder();
@@ -95,6 +96,7 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
         }
 
         b.ApplicationName ??= "dnsbridge";
+        PostgresConnectionString.DisableGssEncryptionUnlessSet(b);
         return b;
     }
 
