@@ -1,5 +1,3 @@
-using DnsBridge.Cli;
-
 namespace DnsBridge.UnitTests.Cli;
 
 public sealed class CliTests : IDisposable
@@ -8,13 +6,7 @@ public sealed class CliTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await DnsBridgeCommand.RunAsync(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => Cli.RunAsync(args);
 
     private string Write(string json)
     {

@@ -1,5 +1,3 @@
-using DnsBridge.Cli;
-
 namespace DnsBridge.UnitTests.Cli;
 
 /// <summary><c>init</c>'s refusals, which come before any DNS question (the DNS side: InitTests, functional).</summary>
@@ -9,13 +7,7 @@ public sealed class InitCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
-    {
-        using var stdout = new StringWriter();
-        using var stderr = new StringWriter();
-        var code = await DnsBridgeCommand.RunAsync(args, stdout, stderr);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
+    private static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => Cli.RunAsync(args);
 
     [Fact]
     public async Task An_existing_file_is_never_overwritten_without_force()
