@@ -22,6 +22,8 @@ COPY deploy/container/ deploy/container/
 COPY src/DnsBridge/DnsBridge.csproj src/DnsBridge/
 RUN ./deploy/container/publish.sh --restore
 COPY .editorconfig ./
+# The config schema is embedded in the executable (init writes it beside a new config).
+COPY config/dnsbridge.schema.json config/
 COPY src/ src/
 RUN ./deploy/container/publish.sh /app \
  && mkdir -p /rootfs/etc/dnsbridge /rootfs/var/lib/dnsbridge

@@ -15,6 +15,7 @@ namespace DnsBridge.FunctionalTests.Deploy;
 /// a bad config with exit 2. --network host: the container's listeners are on this machine's loopback.
 /// </summary>
 [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+[Collection(ImageBuild.Name)]
 public sealed class ImageTests(ImageFixture image, ITestOutputHelper output) : IClassFixture<ImageFixture>
 {
     private const string Host = "shop.example.test";

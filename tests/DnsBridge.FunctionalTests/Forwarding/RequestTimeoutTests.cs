@@ -52,7 +52,9 @@ public sealed class RequestTimeoutTests
     public async Task A_trickling_target_passes_with_only_Timeout_because_every_byte_resets_it()
     {
         await using var target = await StartTrickleAsync();
-        await using var bridge = await BridgeHost.StartAsync(Cutover(target, "00:00:01", requestTimeout: null));
+        // Timeout 2 s against a byte every 200 ms: a gap ten times the trickle's (a loaded machine can stall a second)
+        // and well under the 5 s the whole trickle takes, which is what proves that every byte resets it.
+        await using var bridge = await BridgeHost.StartAsync(Cutover(target, "00:00:02", requestTimeout: null));
         using var client = LoopbackClient.Create(bridge.ProxyEndPoint);
 
         var watch = Stopwatch.StartNew();
