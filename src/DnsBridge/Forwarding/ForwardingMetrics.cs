@@ -32,13 +32,17 @@ public sealed class ForwardingMetrics
 
         UnknownHost = _rejected.WithLabels("unknown_host");
         ConnectMethod = _rejected.WithLabels("connect");
+        Loop = _rejected.WithLabels("loop");
     }
 
-    public static readonly IReadOnlyList<string> RejectReasons = ["unknown_host", "connect"];
+    public static readonly IReadOnlyList<string> RejectReasons = ["unknown_host", "connect", "loop"];
 
     public Counter.Child UnknownHost { get; }
 
     public Counter.Child ConnectMethod { get; }
+
+    /// <summary>Requests that came back through this instance (two instances forwarding to each other), answered 508.</summary>
+    public Counter.Child Loop { get; }
 
     /// <summary>Sets the insecure-target flag of every configured cutover and removes the series of cutovers gone.</summary>
     public void CertificateValidation(IEnumerable<(string Cutover, bool Disabled)> cutovers)

@@ -3,6 +3,7 @@ using DnsBridge.Configuration;
 using DnsBridge.Residual;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -17,6 +18,14 @@ public sealed partial class ProxyMiddleware
 {
     private static readonly byte[] MisdirectedBody = "421 Misdirected Request: this address forwards only the host names of its configured cutovers.\n"u8.ToArray();
     private static readonly byte[] ConnectBody = "405 Method Not Allowed: CONNECT is not forwarded, this is not an open proxy.\n"u8.ToArray();
+    private static readonly byte[] LoopBody = "508 Loop Detected: this request has already passed through this DnsBridge; two DnsBridge instances forward these hosts to each other.\n"u8.ToArray();
+
+    /// <summary>
+    /// This instance's name in the <c>Via</c> header of what it forwards (RFC 9110 7.6.3: a pseudonym, random per
+    /// instance): a request that arrives with it already came round a loop, such as a DnsBridge at the source and one
+    /// at the target (a rollback) both in the request path. Another instance in a chain is not a loop.
+    /// </summary>
+    private readonly string _via = "dnsbridge-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
 
     private readonly IHttpForwarder _forwarder;
     private readonly RouteTableProvider _routes;
@@ -56,6 +65,18 @@ public sealed partial class ProxyMiddleware
             await RespondAsync(context, StatusCodes.Status405MethodNotAllowed, ConnectBody);
             return;
         }
+
+        var via = request.Headers.Via;
+        if (CameThrough(via, _via))
+        {
+            _metrics.Loop.Inc();
+            LogLoop(_logger, route.Cutover.Name, request.Method, route.Host, request.Path.Value ?? "/", via.ToString());
+            await RespondAsync(context, StatusCodes.Status508LoopDetected, LoopBody);
+            return;
+        }
+
+        // YARP copies the request's headers, this hop's Via entry with them.
+        request.Headers.Via = StringValues.Concat(via, $"{ViaProtocol(request.Protocol)} {_via}");
 
         // Uploads stream through to the target; Kestrel's 30 MB default is for requests we answer ourselves.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -181,6 +202,23 @@ public sealed partial class ProxyMiddleware
         or ForwarderError.ResponseBodyDestination or ForwarderError.UpgradeResponseDestination or ForwarderError.UpgradeRequestDestination
         or ForwarderError.ResponseHeaders;
 
+    private static bool CameThrough(StringValues via, string pseudonym)
+    {
+        foreach (var value in via)
+        {
+            if (value is not null && value.Contains(pseudonym, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Via's received-protocol: the version alone for HTTP (<c>1.1</c>, <c>2</c>).</summary>
+    private static string ViaProtocol(string protocol) =>
+        protocol.StartsWith("HTTP/", StringComparison.Ordinal) ? protocol["HTTP/".Length..] : protocol;
+
     private static Task RespondAsync(HttpContext context, int status, byte[] body)
     {
         var response = context.Response;
@@ -195,4 +233,7 @@ public sealed partial class ProxyMiddleware
 
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Cutover {Cutover}: target error {Reason} ({Error}): {Detail}")]
     private static partial void LogTargetError(ILogger logger, string cutover, string reason, ForwarderError error, string detail);
+
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Cutover {Cutover}: {Method} {Host}{Path} came back through this DnsBridge (Via: {Via}): two instances forward these hosts to each other; answered 508")]
+    private static partial void LogLoop(ILogger logger, string cutover, string method, string host, string path, string via);
 }

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Text.Json;
 using DnsBridge.FunctionalTests.Infrastructure;
 
@@ -28,9 +29,11 @@ public sealed class RollbackPairingTests : IDisposable
     {
         var sourceHits = 0;
         var targetHits = 0;
-        await using var sourceApp = await TestUpstream.StartAsync(app => app.Map("/{**p}", () =>
+        var via = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        await using var sourceApp = await TestUpstream.StartAsync(app => app.Map("/{**p}", (HttpContext c) =>
         {
             Interlocked.Increment(ref sourceHits);
+            via.Enqueue(c.Request.Headers.Via.ToString());
             return "source app";
         }), address: SourceIp);
         await using var targetApp = await TestUpstream.StartAsync(app => app.Map("/{**p}", () =>
@@ -122,6 +125,63 @@ public sealed class RollbackPairingTests : IDisposable
         Assert.Equal(1, MetricsText.Value(metrics, "dnsbridge_dns_propagation_ratio", ("cutover", "shop-rollback")));
         Assert.Equal(total, Volatile.Read(ref sourceHits));
         Assert.Equal(10, Volatile.Read(ref targetHits));
+
+        // Each forwarded request names the one DnsBridge it passed in Via (what tells a loop from a chain, below).
+        Assert.All(via, v => Assert.Matches("^1\\.1 dnsbridge-[0-9a-f]{12}$", v));
+    }
+
+    /// <summary>
+    /// The pitfall of the guide: the source load balancer still sends the hosts to the forward instance while the
+    /// target's sends them to the reverse one. A request then comes back to the instance it passed first, which
+    /// answers 508 at once instead of sending it round again on a new connection until a timeout.
+    /// </summary>
+    [Fact]
+    public async Task Two_instances_forwarding_to_each_other_answer_508_at_the_second_pass_instead_of_looping()
+    {
+        int forwardPort = BridgeProcess.FreePort(), reversePort = BridgeProcess.FreePort();
+        await using var forward = await StartLoopedAsync("source-side", "shop", forwardPort, reversePort);
+        await using var reverse = await StartLoopedAsync("target-side", "shop-rollback", reversePort, forwardPort);
+
+        using var client = LoopbackClient.Create(forward.ProxyEndPoint, TimeSpan.FromSeconds(10));
+        var started = DateTime.UtcNow;
+        using var response = await client.GetAsync(new Uri($"http://{Host}/cart"));
+
+        Assert.Equal(HttpStatusCode.LoopDetected, response.StatusCode);
+        Assert.Contains("already passed through this DnsBridge", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), $"508 after {DateTime.UtcNow - started}");
+        using var forwardApi = new HttpClient { BaseAddress = forward.AdminUri };
+        using var reverseApi = new HttpClient { BaseAddress = reverse.AdminUri };
+        var forwardMetrics = await forwardApi.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        var reverseMetrics = await reverseApi.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.Equal(1, MetricsText.Value(forwardMetrics, "dnsbridge_rejected_requests_total", ("reason", "loop")));
+        Assert.Equal(0, MetricsText.Value(reverseMetrics, "dnsbridge_rejected_requests_total", ("reason", "loop")));
+        Assert.Equal(1, MetricsText.Value(forwardMetrics, "dnsbridge_forwarded_requests_total", ("cutover", "shop")));
+        Assert.Equal(1, MetricsText.Value(reverseMetrics, "dnsbridge_forwarded_requests_total", ("cutover", "shop-rollback")));
+        Assert.Equal(1, MetricsText.Value(forwardMetrics, "dnsbridge_residual_requests_total", ("cutover", "shop")));
+        Assert.Contains("came back through this DnsBridge", forward.Output, StringComparison.Ordinal);
+    }
+
+    private async Task<BridgeProcess> StartLoopedAsync(string site, string name, int proxyPort, int targetPort)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(_dir, site)).FullName;
+        var adminPort = BridgeProcess.FreePort();
+        var config = Path.Combine(directory, "dnsbridge.json");
+        await File.WriteAllTextAsync(config, JsonSerializer.Serialize(new
+        {
+            DnsBridge = new
+            {
+                Listen = new { Proxy = $"http://127.0.0.1:{proxyPort}", Admin = $"http://127.0.0.1:{adminPort}" },
+                Cutovers = new[] { new { Name = name, Hosts = new[] { Host }, Target = new { Address = "127.0.0.1", Port = targetPort, Scheme = "http", Timeout = "00:00:20" } } },
+                Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "none", Address = "127.0.0.1:9" } } },
+                Propagation = new { Enabled = false },
+
+                // Loopback is not a trusted proxy here, as two sites' public addresses are not: forwarding headers
+                // are replaced at each hop and never grow, so nothing but the loop check would end the round trips.
+                TrustedProxies = new[] { "10.0.0.0/8" },
+                State = new { Path = Path.Combine(directory, "state.db") },
+            },
+        }));
+        return await BridgeProcess.StartAsync(config, proxyPort, adminPort);
     }
 
     /// <summary>The cached client runs until stopped: ended early, it failed (rethrown here) or ran out of its bound.</summary>
