@@ -21,10 +21,14 @@ public sealed partial class ProxyMiddleware
     private static readonly byte[] LoopBody = "508 Loop Detected: this request has already passed through this DnsBridge; two DnsBridge instances forward these hosts to each other.\n"u8.ToArray();
 
     /// <summary>
-    /// This instance's name in the <c>Via</c> header of what it forwards (RFC 9110 7.6.3: a pseudonym, random per
-    /// instance): a request that arrives with it already came round a loop, such as a DnsBridge at the source and one
-    /// at the target (a rollback) both in the request path. Another instance in a chain is not a loop.
+    /// This instance's pseudonym (random per instance) in the <c>X-DnsBridge-Via</c> header of what it forwards: a
+    /// request that arrives with it already came round a loop, such as a DnsBridge at the source and one at the
+    /// target (a rollback) both in the request path; another instance in a chain is not a loop. Not the standard
+    /// <c>Via</c>, whose presence changes what targets do (nginx's default <c>gzip_proxied off</c> stops compressing),
+    /// while the target must see the request as if the client had come directly.
     /// </summary>
+    public const string ViaHeader = "X-DnsBridge-Via";
+
     private readonly string _via = "dnsbridge-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
 
     private readonly IHttpForwarder _forwarder;
@@ -66,7 +70,7 @@ public sealed partial class ProxyMiddleware
             return;
         }
 
-        var via = request.Headers.Via;
+        var via = request.Headers[ViaHeader];
         if (CameThrough(via, _via))
         {
             _metrics.Loop.Inc();
@@ -75,8 +79,8 @@ public sealed partial class ProxyMiddleware
             return;
         }
 
-        // YARP copies the request's headers, this hop's Via entry with them.
-        request.Headers.Via = StringValues.Concat(via, $"{ViaProtocol(request.Protocol)} {_via}");
+        // YARP copies the request's headers, this hop's entry with them.
+        request.Headers[ViaHeader] = StringValues.IsNullOrEmpty(via) ? _via : $"{via}, {_via}";
 
         // Uploads stream through to the target; Kestrel's 30 MB default is for requests we answer ourselves.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
@@ -215,10 +219,6 @@ public sealed partial class ProxyMiddleware
         return false;
     }
 
-    /// <summary>Via's received-protocol: the version alone for HTTP (<c>1.1</c>, <c>2</c>).</summary>
-    private static string ViaProtocol(string protocol) =>
-        protocol.StartsWith("HTTP/", StringComparison.Ordinal) ? protocol["HTTP/".Length..] : protocol;
-
     private static Task RespondAsync(HttpContext context, int status, byte[] body)
     {
         var response = context.Response;
@@ -234,6 +234,6 @@ public sealed partial class ProxyMiddleware
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Cutover {Cutover}: target error {Reason} ({Error}): {Detail}")]
     private static partial void LogTargetError(ILogger logger, string cutover, string reason, ForwarderError error, string detail);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Cutover {Cutover}: {Method} {Host}{Path} came back through this DnsBridge (Via: {Via}): two instances forward these hosts to each other; answered 508")]
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Cutover {Cutover}: {Method} {Host}{Path} came back through this DnsBridge ({Via}): two instances forward these hosts to each other; answered 508")]
     private static partial void LogLoop(ILogger logger, string cutover, string method, string host, string path, string via);
 }

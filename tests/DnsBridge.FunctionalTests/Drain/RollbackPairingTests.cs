@@ -33,7 +33,7 @@ public sealed class RollbackPairingTests : IDisposable
         await using var sourceApp = await TestUpstream.StartAsync(app => app.Map("/{**p}", (HttpContext c) =>
         {
             Interlocked.Increment(ref sourceHits);
-            via.Enqueue(c.Request.Headers.Via.ToString());
+            via.Enqueue(c.Request.Headers["X-DnsBridge-Via"].ToString());
             return "source app";
         }), address: SourceIp);
         await using var targetApp = await TestUpstream.StartAsync(app => app.Map("/{**p}", () =>
@@ -126,13 +126,14 @@ public sealed class RollbackPairingTests : IDisposable
         Assert.Equal(total, Volatile.Read(ref sourceHits));
         Assert.Equal(10, Volatile.Read(ref targetHits));
 
-        // Each forwarded request names the one DnsBridge it passed in Via (what tells a loop from a chain, below).
-        Assert.All(via, v => Assert.Matches("^1\\.1 dnsbridge-[0-9a-f]{12}$", v));
+        // Each forwarded request names the one DnsBridge it passed (what tells a loop from a chain, below).
+        Assert.All(via, v => Assert.Matches("^dnsbridge-[0-9a-f]{12}$", v));
     }
 
     /// <summary>
     /// The pitfall of the guide: the source load balancer still sends the hosts to the forward instance while the
     /// target's sends them to the reverse one. A request then comes back to the instance it passed first, which
+    /// recognises its own pseudonym in X-DnsBridge-Via and
     /// answers 508 at once instead of sending it round again on a new connection until a timeout.
     /// </summary>
     [Fact]
