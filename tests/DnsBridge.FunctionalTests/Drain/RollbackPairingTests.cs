@@ -96,7 +96,8 @@ public sealed class RollbackPairingTests : IDisposable
         var afterFlipBack = Volatile.Read(ref sent);
         await WaitUntilAsync(() => Volatile.Read(ref sent) >= afterFlipBack + 5 || cachedClient.IsCompleted, "the cached client keeps arriving after the flip back", reverse);
         await StillArrivingAsync(cachedClient);
-        Assert.Equal("draining", State(await CutoverAsync(reverseApi, "shop-rollback")));
+        await WaitForAsync(reverseApi, "shop-rollback", c => State(c) == "draining", "the target-side bridge drains while the cached client arrives", reverse);
+        await StillArrivingAsync(cachedClient);
 
         // The cached client finally re-resolves (it stops arriving); the quiet period starts after its last request.
         await stop.CancelAsync();
