@@ -6,6 +6,7 @@ using DnsBridge.Connections;
 using DnsBridge.Drain;
 using DnsBridge.Forwarding;
 using DnsBridge.Listeners;
+using DnsBridge.Mirror;
 using DnsBridge.Preflight;
 using DnsBridge.Propagation;
 using DnsBridge.Residual;
@@ -50,6 +51,7 @@ public static class DnsBridgeBuilderExtensions
         services.AddForwarding();
         services.AddConnectionForwarding();
         services.AddPropagation();
+        services.AddMirror();
         // A replica of a cluster stays ready while PostgreSQL is down: it forwards and counts in memory, and taking every
         // replica out of the load balancer at once would turn a database outage into an outage of the application.
         if (!config.State.IsPostgres)
