@@ -84,7 +84,7 @@ public sealed partial class ConfigReader
 
     private CutoverConfig ReadCutover(IConfigurationSection s)
     {
-        CheckKeys(s, "Name", "Hosts", "Target", "SourceAddresses", "Dns", "Drain", "Ports");
+        CheckKeys(s, "Name", "Hosts", "Target", "SourceAddresses", "Dns", "Drain", "Ports", "Mirror");
         return new CutoverConfig
         {
             Name = String(s, "Name") ?? "",
@@ -98,6 +98,7 @@ public sealed partial class ConfigReader
                 CheckKeys(p, "Listen", "Target");
                 return new PortForwardConfig { Listen = String(p, "Listen") ?? "", Target = Read(p, "Target", Int) ?? 0 };
             }),
+            Mirror = ReadMirror(s.GetSection("Mirror")),
         };
     }
 

@@ -16,10 +16,14 @@ public sealed record CutoverConfig
     /// <summary>Plain TCP forwards: every connection to <c>Listen</c> belongs to this cutover and goes to <c>Target.Address:Target</c>.</summary>
     public IReadOnlyList<PortForwardConfig> Ports { get; init; } = [];
 
+    /// <summary>Copies of rehearsal requests to the target, compared with the source's answers.</summary>
+    public MirrorConfig Mirror { get; init; } = new();
+
     // By value, ports included (a record compares a list by reference).
     public bool Equals(CutoverConfig? other) =>
         other is not null && Name == other.Name && Hosts.SequenceEqual(other.Hosts) && Target == other.Target
-        && SourceAddresses.SequenceEqual(other.SourceAddresses) && Dns == other.Dns && Drain == other.Drain && Ports.SequenceEqual(other.Ports);
+        && SourceAddresses.SequenceEqual(other.SourceAddresses) && Dns == other.Dns && Drain == other.Drain && Ports.SequenceEqual(other.Ports)
+        && Mirror == other.Mirror;
 
     public override int GetHashCode() => HashCode.Combine(Name, Hosts.Count, Target, Ports.Count);
 }

@@ -4,10 +4,12 @@ namespace DnsBridge.Mirror;
 
 public static class MirrorServiceCollectionExtensions
 {
-    /// <summary>What the switch gate reads about mirrored comparisons (nothing mirrored until mirroring registers its own).</summary>
+    /// <summary>Copies of rehearsal requests to the target, their comparison, and what the switch gate reads of it.</summary>
     public static IServiceCollection AddMirror(this IServiceCollection services)
     {
-        services.TryAddSingleton<IMirrorReadiness, NoMirrorReadiness>();
+        services.AddSingleton<MirrorMetrics>();
+        services.AddSingleton<MirrorRegistry>();
+        services.TryAddSingleton<IMirrorReadiness>(sp => sp.GetRequiredService<MirrorRegistry>());
         return services;
     }
 }

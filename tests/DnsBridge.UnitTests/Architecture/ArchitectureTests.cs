@@ -14,7 +14,7 @@ public sealed class ArchitectureTests
 
     private static readonly string[] Features =
     [
-        "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Cluster", "Admin", "Preflight", "Listeners", "Events", "Cli", "Hosting", "Demo", "Connections",
+        "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Cluster", "Admin", "Preflight", "Listeners", "Events", "Cli", "Hosting", "Demo", "Connections", "Mirror",
     ];
 
     public static TheoryData<string, string[]> Rules() => new()
@@ -32,6 +32,11 @@ public sealed class ArchitectureTests
         { "Alerts", ["Connections", "Drain", "Forwarding", "Residual", "Propagation", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Admin", ["Hosting", "Cli", "Demo"] },
         { "Preflight", ["Drain", "Admin", "Alerts", "Hosting", "Cli", "Demo"] },
+
+        // The mirror copies and compares, nothing else: Forwarding hands it the captured exchange and the target's
+        // invoker, Admin and the switch gate read its results. It never reaches the request path's routing, the
+        // residual accounting (copies are not residual traffic), the DNS side or the store.
+        { "Mirror", ["Connections", "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Cluster", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
 
         // Connection forwarding is one more request path: it feeds Residual and reuses Forwarding's route matching
         // and nudge switches, and like Forwarding it never reaches the DNS side, the store or the operator surface.

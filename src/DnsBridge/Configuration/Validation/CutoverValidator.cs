@@ -58,6 +58,7 @@ internal static partial class CutoverValidator
 
         var dns = DnsValidator.Validate(c.Dns, $"{path}:Dns", target.Address, error);
         DrainValidator.Validate(c.Drain, $"{path}:Drain", error);
+        MirrorValidator.Validate(c.Mirror, $"{path}:Mirror", error);
         return c with { Hosts = hosts, Target = target, Dns = dns };
     }
 
