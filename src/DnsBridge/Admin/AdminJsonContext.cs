@@ -15,4 +15,5 @@ namespace DnsBridge.Admin;
 [JsonSerializable(typeof(ResidualSeriesDocument))]
 [JsonSerializable(typeof(PropagationSeriesDocument))]
 [JsonSerializable(typeof(ClusterDocument))]
+[JsonSerializable(typeof(DnsBridge.Mirror.MirrorReport))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -1,4 +1,5 @@
 using DnsBridge.Configuration;
+using DnsBridge.Mirror;
 using DnsBridge.Preflight;
 using DnsBridge.State;
 
@@ -37,6 +38,8 @@ public static class ApiEndpoints
             var report = await runner.RunAsync(config.Current, [cutover.Name], includeLocal: false, ct);
             return Results.Content(PreflightFormatter.ToJson(report), "application/json; charset=utf-8");
         });
+        api.MapGet("/{name}/readiness", (string name, ConfigMonitor config, MirrorRegistry mirrors) =>
+            MirrorReadinessReport.For(name, config.Current, mirrors) is { } report ? TypedResults.Ok(report) : NotFound(name));
         return endpoints;
     }
 
