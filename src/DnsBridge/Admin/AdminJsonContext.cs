@@ -12,6 +12,8 @@ namespace DnsBridge.Admin;
 [JsonSerializable(typeof(CutoverDocument))]
 [JsonSerializable(typeof(IReadOnlyList<CutoverDocument>))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(PhaseChangeRequest))]
+[JsonSerializable(typeof(PhaseChangeDocument))]
 [JsonSerializable(typeof(ResidualSeriesDocument))]
 [JsonSerializable(typeof(PropagationSeriesDocument))]
 [JsonSerializable(typeof(ClusterDocument))]
