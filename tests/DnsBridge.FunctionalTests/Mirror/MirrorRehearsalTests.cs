@@ -217,4 +217,29 @@ public sealed class MirrorRehearsalTests : IAsyncLifetime
         Assert.Equal(0, (await ReadinessAsync(bridge, "quiet"))["copies"]!.GetValue<long>());
         Assert.Equal(0, bridge.Metric("dnsbridge_mirror_requests_total", ("cutover", "quiet"), ("outcome", "match")));
     }
+
+    [Fact]
+    public async Task The_cutover_page_shows_target_readiness_per_path_group()
+    {
+        await using var bridge = await BridgeHost.StartAsync(Section(new JsonObject { ["Share"] = 1, ["NoiseShare"] = 1 }));
+        foreach (var path in new[] { "/orders/1", "/orders/2", "/health", "/users/1" })
+        {
+            using var response = await SendAsync(bridge, HttpMethod.Get, path);
+        }
+
+        await WaitForCopiesAsync(bridge, 4);
+
+        await using var browser = await Browser.LaunchAsync();
+        var errors = new List<string>();
+        var page = await browser.OpenAsync(new Uri(bridge.AdminUri, "/cutovers/shop"), errors);
+        await Browser.WaitForAsync(page, "table.readiness");
+
+        var table = await page.Locator("table.readiness").InnerTextAsync();
+        Assert.Contains("/orders/{id}", table, StringComparison.Ordinal);
+        Assert.Contains("$.price", table, StringComparison.Ordinal);
+        Assert.Contains("status 200 → 500", table, StringComparison.Ordinal);
+        Assert.DoesNotContain("$.nonce", table, StringComparison.Ordinal);
+        Assert.Empty(errors);
+        Assert.Empty(await Browser.SeriousAccessibilityViolationsAsync(page));
+    }
 }
