@@ -18,7 +18,9 @@ internal static class MirrorTap
         }
 
         var engine = mirrors.Find(route.Cutover.Name);
-        return engine is not null && engine.Sample(context.Request.Method) ? MirrorCapture.Begin(context, engine.Config.MaxBodyBytes, start) : null;
+        return engine is not null && engine.Sample(context.Request.Method) && engine.TryReserve()
+            ? MirrorCapture.Begin(context, engine.Config.MaxBodyBytes, start)
+            : null;
     }
 
     /// <param name="forwarded">The source answered and the answer reached the client whole.</param>
@@ -33,6 +35,7 @@ internal static class MirrorTap
 
         if (exchange is null)
         {
+            engine.Release();
             // A failed source answer has nothing to compare with; only requests the mirror could not carry count.
             if (forwarded)
             {
@@ -43,13 +46,14 @@ internal static class MirrorTap
         }
 
         var cutover = route.Cutover;
-        engine.Dispatch(exchange, new MirrorEndpoints(
+        var endpoints = new MirrorEndpoints(
             cutover.Invoker,
             route.DestinationPrefix,
             cutover.RequestConfig.Version ?? System.Net.HttpVersion.Version11,
             cutover.RequestConfig.VersionPolicy ?? HttpVersionPolicy.RequestVersionOrLower,
             cutover.Config.Target.Timeout,
             source,
-            sourcePrefix));
+            sourcePrefix);
+        engine.Dispatch(exchange, endpoints, reserved: true);
     }
 }

@@ -95,16 +95,37 @@ public sealed partial class MirrorEngine
         LogDropped(reason);
     }
 
-    /// <summary>Sends <c>Amplify</c> copies of <paramref name="exchange"/> in the background; returns at once.</summary>
-    public void Dispatch(MirroredExchange exchange, MirrorEndpoints endpoints)
+    /// <summary>
+    /// Takes one of the <c>MaxConcurrency</c> slots before a request is captured, so what the mirror holds in memory
+    /// (captures in progress and copies in flight, each at most twice <c>MaxBodyBytes</c>) stays bounded; false (and
+    /// counted as dropped) when none is free.
+    /// </summary>
+    public bool TryReserve()
+    {
+        if (Interlocked.Increment(ref _inFlight) > _settings.Config.MaxConcurrency)
+        {
+            Interlocked.Decrement(ref _inFlight);
+            Drop("concurrency");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Gives back a slot taken by <see cref="TryReserve"/> for a capture that will not be copied.</summary>
+    public void Release() => Interlocked.Decrement(ref _inFlight);
+
+    /// <summary>
+    /// Sends <c>Amplify</c> copies of <paramref name="exchange"/> in the background and returns at once. With
+    /// <paramref name="reserved"/> the first copy uses the slot the capture took; every other copy takes its own.
+    /// </summary>
+    public void Dispatch(MirroredExchange exchange, MirrorEndpoints endpoints, bool reserved = false)
     {
         var settings = _settings;
         for (var i = 0; i < settings.Config.Amplify; i++)
         {
-            if (Interlocked.Increment(ref _inFlight) > settings.Config.MaxConcurrency)
+            if (!(reserved && i == 0) && !TryReserve())
             {
-                Interlocked.Decrement(ref _inFlight);
-                Drop("concurrency");
                 continue;
             }
 

@@ -17,6 +17,7 @@ public sealed class MirrorRehearsalTests : IAsyncLifetime
     private const string Host = "shop.example.test";
     private const string QuietHost = "quiet.example.test";
     private readonly ConcurrentQueue<(string Method, string Host, string Mirror, string Path)> _atTarget = new();
+    private readonly ConcurrentQueue<string> _postedAtTarget = new();
     private readonly TaskCompletionSource _copyArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _releaseTarget = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TestUpstream _source = null!;
@@ -48,7 +49,11 @@ public sealed class MirrorRehearsalTests : IAsyncLifetime
                 await _releaseTarget.Task;
                 return Results.Bytes(SlowBody, "application/octet-stream");
             });
-            app.MapPost("/orders", () => Results.Text("created"));
+            app.MapPost("/orders", async (HttpContext context) =>
+            {
+                _postedAtTarget.Enqueue(await new StreamReader(context.Request.Body).ReadToEndAsync());
+                return Results.Text("created");
+            });
         });
     }
 
@@ -77,14 +82,14 @@ public sealed class MirrorRehearsalTests : IAsyncLifetime
         ["Mirror"] = mirror,
     };
 
-    private static async Task<HttpResponseMessage> SendAsync(BridgeHost bridge, HttpMethod method, string path, string host = Host)
+    private static async Task<HttpResponseMessage> SendAsync(BridgeHost bridge, HttpMethod method, string path, string host = Host, string body = "{}")
     {
         using var client = LoopbackClient.Create(bridge.ProxyEndPoint, TimeSpan.FromSeconds(30));
         using var request = new HttpRequestMessage(method, $"http://{host}{path}");
         request.Headers.TryAddWithoutValidation("Cookie", "session=secret");
         if (method == HttpMethod.Post)
         {
-            request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         }
 
         var response = await client.SendAsync(request);
@@ -241,5 +246,37 @@ public sealed class MirrorRehearsalTests : IAsyncLifetime
         Assert.DoesNotContain("$.nonce", table, StringComparison.Ordinal);
         Assert.Empty(errors);
         Assert.Empty(await Browser.SeriousAccessibilityViolationsAsync(page));
+    }
+
+    [Fact]
+    public async Task A_listed_write_is_copied_with_its_body_and_one_beyond_MaxBodyBytes_is_dropped()
+    {
+        await using var bridge = await BridgeHost.StartAsync(Section(new JsonObject { ["Share"] = 1, ["NoiseShare"] = 0, ["Methods"] = new JsonArray("POST"), ["MaxBodyBytes"] = 64 }));
+
+        using (var small = await SendAsync(bridge, HttpMethod.Post, "/orders", body: """{"item":42}"""))
+        {
+            Assert.Equal("created", await small.Content.ReadAsStringAsync());
+        }
+
+        await WaitForCopiesAsync(bridge, 1);
+        using (var large = await SendAsync(bridge, HttpMethod.Post, "/orders", body: new string('x', 1000)))
+        {
+            Assert.Equal("created", await large.Content.ReadAsStringAsync());
+        }
+
+        // The drop is counted once the source's answer is out, which the client may see first.
+        var engine = bridge.Services.GetRequiredService<MirrorRegistry>().Find("shop")!;
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            while (engine.Results.Dropped < 1 || engine.InFlight > 0)
+            {
+                await Task.Delay(25, timeout.Token);
+            }
+        }
+
+        Assert.Equal("""{"item":42}""", Assert.Single(_postedAtTarget));
+        Assert.Equal(1, bridge.Metric("dnsbridge_mirror_requests_total", ("cutover", "shop"), ("outcome", "dropped")));
+        Assert.Equal(1, bridge.Metric("dnsbridge_mirror_requests_total", ("cutover", "shop"), ("outcome", "match")));
+        Assert.Equal(0, engine.InFlight);
     }
 }
