@@ -17,6 +17,9 @@ public sealed class PhaseHarness : IAsyncDisposable
     public const string Token = "phase-test-token-0123456789";
     public const string ShopHost = "shop.example.test";
 
+    /// <summary>What DNS answers before the flip (the source site's address, never dialled).</summary>
+    public const string SourceAddress = "198.51.100.7";
+
     private PhaseHarness(TestUpstream source, TestUpstream target, TestUpstream receiver)
     {
         Source = source;
@@ -65,7 +68,8 @@ public sealed class PhaseHarness : IAsyncDisposable
     }
 
     /// <summary>The DnsBridge section: one cutover with the source backend, and one without (<c>plain</c>).</summary>
-    public JsonObject Section(string? token = Token, string hold = "00:00:20", int maxHeld = 1000, JsonObject? require = null, string? statePath = null, string auto = "none")
+    public JsonObject Section(string? token = Token, string hold = "00:00:20", int maxHeld = 1000, JsonObject? require = null, string? statePath = null, string auto = "none",
+        JsonObject? state = null, string? resolver = null, string? replica = null)
     {
         var @switch = new JsonObject { ["Auto"] = auto };
         if (require is not null)
@@ -102,6 +106,25 @@ public sealed class PhaseHarness : IAsyncDisposable
         if (statePath is not null)
         {
             section["State"] = new JsonObject { ["Path"] = statePath };
+        }
+
+        if (state is not null)
+        {
+            section["State"] = state;
+        }
+
+        if (replica is not null)
+        {
+            section["Cluster"] = new JsonObject { ["ReplicaName"] = replica };
+        }
+
+        // DNS watched through one resolver (a dnsmasq): answers the source until the test flips it to the target.
+        if (resolver is not null)
+        {
+            var shop = (JsonObject)((JsonArray)section["Cutovers"]!)[0]!;
+            shop["SourceAddresses"] = new JsonArray(SourceAddress);
+            section["Resolvers"] = new JsonObject { ["Preset"] = "none", ["Authoritative"] = false, ["Custom"] = new JsonArray(new JsonObject { ["Name"] = "local", ["Address"] = resolver, ["Region"] = "loopback" }) };
+            section["Propagation"] = new JsonObject { ["Enabled"] = true, ["Interval"] = "00:00:01", ["Timeout"] = "00:00:00.500" };
         }
 
         return section;

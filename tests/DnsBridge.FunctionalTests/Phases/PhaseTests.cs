@@ -183,6 +183,10 @@ public sealed class PhaseTests : IAsyncLifetime
         var changed = Assert.Single(events, e => e!["event"]!.GetValue<string>() == "phase_changed");
         Assert.Equal("shop: phase changed from rehearsal to switched by cli (forced past the readiness gate): requests go to the target " +
             $"{_apps.Target.Address}:{_apps.Target.Port}", changed!["text"]!.GetValue<string>());
+
+        // The report's timeline carries it too.
+        var report = await admin.GetStringAsync("/api/cutovers/shop/report");
+        Assert.Contains("| phase_changed | shop: phase changed from rehearsal to switched by cli (forced past the readiness gate)", report, StringComparison.Ordinal);
     }
 
     [Fact]

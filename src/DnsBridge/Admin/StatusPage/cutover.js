@@ -120,6 +120,7 @@
     return `<h2 id="cutover-name">${esc(c.name)} <span class="badge state-${esc(d.state)}">${esc(d.state)}</span> <small>since ${esc(time(d.since))}</small></h2>
       <p class="hosts">${esc(c.hosts.join(", "))} → ${esc(c.target.scheme)}://${esc(c.target.address)}:${c.target.port}</p>
       <dl class="facts">
+        ${c.phaseDetail ? fact("Phase", `<strong>${esc(c.phase)}</strong>${c.phaseDetail.held ? ` (${c.phaseDetail.held} held)` : ""}; source backend ${esc(c.phaseDetail.sourceBackend.scheme)}://${esc(c.phaseDetail.sourceBackend.address)}:${c.phaseDetail.sourceBackend.port}`) : ""}
         ${fact("Propagation", `${p ? ratio + " %" : "–"}<div class="progress" role="progressbar" aria-label="propagation" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${ratio}"><span style="width:${ratio}%"></span></div>`)}
         ${fact("Stale caches expire in", p ? esc(duration(p.etaSeconds)) : "–")}
         ${fact("Authoritative answer", esc(p?.authoritativeUnreachable ? "no answer (resolvers decide)" : p?.authoritative ?? "not asked"))}
