@@ -140,7 +140,7 @@
   // Target readiness (rehearsal): the mirrored comparison per path group, from /readiness (in memory, cheap).
   function readiness(r, c) {
     if (!r || (r.copies === 0 && r.dropped === 0)) {
-      return c.phase ? '<p class="empty">Target readiness: nothing mirrored yet (Mirror.Share, rehearsal only).</p>' : "";
+      return c.phaseDetail ? '<p class="empty">Target readiness: nothing mirrored yet (Mirror.Share, rehearsal only).</p>' : "";
     }
     const pct = (x) => x == null ? "–" : `${Math.round(x * 1000) / 10} %`;
     const ms = (x) => x == null ? "–" : `${x}`;
