@@ -12,7 +12,10 @@ namespace DnsBridge.Admin;
 [JsonSerializable(typeof(CutoverDocument))]
 [JsonSerializable(typeof(IReadOnlyList<CutoverDocument>))]
 [JsonSerializable(typeof(ApiError))]
+[JsonSerializable(typeof(PhaseChangeRequest))]
+[JsonSerializable(typeof(PhaseChangeDocument))]
 [JsonSerializable(typeof(ResidualSeriesDocument))]
 [JsonSerializable(typeof(PropagationSeriesDocument))]
 [JsonSerializable(typeof(ClusterDocument))]
+[JsonSerializable(typeof(DnsBridge.Mirror.MirrorReport))]
 public sealed partial class AdminJsonContext : JsonSerializerContext;

@@ -1,4 +1,7 @@
 using DnsBridge.Configuration;
+using DnsBridge.Events;
+using DnsBridge.Mirror;
+using DnsBridge.Phases;
 using DnsBridge.Preflight;
 using DnsBridge.State;
 
@@ -36,6 +39,45 @@ public static class ApiEndpoints
 
             var report = await runner.RunAsync(config.Current, [cutover.Name], includeLocal: false, ct);
             return Results.Content(PreflightFormatter.ToJson(report), "application/json; charset=utf-8");
+        });
+        api.MapGet("/{name}/readiness", (string name, ConfigMonitor config, MirrorRegistry mirrors) =>
+            MirrorReadinessReport.For(name, config.Current, mirrors) is { } report ? TypedResults.Ok(report) : NotFound(name));
+
+        // Authenticated by AdminAuthentication like every change: 403 without Listen:AdminToken configured, 401 without it presented.
+        api.MapPost("/{name}/phase", async (string name, HttpContext context, PhaseController phases) =>
+        {
+            PhaseChangeRequest? request;
+            try
+            {
+                request = await context.Request.ReadFromJsonAsync(AdminJsonContext.Default.PhaseChangeRequest, context.RequestAborted);
+            }
+            catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException)
+            {
+                return Results.BadRequest(new ApiError($"the body must be JSON {{\"phase\": \"rehearsal|frozen|switched|rolled_back\", \"force\": false}}: {e.Message}"));
+            }
+
+            if (!CutoverPhases.TryParse(request?.Phase, out var to))
+            {
+                return Results.BadRequest(new ApiError($"unknown phase '{request?.Phase}': one of {string.Join(", ", CutoverPhases.All.Select(p => p.Label()))}"));
+            }
+
+            var by = request!.By is null ? PhaseRequesters.Api : request.By.Trim().ToLowerInvariant();
+            if (by is not (PhaseRequesters.Api or PhaseRequesters.Cli))
+            {
+                return Results.BadRequest(new ApiError($"unknown requester '{request.By}': cli or api"));
+            }
+
+            var result = await phases.ChangeAsync(name, to, by, request.Force);
+            var document = new PhaseChangeDocument(name, result.From?.Label(), result.To?.Label(), result.Forced, result.Message, result.Failures,
+                result.Outcome == PhaseChangeOutcome.Changed ? null : result.Message);
+            return result.Outcome switch
+            {
+                PhaseChangeOutcome.Changed => Results.Ok(document),
+                PhaseChangeOutcome.UnknownCutover => Results.NotFound(document),
+                PhaseChangeOutcome.BadRequest => Results.BadRequest(document),
+                PhaseChangeOutcome.Refused => Results.Conflict(document),
+                _ => Results.Json(document, AdminJsonContext.Default.PhaseChangeDocument, statusCode: StatusCodes.Status503ServiceUnavailable),
+            };
         });
         return endpoints;
     }

@@ -16,7 +16,29 @@ public sealed record CutoverDocument(
     ResidualDocument? Residual,
     NudgeDocument Nudge,
     IReadOnlyList<EventDocument> Events,
-    IReadOnlyList<PendingAlertDocument> PendingAlerts);
+    IReadOnlyList<PendingAlertDocument> PendingAlerts,
+    string Phase = "switched",
+    PhaseDocument? PhaseDetail = null);
+
+/// <summary>
+/// A cutover's phase details (cutovers with a source backend only): whether the phase is known yet (read from the
+/// store), since when (null: never changed, rehearsal since start), requests held now, where the source is, and the
+/// freeze and switch settings.
+/// </summary>
+public sealed record PhaseDocument(
+    bool Known,
+    DateTimeOffset? Since,
+    int Held,
+    TargetDocument SourceBackend,
+    double FreezeHoldSeconds,
+    int FreezeMaxHeld,
+    string SwitchAuto);
+
+/// <summary>The body of <c>POST /api/cutovers/{name}/phase</c>: the phase to enter, force past the readiness gate, who asks (cli or api, default api).</summary>
+public sealed record PhaseChangeRequest(string? Phase, bool Force = false, string? By = null);
+
+/// <summary>The answer to a phase change: the change made, or why not (with the gate's failing bounds).</summary>
+public sealed record PhaseChangeDocument(string Cutover, string? From, string? To, bool Forced, string Message, IReadOnlyList<string>? Failures, string? Error = null);
 
 public sealed record TargetDocument(string Address, int Port, string Scheme, string? ServerName);
 

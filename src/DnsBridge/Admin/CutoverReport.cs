@@ -6,6 +6,7 @@ using DnsBridge.Drain;
 using DnsBridge.Escaping;
 using DnsBridge.Events;
 using DnsBridge.Forwarding;
+using DnsBridge.Mirror;
 using DnsBridge.Propagation;
 using DnsBridge.Residual;
 using DnsBridge.State;
@@ -17,7 +18,7 @@ namespace DnsBridge.Admin;
 /// of DNS, traffic and drain events, propagation history per resolver, residual traffic per hour, and the verdict.
 /// Markdown by default, HTML on request.
 /// </summary>
-public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, ResidualAccounting residual, TimeProvider time, IPropagationView? propagation = null)
+public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, ResidualAccounting residual, TimeProvider time, IPropagationView? propagation = null, MirrorRegistry? mirrors = null)
 {
     private string Nudges(CutoverConfig cutover)
     {
@@ -80,11 +81,17 @@ public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEv
         return ($"Cutover report: {cutover.Name}", facts,
         [
             .. delegation,
+            .. Readiness(cutover),
             ("Timeline", ["time (UTC)", "event", "summary"], events, events.Count == 0 ? "No event yet." : null),
             ("Residual traffic per hour", ["hour (UTC)", "residual requests"], hours, hours.Count == 0 ? "No residual request recorded." : null),
             ("DNS propagation history (answer changes per resolver)", ["time (UTC)", "resolver", "answer", "addresses"], changes, changes.Count == 0 ? "No propagation data recorded." : null),
         ]);
     }
+
+    private List<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Readiness(CutoverConfig cutover) =>
+        mirrors?.Find(cutover.Name) is { } engine && (cutover.Mirror.Enabled || engine.Results.Snapshot(cutover.Name).Copies > 0)
+            ? [MirrorReadinessReport.Section(engine.Results.Snapshot(cutover.Name), cutover.Mirror)]
+            : [];
 
     public static string ToMarkdown((string Title, IReadOnlyList<string> Facts, IReadOnlyList<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Sections) report, DateTimeOffset at)
     {

@@ -3,6 +3,7 @@ using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Events;
 using DnsBridge.Forwarding;
+using DnsBridge.Phases;
 using DnsBridge.Propagation;
 using DnsBridge.Residual;
 using DnsBridge.State;
@@ -20,7 +21,7 @@ namespace DnsBridge.Admin;
 /// this replica's.
 /// </summary>
 public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, ClusterResidual cluster, IEventStore eventStore, NudgeRegistry nudges, TimeProvider time,
-    IPropagationView? propagation = null)
+    IPropagationView? propagation = null, PhaseBoard? phases = null, PhaseController? phaseController = null)
 {
     public IReadOnlyList<CutoverDocument> All() => [.. config.Current.Cutovers.Select(Describe)];
 
@@ -128,6 +129,26 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 LastError: p.LastError,
                 Failed: p.Failed,
                 Since: p.Since,
-                NextAttemptAt: p.Failed ? null : p.NextAttemptAt))]);
+                NextAttemptAt: p.Failed ? null : p.NextAttemptAt))],
+            Phase: phases?.PhaseOf(cutover).Label() ?? CutoverPhase.Switched.Label(),
+            PhaseDetail: Phase(cutover));
+    }
+
+    private PhaseDocument? Phase(CutoverConfig cutover)
+    {
+        if (cutover.SourceBackend is not { } source || phases is null)
+        {
+            return null;
+        }
+
+        var cell = phases.For(cutover.Name);
+        return new PhaseDocument(
+            Known: cell.Phase is not null,
+            Since: phaseController?.Stored(cutover.Name)?.Since,
+            Held: cell.Held,
+            SourceBackend: new TargetDocument(source.Address, source.Port, source.Scheme, source.ServerName),
+            FreezeHoldSeconds: cutover.Freeze.Hold.TotalSeconds,
+            FreezeMaxHeld: cutover.Freeze.MaxHeld,
+            SwitchAuto: cutover.Switch.Auto);
     }
 }

@@ -73,5 +73,33 @@ public sealed class AdminApi(Uri baseUri, string? token) : IDisposable
         }
     }
 
+    /// <summary>
+    /// POSTs a JSON body; the status code and body come back whatever the status (the caller maps them to exit codes),
+    /// or the one-line error to print when the instance did not answer.
+    /// </summary>
+    public async Task<(int Status, string Body, string? Error)> PostJsonAsync(string path, string json, CancellationToken ct)
+    {
+        var url = new Uri(_http.BaseAddress!, path);
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json") };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        try
+        {
+            using var response = await _http.SendAsync(request, ct);
+            return ((int)response.StatusCode, await response.Content.ReadAsStringAsync(ct), null);
+        }
+        catch (HttpRequestException e)
+        {
+            return (0, "", $"cannot reach the admin API at {url}: {e.Message}");
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return (0, "", $"cannot reach the admin API at {url}: no answer within {_http.Timeout.TotalSeconds:0} s");
+        }
+    }
+
     public void Dispose() => _http.Dispose();
 }

@@ -6,4 +6,5 @@ namespace DnsBridge.Cli;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true)]
 [JsonSerializable(typeof(CheckDocument))]
 [JsonSerializable(typeof(CheckUnreachableDocument))]
+[JsonSerializable(typeof(PhaseRequestBody))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

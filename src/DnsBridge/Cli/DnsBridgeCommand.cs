@@ -8,7 +8,7 @@ namespace DnsBridge.Cli;
 /// <summary>The <c>dnsbridge</c> command line: verbs, options, exit codes.</summary>
 public static class DnsBridgeCommand
 {
-    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo", "report", "status", "init", "health"];
+    private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo", "report", "status", "init", "health", "rehearse", "freeze", "switch", "rollback"];
 
     public static Task<int> RunAsync(string[] args, TextWriter? stdout = null, TextWriter? stderr = null, CancellationToken cancellationToken = default) =>
         RunAsync(args, stdout ?? Console.Out, stderr ?? Console.Error, Environment.GetEnvironmentVariable, cancellationToken);
@@ -67,6 +67,10 @@ public static class DnsBridgeCommand
         root.Subcommands.Add(ReportCommand.Create(stdout, stderr, environment));
         root.Subcommands.Add(StatusCommand.Create(stdout, stderr, environment));
         root.Subcommands.Add(HealthCommand.Create(stdout, stderr));
+        foreach (var phase in PhaseCommand.Create(stdout, stderr, environment))
+        {
+            root.Subcommands.Add(phase);
+        }
         return root;
     }
 

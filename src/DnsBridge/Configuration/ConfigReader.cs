@@ -24,6 +24,9 @@ public sealed partial class ConfigReader
     private static readonly Scalar<double> Degrees =
         new(raw => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null, "decimal degrees (for example 50.11)");
 
+    private static readonly Scalar<double> Ratio =
+        new(raw => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null, "a decimal number (for example 0.99)");
+
     private readonly List<ConfigError> _errors = [];
 
     private ConfigReader()
@@ -84,7 +87,7 @@ public sealed partial class ConfigReader
 
     private CutoverConfig ReadCutover(IConfigurationSection s)
     {
-        CheckKeys(s, "Name", "Hosts", "Target", "SourceAddresses", "Dns", "Drain", "Ports");
+        CheckKeys(s, "Name", "Hosts", "Target", "SourceAddresses", "Dns", "Drain", "Ports", "SourceBackend", "Freeze", "Switch", "Mirror");
         return new CutoverConfig
         {
             Name = String(s, "Name") ?? "",
@@ -98,6 +101,56 @@ public sealed partial class ConfigReader
                 CheckKeys(p, "Listen", "Target");
                 return new PortForwardConfig { Listen = String(p, "Listen") ?? "", Target = Read(p, "Target", Int) ?? 0 };
             }),
+            SourceBackend = Exists(s.GetSection("SourceBackend")) ? ReadSourceBackend(s.GetSection("SourceBackend")) : null,
+            Freeze = ReadFreeze(s.GetSection("Freeze")),
+            Switch = ReadSwitch(s.GetSection("Switch")),
+            Mirror = ReadMirror(s.GetSection("Mirror")),
+        };
+    }
+
+    private SourceBackendConfig ReadSourceBackend(IConfigurationSection s)
+    {
+        CheckKeys(s, "Address", "Port", "Scheme", "ServerName", "CaFile");
+        var d = new SourceBackendConfig();
+        var scheme = (String(s, "Scheme") ?? d.Scheme).ToLowerInvariant();
+        return new SourceBackendConfig
+        {
+            Address = String(s, "Address") ?? "",
+            Scheme = scheme,
+            Port = Read(s, "Port", Int) ?? (scheme == "http" ? 80 : 443),
+            ServerName = NullIfEmpty(String(s, "ServerName")),
+            CaFile = NullIfEmpty(String(s, "CaFile")),
+        };
+    }
+
+    private FreezeConfig ReadFreeze(IConfigurationSection s)
+    {
+        CheckKeys(s, "Hold", "MaxHeld");
+        var d = new FreezeConfig();
+        return new FreezeConfig
+        {
+            Hold = Read(s, "Hold", Duration) ?? d.Hold,
+            MaxHeld = Read(s, "MaxHeld", Int) ?? d.MaxHeld,
+        };
+    }
+
+    private SwitchConfig ReadSwitch(IConfigurationSection s)
+    {
+        CheckKeys(s, "Auto", "Require");
+        var d = new SwitchConfig();
+        var require = s.GetSection("Require");
+        CheckKeys(require, "MinMirrored", "MinStatusMatch", "MaxLatencyRatioP99");
+        return new SwitchConfig
+        {
+            Auto = (String(s, "Auto") ?? d.Auto).Trim().ToLowerInvariant(),
+            Require = Exists(require)
+                ? new SwitchRequireConfig
+                {
+                    MinMirrored = Read(require, "MinMirrored", Long),
+                    MinStatusMatch = Read(require, "MinStatusMatch", Ratio),
+                    MaxLatencyRatioP99 = Read(require, "MaxLatencyRatioP99", Ratio),
+                }
+                : null,
         };
     }
 

@@ -16,12 +16,92 @@ public sealed record CutoverConfig
     /// <summary>Plain TCP forwards: every connection to <c>Listen</c> belongs to this cutover and goes to <c>Target.Address:Target</c>.</summary>
     public IReadOnlyList<PortForwardConfig> Ports { get; init; } = [];
 
+    /// <summary>
+    /// The old application as DnsBridge reaches it at the source. With it the cutover has a phase (rehearsal, frozen,
+    /// switched, rolled_back); without it (null) the cutover is switched from the start, as before phases existed.
+    /// </summary>
+    public SourceBackendConfig? SourceBackend { get; init; }
+
+    public FreezeConfig Freeze { get; init; } = new();
+
+    public SwitchConfig Switch { get; init; } = new();
+
+    /// <summary>Whether the cutover has phases (a <see cref="SourceBackend"/>).</summary>
+    public bool HasPhases => SourceBackend is not null;
+
+    /// <summary>Copies of rehearsal requests to the target, compared with the source's answers.</summary>
+    public MirrorConfig Mirror { get; init; } = new();
+
     // By value, ports included (a record compares a list by reference).
     public bool Equals(CutoverConfig? other) =>
         other is not null && Name == other.Name && Hosts.SequenceEqual(other.Hosts) && Target == other.Target
-        && SourceAddresses.SequenceEqual(other.SourceAddresses) && Dns == other.Dns && Drain == other.Drain && Ports.SequenceEqual(other.Ports);
+        && SourceAddresses.SequenceEqual(other.SourceAddresses) && Dns == other.Dns && Drain == other.Drain && Ports.SequenceEqual(other.Ports)
+        && SourceBackend == other.SourceBackend && Freeze == other.Freeze && Switch == other.Switch && Mirror == other.Mirror;
 
     public override int GetHashCode() => HashCode.Combine(Name, Hosts.Count, Target, Ports.Count);
+}
+
+/// <summary>
+/// Where requests and connections go before the switch and after a rollback: same rules as the target (an IP, never
+/// resolved). Compared by value on reload: an unchanged source backend keeps its pooled connections.
+/// </summary>
+public sealed record SourceBackendConfig
+{
+    public string Address { get; init; } = "";
+    public int Port { get; init; } = 443;
+    public string Scheme { get; init; } = "https";
+
+    /// <summary>SNI and certificate name; null means the request's host.</summary>
+    public string? ServerName { get; init; }
+
+    public string? CaFile { get; init; }
+
+    /// <summary>
+    /// The source backend as a target the forwarder's handler factory can dial: the cutover target's timeouts and
+    /// health path, the source's address, port, scheme, TLS name and trust, and never a PROXY header.
+    /// </summary>
+    public TargetConfig AsTarget(TargetConfig target) => target with
+    {
+        Address = Address,
+        Port = Port,
+        Scheme = Scheme,
+        ServerName = ServerName,
+        CaFile = CaFile,
+        AllowInvalidCertificate = false,
+        ProxyProtocol = ProxyProtocolVersions.None,
+    };
+}
+
+/// <summary>What <c>frozen</c> does with requests: hold each up to <c>Hold</c>, at most <c>MaxHeld</c> at once.</summary>
+public sealed record FreezeConfig
+{
+    public TimeSpan Hold { get; init; } = TimeSpan.FromSeconds(30);
+
+    public int MaxHeld { get; init; } = 1000;
+}
+
+/// <summary>How the switch happens: by itself at <c>dns_switched</c> (<c>Auto: dns</c>) or not, and the readiness gate.</summary>
+public sealed record SwitchConfig
+{
+    public const string AutoNone = "none";
+    public const string AutoDns = "dns";
+
+    public string Auto { get; init; } = AutoNone;
+
+    /// <summary>Null: no gate, <c>switch</c> is never refused for readiness.</summary>
+    public SwitchRequireConfig? Require { get; init; }
+
+    public bool AutoOnDns => string.Equals(Auto, AutoDns, StringComparison.Ordinal);
+}
+
+/// <summary>The mirrored comparison a switch needs; a null bound is not checked.</summary>
+public sealed record SwitchRequireConfig
+{
+    public long? MinMirrored { get; init; }
+
+    public double? MinStatusMatch { get; init; }
+
+    public double? MaxLatencyRatioP99 { get; init; }
 }
 
 /// <summary>One plain TCP forward of a cutover: <c>Listen</c> (<c>IP:PORT</c>) to the target address on port <c>Target</c>.</summary>

@@ -3,7 +3,9 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using DnsBridge.Configuration;
+using DnsBridge.Events;
 using DnsBridge.Forwarding;
+using DnsBridge.Phases;
 using DnsBridge.Residual;
 
 namespace DnsBridge.Connections;
@@ -27,6 +29,7 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
     private readonly NudgeRegistry _nudges;
     private readonly TimeProvider _time;
     private readonly ILogger<ConnectionForwarder> _logger;
+    private readonly PhaseBoard? _phases;
     private readonly Lock _gate = new();
     private readonly Dictionary<IPEndPoint, ConnectionListener> _ports = [];
     private readonly ConcurrentDictionary<ForwardedConnection, byte> _open = new();
@@ -37,8 +40,10 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
     private TimeSpan _halfCloseTimeout;
     private volatile ConnectionRouteTable _table = ConnectionRouteTable.Empty;
 
-    public ConnectionForwarder(ConfigMonitor config, ConnectionMetrics metrics, ForwardingMetrics forwardingMetrics, ResidualAccounting residual, NudgeRegistry nudges, TimeProvider time, ILogger<ConnectionForwarder> logger)
+    public ConnectionForwarder(ConfigMonitor config, ConnectionMetrics metrics, ForwardingMetrics forwardingMetrics, ResidualAccounting residual, NudgeRegistry nudges, TimeProvider time, ILogger<ConnectionForwarder> logger,
+        PhaseBoard? phases = null)
     {
+        _phases = phases;
         _config = config;
         _metrics = metrics;
         _forwardingMetrics = forwardingMetrics;
@@ -102,7 +107,8 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
 
             var routes = config.Cutovers
                 .Where(c => c.Target.IsPassthrough || c.Ports.Count > 0)
-                .Select(c => new ConnectionRoute(c, _metrics.For(c.Name), _forwardingMetrics.For(c.Name), _residual.For(c), _nudges.For(c.Name)))
+                .Select(c => new ConnectionRoute(c, _metrics.For(c.Name), _forwardingMetrics.For(c.Name), _residual.For(c), _nudges.For(c.Name),
+                    c.SourceBackend is null ? null : _phases?.For(c.Name)))
                 .ToList();
             var table = new ConnectionRouteTable(routes, new ClientAddressResolver(config.TrustedProxies));
             _table = table;
@@ -240,14 +246,31 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
             route.Residual.Record(ResidualObservation.Connection(clientAddress));
             route.Nudge?.Seen(clientAddress);
 
-            target = await ConnectAsync(route, targetPort);
+            var toSource = false;
+            if (route.Phase is { } phase)
+            {
+                var decided = await PhaseOfAsync(route, phase);
+                if (decided is null)
+                {
+                    // Held until Freeze.Hold ran out, or beyond Freeze.MaxHeld: closed, nothing reached either side.
+                    client.Dispose();
+                    return;
+                }
+
+                toSource = decided.Value.ToSource();
+            }
+
+            // A passthrough cutover's source listens on SourceBackend.Port; a port forward keeps its own port.
+            target = toSource
+                ? await ConnectAsync(route, route.SourceAddress!, route.Config.Target.IsPassthrough ? route.Config.SourceBackend!.Port : targetPort, toSource: true)
+                : await ConnectAsync(route, route.TargetAddress, targetPort, toSource: false);
             if (target is null)
             {
                 client.Dispose();
                 return;
             }
 
-            if (route.Config.Target.ProxyProtocol != ProxyProtocolVersions.None)
+            if (!toSource && route.Config.Target.ProxyProtocol != ProxyProtocolVersions.None)
             {
                 await ForwardedConnection.SendAllAsync(target, ProxyProtocol.Encode(route.Config.Target.ProxyProtocol, new IPEndPoint(clientAddress, source.Port), reached));
             }
@@ -408,14 +431,66 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
         }
     }
 
-    private async Task<Socket?> ConnectAsync(ConnectionRoute route, int port)
+    /// <summary>
+    /// The phase a new connection follows: at once unless frozen (or not known yet); then it waits on the phase
+    /// generation's one awaitable up to <c>Freeze.Hold</c>, at most <c>Freeze.MaxHeld</c> at once. Null: close it.
+    /// </summary>
+    private async Task<CutoverPhase?> PhaseOfAsync(ConnectionRoute route, PhaseCell phase)
     {
-        var socket = new Socket(route.TargetAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        var generation = phase.Current;
+        if (generation.Phase is { } known && known != CutoverPhase.Frozen)
+        {
+            return known;
+        }
+
+        var freeze = route.Config.Freeze;
+        if (!phase.TryHold(freeze.MaxHeld))
+        {
+            phase.Rejected.Inc();
+            return null;
+        }
+
+        try
+        {
+            var started = _time.GetTimestamp();
+            while (generation.Phase is null or CutoverPhase.Frozen)
+            {
+                var left = freeze.Hold - _time.GetElapsedTime(started);
+                try
+                {
+                    if (left <= TimeSpan.Zero)
+                    {
+                        throw new TimeoutException();
+                    }
+
+                    await generation.Changed.WaitAsync(left, _time, _stopping.Token);
+                }
+                catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+                {
+                    phase.Rejected.Inc();
+                    return null;
+                }
+
+                generation = phase.Current;
+            }
+
+            phase.Released.Inc();
+            return generation.Phase;
+        }
+        finally
+        {
+            phase.Unhold();
+        }
+    }
+
+    private async Task<Socket?> ConnectAsync(ConnectionRoute route, IPAddress address, int port, bool toSource)
+    {
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
         timeout.CancelAfter(route.ConnectTimeout);
         try
         {
-            await socket.ConnectAsync(new IPEndPoint(route.TargetAddress, port), timeout.Token);
+            await socket.ConnectAsync(new IPEndPoint(address, port), timeout.Token);
             KeepAlive(socket);
             return socket;
         }
@@ -423,8 +498,12 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
         {
             socket.Dispose();
             var reason = e is SocketException { SocketErrorCode: SocketError.ConnectionRefused } ? "connect_refused" : e is SocketException ? "reset" : "connect_timeout";
-            route.TargetErrors.TargetError(reason);
-            LogConnectFailed(_logger, route.Name, route.Config.Target.Address, port, reason);
+            if (!toSource)
+            {
+                route.TargetErrors.TargetError(reason);
+            }
+
+            LogConnectFailed(_logger, route.Name, address.ToString(), port, reason);
             return null;
         }
     }

@@ -1,13 +1,21 @@
 using System.Net;
 using DnsBridge.Configuration;
 using DnsBridge.Forwarding;
+using DnsBridge.Phases;
 using DnsBridge.Residual;
 
 namespace DnsBridge.Connections;
 
 /// <summary>The running form of one cutover for connection forwarding: where to connect, what header to send, its counters.</summary>
-public sealed class ConnectionRoute(CutoverConfig config, ConnectionMetrics.CutoverSeries metrics, ForwardingMetrics.CutoverSeries targetErrors, ResidualCounter residual, NudgeSwitch nudge)
+public sealed class ConnectionRoute(CutoverConfig config, ConnectionMetrics.CutoverSeries metrics, ForwardingMetrics.CutoverSeries targetErrors, ResidualCounter residual, NudgeSwitch nudge,
+    PhaseCell? phase = null)
 {
+    /// <summary>The cutover's phase; null without a <c>SourceBackend</c> (always to the target).</summary>
+    public PhaseCell? Phase { get; } = config.SourceBackend is null ? null : phase;
+
+    /// <summary>The source backend's address (rehearsal, rolled_back); null without one.</summary>
+    public IPAddress? SourceAddress { get; } = config.SourceBackend is { } s ? IPAddress.Parse(s.Address) : null;
+
     public CutoverConfig Config { get; } = config;
 
     public string Name => Config.Name;

@@ -28,6 +28,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private readonly ILeadership _leadership;
     private readonly IPropagationView? _propagation;
     private readonly IDrainObserver[] _observers;
+    private readonly ICutoverPhases _phases;
     private readonly TimeProvider _time;
     private readonly ILogger<DrainDetector> _logger;
     private readonly Gauge _stateMetric;
@@ -41,7 +42,8 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private long _ticks;
 
     public DrainDetector(ConfigMonitor config, ICutoverStatusStore statuses, EventJournal events, ResidualAccounting residual, ClusterResidual cluster, ILeadership leadership,
-        IEnumerable<IDrainObserver> observers, IMetricFactory metrics, TimeProvider time, ILogger<DrainDetector> logger, IPropagationView? propagation = null)
+        IEnumerable<IDrainObserver> observers, IMetricFactory metrics, TimeProvider time, ILogger<DrainDetector> logger, IPropagationView? propagation = null,
+        ICutoverPhases? phases = null)
     {
         _cluster = cluster;
         _leadership = leadership;
@@ -51,6 +53,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         _events = events;
         _residual = residual;
         _observers = [.. observers];
+        _phases = phases ?? AlwaysSwitched.Instance;
         _time = time;
         _logger = logger;
         _failures = JobFailures.Counter(metrics);
@@ -292,6 +295,13 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     {
         var cutover = _config.Current.Cutovers.FirstOrDefault(c => c.Name == t.Name);
         if (cutover is null)
+        {
+            return;
+        }
+
+        // Rolled back: traffic goes to the source again and DNS is on its way back; no transition, no drain event,
+        // until the cutover is switched (or rehearsed) again.
+        if (_phases.PhaseOf(t.Name) == CutoverPhase.RolledBack)
         {
             return;
         }

@@ -12,8 +12,11 @@ public static class EventNames
     /// <summary>The old DNS provider's servers answer the source after the switch while old delegations may be cached.</summary>
     public const string PreviousNameServersStale = "previous_nameservers_stale";
 
+    /// <summary>A cutover's phase changed (rehearsal, frozen, switched, rolled_back), asked by the CLI, the API or the DNS switch.</summary>
+    public const string PhaseChanged = "phase_changed";
+
     /// <summary>Sent by <c>preflight --send-test-alert</c> only: checks a receiver, never raised by a cutover.</summary>
     public const string TestAlert = "test_alert";
 
-    public static readonly IReadOnlyList<string> All = [DnsSwitched, PropagationComplete, DrainComplete, DrainRegressed, TargetUnhealthy, PreviousNameServersStale];
+    public static readonly IReadOnlyList<string> All = [DnsSwitched, PropagationComplete, DrainComplete, DrainRegressed, TargetUnhealthy, PreviousNameServersStale, PhaseChanged];
 }

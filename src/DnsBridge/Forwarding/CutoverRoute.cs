@@ -1,4 +1,5 @@
 using DnsBridge.Configuration;
+using DnsBridge.Phases;
 using DnsBridge.Residual;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -7,8 +8,11 @@ namespace DnsBridge.Forwarding;
 /// <summary>The running form of one cutover: its config, its pooled connections to the target and its counters.</summary>
 public sealed class CutoverRoute
 {
-    public CutoverRoute(CutoverConfig config, HttpMessageInvoker invoker, ForwardingMetrics.CutoverSeries metrics, ResidualCounter residual, NudgeSwitch nudge, TargetHealth health)
+    public CutoverRoute(CutoverConfig config, HttpMessageInvoker invoker, ForwardingMetrics.CutoverSeries metrics, ResidualCounter residual, NudgeSwitch nudge, TargetHealth health,
+        SourceUpstream? source = null, PhaseCell? phase = null)
     {
+        Source = source;
+        Phase = source is null ? null : phase;
         Health = health;
         Nudge = config.Drain.Nudge ? nudge : null;
         Config = config;
@@ -59,6 +63,49 @@ public sealed class CutoverRoute
 
     /// <summary>Null when <c>Drain.Nudge</c> is off for this cutover.</summary>
     public NudgeSwitch? Nudge { get; }
+
+    /// <summary>The source backend's pool (rehearsal, rolled_back); null without a <c>SourceBackend</c>.</summary>
+    public SourceUpstream? Source { get; }
+
+    /// <summary>The cutover's phase; null without a <c>SourceBackend</c> (always switched: today's path, untouched).</summary>
+    public PhaseCell? Phase { get; }
+}
+
+/// <summary>
+/// The source backend as the forwarder dials it: its own pooled invoker (built like the target's, so Host is kept,
+/// SNI and certificate name are <c>ServerName</c> or the request's host), request configs and URI prefixes per host.
+/// </summary>
+public sealed class SourceUpstream
+{
+    public SourceUpstream(CutoverConfig config, TargetConfig source, HttpMessageInvoker invoker)
+    {
+        Target = source;
+        Invoker = invoker;
+        var mode = TargetHandlerFactory.ModeOf(source);
+        RequestConfig = new ForwarderRequestConfig
+        {
+            ActivityTimeout = source.Timeout,
+            Version = mode == TargetHandlerFactory.TlsMode.Https ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
+            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+        };
+        WebSocketRequestConfig = RequestConfig with { Version = System.Net.HttpVersion.Version11 };
+        var scheme = mode == TargetHandlerFactory.TlsMode.Https ? "https" : "http";
+        DestinationPrefixes = config.Hosts.ToDictionary(
+            h => h,
+            h => $"{scheme}://{(mode == TargetHandlerFactory.TlsMode.WrapWithServerName ? source.ServerName : h)}:{source.Port}",
+            StringComparer.Ordinal);
+    }
+
+    /// <summary>The source backend as a target config (address, port, scheme, TLS name and trust; the target's timeouts).</summary>
+    public TargetConfig Target { get; }
+
+    public HttpMessageInvoker Invoker { get; }
+
+    public ForwarderRequestConfig RequestConfig { get; }
+
+    public ForwarderRequestConfig WebSocketRequestConfig { get; }
+
+    public IReadOnlyDictionary<string, string> DestinationPrefixes { get; }
 }
 
 /// <summary>What a request's host name resolves to: the cutover, the URI prefix and the transformer for that host.</summary>
@@ -69,6 +116,9 @@ public sealed class HostRoute(CutoverRoute cutover, string host, ClientAddressRe
     public string Host { get; } = host;
 
     public string DestinationPrefix { get; } = cutover.DestinationPrefixes[host];
+
+    /// <summary>The URI prefix toward the source backend (null without one).</summary>
+    public string? SourceDestinationPrefix { get; } = cutover.Source?.DestinationPrefixes[host];
 
     public ForwardingTransformer Transformer { get; } = new(host, clients);
 }

@@ -1,5 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
 using DnsBridge.Configuration;
+using DnsBridge.Events;
+using DnsBridge.Mirror;
+using DnsBridge.Phases;
 using DnsBridge.Residual;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Http.Features;
@@ -17,6 +21,7 @@ namespace DnsBridge.Forwarding;
 public sealed partial class ProxyMiddleware
 {
     private static readonly byte[] MisdirectedBody = "421 Misdirected Request: this address forwards only the host names of its configured cutovers.\n"u8.ToArray();
+    private static readonly byte[] HeldTooLongBody = "503 Service Unavailable: this site is being switched over; try again in a moment.\n"u8.ToArray();
     private static readonly byte[] ConnectBody = "405 Method Not Allowed: CONNECT is not forwarded, this is not an open proxy.\n"u8.ToArray();
     private static readonly byte[] LoopBody = "508 Loop Detected: this request has already passed through this DnsBridge; two DnsBridge instances forward these hosts to each other.\n"u8.ToArray();
 
@@ -36,11 +41,16 @@ public sealed partial class ProxyMiddleware
     private readonly ForwardingMetrics _metrics;
     private readonly ConfigMonitor _config;
     private readonly WebSocketNudger _webSockets;
+    private readonly TimeProvider _time;
+    private readonly MirrorRegistry? _mirrors;
     private readonly ILogger _accessLogger;
     private readonly ILogger _logger;
 
-    public ProxyMiddleware(RequestDelegate next, IHttpForwarder forwarder, RouteTableProvider routes, ForwardingMetrics metrics, ConfigMonitor config, WebSocketNudger webSockets, ILoggerFactory loggers)
+    public ProxyMiddleware(RequestDelegate next, IHttpForwarder forwarder, RouteTableProvider routes, ForwardingMetrics metrics, ConfigMonitor config, WebSocketNudger webSockets, ILoggerFactory loggers,
+        TimeProvider? time = null, MirrorRegistry? mirrors = null)
     {
+        _time = time ?? TimeProvider.System;
+        _mirrors = mirrors;
         _ = next;
         _forwarder = forwarder;
         _routes = routes;
@@ -107,12 +117,22 @@ public sealed partial class ProxyMiddleware
             }
         }
 
-        var (error, cutShort) = await ForwardAsync(context, route, isWebSocket);
+        ForwarderError error;
+        bool cutShort;
+        var toTarget = true;
+        if (cutover.Phase is null)
+        {
+            (error, cutShort) = await ForwardAsync(context, route, isWebSocket);
+        }
+        else
+        {
+            (error, cutShort, toTarget) = await ForwardByPhaseAsync(context, route, cutover.Phase, isWebSocket);
+        }
 
         var status = context.Response.StatusCode;
         var elapsed = Stopwatch.GetElapsedTime(start);
         cutover.Metrics.Forwarded(status, elapsed.TotalSeconds);
-        var targetError = error != ForwarderError.None && (cutShort || IsTargetError(error));
+        var targetError = toTarget && error != ForwarderError.None && (cutShort || IsTargetError(error));
         cutover.Health.Record(targetError);
         if (targetError)
         {
@@ -161,6 +181,108 @@ public sealed partial class ProxyMiddleware
         }
 
         return (result, cutShort);
+    }
+
+    /// <summary>
+    /// A cutover with a source backend: <c>switched</c> forwards to the target as <see cref="ForwardAsync"/> does;
+    /// <c>rehearsal</c> and <c>rolled_back</c> to the source backend; <c>frozen</c> (or not known yet) holds the request
+    /// on the phase generation's one awaitable until the phase changes (then goes where the new phase says) or
+    /// <c>Freeze.Hold</c> runs out (503 with Retry-After); beyond <c>Freeze.MaxHeld</c> held at once, 503 at once.
+    /// Nothing reaches either side while frozen. ToTarget is false when the target was not asked.
+    /// </summary>
+    private async ValueTask<(ForwarderError Error, bool CutShort, bool ToTarget)> ForwardByPhaseAsync(HttpContext context, HostRoute route, PhaseCell phase, bool isWebSocket)
+    {
+        var cutover = route.Cutover;
+        var generation = phase.Current;
+        if (generation.Phase is null or CutoverPhase.Frozen)
+        {
+            var freeze = cutover.Config.Freeze;
+            if (!phase.TryHold(freeze.MaxHeld))
+            {
+                phase.Rejected.Inc();
+                await RespondHeldTooLongAsync(context, freeze.Hold);
+                return (ForwarderError.None, false, false);
+            }
+
+            try
+            {
+                var started = _time.GetTimestamp();
+                while (generation.Phase is null or CutoverPhase.Frozen)
+                {
+                    var left = freeze.Hold - _time.GetElapsedTime(started);
+                    try
+                    {
+                        if (left <= TimeSpan.Zero)
+                        {
+                            throw new TimeoutException();
+                        }
+
+                        await generation.Changed.WaitAsync(left, _time, context.RequestAborted);
+                    }
+                    catch (TimeoutException)
+                    {
+                        phase.Rejected.Inc();
+                        await RespondHeldTooLongAsync(context, freeze.Hold);
+                        return (ForwarderError.None, false, false);
+                    }
+                    catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+                    {
+                        // The client gave up while held: nothing was sent anywhere.
+                        return (ForwarderError.None, false, false);
+                    }
+
+                    generation = phase.Current;
+                }
+
+                phase.Released.Inc();
+            }
+            finally
+            {
+                phase.Unhold();
+            }
+        }
+
+        if (generation.Phase == CutoverPhase.Switched)
+        {
+            var (error, cutShort) = await ForwardAsync(context, route, isWebSocket);
+            return (error, cutShort, true);
+        }
+
+        // Rehearsal: a share of the requests is copied to the target once the source's answer is out (Mirror/).
+        var capture = generation.Phase == CutoverPhase.Rehearsal && _mirrors is not null
+            ? MirrorTap.Begin(context, route, _mirrors, isWebSocket, Stopwatch.GetTimestamp())
+            : null;
+        var (sourceError, sourceCutShort) = await ForwardToSourceAsync(context, route, cutover.Source!, isWebSocket);
+        if (capture is not null)
+        {
+            MirrorTap.End(capture, route, _mirrors!, sourceError == ForwarderError.None, cutover.Source!.Invoker, route.SourceDestinationPrefix);
+        }
+
+        return (sourceError, sourceCutShort, false);
+    }
+
+    /// <summary>
+    /// Forwards to the source backend (<c>rehearsal</c>, <c>rolled_back</c>): its own pool, the request's Host kept, the
+    /// client address headers as toward the target, <c>Target.Timeout</c> as the activity timeout. The client's answer
+    /// is the source's. (Mirroring hooks in here: a copy to the target must never delay or change this answer.)
+    /// </summary>
+    private async ValueTask<(ForwarderError Error, bool CutShort)> ForwardToSourceAsync(HttpContext context, HostRoute route, SourceUpstream source, bool isWebSocket)
+    {
+        var error = await _forwarder.SendAsync(
+            context, route.SourceDestinationPrefix!, source.Invoker, isWebSocket ? source.WebSocketRequestConfig : source.RequestConfig, route.Transformer);
+        if (error != ForwarderError.None && IsTargetError(error))
+        {
+            var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+            LogSourceError(_logger, route.Cutover.Name, TargetHandlerFactory.ReasonOf(exception), error, exception?.GetBaseException().Message ?? "");
+        }
+
+        return (error, false);
+    }
+
+    private static Task RespondHeldTooLongAsync(HttpContext context, TimeSpan hold)
+    {
+        context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(Math.Min(hold.TotalSeconds, 30))).ToString(CultureInfo.InvariantCulture);
+        return RespondAsync(context, StatusCodes.Status503ServiceUnavailable, HeldTooLongBody);
     }
 
     /// <summary>
@@ -236,4 +358,7 @@ public sealed partial class ProxyMiddleware
 
     [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Cutover {Cutover}: {Method} {Host}{Path} came back through this DnsBridge ({Via}): two instances forward these hosts to each other; answered 508")]
     private static partial void LogLoop(ILogger logger, string cutover, string method, string host, string path, string via);
+
+    [LoggerMessage(EventId = 1710, Level = LogLevel.Warning, Message = "Cutover {Cutover}: source backend error {Reason} ({Error}): {Detail}")]
+    private static partial void LogSourceError(ILogger logger, string cutover, string reason, ForwarderError error, string detail);
 }

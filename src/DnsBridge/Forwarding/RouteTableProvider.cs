@@ -1,4 +1,5 @@
 using DnsBridge.Configuration;
+using DnsBridge.Phases;
 using DnsBridge.Residual;
 
 namespace DnsBridge.Forwarding;
@@ -15,13 +16,16 @@ public sealed partial class RouteTableProvider : IDisposable
     private readonly NudgeRegistry _nudges;
     private readonly TargetHealthRegistry _health;
     private readonly TimeProvider _time;
+    private readonly PhaseBoard? _phases;
     private readonly ILogger<RouteTableProvider> _logger;
     private readonly Lock _gate = new();
     private Dictionary<string, (TargetConfig Target, HttpMessageInvoker Invoker)> _invokers = new(StringComparer.Ordinal);
     private volatile RouteTable _current = RouteTable.Empty;
 
-    public RouteTableProvider(ConfigMonitor config, ForwardingMetrics metrics, ResidualAccounting residual, NudgeRegistry nudges, TargetHealthRegistry health, TimeProvider time, ILogger<RouteTableProvider> logger)
+    public RouteTableProvider(ConfigMonitor config, ForwardingMetrics metrics, ResidualAccounting residual, NudgeRegistry nudges, TargetHealthRegistry health, TimeProvider time, ILogger<RouteTableProvider> logger,
+        PhaseBoard? phases = null)
     {
+        _phases = phases;
         _metrics = metrics;
         _residual = residual;
         _nudges = nudges;
@@ -58,7 +62,9 @@ public sealed partial class RouteTableProvider : IDisposable
                 }
 
                 invokers[cutover.Name] = existing;
-                routes.Add(new CutoverRoute(cutover, existing.Invoker, _metrics.For(cutover.Name), _residual.For(cutover), _nudges.For(cutover.Name), _health.For(cutover.Name)));
+                var source = cutover.SourceBackend is null ? null : Source(cutover, invokers);
+                routes.Add(new CutoverRoute(cutover, existing.Invoker, _metrics.For(cutover.Name), _residual.For(cutover), _nudges.For(cutover.Name), _health.For(cutover.Name),
+                    source, source is null ? null : _phases?.For(cutover.Name)));
             }
 
             foreach (var removed in _invokers.Values)
@@ -71,6 +77,28 @@ public sealed partial class RouteTableProvider : IDisposable
             _current = new RouteTable(routes, new ClientAddressResolver(config.TrustedProxies));
         }
     }
+
+    /// <summary>The source backend's pool, kept across reloads while its settings stay (keyed apart from the targets').</summary>
+    private SourceUpstream Source(CutoverConfig cutover, Dictionary<string, (TargetConfig, HttpMessageInvoker)> invokers)
+    {
+        var target = cutover.SourceBackend!.AsTarget(cutover.Target);
+        var key = SourceKeyPrefix + cutover.Name;
+        if (!_invokers.Remove(key, out var existing) || existing.Target != target)
+        {
+            if (existing.Invoker is not null)
+            {
+                Retire(existing.Invoker, existing.Target.Timeout);
+            }
+
+            existing = (target, new HttpMessageInvoker(TargetHandlerFactory.Create(target), disposeHandler: true));
+        }
+
+        invokers[key] = existing;
+        return new SourceUpstream(cutover, target, existing.Invoker);
+    }
+
+    // A cutover name never contains a space: the source pools cannot collide with a cutover's.
+    private const string SourceKeyPrefix = "source ";
 
     private void Retire(HttpMessageInvoker invoker, TimeSpan longestRequest)
     {

@@ -6,6 +6,8 @@ using DnsBridge.Connections;
 using DnsBridge.Drain;
 using DnsBridge.Forwarding;
 using DnsBridge.Listeners;
+using DnsBridge.Mirror;
+using DnsBridge.Phases;
 using DnsBridge.Preflight;
 using DnsBridge.Propagation;
 using DnsBridge.Residual;
@@ -50,6 +52,8 @@ public static class DnsBridgeBuilderExtensions
         services.AddForwarding();
         services.AddConnectionForwarding();
         services.AddPropagation();
+        services.AddMirror();
+        services.AddPhases();
         // A replica of a cluster stays ready while PostgreSQL is down: it forwards and counts in memory, and taking every
         // replica out of the load balancer at once would turn a database outage into an outage of the application.
         if (!config.State.IsPostgres)
@@ -78,6 +82,7 @@ public static class DnsBridgeBuilderExtensions
 
         // Eagerly build what the first request would otherwise pay for, and open the state store now, so a
         // damaged or unwritable one stops the start with a clear message instead of failing later.
+        app.Services.GetRequiredService<PhaseController>();
         app.Services.GetRequiredService<RouteTableProvider>();
         app.Services.GetRequiredService<StateStores>();
         app.Services.GetRequiredService<DrainDetector>();

@@ -6,6 +6,8 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using DnsBridge.Configuration;
 using DnsBridge.Forwarding;
+using DnsBridge.Mirror;
+using DnsBridge.Phases;
 
 namespace DnsBridge.Preflight;
 
@@ -14,7 +16,7 @@ namespace DnsBridge.Preflight;
 /// path answered through exactly the connection path the forwarder uses, and local readiness. DNS checks come
 /// from <see cref="IPreflightDnsChecks"/> when the propagation feature provides them.
 /// </summary>
-public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns = null)
+public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns = null, IMirrorReadiness? mirror = null)
 {
     public const int CertificateWarnDays = 14;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
@@ -25,6 +27,12 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
         foreach (var cutover in config.Cutovers.Where(c => cutovers is null || cutovers.Count == 0 || cutovers.Contains(c.Name, StringComparer.OrdinalIgnoreCase)))
         {
             results.AddRange(await CheckTargetAsync(cutover, cancellationToken));
+            if (cutover.SourceBackend is { } source)
+            {
+                results.AddRange(await CheckSourceBackendAsync(cutover, source, cancellationToken));
+                results.Add(CheckGate(cutover));
+            }
+
             if (dns is not null)
             {
                 results.AddRange(await dns.CheckAsync(config, cutover, cancellationToken));
@@ -86,6 +94,40 @@ public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns 
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// The source backend checked like a target (connect, TLS and certificate per host, the health path), in rows of
+    /// their own: rehearsal, a rollback and held requests released by <c>rehearse</c> go there.
+    /// </summary>
+    private async Task<IEnumerable<PreflightResult>> CheckSourceBackendAsync(CutoverConfig cutover, SourceBackendConfig source, CancellationToken cancellationToken)
+    {
+        var asTarget = cutover with { Target = source.AsTarget(cutover.Target), Ports = cutover.Target.Scheme == TargetConfig.SchemeTcp ? cutover.Ports : [] };
+        var rows = await CheckTargetAsync(asTarget, cancellationToken);
+        return rows.Select(r => r with
+        {
+            Area = "source backend",
+            Check = r.Area == "target" ? r.Check : $"{r.Area} {r.Check}",
+            Action = r.Action?.Replace("Target.", "SourceBackend.", StringComparison.Ordinal).Replace("the target", "the source backend", StringComparison.Ordinal),
+        });
+    }
+
+    /// <summary>
+    /// The readiness gate as it stands: what <c>switch</c> would say now. A warning, not a failure: before rehearsal
+    /// nothing is mirrored yet, and <c>--force</c> exists.
+    /// </summary>
+    private PreflightResult CheckGate(CutoverConfig cutover)
+    {
+        if (cutover.Switch.Require is null)
+        {
+            return new PreflightResult(cutover.Name, "switch", "readiness gate", null, PreflightStatus.Pass, "no Switch.Require: switch is not gated", null);
+        }
+
+        var failures = PhaseRules.GateFailures(cutover.Switch.Require, (mirror ?? new NoMirrorReadiness()).Readiness(cutover.Name));
+        return failures.Count == 0
+            ? new PreflightResult(cutover.Name, "switch", "readiness gate", null, PreflightStatus.Pass, "the mirrored comparison meets Switch.Require", null)
+            : new PreflightResult(cutover.Name, "switch", "readiness gate", null, PreflightStatus.Warn, $"switch would be refused now: {string.Join("; ", failures)}",
+                "rehearse with mirroring until the comparison meets Switch.Require (ask the running instance: GET /api/cutovers/NAME/preflight), or switch --force");
     }
 
     private static async Task<(PreflightResult Row, bool Connected)> ConnectRowAsync(CutoverConfig cutover, IPEndPoint endpoint, CancellationToken cancellationToken)

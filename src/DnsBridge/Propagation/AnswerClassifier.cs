@@ -23,6 +23,12 @@ public sealed class AnswerClassifier
 
     public static AnswerClassifier For(CutoverConfig cutover) => new(cutover.Dns.Expect, cutover.Dns.ExpectCname, cutover.SourceAddresses);
 
+    /// <summary>
+    /// A rolled-back cutover: DNS is on its way back, so the source addresses are what a resolver should answer and the
+    /// target addresses are the stale ones; the ratio then shows how far the rollback has propagated.
+    /// </summary>
+    public static AnswerClassifier ForRollback(CutoverConfig cutover) => new(cutover.SourceAddresses, [], cutover.Dns.Expect);
+
     public ResolverAnswer Classify(DnsObservation observation)
     {
         if (observation.Error is not null)

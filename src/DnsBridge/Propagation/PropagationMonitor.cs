@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using DnsBridge.Cluster;
 using DnsBridge.Configuration;
+using DnsBridge.Events;
 using DnsBridge.Jobs;
 using DnsBridge.State;
 using Prometheus;
@@ -17,6 +18,7 @@ namespace DnsBridge.Propagation;
 public sealed partial class PropagationMonitor : BackgroundService, IPropagationView
 {
     private static readonly TimeSpan AuthoritativeRefresh = TimeSpan.FromMinutes(10);
+    private readonly ICutoverPhases _phases;
     private readonly ConfigMonitor _config;
     private readonly DnsQuerier _querier;
     private readonly PropagationMetrics _metrics;
@@ -36,8 +38,9 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     private long _passes;
 
     public PropagationMonitor(ConfigMonitor config, DnsQuerier querier, PropagationMetrics metrics, IServiceProvider services, TimeProvider time, ILogger<PropagationMonitor> logger,
-        ILeadership leadership, IMetricFactory metricFactory, IClusterStore? store = null)
+        ILeadership leadership, IMetricFactory metricFactory, IClusterStore? store = null, ICutoverPhases? phases = null)
     {
+        _phases = phases ?? AlwaysSwitched.Instance;
         _failures = JobFailures.Counter(metricFactory);
         _leadership = leadership;
         _store = store;
@@ -184,7 +187,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             var authoritative = config.Resolvers.Authoritative
                 ? await AuthoritativeServersAsync(config, cutover, recursive, cancellationToken)
                 : [];
-            var snapshot = await _poller.PollAsync(cutover.Name, cutover.Hosts, cutover.Dns.Types, AnswerClassifier.For(cutover),
+            var snapshot = await _poller.PollAsync(cutover.Name, cutover.Hosts, cutover.Dns.Types, _phases.PhaseOf(cutover.Name) == CutoverPhase.RolledBack ? AnswerClassifier.ForRollback(cutover) : AnswerClassifier.For(cutover),
                 [.. authoritative, .. recursive], config.Propagation.Timeout, concurrency, cancellationToken, options);
             snapshot = FlagTtlViolations(snapshot);
             snapshot = VantageMerge.Merge(snapshot, await vantages, _time.GetUtcNow(), config.Propagation.Interval);

@@ -27,6 +27,7 @@ public static class StateServiceCollectionExtensions
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().PropagationHistory);
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().Delegations);
         services.AddSingleton(sp => sp.GetRequiredService<StateStores>().Cluster);
+        services.AddSingleton(sp => sp.GetRequiredService<StateStores>().Phases);
         return services;
     }
 }

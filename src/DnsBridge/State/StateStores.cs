@@ -13,7 +13,7 @@ public sealed class StateStores : IDisposable
     private readonly IDisposable _owner;
 
     private StateStores(IStateDatabase database, ICutoverStatusStore statuses, IEventStore events, IResidualHistory residualHistory,
-        IPropagationHistory propagationHistory, IDelegationStore delegations, IClusterStore cluster, IDisposable owner)
+        IPropagationHistory propagationHistory, IDelegationStore delegations, IClusterStore cluster, IPhaseStore phases, IDisposable owner)
     {
         Database = database;
         Statuses = statuses;
@@ -22,6 +22,7 @@ public sealed class StateStores : IDisposable
         PropagationHistory = propagationHistory;
         Delegations = delegations;
         Cluster = cluster;
+        Phases = phases;
         _owner = owner;
     }
 
@@ -39,6 +40,8 @@ public sealed class StateStores : IDisposable
 
     public IClusterStore Cluster { get; }
 
+    public IPhaseStore Phases { get; }
+
     /// <summary>
     /// Opens (and migrates) the store <c>State:Provider</c> names; throws <see cref="StateStoreException"/> with a
     /// message naming the config key (never the connection string) when it cannot be used.
@@ -51,12 +54,12 @@ public sealed class StateStores : IDisposable
         {
             var postgres = new PostgresStateDatabase(config, loggers.CreateLogger<PostgresStateDatabase>(), fence);
             return new StateStores(postgres, new PostgresCutoverStatusStore(postgres), new PostgresEventStore(postgres),
-                new PostgresResidualHistory(postgres), new PostgresPropagationHistory(postgres), new PostgresDelegationStore(postgres), new PostgresClusterStore(postgres), postgres);
+                new PostgresResidualHistory(postgres), new PostgresPropagationHistory(postgres), new PostgresDelegationStore(postgres), new PostgresClusterStore(postgres), new PostgresPhaseStore(postgres), postgres);
         }
 
         var database = new SqliteStateDatabase(config, loggers.CreateLogger<SqliteStateDatabase>());
         return new StateStores(database, new SqliteCutoverStatusStore(database), new SqliteEventStore(database),
-            new SqliteResidualHistory(database), new SqlitePropagationHistory(database), new SqliteDelegationStore(database), new SqliteClusterStore(database), database);
+            new SqliteResidualHistory(database), new SqlitePropagationHistory(database), new SqliteDelegationStore(database), new SqliteClusterStore(database), new SqlitePhaseStore(database), database);
     }
 
     public void Dispose() => _owner.Dispose();

@@ -144,7 +144,7 @@ public sealed partial class DocsTests
     [GeneratedRegex(@"[^\p{L}\p{Nd}\p{Mn}\p{Pc} -]")]
     private static partial Regex NotSlug();
 
-    [GeneratedRegex(@"^\| `([A-Za-z:N]+)` \|", RegexOptions.Multiline)]
+    [GeneratedRegex(@"^\| `([A-Za-z0-9:]+)` \|", RegexOptions.Multiline)]
     private static partial Regex KeyRow();
 
     [GeneratedRegex(@"LoggerMessage\(\s*EventId\s*=\s*(\d+)")]

@@ -14,24 +14,34 @@ public sealed class ArchitectureTests
 
     private static readonly string[] Features =
     [
-        "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Cluster", "Admin", "Preflight", "Listeners", "Events", "Cli", "Hosting", "Demo", "Connections",
+        "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Cluster", "Admin", "Preflight", "Listeners", "Events", "Cli", "Hosting", "Demo", "Connections", "Phases", "Mirror",
     ];
 
     public static TheoryData<string, string[]> Rules() => new()
     {
         // folder, folders it must not depend on
-        { "State", ["Cluster", "Connections", "Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "State", ["Phases", "Mirror", "Cluster", "Connections", "Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Cluster", ["Connections", "Drain", "Forwarding", "Residual", "Propagation", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
-        { "Drain", ["Connections", "Forwarding", "Admin", "Alerts", "Listeners", "Hosting", "Cli", "Demo", "Preflight"] },
+        { "Drain", ["Phases", "Connections", "Forwarding", "Admin", "Alerts", "Listeners", "Hosting", "Cli", "Demo", "Preflight"] },
         { "Configuration", Features },
         { "Events", [.. Features.Where(f => f != "Events")] },
         { "Escaping", Features },
-        { "Propagation", ["Connections", "Forwarding", "Residual", "Drain", "Alerts", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
+        { "Propagation", ["Phases", "Connections", "Forwarding", "Residual", "Drain", "Alerts", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Forwarding", ["Connections", "Propagation", "Admin", "Alerts", "State", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Residual", ["Cluster", "Connections", "Forwarding", "Propagation", "Drain", "Alerts", "Admin", "Preflight", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Alerts", ["Connections", "Drain", "Forwarding", "Residual", "Propagation", "Admin", "Listeners", "Hosting", "Cli", "Demo"] },
         { "Admin", ["Hosting", "Cli", "Demo"] },
         { "Preflight", ["Drain", "Admin", "Alerts", "Hosting", "Cli", "Demo"] },
+
+        // The phase controller keeps phases in the store and feeds the request path's board; it reads DNS (the
+        // automatic switch) and the mirror's readiness (the gate), never the request path, the operator surface or Drain
+        // (Drain reads phases through Events' ICutoverPhases, so neither depends on the other).
+        { "Phases", ["Connections", "Forwarding", "Residual", "Drain", "Alerts", "Admin", "Listeners", "Hosting", "Cli", "Demo", "Preflight"] },
+
+        // The mirror copies and compares, nothing else: Forwarding hands it the captured exchange and the target's
+        // invoker, Admin and the switch gate read its results. It never reaches the request path's routing, the
+        // residual accounting (copies are not residual traffic), the DNS side or the store.
+        { "Mirror", ["Connections", "Forwarding", "Residual", "Propagation", "Drain", "Alerts", "State", "Cluster", "Admin", "Preflight", "Phases", "Listeners", "Hosting", "Cli", "Demo"] },
 
         // Connection forwarding is one more request path: it feeds Residual and reuses Forwarding's route matching
         // and nudge switches, and like Forwarding it never reaches the DNS side, the store or the operator surface.

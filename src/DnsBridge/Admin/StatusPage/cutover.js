@@ -120,6 +120,7 @@
     return `<h2 id="cutover-name">${esc(c.name)} <span class="badge state-${esc(d.state)}">${esc(d.state)}</span> <small>since ${esc(time(d.since))}</small></h2>
       <p class="hosts">${esc(c.hosts.join(", "))} → ${esc(c.target.scheme)}://${esc(c.target.address)}:${c.target.port}</p>
       <dl class="facts">
+        ${c.phaseDetail ? fact("Phase", `<strong>${esc(c.phase)}</strong>${c.phaseDetail.held ? ` (${c.phaseDetail.held} held)` : ""}; source backend ${esc(c.phaseDetail.sourceBackend.scheme)}://${esc(c.phaseDetail.sourceBackend.address)}:${c.phaseDetail.sourceBackend.port}`) : ""}
         ${fact("Propagation", `${p ? ratio + " %" : "–"}<div class="progress" role="progressbar" aria-label="propagation" aria-valuemin="0" aria-valuemax="100" aria-valuenow="${ratio}"><span style="width:${ratio}%"></span></div>`)}
         ${fact("Stale caches expire in", p ? esc(duration(p.etaSeconds)) : "–")}
         ${fact("Authoritative answer", esc(p?.authoritativeUnreachable ? "no answer (resolvers decide)" : p?.authoritative ?? "not asked"))}
@@ -136,11 +137,29 @@
       ${checklist()}`;
   }
 
+  // Target readiness (rehearsal): the mirrored comparison per path group, from /readiness (in memory, cheap).
+  function readiness(r, c) {
+    if (!r || (r.copies === 0 && r.dropped === 0)) {
+      return c.phaseDetail ? '<p class="empty">Target readiness: nothing mirrored yet (Mirror.Share, rehearsal only).</p>' : "";
+    }
+    const pct = (x) => x == null ? "–" : `${Math.round(x * 1000) / 10} %`;
+    const ms = (x) => x == null ? "–" : `${x}`;
+    const rows = r.groups.map((g) => {
+      const diffs = (g.statusMismatches || []).map((p) => `status ${p.source} → ${p.target} ×${p.copies}`)
+        .concat((g.differingFields || []).slice(0, 5).map((f) => `${f.field} ×${f.copies}`));
+      return `<tr><th scope="row">${esc(g.group)}</th><td>${g.copies}</td><td>${pct(g.statusMatchRatio)}</td><td>${g.bodyMatches}/${g.bodiesCompared}</td>` +
+        `<td>${g.targetErrors}</td><td>${ms(g.sourceP99Ms)} / ${ms(g.targetP99Ms)}</td><td>${esc(diffs.join("; ") || "–")}</td></tr>`;
+    }).join("");
+    return `<table class="readiness"><caption>Target readiness: ${r.copies} copies, status match ${pct(r.statusMatchRatio)}, ${r.bodyMismatches} body mismatch(es), ${r.targetErrors} target error(s), ${r.dropped} dropped</caption>` +
+      `<thead><tr><th scope="col">path group</th><th scope="col">copies</th><th scope="col">status match</th><th scope="col">body match</th><th scope="col">target errors</th><th scope="col">p99 source / target (ms)</th><th scope="col">differences</th></tr></thead><tbody>${rows}</tbody></table>`;
+  }
+
   function details(c) {
     const events = (c.events || []).slice(-10).reverse();
     return `<div class="grid2">
         <div>${resolvers(c.propagation)}</div>
         <div>
+          ${readiness(lastReadiness, c)}
           ${top("Top stale clients", c.residual?.topClients, "client")}
           ${c.residual?.connections ? top("Top stale clients by connections", c.residual.topClientsByConnections, "client", "connections") : ""}
           <p><a href="${esc(base)}/clients.csv">All stale clients (CSV)</a> &middot; <a href="${esc(base)}/report">Report</a></p>
@@ -177,7 +196,7 @@
     }
   }
 
-  let refreshes = 0, last = null;
+  let refreshes = 0, last = null, lastReadiness = null;
   const draw = () => {
     document.getElementById("summary").innerHTML = summary(last);
     document.getElementById("map").innerHTML = last.propagation ? charts.map(last.propagation.resolvers) : '<p class="empty">No propagation data yet.</p>';
@@ -187,7 +206,7 @@
   async function refresh() {
     try {
       window.DnsBridge.cluster(document.getElementById("cluster"));
-      last = await api(base);
+      [last, lastReadiness] = await Promise.all([api(base), api(`${base}/readiness`).catch(() => null)]);
       draw();
       refreshed.textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC`;
       main.setAttribute("aria-busy", "false");

@@ -25,6 +25,7 @@ public sealed record AlertMessage(string Id, string Event, string Cutover, DateT
         EventNames.DrainComplete => "Drain complete",
         EventNames.DrainRegressed => "Drain regressed",
         EventNames.TargetUnhealthy => "Target unhealthy",
+        EventNames.PhaseChanged => "Phase changed",
         EventNames.TestAlert => "TEST alert",
         _ => Event,
     };

@@ -58,7 +58,9 @@ internal static partial class CutoverValidator
 
         var dns = DnsValidator.Validate(c.Dns, $"{path}:Dns", target.Address, error);
         DrainValidator.Validate(c.Drain, $"{path}:Drain", error);
-        return c with { Hosts = hosts, Target = target, Dns = dns };
+        MirrorValidator.Validate(c.Mirror, $"{path}:Mirror", error);
+        var sourceBackend = PhaseValidator.Validate(c, target, path, baseDirectory, error);
+        return c with { Hosts = hosts, Target = target, Dns = dns, SourceBackend = sourceBackend };
     }
 
     private static List<string> Hosts(IReadOnlyList<string> raw, string path, Dictionary<string, string>? hostOwners, string listener, Action<string, string> error)

@@ -36,7 +36,7 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
 
     // As in SQLite: a replayed drain event (after a restart, or from a new leader) is ignored; a test event is new by
     // construction, and its rows are born closed to retries (failed_at set) so no dispatcher sends them too.
-    private static void Insert(NpgsqlConnection c, NpgsqlTransaction transaction, CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now, bool replay,
+    internal static void Insert(NpgsqlConnection c, NpgsqlTransaction transaction, CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now, bool replay,
         bool tryOnce = false)
     {
         var conflict = replay ? "ON CONFLICT DO NOTHING" : "";

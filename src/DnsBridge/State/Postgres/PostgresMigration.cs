@@ -39,6 +39,9 @@ public sealed record PostgresMigration(int Version, string Description, string S
         // Cluster mode: heartbeats with config hashes, the leadership term, each replica's residual totals and top
         // clients, the leader's latest propagation snapshots (the SQL lives with its store).
         new(3, "replicas, leader, residual per replica, propagation snapshots", PostgresClusterStore.Schema),
+
+        // A cutover's phase beside its drain status: a row once it first changes; any replica writes it.
+        new(4, "cutover phases", PostgresPhaseStore.Schema),
     ];
 
     public static int Latest => All[^1].Version;

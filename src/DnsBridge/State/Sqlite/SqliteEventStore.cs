@@ -32,7 +32,7 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
     // Replays of a drain event (after a restart) are ignored; a test event is new by construction. A test event's rows
     // are born closed to retries (failed_at set), so a running serve sharing the file never sends them too: the one
     // attempt is the caller's, which records its outcome.
-    private static void Insert(SqliteConnection c, SqliteTransaction transaction, CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now, string insert,
+    internal static void Insert(SqliteConnection c, SqliteTransaction transaction, CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now, string insert,
         bool tryOnce = false)
     {
         using (var command = c.CreateCommand())

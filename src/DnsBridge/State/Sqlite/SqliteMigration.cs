@@ -36,6 +36,11 @@ internal sealed record SqliteMigration(int Version, string Description, string S
                 last_residual_at TEXT, top_clients TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (replica, cutover));
             CREATE TABLE IF NOT EXISTS cluster_snapshots (cutover TEXT PRIMARY KEY, document TEXT NOT NULL, at TEXT NOT NULL);
             """),
+
+        // A cutover's phase (rehearsal, frozen, switched, rolled_back) beside its drain status: a row once it first changes.
+        new(4, "cutover phases", """
+            CREATE TABLE IF NOT EXISTS cutover_phase (name TEXT PRIMARY KEY, phase TEXT NOT NULL, since TEXT NOT NULL);
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -1,0 +1,108 @@
+using DnsBridge.Mirror;
+
+namespace DnsBridge.UnitTests.Mirror;
+
+public sealed class MirrorResultsTests
+{
+    private static CopyResult Copy(string group, MirrorOutcome outcome, int target = 200, params string[] fields) =>
+        new(group, outcome, 200, outcome == MirrorOutcome.TargetError ? null : target, outcome != MirrorOutcome.StatusMismatch && outcome != MirrorOutcome.TargetError,
+            fields, TimeSpan.FromMilliseconds(10), outcome == MirrorOutcome.TargetError ? null : TimeSpan.FromMilliseconds(20), null);
+
+    [Fact]
+    public void Counts_per_group_and_in_total()
+    {
+        var results = new MirrorResults(TimeProvider.System);
+        results.Record(Copy("/a", MirrorOutcome.Match));
+        results.Record(Copy("/a", MirrorOutcome.BodyMismatch, 200, "$.x"));
+        results.Record(Copy("/b", MirrorOutcome.StatusMismatch, 500));
+        results.Record(Copy("/b", MirrorOutcome.TargetError));
+        results.Drop();
+
+        var report = results.Snapshot("shop");
+
+        Assert.Equal(4, report.Copies);
+        Assert.Equal(1, report.Matches);
+        Assert.Equal(2, report.StatusMatches);
+        Assert.Equal(1, report.StatusMismatches);
+        Assert.Equal(1, report.BodyMismatches);
+        Assert.Equal(1, report.TargetErrors);
+        Assert.Equal(1, report.Dropped);
+        var a = report.Groups.Single(g => g.Group == "/a");
+        Assert.Equal(["$.x"], a.DifferingFields.Select(f => f.Field));
+        var b = report.Groups.Single(g => g.Group == "/b");
+        Assert.Equal(500, Assert.Single(b.StatusMismatches).Target);
+        Assert.Equal(1, b.TargetErrors);
+        Assert.Equal(2.0, report.LatencyRatioP99!.Value, 1);
+    }
+
+    [Fact]
+    public void Noise_learned_later_clears_copies_judged_before_it()
+    {
+        var results = new MirrorResults(TimeProvider.System);
+        results.Record(Copy("/a", MirrorOutcome.BodyMismatch, 200, "$.nonce"));
+        results.Record(Copy("/a", MirrorOutcome.BodyMismatch, 200, "$.nonce", "$.price"));
+
+        results.LearnNoise("/a", ["$.nonce"]);
+        var report = results.Snapshot("shop");
+
+        var a = Assert.Single(report.Groups);
+        Assert.Equal(1, a.BodyMatches);
+        Assert.Equal(1, a.BodyMismatches);
+        Assert.Equal(["$.price"], a.DifferingFields.Select(f => f.Field));
+        Assert.Equal(["$.nonce"], a.NoiseFields);
+        Assert.Equal(1, report.BodyMismatches);
+        Assert.Equal(1, report.Matches);
+    }
+
+    [Fact]
+    public void Groups_are_bounded_and_the_heaviest_stay()
+    {
+        var results = new MirrorResults(TimeProvider.System);
+        for (var i = 0; i < 5; i++)
+        {
+            results.Record(Copy("/heavy", MirrorOutcome.Match));
+        }
+
+        for (var i = 0; i < MirrorResults.GroupCapacity * 3; i++)
+        {
+            results.Record(Copy($"/tail{i}", MirrorOutcome.Match));
+        }
+
+        var report = results.Snapshot("shop");
+
+        Assert.Equal(MirrorResults.GroupCapacity, report.Groups.Count);
+        Assert.Equal("/heavy", report.Groups[0].Group);
+        Assert.True(report.GroupsEvicted > 0);
+        Assert.Equal(5 + (MirrorResults.GroupCapacity * 3), report.Copies);
+    }
+
+    [Fact]
+    public void The_gate_reads_totals_and_groups()
+    {
+        var results = new MirrorResults(TimeProvider.System);
+        results.Record(Copy("/a", MirrorOutcome.Match));
+        results.Record(Copy("/a", MirrorOutcome.StatusMismatch, 500));
+
+        var readiness = results.Readiness();
+
+        Assert.Equal(2, readiness.Mirrored);
+        Assert.Equal(1, readiness.StatusMatches);
+        var g = Assert.Single(readiness.PathGroups);
+        Assert.Equal(0.5, g.StatusMatchRatio);
+        Assert.NotNull(g.LatencyRatioP99);
+    }
+
+    [Fact]
+    public void The_latency_sketch_is_within_its_bucket_error()
+    {
+        var sketch = new LatencySketch();
+        for (var i = 1; i <= 1000; i++)
+        {
+            sketch.Record(TimeSpan.FromMilliseconds(i));
+        }
+
+        Assert.InRange(sketch.Quantile(0.5)!.Value, 0.5 * 0.92, 0.5 * 1.08);
+        Assert.InRange(sketch.Quantile(0.99)!.Value, 0.99 * 0.92, 0.99 * 1.08);
+        Assert.Null(new LatencySketch().Quantile(0.5));
+    }
+}
