@@ -67,7 +67,16 @@ public sealed partial class PhaseController : BackgroundService
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                await PollAsync();
+                try
+                {
+                    await PollAsync();
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A bug here must not stop the host: the phases applied last stay, and the next tick tries again.
+                    LogPollFailed(_logger, e);
+                }
+
                 Interlocked.Increment(ref _polls);
             }
         }
@@ -229,4 +238,7 @@ public sealed partial class PhaseController : BackgroundService
 
     [LoggerMessage(EventId = 1703, Level = LogLevel.Warning, Message = "Cutover {Cutover}: automatic switch at the DNS switch did not happen: {Reason}")]
     private static partial void LogAutoSwitchFailed(ILogger logger, string cutover, string reason);
+
+    [LoggerMessage(EventId = 1704, Level = LogLevel.Error, Message = "Phase poll failed; the phases applied last stay and the next poll tries again")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
 }

@@ -190,6 +190,25 @@ public sealed class PhaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Preflight_checks_the_source_backend_and_says_what_the_gate_would_answer()
+    {
+        await using var bridge = await BridgeHost.StartAsync(_apps.Section(require: new JsonObject { ["MinMirrored"] = 100 }));
+        using var admin = bridge.CreateAdminClient();
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", Token);
+
+        var rows = JsonNode.Parse(await admin.GetStringAsync("/api/cutovers/shop/preflight"))!["results"]!.AsArray()
+            .Select(r => (Area: r!["area"]!.GetValue<string>(), Check: r["check"]!.GetValue<string>(), Subject: r["subject"]?.GetValue<string>(), Status: r["status"]!.GetValue<string>(),
+                Found: r["found"]!.GetValue<string>()))
+            .ToList();
+
+        Assert.Contains(rows, r => r is { Area: "source backend", Check: "tcp connect", Status: "PASS" } && r.Subject == _apps.Source.EndPoint.ToString());
+        Assert.Contains(rows, r => r is { Area: "source backend", Status: "PASS" } && r.Check.Contains("health", StringComparison.Ordinal));
+        var gate = Assert.Single(rows, r => r is { Area: "switch", Check: "readiness gate" });
+        Assert.Equal("WARN", gate.Status);
+        Assert.Equal("switch would be refused now: 0 requests mirrored, Switch.Require.MinMirrored is 100", gate.Found);
+    }
+
+    [Fact]
     public async Task Every_phase_change_is_delivered_to_the_webhook_exactly_once_with_a_readable_text()
     {
         await using var bridge = await BridgeHost.StartAsync(_apps.Section());
