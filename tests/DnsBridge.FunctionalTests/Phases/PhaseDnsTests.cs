@@ -41,4 +41,40 @@ public sealed class PhaseDnsTests
             "the rollback seen as propagated", TimeSpan.FromSeconds(30));
         Assert.StartsWith("source", (await GetAsync(bridge)).Body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Drain_detection_pauses_while_rolled_back_and_resumes_at_the_switch()
+    {
+        await using var apps = await PhaseHarness.StartAsync();
+        await using var dns = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { [ShopHost] = [SourceAddress] }, ttl: 1);
+        await using var bridge = await BridgeHost.StartAsync(apps.Section(resolver: dns.Address));
+        var detector = bridge.Services.GetRequiredService<DnsBridge.Drain.DrainDetector>();
+        var monitor = bridge.Services.GetRequiredService<DnsBridge.Propagation.IPropagationView>();
+
+        Assert.Equal(0, (await CliAsync(bridge, "freeze", "shop")).Exit);
+        Assert.Equal(0, (await CliAsync(bridge, "rollback", "shop")).Exit);
+        var rolledBack = DateTimeOffset.UtcNow;
+
+        // Rolled back, DNS answers the source: to the monitor that is the rollback fully propagated (ratio 1), which
+        // would read as a DNS switch to the drain rules; the detector has ticked since and moved nothing.
+        await WaitForAsync(() => monitor.Latest("shop") is { } s && s.At > rolledBack.AddSeconds(1) && s.Ratio == 1, "a poll after the rollback, propagated");
+        var ticks = detector.Ticks;
+        await WaitForAsync(() => detector.Ticks > ticks + 1, "two drain ticks after that poll");
+
+        Assert.Equal(DnsBridge.Events.DrainState.Pending, detector.Status("shop")!.State);
+        Assert.DoesNotContain(await EventsAsync(bridge), e => e == "dns_switched");
+
+        // Switched again, then DNS moves to the target: that is the switch the drain rules see.
+        Assert.Equal(0, (await CliAsync(bridge, "switch", "shop")).Exit);
+        await dns.SetAsync(ShopHost, apps.Target.Address);
+        await WaitForAsync(() => detector.Status("shop")!.State != DnsBridge.Events.DrainState.Pending, "the drain state moves on after the switch");
+        Assert.Contains(await EventsAsync(bridge), e => e == "dns_switched");
+    }
+
+    private static async Task<List<string>> EventsAsync(BridgeHost bridge)
+    {
+        using var admin = bridge.CreateAdminClient();
+        admin.DefaultRequestHeaders.Authorization = new("Bearer", Token);
+        return [.. System.Text.Json.Nodes.JsonNode.Parse(await admin.GetStringAsync("/api/cutovers/shop"))!["events"]!.AsArray().Select(e => e!["event"]!.GetValue<string>())];
+    }
 }
