@@ -37,6 +37,7 @@ public sealed class PhaseLoadTests
         await load.WaitForAnswersAsync(AnswersPerPhase, "rehearsal");
         await load.ChangeAsync(bridge, CutoverPhase.Frozen);
         await WaitForAsync(() => Cell(bridge).Held == Connections, $"all {Connections} connections held");
+        var heldAt = load.Mark();
         await Task.Delay(TimeSpan.FromSeconds(2)); // the scenario: the switch comes 2 s after the freeze
         await load.ChangeAsync(bridge, CutoverPhase.Switched);
         await load.WaitForAnswersAsync(AnswersPerPhase, "switched");
@@ -45,7 +46,7 @@ public sealed class PhaseLoadTests
         await load.ChangeAsync(bridge, CutoverPhase.Switched);
         await load.WaitForAnswersAsync(AnswersPerPhase, "switched again");
 
-        await AssertNothingLostAsync(bridge, apps, await load.StopAsync());
+        await AssertNothingLostAsync(bridge, apps, await load.StopAsync(), heldAt);
     }
 
     [Fact]
@@ -59,6 +60,7 @@ public sealed class PhaseLoadTests
         await load.WaitForAnswersAsync(AnswersPerPhase, "rehearsal");
         await load.ChangeAsync(bridge, CutoverPhase.Frozen);
         await WaitForAsync(() => Cell(bridge).Held == Connections, $"all {Connections} connections held");
+        var heldAt = load.Mark();
         await Task.Delay(TimeSpan.FromSeconds(2));
 
         // The switch is DNS's: asked when the record flips, acknowledged once the cell shows it (an upper bound).
@@ -74,11 +76,11 @@ public sealed class PhaseLoadTests
         await load.WaitForAnswersAsync(AnswersPerPhase, "switched again");
 
         var exchanges = await load.StopAsync();
-        await AssertNothingLostAsync(bridge, apps, exchanges);
+        await AssertNothingLostAsync(bridge, apps, exchanges, heldAt);
         Assert.Equal("switched", await PhaseAsync(bridge));
     }
 
-    private static async Task AssertNothingLostAsync(BridgeHost bridge, PhaseHarness apps, Load.Result run)
+    private static async Task AssertNothingLostAsync(BridgeHost bridge, PhaseHarness apps, Load.Result run, long heldAt)
     {
         var (exchanges, changes) = (run.Exchanges, run.Changes);
 
@@ -113,6 +115,13 @@ public sealed class PhaseLoadTests
                 Assert.True(determinate[i] > 0, $"no answer attributable to phase #{i} ({to})");
             }
         }
+
+        // The requests held when all 64 were seen held (the one in flight on each connection at that tick: none can send
+        // another before the switch) went to the target, whichever phase they were sent in.
+        var held = exchanges.Where(e => e.Sent < heldAt && e.Received > heldAt).ToList();
+        Assert.Equal(Connections, held.Select(e => e.Worker).Distinct().Count());
+        Assert.Equal(Connections, held.Count);
+        Assert.All(held, e => Assert.Equal(Side.Target, e.Side));
 
         // Held requests released, none rejected: all 64 connections were seen held at once, and with none rejected and
         // every request answered 200, every held request was released. At least every request sent after the freeze was
@@ -193,7 +202,8 @@ public sealed class PhaseLoadTests
             var load = new Load();
             for (var i = 0; i < Connections; i++)
             {
-                load._workers.Add(Task.Run(() => load.WorkAsync(bridge.ProxyEndPoint)));
+                var worker = i;
+                load._workers.Add(Task.Run(() => load.WorkAsync(worker, bridge.ProxyEndPoint)));
             }
 
             return load;
@@ -232,9 +242,12 @@ public sealed class PhaseLoadTests
             _stop.Dispose();
         }
 
+        /// <summary>A tick of the logical clock, to place an observation among the requests.</summary>
+        public long Mark() => Tick();
+
         private long Tick() => Interlocked.Increment(ref _clock);
 
-        private async Task WorkAsync(IPEndPoint proxy)
+        private async Task WorkAsync(int worker, IPEndPoint proxy)
         {
             var handler = LoopbackClient.Handler(proxy);
             handler.MaxConnectionsPerServer = 1;
@@ -262,12 +275,12 @@ public sealed class PhaseLoadTests
                     failure = ex.GetBaseException().Message;
                 }
 
-                _exchanges.Enqueue(new Exchange(sent, Tick(), side, failure));
+                _exchanges.Enqueue(new Exchange(worker, sent, Tick(), side, failure));
                 Interlocked.Increment(ref _answers);
             }
         }
 
-        public sealed record Exchange(long Sent, long Received, Side? Side, string? Failure);
+        public sealed record Exchange(int Worker, long Sent, long Received, Side? Side, string? Failure);
 
         public sealed record Change(CutoverPhase To, long Asked, long Acknowledged);
 
