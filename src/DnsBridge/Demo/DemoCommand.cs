@@ -145,6 +145,24 @@ public static class DemoCommand
             await stdout.WriteLineAsync($"  proxy: {ports.ProxyEndPoint}   source app: {sourceIp}:{sourceApp.Port}   target: {targetIp}:{target.Port}   {scenario.Resolvers.Count} resolvers + 1 authoritative server on 127.0.0.1");
             await stdout.WriteLineAsync($"  readiness: {admin}api/cutovers/shop/readiness   phases: rehearsal (half mirrored) -> frozen -> switched at the DNS flip (Switch.Auto: dns)");
 
+            // Warm the way a request takes (forwarder, mirror, both apps) so that the rehearsal's few seconds are not spent
+            // compiling code, then start the timeline.
+            using (var warm = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) })
+            {
+                foreach (var path in new[] { "/products/0", DemoScenario.DifferingPath, "/products/1", DemoScenario.DifferingPath })
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{ports.ProxyEndPoint}{path}");
+                    request.Headers.Host = DemoScenario.Host;
+                    try
+                    {
+                        using var response = await warm.SendAsync(request, ct);
+                    }
+                    catch (HttpRequestException)
+                    {
+                    }
+                }
+            }
+
             scenario.Restart();
             await using var clients = new DemoClients(scenario, ports.ProxyEndPoint!, new IPEndPoint(targetIp, target.Port));
             var view = new DemoView(app.Services, scenario, clients, alerts);

@@ -66,19 +66,28 @@ public sealed class DemoView(IServiceProvider services, DemoScenario scenario, D
     public async Task<bool> RunPlainAsync(TextWriter output, DateTimeOffset deadline, CancellationToken ct)
     {
         var last = "";
+        CutoverPhase? lastPhase = null;
+        var nextLine = DateTimeOffset.MinValue;
         while (State != DrainState.Drained && DateTimeOffset.UtcNow < deadline && !ct.IsCancellationRequested)
         {
-            Sample();
-            var snapshot = _propagation.Latest("shop");
-            var line = string.Create(CultureInfo.InvariantCulture,
-                $"[{scenario.Elapsed:mm\\:ss}] phase={Phase.Label()} state={State.Label()} propagation={(snapshot?.Ratio ?? 0):P0} eta={snapshot?.EtaSeconds ?? 0:0}s residual={_rate:0.0} req/s total={Residual()} {ReadinessText()}");
-            if (line[8..] != last)
+            // A line every 500 ms, and at once when the phase changes (a short freeze is not missed between two lines).
+            var phase = Phase;
+            if (phase != lastPhase || DateTimeOffset.UtcNow >= nextLine)
             {
-                await output.WriteLineAsync(line);
-                last = line[8..];
+                lastPhase = phase;
+                nextLine = DateTimeOffset.UtcNow.AddMilliseconds(500);
+                Sample();
+                var snapshot = _propagation.Latest("shop");
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"[{scenario.Elapsed:mm\\:ss}] phase={phase.Label()} state={State.Label()} propagation={(snapshot?.Ratio ?? 0):P0} eta={snapshot?.EtaSeconds ?? 0:0}s residual={_rate:0.0} req/s total={Residual()} {ReadinessText()}");
+                if (line[8..] != last)
+                {
+                    await output.WriteLineAsync(line);
+                    last = line[8..];
+                }
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
         }
 
         await output.WriteLineAsync($"[{scenario.Elapsed:mm\\:ss}] phase={Phase.Label()} state={State.Label()} {ReadinessText()}");
