@@ -128,7 +128,9 @@ public sealed record NudgeDocument(bool Enabled, bool Active, NudgeConnectionsDo
 /// <summary>Open connections by kind; <c>websocket</c> is one word in the API.</summary>
 public sealed record NudgeConnectionsDocument(long Http1, long Http2, long Websocket, long Tcp);
 
-public sealed record EventDocument(string Id, string Event, DateTimeOffset At, string Text);
+/// <summary>An event as the API shows it; <c>fields</c>: its structured facts (phase_changed: from, to, by, forced), left out when it has none.</summary>
+public sealed record EventDocument(string Id, string Event, DateTimeOffset At, string Text,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] System.Text.Json.Nodes.JsonObject? Fields = null);
 
 public sealed record PendingAlertDocument(
     string Event,

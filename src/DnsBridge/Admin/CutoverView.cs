@@ -118,7 +118,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 TopClientsByConnections: [.. counter.ConnectionClients.Top(10).Select(c => new TopConnectionClientDocument(c.Key.ToString(), c.Count, c.Error, c.LastSeen))],
                 TopUserAgents: [.. counter.UserAgents.Top(10).Select(c => new TopUserAgentDocument(c.Key, c.Count, c.Error, c.LastSeen))]),
             Nudge: Nudge(cutover),
-            Events: [.. eventStore.Events(cutover.Name, 50).Select(e => new EventDocument(e.Id, e.Event, e.At, e.Text))],
+            Events: [.. eventStore.Events(cutover.Name, 50).Select(e => new EventDocument(e.Id, e.Event, e.At, e.Text, e.Fields is null ? null : System.Text.Json.Nodes.JsonNode.Parse(e.Fields) as System.Text.Json.Nodes.JsonObject))],
             PendingAlerts: [.. eventStore.PendingAlerts(cutover.Name).Select(p => new PendingAlertDocument(
                 Event: p.Event,
                 Id: p.Id,

@@ -80,7 +80,9 @@ public sealed class DemoClients : IAsyncDisposable
             var client = sticky ? stickyClient : Resolve(resolver).Equals(_source) ? toSource : toTarget;
             try
             {
-                using var response = await client.GetAsync($"http://{DemoScenario.Host}/products/{random.Next(100)}", _stop.Token);
+                using var response = await client.GetAsync(random.Next(3) == 0
+                    ? $"http://{DemoScenario.Host}{DemoScenario.DifferingPath}"
+                    : $"http://{DemoScenario.Host}/products/{random.Next(100)}", _stop.Token);
                 var wentToSource = sticky ? _source.Equals(stickyEndpoint) : ReferenceEquals(client, toSource);
                 Interlocked.Increment(ref wentToSource ? ref _toSource : ref _toTarget);
             }

@@ -11,16 +11,18 @@ using Spectre.Console;
 namespace DnsBridge.Demo;
 
 /// <summary>
-/// <c>dnsbridge demo</c>: a whole cutover on loopback, no config, no internet. A real target, DNS servers that
-/// flip from the source to the target on a compressed schedule, clients whose traffic decays (a few of them
-/// sticky, until nudged), a webhook receiver, and DnsBridge's real forwarder, monitor, drain detector, store and
-/// outbox doing their normal work, until the cutover is drained.
+/// <c>dnsbridge demo</c>: a whole cutover on loopback, no config, no internet. A real source app and target app
+/// (alike but for one path), DNS servers that flip from the source to the target on a compressed schedule, clients
+/// whose traffic decays (a few of them sticky, until nudged), a webhook receiver, and DnsBridge's real forwarder,
+/// mirror, phase controller, monitor, drain detector, store and outbox doing their normal work: rehearsal with half of
+/// the requests mirrored and compared, a freeze asked through the phase controller as the API asks it, the switch
+/// made automatically at the DNS flip (<c>Switch.Auto: dns</c>), propagation and drain, until the cutover is drained.
 /// </summary>
 public static class DemoCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {
-        var speed = new Option<double>("--speed") { Description = "Time compression: 2 runs the scenario twice as fast (default 1: drained in about 80 s).", DefaultValueFactory = _ => 1 };
+        var speed = new Option<double>("--speed") { Description = "Time compression: 2 runs the scenario twice as fast (default 1: drained in about 85 s).", DefaultValueFactory = _ => 1 };
         var proxyPort = new Option<int>("--proxy-port") { Description = "Port of the proxy listener on 127.0.0.1 (default 0: any free port).", DefaultValueFactory = _ => 0 };
         var adminPort = new Option<int>("--admin-port") { Description = "Port of the admin listener on 127.0.0.1: status page and /metrics (default 8081; 0: any free port).", DefaultValueFactory = _ => 8081 };
         var noLive = new Option<bool>("--no-live") { Description = "Print progress lines instead of the live terminal view (automatic when output is redirected)." };
@@ -59,7 +61,8 @@ public static class DemoCommand
         var scenario = new DemoScenario(time, speed, sourceIp, targetIp);
         var alerts = new System.Collections.Concurrent.ConcurrentQueue<string>();
 
-        await using var target = await DemoHttp.StartAsync(targetIp, app => app.Map("/{**path}", (HttpContext c) => $"served by the target (cloud) for {c.Request.Host}\n"));
+        await using var sourceApp = await DemoHttp.StartAsync(sourceIp, app => DemoHttp.MapShop(app, "source"));
+        await using var target = await DemoHttp.StartAsync(targetIp, app => DemoHttp.MapShop(app, "target"));
         await using var receiver = await DemoHttp.StartAsync(IPAddress.Loopback, app => app.MapPost("/alerts", async (HttpContext c) =>
         {
             using var body = await System.Text.Json.JsonDocument.ParseAsync(c.Request.Body);
@@ -81,6 +84,9 @@ public static class DemoCommand
                         Hosts = [DemoScenario.Host],
                         Target = new TargetConfig { Address = targetIp.ToString(), Port = target.Port, Scheme = "http", Timeout = TimeSpan.FromSeconds(10) },
                         SourceAddresses = [sourceIp.ToString()],
+                        SourceBackend = new SourceBackendConfig { Address = sourceIp.ToString(), Port = sourceApp.Port, Scheme = "http" },
+                        Mirror = new MirrorConfig { Share = 0.5 },
+                        Switch = new SwitchConfig { Auto = SwitchConfig.AutoDns },
                         Drain = new DrainConfig
                         {
                             QuietPeriod = scenario.Scaled(20),
@@ -136,14 +142,38 @@ public static class DemoCommand
             var admin = $"http://{ports.AdminEndPoint}/";
             await stdout.WriteLineAsync($"DnsBridge demo: cutover of {DemoScenario.Host} from the source {sourceIp} to the target {targetIp} (speed x{speed.ToString(CultureInfo.InvariantCulture)})");
             await stdout.WriteLineAsync($"  status page: {admin}   metrics: {admin}metrics   API: {admin}api/cutovers/shop");
-            await stdout.WriteLineAsync($"  proxy: {ports.ProxyEndPoint}   target: {targetIp}:{target.Port}   {scenario.Resolvers.Count} resolvers + 1 authoritative server on 127.0.0.1");
+            await stdout.WriteLineAsync($"  proxy: {ports.ProxyEndPoint}   source app: {sourceIp}:{sourceApp.Port}   target: {targetIp}:{target.Port}   {scenario.Resolvers.Count} resolvers + 1 authoritative server on 127.0.0.1");
+            await stdout.WriteLineAsync($"  readiness: {admin}api/cutovers/shop/readiness   phases: rehearsal (half mirrored) -> frozen -> switched at the DNS flip (Switch.Auto: dns)");
 
+            // Warm the way a request takes (forwarder, mirror, both apps) so that the rehearsal's few seconds are not spent
+            // compiling code, then start the timeline.
+            using (var warm = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { Timeout = TimeSpan.FromSeconds(10) })
+            {
+                foreach (var path in new[] { "/products/0", DemoScenario.DifferingPath, "/products/1", DemoScenario.DifferingPath })
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Get, $"http://{ports.ProxyEndPoint}{path}");
+                    request.Headers.Host = DemoScenario.Host;
+                    try
+                    {
+                        using var response = await warm.SendAsync(request, ct);
+                    }
+                    catch (HttpRequestException)
+                    {
+                    }
+                }
+            }
+
+            scenario.Restart();
             await using var clients = new DemoClients(scenario, ports.ProxyEndPoint!, new IPEndPoint(targetIp, target.Port));
             var view = new DemoView(app.Services, scenario, clients, alerts);
             var deadline = time.GetUtcNow() + scenario.Scaled(300);
+            using var stopOperator = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var freeze = FreezeAsync(app.Services.GetRequiredService<Phases.PhaseController>(), scenario, view, stopOperator.Token);
             var drained = plain
                 ? await view.RunPlainAsync(stdout, deadline, ct)
                 : await view.RunLiveAsync(deadline, ct);
+            await stopOperator.CancelAsync();
+            await freeze;
             await clients.DisposeAsync();
 
             // Let the outbox deliver the last alert before the report is printed (bounded).
@@ -160,6 +190,11 @@ public static class DemoCommand
             foreach (var alert in alerts)
             {
                 await stdout.WriteLineAsync($"  - {alert}");
+            }
+
+            if (view.OperatorProblem is { } problem)
+            {
+                await stdout.WriteLineAsync($"Freeze: {problem}");
             }
 
             await stdout.WriteLineAsync($"Clients: {clients.ToSource} requests reached the source (and were forwarded), {clients.ToTarget} went to the target directly, {clients.Failures} failed.");
@@ -186,6 +221,38 @@ public static class DemoCommand
             catch (IOException)
             {
             }
+        }
+    }
+
+    /// <summary>
+    /// The demo's operator: at <see cref="DemoScenario.FreezeAt"/>, or a little later if the rehearsal has not found the
+    /// differing path yet (but before the DNS flip), it freezes the cutover through the phase controller, as
+    /// <c>POST /api/cutovers/shop/phase</c> does (by <c>api</c>); the switch then comes from DNS, by <c>auto</c>.
+    /// </summary>
+    private static async Task FreezeAsync(Phases.PhaseController phases, DemoScenario scenario, DemoView view, CancellationToken ct)
+    {
+        try
+        {
+            var wait = scenario.FreezeAt - scenario.Elapsed;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, ct);
+            }
+
+            var latest = scenario.AuthoritativeSwitchAt - scenario.Scaled(1);
+            while (view.DifferingPathGroups().Count == 0 && scenario.Elapsed < latest)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
+            }
+
+            var result = await phases.ChangeAsync("shop", Events.CutoverPhase.Frozen, Phases.PhaseRequesters.Api, force: false);
+            if (result.Outcome != Phases.PhaseChangeOutcome.Changed)
+            {
+                view.OperatorProblem = result.Message;
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
         }
     }
 }

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace DnsBridge.Demo;
 
-/// <summary>A small Kestrel server of the demo (the target, the webhook receiver).</summary>
+/// <summary>A small Kestrel server of the demo (the source app, the target app, the webhook receiver).</summary>
 public sealed class DemoHttp : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -25,6 +25,30 @@ public sealed class DemoHttp : IAsyncDisposable
         map(app);
         await app.StartAsync();
         return new DemoHttp(app, listen!.IPEndPoint!.Port);
+    }
+
+    /// <summary>
+    /// The shop as the source app and the target app serve it: the same JSON everywhere except
+    /// <see cref="DemoScenario.DifferingPath"/>, whose currency the target gets wrong (what the mirrored rehearsal finds).
+    /// The side shows in a header, which the comparison leaves alone.
+    /// </summary>
+    public static void MapShop(WebApplication app, string side)
+    {
+        app.Map("/products/{id:int}", (HttpContext c, int id) =>
+        {
+            c.Response.Headers["X-Served-By"] = side;
+            return Results.Text($$"""{"id":{{id}},"name":"product {{id}}","price":{{10 + (id % 7)}}.99}""", "application/json");
+        });
+        app.Map(DemoScenario.DifferingPath, (HttpContext c) =>
+        {
+            c.Response.Headers["X-Served-By"] = side;
+            return Results.Text($$"""{"items":[],"total":0,"currency":"{{(side == "target" ? "USD" : "EUR")}}"}""", "application/json");
+        });
+        app.Map("/{**path}", (HttpContext c) =>
+        {
+            c.Response.Headers["X-Served-By"] = side;
+            return Results.Text($"ok {c.Request.Host}\n");
+        });
     }
 
     public async ValueTask DisposeAsync()

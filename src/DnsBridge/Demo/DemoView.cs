@@ -1,6 +1,7 @@
 using System.Globalization;
 using DnsBridge.Drain;
 using DnsBridge.Events;
+using DnsBridge.Mirror;
 using DnsBridge.Propagation;
 using DnsBridge.Residual;
 using DnsBridge.State;
@@ -16,11 +17,38 @@ public sealed class DemoView(IServiceProvider services, DemoScenario scenario, D
     private readonly IPropagationView _propagation = services.GetRequiredService<IPropagationView>();
     private readonly ResidualAccounting _residual = services.GetRequiredService<ResidualAccounting>();
     private readonly IEventStore _events = services.GetRequiredService<IEventStore>();
+    private readonly ICutoverPhases _phases = services.GetRequiredService<ICutoverPhases>();
+    private readonly MirrorRegistry _mirrors = services.GetRequiredService<MirrorRegistry>();
     private long _lastSource;
     private DateTimeOffset _lastAt = DateTimeOffset.UtcNow;
     private double _rate;
 
     private DrainState State => _drain.Status("shop")?.State ?? DrainState.Pending;
+
+    private CutoverPhase Phase => _phases.PhaseOf("shop");
+
+    /// <summary>Why the demo's operator could not freeze the cutover (null: it did, or has not tried yet).</summary>
+    public string? OperatorProblem { get; set; }
+
+    /// <summary>The mirrored comparison so far: copies compared, and the path groups where the target answered differently.</summary>
+    private (long Copies, IReadOnlyList<string> Differing) Readiness()
+    {
+        if (_mirrors.Find("shop")?.Results.Snapshot("shop") is not { } report)
+        {
+            return (0, []);
+        }
+
+        return (report.Copies, [.. report.Groups.Where(g => g.BodyMismatches > 0 || g.TargetErrors > 0 || g.StatusMatchRatio is < 1).Select(g => g.Group)]);
+    }
+
+    /// <summary>The path groups where the mirrored target answered differently so far.</summary>
+    public IReadOnlyList<string> DifferingPathGroups() => Readiness().Differing;
+
+    private string ReadinessText()
+    {
+        var (copies, differing) = Readiness();
+        return string.Create(CultureInfo.InvariantCulture, $"mirrored={copies} differing={(differing.Count == 0 ? "none" : string.Join(",", differing))}");
+    }
 
     private void Sample()
     {
@@ -38,22 +66,31 @@ public sealed class DemoView(IServiceProvider services, DemoScenario scenario, D
     public async Task<bool> RunPlainAsync(TextWriter output, DateTimeOffset deadline, CancellationToken ct)
     {
         var last = "";
+        CutoverPhase? lastPhase = null;
+        var nextLine = DateTimeOffset.MinValue;
         while (State != DrainState.Drained && DateTimeOffset.UtcNow < deadline && !ct.IsCancellationRequested)
         {
-            Sample();
-            var snapshot = _propagation.Latest("shop");
-            var line = string.Create(CultureInfo.InvariantCulture,
-                $"[{scenario.Elapsed:mm\\:ss}] state={State.Label()} propagation={(snapshot?.Ratio ?? 0):P0} eta={snapshot?.EtaSeconds ?? 0:0}s residual={_rate:0.0} req/s total={Residual()}");
-            if (line[8..] != last)
+            // A line every 500 ms, and at once when the phase changes (a short freeze is not missed between two lines).
+            var phase = Phase;
+            if (phase != lastPhase || DateTimeOffset.UtcNow >= nextLine)
             {
-                await output.WriteLineAsync(line);
-                last = line[8..];
+                lastPhase = phase;
+                nextLine = DateTimeOffset.UtcNow.AddMilliseconds(500);
+                Sample();
+                var snapshot = _propagation.Latest("shop");
+                var line = string.Create(CultureInfo.InvariantCulture,
+                    $"[{scenario.Elapsed:mm\\:ss}] phase={phase.Label()} state={State.Label()} propagation={(snapshot?.Ratio ?? 0):P0} eta={snapshot?.EtaSeconds ?? 0:0}s residual={_rate:0.0} req/s total={Residual()} {ReadinessText()}");
+                if (line[8..] != last)
+                {
+                    await output.WriteLineAsync(line);
+                    last = line[8..];
+                }
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(500), ct);
+            await Task.Delay(TimeSpan.FromMilliseconds(50), ct);
         }
 
-        await output.WriteLineAsync($"[{scenario.Elapsed:mm\\:ss}] state={State.Label()}");
+        await output.WriteLineAsync($"[{scenario.Elapsed:mm\\:ss}] phase={Phase.Label()} state={State.Label()} {ReadinessText()}");
         return State == DrainState.Drained;
     }
 
@@ -86,8 +123,16 @@ public sealed class DemoView(IServiceProvider services, DemoScenario scenario, D
             DrainState.Draining => "yellow",
             _ => "orange1",
         };
+        var phase = Phase;
+        var phaseColor = phase switch
+        {
+            CutoverPhase.Rehearsal => "blue",
+            CutoverPhase.Frozen => "aqua",
+            CutoverPhase.Switched => "green",
+            _ => "red",
+        };
         var header = new Markup(string.Create(CultureInfo.InvariantCulture,
-            $"[bold]{DemoScenario.Host}[/]  elapsed [bold]{scenario.Elapsed:mm\\:ss}[/]  drain state [bold {color}]{state.Label()}[/]  "
+            $"[bold]{DemoScenario.Host}[/]  elapsed [bold]{scenario.Elapsed:mm\\:ss}[/]  phase [bold {phaseColor}]{phase.Label()}[/]  drain state [bold {color}]{state.Label()}[/]  "
             + $"propagation [bold]{(snapshot?.Ratio ?? 0):P0}[/]  stale caches expire in [bold]{snapshot?.EtaSeconds ?? 0:0} s[/]"));
         var bar = new BreakdownChart().Width(60)
             .AddItem("target", snapshot?.Resolvers.Count(r => !r.Resolver.Authoritative && r.Answer == ResolverAnswer.Target) ?? 0, Color.Green)
@@ -102,10 +147,14 @@ public sealed class DemoView(IServiceProvider services, DemoScenario scenario, D
                 r.Ttl?.ToString(CultureInfo.InvariantCulture) ?? "");
         }
 
+        var (copies, differing) = Readiness();
+        var readiness = new Markup(string.Create(CultureInfo.InvariantCulture, $"target readiness (mirrored rehearsal traffic): [bold]{copies}[/] copies compared, differing path groups: ")
+            + (differing.Count == 0 ? "[green]none[/]" : $"[orange1]{Markup.Escape(string.Join(", ", differing))}[/]")
+            + (OperatorProblem is { } problem ? $"  [red]freeze: {Markup.Escape(problem)}[/]" : ""));
         var traffic = new Markup(string.Create(CultureInfo.InvariantCulture,
             $"residual traffic at the source: [bold]{_rate:0.0} req/s[/] (total {Residual()}), clients straight to the target: {clients.ToTarget}"));
         var events = new Rows(_events.Events("shop", 6).Select(e => new Markup($"[grey]{e.At:HH:mm:ss}[/] {Markup.Escape(e.Text)}")).Cast<IRenderable>()
             .DefaultIfEmpty(new Markup("[grey]no event yet[/]")));
-        return new Rows(header, bar, traffic, table, new Markup($"[bold]events[/] (alerts delivered: {alerts.Count})"), events);
+        return new Rows(header, readiness, bar, traffic, table, new Markup($"[bold]events[/] (alerts delivered: {alerts.Count})"), events);
     }
 }

@@ -190,7 +190,8 @@ public sealed partial class PhaseController : BackgroundService
             var now = _time.GetUtcNow();
             var text = string.Create(CultureInfo.InvariantCulture,
                 $"{cutover.Name}: phase changed from {from.Label()} to {to.Label()} by {by}{(forced ? " (forced past the readiness gate)" : "")}: {Consequence(cutover, to)}");
-            var e = new CutoverEvent(Guid.NewGuid().ToString("N"), cutover.Name, EventNames.PhaseChanged, now, text);
+            var fields = new System.Text.Json.Nodes.JsonObject { ["from"] = from.Label(), ["to"] = to.Label(), ["by"] = by, ["forced"] = forced };
+            var e = new CutoverEvent(Guid.NewGuid().ToString("N"), cutover.Name, EventNames.PhaseChanged, now, text, fields.ToJsonString());
             var write = await StateThreads.Run(() => _store.Change(cutover.Name, from, !hasRow, to, e, _config.Current.Alerts.Receivers, now));
             switch (write)
             {

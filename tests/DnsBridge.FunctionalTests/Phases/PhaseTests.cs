@@ -183,6 +183,7 @@ public sealed class PhaseTests : IAsyncLifetime
         var changed = Assert.Single(events, e => e!["event"]!.GetValue<string>() == "phase_changed");
         Assert.Equal("shop: phase changed from rehearsal to switched by cli (forced past the readiness gate): requests go to the target " +
             $"{_apps.Target.Address}:{_apps.Target.Port}", changed!["text"]!.GetValue<string>());
+        Assert.Equal("""{"from":"rehearsal","to":"switched","by":"cli","forced":true}""", changed["fields"]!.ToJsonString());
 
         // The report's timeline carries it too.
         var report = await admin.GetStringAsync("/api/cutovers/shop/report");
@@ -229,6 +230,20 @@ public sealed class PhaseTests : IAsyncLifetime
         Assert.StartsWith("shop: phase changed from rehearsal to frozen by api: requests are held up to 00:00:20", texts[0], StringComparison.Ordinal);
         Assert.StartsWith("shop: phase changed from frozen to switched by api: requests go to the target", texts[1], StringComparison.Ordinal);
         Assert.Equal("shop", JsonNode.Parse(deliveries[0].Body)!["cutover"]!.GetValue<string>());
+
+        // DESIGN.md's fields of phase_changed, as fields of the body (beside the contract's event, cutover, at, id, text).
+        var bodies = deliveries.Select(d => JsonNode.Parse(d.Body)!.AsObject()).OrderBy(b => b["to"]!.GetValue<string>() == "switched").ToList();
+        Assert.Equal(("rehearsal", "frozen", "api", false), Fields(bodies[0]));
+        Assert.Equal(("frozen", "switched", "api", false), Fields(bodies[1]));
+        Assert.All(bodies, b => Assert.All(new[] { "event", "cutover", "at", "id", "text" }, k => Assert.True(b.ContainsKey(k), k)));
+
+        // Stored with the event: the API shows them too.
+        var shown = JsonNode.Parse(await admin.GetStringAsync("/api/cutovers/shop"))!["events"]!.AsArray()
+            .Where(e => e!["event"]!.GetValue<string>() == "phase_changed").Select(e => Fields(e!["fields"]!.AsObject())).ToList();
+        Assert.Equal([("rehearsal", "frozen", "api", false), ("frozen", "switched", "api", false)], shown);
+
+        static (string From, string To, string By, bool Forced) Fields(JsonObject o) =>
+            (o["from"]!.GetValue<string>(), o["to"]!.GetValue<string>(), o["by"]!.GetValue<string>(), o["forced"]!.GetValue<bool>());
     }
 
     [Fact]

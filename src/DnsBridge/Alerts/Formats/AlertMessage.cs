@@ -8,13 +8,14 @@ namespace DnsBridge.Alerts.Formats;
 /// What every channel renders, taken from one stored event and its cutover's configuration as it stands: each format
 /// and email show the same facts, only shaped for the receiver.
 /// </summary>
-public sealed record AlertMessage(string Id, string Event, string Cutover, DateTimeOffset At, string Text, IReadOnlyList<string>? Hosts, string? Target)
+public sealed record AlertMessage(string Id, string Event, string Cutover, DateTimeOffset At, string Text, IReadOnlyList<string>? Hosts, string? Target,
+    string? Fields = null)
 {
     public static AlertMessage Of(CutoverEvent e, CutoverConfig? cutover)
     {
         ArgumentNullException.ThrowIfNull(e);
         return new AlertMessage(e.Id, e.Event, e.Cutover, e.At, e.Text, cutover?.Hosts,
-            cutover is null ? null : $"{cutover.Target.Scheme}://{cutover.Target.Address}:{cutover.Target.Port}");
+            cutover is null ? null : $"{cutover.Target.Scheme}://{cutover.Target.Address}:{cutover.Target.Port}", e.Fields);
     }
 
     /// <summary>The event in words, for headers and subjects ("Drain complete").</summary>

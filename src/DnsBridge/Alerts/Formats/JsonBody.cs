@@ -13,7 +13,7 @@ public sealed class JsonBody : IWebhookFormat
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(webhook);
-        return (webhook.Url, new JsonObject
+        var body = new JsonObject
         {
             ["id"] = message.Id,
             ["event"] = message.Event,
@@ -22,7 +22,22 @@ public sealed class JsonBody : IWebhookFormat
             ["text"] = message.Text,
             ["hosts"] = message.Hosts is null ? null : new JsonArray([.. message.Hosts.Select(h => (JsonNode?)h)]),
             ["target"] = message.Target,
-        });
+        };
+
+        // The event's structured facts (phase_changed: from, to, by, forced) beside the others; never in place of one.
+        if (message.Fields is not null && JsonNode.Parse(message.Fields) is JsonObject fields)
+        {
+            foreach (var (name, value) in fields.ToList())
+            {
+                if (!body.ContainsKey(name))
+                {
+                    fields.Remove(name);
+                    body[name] = value;
+                }
+            }
+        }
+
+        return (webhook.Url, body);
     }
 
     public SendOutcome? Judge(HttpStatusCode status, string body) => null;

@@ -1,5 +1,6 @@
 using DnsBridge.Events;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace DnsBridge.State.Postgres;
 
@@ -12,7 +13,7 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
 {
     private const string Due = "o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= @now AND (o.claimed_until IS NULL OR o.claimed_until <= @now)";
 
-    private const string DeliveryColumns = "o.event_id, o.receiver, o.attempts, e.cutover, e.event, e.at, e.text";
+    private const string DeliveryColumns = "o.event_id, o.receiver, o.attempts, e.cutover, e.event, e.at, e.text, e.fields";
 
     public bool Append(CutoverEvent e, DrainStatus? status, IEnumerable<string> receivers, DateTimeOffset now)
     {
@@ -40,13 +41,14 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
         bool tryOnce = false)
     {
         var conflict = replay ? "ON CONFLICT DO NOTHING" : "";
-        using (var command = new NpgsqlCommand($"INSERT INTO events (id, cutover, event, at, text) VALUES (@id, @c, @e, @at, @t) {conflict}", c, transaction))
+        using (var command = new NpgsqlCommand($"INSERT INTO events (id, cutover, event, at, text, fields) VALUES (@id, @c, @e, @at, @t, @f) {conflict}", c, transaction))
         {
             command.Parameters.AddWithValue("id", e.Id);
             command.Parameters.AddWithValue("c", e.Cutover);
             command.Parameters.AddWithValue("e", e.Event);
             command.Parameters.AddWithValue("at", e.At.ToUniversalTime());
             command.Parameters.AddWithValue("t", e.Text);
+            command.Parameters.AddWithValue("f", NpgsqlDbType.Jsonb, (object?)e.Fields ?? DBNull.Value);
             command.ExecuteNonQuery();
         }
 
@@ -65,15 +67,16 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
     public IReadOnlyList<CutoverEvent> Events(string? cutover, int limit = 200) => database.Read(c =>
     {
         using var command = new NpgsqlCommand(cutover is null
-            ? "SELECT id, cutover, event, at, text FROM events ORDER BY at DESC, seq DESC LIMIT @l"
-            : "SELECT id, cutover, event, at, text FROM events WHERE cutover = @c ORDER BY at DESC, seq DESC LIMIT @l", c);
+            ? "SELECT id, cutover, event, at, text, fields FROM events ORDER BY at DESC, seq DESC LIMIT @l"
+            : "SELECT id, cutover, event, at, text, fields FROM events WHERE cutover = @c ORDER BY at DESC, seq DESC LIMIT @l", c);
         command.Parameters.AddWithValue("c", cutover ?? "");
         command.Parameters.AddWithValue("l", limit);
         using var reader = command.ExecuteReader();
         var list = new List<CutoverEvent>();
         while (reader.Read())
         {
-            list.Add(new CutoverEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4)));
+            list.Add(new CutoverEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
 
         list.Reverse();
@@ -139,7 +142,8 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
         while (reader.Read())
         {
             list.Add(new Delivery(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
-                new CutoverEvent(reader.GetString(0), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6))));
+                new CutoverEvent(reader.GetString(0), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7))));
         }
 
         return list;

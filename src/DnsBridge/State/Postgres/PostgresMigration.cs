@@ -42,6 +42,12 @@ public sealed record PostgresMigration(int Version, string Description, string S
 
         // A cutover's phase beside its drain status: a row once it first changes; any replica writes it.
         new(4, "cutover phases", PostgresPhaseStore.Schema),
+
+        // An event's structured facts (phase_changed: from, to, by, forced) beside its text; null for the events whose
+        // text says it all. Added to the webhook's JSON body.
+        new(5, "event fields", """
+            ALTER TABLE events ADD COLUMN fields jsonb;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -38,12 +38,13 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
         using (var command = c.CreateCommand())
         {
             command.Transaction = transaction;
-            command.CommandText = $"{insert} INTO events (id, cutover, event, at, text) VALUES ($id, $c, $e, $at, $t)";
+            command.CommandText = $"{insert} INTO events (id, cutover, event, at, text, fields) VALUES ($id, $c, $e, $at, $t, $f)";
             command.Parameters.AddWithValue("$id", e.Id);
             command.Parameters.AddWithValue("$c", e.Cutover);
             command.Parameters.AddWithValue("$e", e.Event);
             command.Parameters.AddWithValue("$at", SqliteTime.Iso(e.At));
             command.Parameters.AddWithValue("$t", e.Text);
+            command.Parameters.AddWithValue("$f", (object?)e.Fields ?? DBNull.Value);
             command.ExecuteNonQuery();
         }
 
@@ -64,15 +65,16 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
     {
         using var command = c.CreateCommand();
         command.CommandText = cutover is null
-            ? "SELECT id, cutover, event, at, text FROM events ORDER BY at DESC, rowid DESC LIMIT $l"
-            : "SELECT id, cutover, event, at, text FROM events WHERE cutover = $c ORDER BY at DESC, rowid DESC LIMIT $l";
+            ? "SELECT id, cutover, event, at, text, fields FROM events ORDER BY at DESC, rowid DESC LIMIT $l"
+            : "SELECT id, cutover, event, at, text, fields FROM events WHERE cutover = $c ORDER BY at DESC, rowid DESC LIMIT $l";
         command.Parameters.AddWithValue("$c", cutover ?? "");
         command.Parameters.AddWithValue("$l", limit);
         using var reader = command.ExecuteReader();
         var list = new List<CutoverEvent>();
         while (reader.Read())
         {
-            list.Add(new CutoverEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), SqliteTime.Parse(reader.GetString(3)), reader.GetString(4)));
+            list.Add(new CutoverEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), SqliteTime.Parse(reader.GetString(3)), reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
         }
 
         list.Reverse();
@@ -99,7 +101,7 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
     {
         using var command = c.CreateCommand();
         command.CommandText = """
-            SELECT o.event_id, o.receiver, o.attempts, e.cutover, e.event, e.at, e.text FROM outbox o JOIN events e ON e.id = o.event_id
+            SELECT o.event_id, o.receiver, o.attempts, e.cutover, e.event, e.at, e.text, e.fields FROM outbox o JOIN events e ON e.id = o.event_id
             WHERE o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= $now ORDER BY o.next_attempt_at LIMIT $l
             """;
         command.Parameters.AddWithValue("$now", SqliteTime.Iso(now));
@@ -109,7 +111,8 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
         while (reader.Read())
         {
             list.Add(new Delivery(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
-                new CutoverEvent(reader.GetString(0), reader.GetString(3), reader.GetString(4), SqliteTime.Parse(reader.GetString(5)), reader.GetString(6))));
+                new CutoverEvent(reader.GetString(0), reader.GetString(3), reader.GetString(4), SqliteTime.Parse(reader.GetString(5)), reader.GetString(6),
+                    reader.IsDBNull(7) ? null : reader.GetString(7))));
         }
 
         return list;

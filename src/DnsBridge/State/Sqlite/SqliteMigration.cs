@@ -41,6 +41,12 @@ internal sealed record SqliteMigration(int Version, string Description, string S
         new(4, "cutover phases", """
             CREATE TABLE IF NOT EXISTS cutover_phase (name TEXT PRIMARY KEY, phase TEXT NOT NULL, since TEXT NOT NULL);
             """),
+
+        // An event's structured facts (phase_changed: from, to, by, forced) as a JSON object beside its text; null for
+        // the events whose text says it all. Added to the webhook's JSON body.
+        new(5, "event fields", """
+            ALTER TABLE events ADD COLUMN fields TEXT;
+            """),
     ];
 
     public static int Latest => All[^1].Version;
