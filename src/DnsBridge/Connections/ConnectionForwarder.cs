@@ -431,56 +431,18 @@ public sealed partial class ConnectionForwarder : IHostedService, IDisposable
         }
     }
 
-    /// <summary>
-    /// The phase a new connection follows: at once unless frozen (or not known yet); then it waits on the phase
-    /// generation's one awaitable up to <c>Freeze.Hold</c>, at most <c>Freeze.MaxHeld</c> at once. Null: close it.
-    /// </summary>
+    /// <summary>The phase a new connection follows (see <see cref="PhaseCell.HoldAsync"/>); null: close it.</summary>
     private async Task<CutoverPhase?> PhaseOfAsync(ConnectionRoute route, PhaseCell phase)
     {
-        var generation = phase.Current;
-        if (generation.Phase is { } known && known != CutoverPhase.Frozen)
-        {
-            return known;
-        }
-
         var freeze = route.Config.Freeze;
-        if (!phase.TryHold(freeze.MaxHeld))
+        var (outcome, decided) = await phase.HoldAsync(freeze.Hold, freeze.MaxHeld, _time, _stopping.Token);
+        if (outcome == PhaseCell.HoldOutcome.Cancelled)
         {
+            // Stopping while held: the connection is closed unserved, like one held too long.
             phase.Rejected.Inc();
-            return null;
         }
 
-        try
-        {
-            var started = _time.GetTimestamp();
-            while (generation.Phase is null or CutoverPhase.Frozen)
-            {
-                var left = freeze.Hold - _time.GetElapsedTime(started);
-                try
-                {
-                    if (left <= TimeSpan.Zero)
-                    {
-                        throw new TimeoutException();
-                    }
-
-                    await generation.Changed.WaitAsync(left, _time, _stopping.Token);
-                }
-                catch (Exception e) when (e is TimeoutException or OperationCanceledException)
-                {
-                    phase.Rejected.Inc();
-                    return null;
-                }
-
-                generation = phase.Current;
-            }
-
-            phase.Released.Inc();
-            return generation.Phase;
-        }
-        finally
-        {
-            phase.Unhold();
-        }
+        return decided;
     }
 
     private async Task<Socket?> ConnectAsync(ConnectionRoute route, IPAddress address, int port, bool toSource)

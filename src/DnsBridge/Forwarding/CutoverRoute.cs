@@ -20,23 +20,10 @@ public sealed class CutoverRoute
         Invoker = invoker;
         Metrics = metrics;
         Residual = residual;
-        var mode = TargetHandlerFactory.ModeOf(config.Target);
-        RequestConfig = new ForwarderRequestConfig
-        {
-            ActivityTimeout = config.Target.Timeout,
-            // HTTP/2 to an https target when its ALPN offers it (gRPC needs it), HTTP/1.1 otherwise.
-            Version = mode == TargetHandlerFactory.TlsMode.Https ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
-
-        // WebSockets go as HTTP/1.1 upgrades: with version 2 YARP tries RFC 8441 extended CONNECT first, which
-        // many cloud load balancers and apps do not route (dotnet/yarp#2774).
-        WebSocketRequestConfig = RequestConfig with { Version = System.Net.HttpVersion.Version11 };
-        var scheme = mode == TargetHandlerFactory.TlsMode.Https ? "https" : "http";
-        DestinationPrefixes = config.Hosts.ToDictionary(
-            h => h,
-            h => $"{scheme}://{(mode == TargetHandlerFactory.TlsMode.WrapWithServerName ? config.Target.ServerName : h)}:{config.Target.Port}",
-            StringComparer.Ordinal);
+        var requests = new UpstreamRequests(config.Hosts, config.Target);
+        RequestConfig = requests.RequestConfig;
+        WebSocketRequestConfig = requests.WebSocketRequestConfig;
+        DestinationPrefixes = requests.DestinationPrefixes;
     }
 
     public CutoverConfig Config { get; }
@@ -81,19 +68,10 @@ public sealed class SourceUpstream
     {
         Target = source;
         Invoker = invoker;
-        var mode = TargetHandlerFactory.ModeOf(source);
-        RequestConfig = new ForwarderRequestConfig
-        {
-            ActivityTimeout = source.Timeout,
-            Version = mode == TargetHandlerFactory.TlsMode.Https ? System.Net.HttpVersion.Version20 : System.Net.HttpVersion.Version11,
-            VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
-        WebSocketRequestConfig = RequestConfig with { Version = System.Net.HttpVersion.Version11 };
-        var scheme = mode == TargetHandlerFactory.TlsMode.Https ? "https" : "http";
-        DestinationPrefixes = config.Hosts.ToDictionary(
-            h => h,
-            h => $"{scheme}://{(mode == TargetHandlerFactory.TlsMode.WrapWithServerName ? source.ServerName : h)}:{source.Port}",
-            StringComparer.Ordinal);
+        var requests = new UpstreamRequests(config.Hosts, source);
+        RequestConfig = requests.RequestConfig;
+        WebSocketRequestConfig = requests.WebSocketRequestConfig;
+        DestinationPrefixes = requests.DestinationPrefixes;
     }
 
     /// <summary>The source backend as a target config (address, port, scheme, TLS name and trust; the target's timeouts).</summary>

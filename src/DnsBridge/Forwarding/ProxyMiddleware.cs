@@ -193,63 +193,26 @@ public sealed partial class ProxyMiddleware
     private async ValueTask<(ForwarderError Error, bool CutShort, bool ToTarget)> ForwardByPhaseAsync(HttpContext context, HostRoute route, PhaseCell phase, bool isWebSocket)
     {
         var cutover = route.Cutover;
-        var generation = phase.Current;
-        if (generation.Phase is null or CutoverPhase.Frozen)
+        var freeze = cutover.Config.Freeze;
+        var (outcome, decided) = await phase.HoldAsync(freeze.Hold, freeze.MaxHeld, _time, context.RequestAborted);
+        switch (outcome)
         {
-            var freeze = cutover.Config.Freeze;
-            if (!phase.TryHold(freeze.MaxHeld))
-            {
-                phase.Rejected.Inc();
+            case PhaseCell.HoldOutcome.Rejected:
                 await RespondHeldTooLongAsync(context, freeze.Hold);
                 return (ForwarderError.None, false, false);
-            }
-
-            try
-            {
-                var started = _time.GetTimestamp();
-                while (generation.Phase is null or CutoverPhase.Frozen)
-                {
-                    var left = freeze.Hold - _time.GetElapsedTime(started);
-                    try
-                    {
-                        if (left <= TimeSpan.Zero)
-                        {
-                            throw new TimeoutException();
-                        }
-
-                        await generation.Changed.WaitAsync(left, _time, context.RequestAborted);
-                    }
-                    catch (TimeoutException)
-                    {
-                        phase.Rejected.Inc();
-                        await RespondHeldTooLongAsync(context, freeze.Hold);
-                        return (ForwarderError.None, false, false);
-                    }
-                    catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-                    {
-                        // The client gave up while held: nothing was sent anywhere.
-                        return (ForwarderError.None, false, false);
-                    }
-
-                    generation = phase.Current;
-                }
-
-                phase.Released.Inc();
-            }
-            finally
-            {
-                phase.Unhold();
-            }
+            case PhaseCell.HoldOutcome.Cancelled:
+                // The client gave up while held: nothing was sent anywhere.
+                return (ForwarderError.None, false, false);
         }
 
-        if (generation.Phase == CutoverPhase.Switched)
+        if (decided == CutoverPhase.Switched)
         {
             var (error, cutShort) = await ForwardAsync(context, route, isWebSocket);
             return (error, cutShort, true);
         }
 
         // Rehearsal: a share of the requests is copied to the target once the source's answer is out (Mirror/).
-        var capture = generation.Phase == CutoverPhase.Rehearsal && _mirrors is not null
+        var capture = decided == CutoverPhase.Rehearsal && _mirrors is not null
             ? MirrorTap.Begin(context, route, _mirrors, isWebSocket, Stopwatch.GetTimestamp())
             : null;
         var (sourceError, sourceCutShort) = await ForwardToSourceAsync(context, route, cutover.Source!, isWebSocket);

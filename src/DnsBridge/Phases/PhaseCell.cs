@@ -67,8 +67,84 @@ public sealed class PhaseCell
 
     public void Unhold() => Interlocked.Decrement(ref _held);
 
+    /// <summary>
+    /// The phase a request or a new connection follows: at once unless frozen (or not known yet); then it waits on the
+    /// generation's one awaitable up to <paramref name="hold"/>, with at most <paramref name="maxHeld"/> waiting at once.
+    /// Counts <see cref="Released"/> and <see cref="Rejected"/> (held too long, or no slot); a wait cancelled by
+    /// <paramref name="cancellationToken"/> is neither, the caller decides what it means.
+    /// </summary>
+    public async ValueTask<Hold> HoldAsync(TimeSpan hold, int maxHeld, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var generation = Current;
+        if (generation.Phase is { } known && known != CutoverPhase.Frozen)
+        {
+            return new Hold(HoldOutcome.NotHeld, known);
+        }
+
+        if (!TryHold(maxHeld))
+        {
+            Rejected.Inc();
+            return new Hold(HoldOutcome.Rejected, null);
+        }
+
+        try
+        {
+            var started = time.GetTimestamp();
+            while (generation.Phase is null or CutoverPhase.Frozen)
+            {
+                var left = hold - time.GetElapsedTime(started);
+                if (left <= TimeSpan.Zero)
+                {
+                    Rejected.Inc();
+                    return new Hold(HoldOutcome.Rejected, null);
+                }
+
+                try
+                {
+                    await generation.Changed.WaitAsync(left, time, cancellationToken);
+                }
+                catch (TimeoutException)
+                {
+                    Rejected.Inc();
+                    return new Hold(HoldOutcome.Rejected, null);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return new Hold(HoldOutcome.Cancelled, null);
+                }
+
+                generation = Current;
+            }
+
+            Released.Inc();
+            return new Hold(HoldOutcome.Released, generation.Phase);
+        }
+        finally
+        {
+            Unhold();
+        }
+    }
+
     // Continuations run on the thread pool, never inline on the thread that changes the phase.
     private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>What <see cref="HoldAsync"/> decided: the phase to follow (null unless not held or released).</summary>
+    public readonly record struct Hold(HoldOutcome Outcome, CutoverPhase? Phase);
+
+    public enum HoldOutcome
+    {
+        /// <summary>Not frozen: followed at once.</summary>
+        NotHeld,
+
+        /// <summary>Held, then the phase changed: follow the new one.</summary>
+        Released,
+
+        /// <summary>Held past <c>Freeze.Hold</c>, or beyond <c>Freeze.MaxHeld</c>: answer 503 or close.</summary>
+        Rejected,
+
+        /// <summary>The wait was cancelled (the client left, or the process is stopping).</summary>
+        Cancelled,
+    }
 
     /// <summary>One phase generation.</summary>
     public sealed class Generation(CutoverPhase? phase, TaskCompletionSource next)
