@@ -160,7 +160,9 @@ public sealed class RollbackPairingTests : IDisposable
         Assert.Equal(1, MetricsText.Value(forwardMetrics, "dnsbridge_forwarded_requests_total", ("cutover", "shop")));
         Assert.Equal(1, MetricsText.Value(reverseMetrics, "dnsbridge_forwarded_requests_total", ("cutover", "shop-rollback")));
         Assert.Equal(1, MetricsText.Value(forwardMetrics, "dnsbridge_residual_requests_total", ("cutover", "shop")));
-        Assert.Contains("came back through this DnsBridge", forward.Output, StringComparison.Ordinal);
+
+        // The log line reaches stdout through the asynchronous log buffer, after the response.
+        await WaitUntilAsync(() => forward.Output.Contains("came back through this DnsBridge", StringComparison.Ordinal), "the loop logged (event 302)", forward);
     }
 
     private async Task<BridgeProcess> StartLoopedAsync(string site, string name, int proxyPort, int targetPort)
