@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace DnsBridge.State;
 
 /// <summary>
-/// Where the stores' blocking calls run: a few dedicated threads, never the thread pool and never a socket's
+/// Where the stores' blocking calls run: dedicated threads, never the thread pool and never a socket's
 /// completion thread. <c>serve</c> completes socket I/O inline on the epoll threads (SocketTuning),
 /// so a database call made after a DNS answer or an HTTP response arrived would stall every socket of that epoll
 /// thread, the database's own included: a connect on an idle loopback database then "timed out" after 5 s, and
@@ -11,36 +11,72 @@ namespace DnsBridge.State;
 /// same way); callers in the background loops and the admin API await <see cref="Run{T}"/> instead, so a slow or
 /// stopped database holds one of these threads for its command timeout and nothing else.
 /// </summary>
+/// <remarks>
+/// <see cref="Count"/> threads always wait for work. When all of them are busy (a stopped database holds each
+/// caller for its command timeout, and admin reads can outnumber the loops), one more thread is started for the
+/// new work, up to <see cref="MaxCount"/>, and it ends after <see cref="SpareLifetime"/> without work: the drain
+/// tick is never queued behind a row of blocked reads. Past <see cref="MaxCount"/> work queues, bounded by the
+/// callers themselves (each awaits its own call).
+/// </remarks>
 public static class StateThreads
 {
-    /// <summary>
-    /// Enough for every loop that can wait on the database at once (drain detector, residual flush, membership,
-    /// outbox, monitor, admin reads) to wait together during an outage without queueing behind each other.
-    /// </summary>
+    /// <summary>Every loop that can wait on the database at once (drain detector, residual flush, membership, outbox, monitor, phases).</summary>
     public const int Count = 8;
 
-    private static readonly BlockingCollection<Action> Queue = Start();
+    /// <summary>The most threads blocked on the database at once, however many callers wait.</summary>
+    public const int MaxCount = 64;
 
-    private static BlockingCollection<Action> Start()
+    /// <summary>How long a thread started beyond <see cref="Count"/> waits for more work before it ends.</summary>
+    public static readonly TimeSpan SpareLifetime = TimeSpan.FromSeconds(30);
+
+    private static readonly BlockingCollection<Action> Queue = [];
+    private static int _threads;
+    private static int _idle;
+    private static int _queued;
+    private static int _started;
+
+#pragma warning disable CA1810 // The core threads start with the class, before any work can be queued.
+    static StateThreads()
+#pragma warning restore CA1810
     {
-        var queue = new BlockingCollection<Action>();
         for (var i = 0; i < Count; i++)
         {
-            new Thread(() =>
-            {
-                foreach (var work in queue.GetConsumingEnumerable())
-                {
-                    work();
-                }
-            })
-            { IsBackground = true, Name = $"dnsbridge-state-{i}" }.Start();
+            Start(spare: false);
         }
-
-        return queue;
     }
+
+    /// <summary>Threads alive now (the core ones and any spare ones still within their lifetime).</summary>
+    public static int Threads => Volatile.Read(ref _threads);
 
     /// <summary>Whether the calling thread is one of these (work already here runs inline, not queued behind itself).</summary>
     public static bool OnStateThread => Thread.CurrentThread.Name?.StartsWith("dnsbridge-state-", StringComparison.Ordinal) == true;
+
+    private static void Start(bool spare)
+    {
+        Interlocked.Increment(ref _threads);
+        var number = Interlocked.Increment(ref _started) - 1;
+        new Thread(() => Work(spare)) { IsBackground = true, Name = $"dnsbridge-state-{number}" }.Start();
+    }
+
+    private static void Work(bool spare)
+    {
+        var wait = spare ? SpareLifetime : Timeout.InfiniteTimeSpan;
+        while (true)
+        {
+            Interlocked.Increment(ref _idle);
+            var taken = Queue.TryTake(out var work, wait);
+            Interlocked.Decrement(ref _idle);
+            if (!taken)
+            {
+                Interlocked.Decrement(ref _threads);
+                return;
+            }
+
+            Interlocked.Decrement(ref _queued);
+
+            work!();
+        }
+    }
 
     /// <summary>Runs <paramref name="work"/> on a state thread; its result or exception comes back through the task.</summary>
     public static Task<T> Run<T>(Func<T> work)
@@ -60,6 +96,7 @@ public static class StateThreads
 
         // Continuations run on the thread pool, never on the state thread that completed them.
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queued = Interlocked.Increment(ref _queued);
         Queue.Add(() =>
         {
             try
@@ -71,6 +108,14 @@ public static class StateThreads
                 done.SetException(e);
             }
         });
+
+        // More work waiting than threads waiting for it: one more thread. Counted before the threads wake, so a burst
+        // of blocking calls gets a thread each; a race costs at worst one spare thread too many.
+        if (queued > Volatile.Read(ref _idle) && Volatile.Read(ref _threads) < MaxCount)
+        {
+            Start(spare: true);
+        }
+
         return done.Task;
     }
 
