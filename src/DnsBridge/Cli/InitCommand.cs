@@ -22,11 +22,15 @@ public static class InitCommand
         var target = new Option<string?>("--target") { Description = "The target's address, IP[:PORT] (its load balancer's EIP; port 443 with --https, else 80)." };
         var https = new Option<bool>("--https") { Description = "The target serves HTTPS (the certificate is validated for each host name)." };
         var resolver = new Option<string?>("--resolver") { Description = "Ask this resolver, IP[:PORT], instead of the system's (it is then watched too)." };
+        var sourceBackend = new Option<string?>("--source-backend")
+        {
+            Description = "The old application as DnsBridge reaches it at the source, [http://|https://]IP[:PORT]: the cutover starts in rehearsal (served by it, a share copied to the target) and switches when you say.",
+        };
         var output = new Option<string>("--output", "-o") { Description = "The file to write.", DefaultValueFactory = _ => "dnsbridge.json" };
         var force = new Option<bool>("--force") { Description = "Overwrite the file (and the schema beside it) if it exists." };
         var command = new Command("init", "Write a first configuration from a few answers: the host names, the target, and today's DNS answers as the source.")
         {
-            host, target, https, resolver, output, force,
+            host, target, https, resolver, sourceBackend, output, force,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -60,7 +64,7 @@ public static class InitCommand
                 }
             }
 
-            var (answers, problem) = Check(hosts, rawTarget, isHttps, parse.GetValue(resolver));
+            var (answers, problem) = Check(hosts, rawTarget, isHttps, parse.GetValue(resolver), parse.GetValue(sourceBackend));
             if (answers is null)
             {
                 return await UsageAsync(stderr, problem!);
@@ -85,19 +89,37 @@ public static class InitCommand
 
             await stdout.WriteLineAsync($"wrote {file}: cutover {InitConfigFile.CutoverName(answers.Hosts[0])}, {(answers.Https ? "https" : "http")}://{answers.Target}, "
                 + (sources.Count == 0 ? "no source address (fill in Cutovers:0:SourceAddresses)" : $"source {string.Join(", ", sources)}"));
+            if (answers.SourceBackend is { } backend)
+            {
+                await stdout.WriteLineAsync($"  it starts in rehearsal: served by {(answers.SourceBackendHttps ? "https" : "http")}://{backend}, "
+                    + $"{InitConfigFile.RehearsalShare:P0} of GET, HEAD and OPTIONS copied to the target and compared (Target readiness on the status page)");
+            }
+
             await stdout.WriteLineAsync(await WriteSchemaAsync(Path.Combine(Path.GetDirectoryName(Path.GetFullPath(file))!, InitConfigFile.SchemaFileName), parse.GetValue(force), ct));
             await stdout.WriteLineAsync();
             await stdout.WriteLineAsync("next:");
             var quoted = file.Contains(' ', StringComparison.Ordinal) ? $"\"{file}\"" : file;
             await stdout.WriteLineAsync($"  dnsbridge validate --config {quoted}     # every problem with its key path");
             await stdout.WriteLineAsync($"  dnsbridge preflight --config {quoted}    # the day before the switch: target, TLS, DNS, TTL");
-            await stdout.WriteLineAsync($"  dnsbridge serve --config {quoted}        # point the source load balancer at {new ListenConfig().Proxy}");
+            if (answers.SourceBackend is null)
+            {
+                await stdout.WriteLineAsync($"  dnsbridge serve --config {quoted}        # point the source load balancer at {new ListenConfig().Proxy}");
+                return ExitCodes.Ok;
+            }
+
+            // Phase changes are refused without an admin token; it comes from the environment, never from the file.
+            var name = InitConfigFile.CutoverName(answers.Hosts[0]);
+            var admin = new ListenConfig().Admin;
+            await stdout.WriteLineAsync("  export DNSBRIDGE_ADMIN_TOKEN=$(openssl rand -hex 16)   # phase changes need the admin token");
+            await stdout.WriteLineAsync($"  DNSBRIDGE__Listen__AdminToken=$DNSBRIDGE_ADMIN_TOKEN dnsbridge serve --config {quoted}");
+            await stdout.WriteLineAsync($"  dnsbridge freeze {name} --admin {admin}     # then run the final data sync");
+            await stdout.WriteLineAsync($"  dnsbridge switch {name} --admin {admin}     # and flip DNS; rollback goes back to the source backend");
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static (InitAnswers? Answers, string? Problem) Check(string[] rawHosts, string rawTarget, bool https, string? rawResolver)
+    private static (InitAnswers? Answers, string? Problem) Check(string[] rawHosts, string rawTarget, bool https, string? rawResolver, string? rawSourceBackend)
     {
         var hosts = new List<string>();
         foreach (var raw in rawHosts)
@@ -129,7 +151,28 @@ public static class InitCommand
             return (null, $"--resolver {rawResolver}: must be IP or IP:PORT ([IPv6]:PORT)");
         }
 
-        return (new InitAnswers(hosts, targetEndPoint, https, resolverEndPoint), null);
+        IPEndPoint? sourceBackend = null;
+        var sourceBackendHttps = false;
+        if (rawSourceBackend is not null)
+        {
+            var value = rawSourceBackend.Trim();
+            sourceBackendHttps = value.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+            var address = sourceBackendHttps ? value["https://".Length..]
+                : value.StartsWith("http://", StringComparison.OrdinalIgnoreCase) ? value["http://".Length..] : value;
+            if (!ConfigParsers.TryParseEndpoint(address.TrimEnd('/'), sourceBackendHttps ? 443 : 80, out var parsed))
+            {
+                return (null, $"--source-backend {rawSourceBackend}: must be [http://|https://]IP[:PORT] (plain http and port 80 unless said); a name is never resolved");
+            }
+
+            if (parsed.Equals(targetEndPoint))
+            {
+                return (null, $"--source-backend {rawSourceBackend}: is the target itself; it is the old application, as DnsBridge reaches it at the source");
+            }
+
+            sourceBackend = parsed;
+        }
+
+        return (new InitAnswers(hosts, targetEndPoint, https, resolverEndPoint, sourceBackend, sourceBackendHttps), null);
     }
 
     /// <summary>Prints what DNS said and returns the source addresses: today's answers that are not the target.</summary>

@@ -14,6 +14,12 @@ internal static class InitConfigFile
     /// <summary>The schema's file name beside the config, and the <c>$schema</c> the config names it by.</summary>
     public const string SchemaFileName = "dnsbridge.schema.json";
 
+    /// <summary>
+    /// The share of requests a rehearsal copies to the target: enough to compare every path group within minutes of
+    /// ordinary traffic, small enough that a target still being loaded is not flooded. Only safe methods are copied.
+    /// </summary>
+    public const double RehearsalShare = 0.1;
+
     public static string Json(InitAnswers answers, IReadOnlyList<string> sourceAddresses)
     {
         var defaults = new ListenConfig();
@@ -39,6 +45,18 @@ internal static class InitConfigFile
             json.WriteString(nameof(TargetConfig.Scheme), answers.Https ? "https" : "http");
             json.WriteEndObject();
             Strings(json, nameof(CutoverConfig.SourceAddresses), sourceAddresses);
+            if (answers.SourceBackend is { } backend)
+            {
+                json.WriteStartObject(nameof(CutoverConfig.SourceBackend));
+                json.WriteString(nameof(SourceBackendConfig.Address), backend.Address.ToString());
+                json.WriteNumber(nameof(SourceBackendConfig.Port), backend.Port);
+                json.WriteString(nameof(SourceBackendConfig.Scheme), answers.SourceBackendHttps ? "https" : "http");
+                json.WriteEndObject();
+                json.WriteStartObject(nameof(CutoverConfig.Mirror));
+                json.WriteNumber(nameof(MirrorConfig.Share), RehearsalShare);
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
             json.WriteEndArray();
 

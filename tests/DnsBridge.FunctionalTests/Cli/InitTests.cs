@@ -60,6 +60,49 @@ public sealed class InitTests : IDisposable
     }
 
     [Fact]
+    public async Task With_a_source_backend_the_cutover_starts_in_rehearsal_served_by_the_old_application()
+    {
+        await using var target = await TestUpstream.StartAsync(app => app.MapGet("/", () => "target"));
+        await using var old = await TestUpstream.StartAsync(app => app.MapGet("/", (HttpContext c) => $"old application saw {c.Request.Host.Host}"));
+        await using var dns = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { ["shop.test"] = [Source] });
+
+        var (code, output) = await DnsBridgeVerb.RunAsync(_dir, [], "init", "--host", "shop.test", "--target", $"{target.Address}:{target.Port}",
+            "--source-backend", $"http://{old.Address}:{old.Port}", "--resolver", dns.Address);
+
+        Assert.True(code == 0, output);
+        Assert.Contains($"it starts in rehearsal: served by http://{old.Address}:{old.Port}", output, StringComparison.Ordinal);
+        Assert.Contains("export DNSBRIDGE_ADMIN_TOKEN=", output, StringComparison.Ordinal);
+        Assert.Contains("dnsbridge switch shop.test --admin http://127.0.0.1:8081", output, StringComparison.Ordinal);
+        var config = Path.Combine(_dir, "dnsbridge.json");
+        Assert.Empty(ConfigSchema.Errors(await File.ReadAllTextAsync(config)));
+        (code, output) = await DnsBridgeVerb.RunAsync(_dir, [], "validate", "--config", "dnsbridge.json");
+        Assert.True(code == 0, output);
+
+        var (proxyPort, adminPort) = (BridgeProcess.FreePort(), BridgeProcess.FreePort());
+        await using var bridge = await BridgeProcess.StartAsync(config, proxyPort, adminPort, readOutput: true,
+            [("DNSBRIDGE__Listen__Proxy", $"http://127.0.0.1:{proxyPort}"), ("DNSBRIDGE__Listen__Admin", $"http://127.0.0.1:{adminPort}")]);
+        using var client = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{proxyPort}/");
+        request.Headers.Host = "shop.test";
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("old application saw shop.test", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("old-app.internal:8080", "--source-backend old-app.internal:8080: must be [http://|https://]IP[:PORT]")]
+    [InlineData("203.0.113.10:80", "--source-backend 203.0.113.10:80: is the target itself")]
+    public async Task A_source_backend_that_is_not_an_address_of_the_old_application_exits_2_and_writes_nothing(string value, string error)
+    {
+        var (code, output) = await DnsBridgeVerb.RunAsync(_dir, [], "init", "--host", "shop.test", "--target", "203.0.113.10", "--source-backend", value);
+
+        Assert.Equal(2, code);
+        Assert.Contains(error, output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_dir, "dnsbridge.json")));
+    }
+
+    [Fact]
     public async Task A_record_already_on_the_target_is_said_and_not_taken_for_the_source()
     {
         await using var dns = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { ["shop.test"] = ["203.0.113.10", Source] });
