@@ -7,7 +7,7 @@ using Spectre.Console;
 namespace DnsBridge.Cli;
 
 /// <summary>
-/// The wave overview of <c>dnsbridge status</c>, one row per cutover from <c>/api/cutovers</c>: a Spectre.Console
+/// The wave overview of <c>dnsbridge status</c>, one row per cutover from <c>/api/summary</c>: a Spectre.Console
 /// table on a terminal, aligned plain text when the output is redirected (for grep, watch(1) and logs).
 /// </summary>
 public sealed record WaveStatus(IReadOnlyList<string[]> Rows)
@@ -33,9 +33,9 @@ public sealed record WaveStatus(IReadOnlyList<string[]> Rows)
                 propagation.ValueKind == JsonValueKind.Object ? propagation.GetProperty("ratio").GetDouble().ToString("0%", CultureInfo.InvariantCulture) : "-",
                 Until(Time(drain.GetProperty("staleUntil")), now),
                 hasResidual ? residual.GetProperty("perMinute1m").GetInt64().ToString(CultureInfo.InvariantCulture) : "0",
-                hasResidual ? residual.GetProperty("series").EnumerateArray().Sum(m => m.GetProperty("count").GetInt64()).ToString(CultureInfo.InvariantCulture) : "0",
+                hasResidual ? residual.GetProperty("lastHour").GetInt64().ToString(CultureInfo.InvariantCulture) : "0",
                 hasResidual && Time(residual.GetProperty("lastRequestAt")) is { } last ? $"{last.UtcDateTime:yyyy-MM-dd HH:mm:ss} ({Ago(now - last)})" : "-",
-                c.GetProperty("pendingAlerts").GetArrayLength().ToString(CultureInfo.InvariantCulture),
+                c.GetProperty("pendingAlerts").GetInt32().ToString(CultureInfo.InvariantCulture),
             ]);
         }
 

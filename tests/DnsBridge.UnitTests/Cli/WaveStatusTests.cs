@@ -7,14 +7,16 @@ public sealed class WaveStatusTests
     private static readonly DateTimeOffset Now = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
 
     [Fact]
-    public void Rows_read_share_countdown_rates_and_alerts_from_the_api_json()
+    public void Rows_read_share_countdown_rates_and_alerts_from_the_summary_json()
     {
         const string Json = """
-            [{ "name": "shop", "drain": { "state": "propagating", "staleUntil": "2026-11-24T12:04:10Z" },
-               "propagation": { "ratio": 0.8751 },
-               "residual": { "perMinute1m": 4, "lastRequestAt": "2026-11-24T11:59:30Z", "series": [ { "count": 3 }, { "count": 4 } ] },
-               "pendingAlerts": [ {}, {} ] },
-             { "name": "blog", "drain": { "state": "pending", "staleUntil": null }, "propagation": null, "residual": null, "pendingAlerts": [] }]
+            [{ "name": "shop", "hosts": ["shop.example.com"], "phase": "switched",
+               "drain": { "state": "propagating", "since": "2026-11-24T11:50:00Z", "staleUntil": "2026-11-24T12:04:10Z" },
+               "propagation": { "at": "2026-11-24T11:59:58Z", "ratio": 0.8751, "target": 7, "answering": 8, "resolvers": 8, "complete": false, "etaSeconds": 252 },
+               "residual": { "total": 40, "lastRequestAt": "2026-11-24T11:59:30Z", "perMinute1m": 4, "perMinute15m": 0.47, "perMinute1h": 0.12, "lastHour": 7 },
+               "pendingAlerts": 2, "failedAlerts": 0 },
+             { "name": "blog", "hosts": ["blog.example.com"], "phase": "switched", "drain": { "state": "pending", "since": "2026-11-24T11:00:00Z", "staleUntil": null },
+               "propagation": null, "residual": null, "pendingAlerts": 0, "failedAlerts": 0 }]
             """;
 
         var wave = WaveStatus.Parse(Json, Now);
