@@ -17,7 +17,7 @@ public static class StatusCommand
 
         // Bounds --watch for tests and scripts; hidden because an operator stops it with Ctrl-C.
         var watchCount = new Option<int?>("--watch-count") { Description = "Stop --watch after this many refreshes.", Hidden = true };
-        var command = new Command("status", "The wave overview of a running instance: state, propagation, stale caches, residual traffic and pending alerts per cutover.")
+        var command = new Command("status", "The wave overview of a running instance: state, phase, propagation, stale caches, residual traffic and pending alerts per cutover.")
         {
             admin, watch, watchCount,
         };

@@ -12,7 +12,7 @@ namespace DnsBridge.Cli;
 /// </summary>
 public sealed record WaveStatus(IReadOnlyList<string[]> Rows)
 {
-    public static readonly string[] Header = ["cutover", "state", "propagation", "stale caches expire", "residual/min", "residual 1 h", "last residual request", "pending alerts"];
+    public static readonly string[] Header = ["cutover", "state", "phase", "propagation", "stale caches expire", "residual/min", "residual 1 h", "last residual request", "pending alerts"];
 
     /// <summary>Reads the API's JSON; times relative to <paramref name="now"/> (this machine's clock).</summary>
     public static WaveStatus Parse(string json, DateTimeOffset now)
@@ -30,6 +30,7 @@ public sealed record WaveStatus(IReadOnlyList<string[]> Rows)
                 // The instance's words, drawn on a terminal.
                 Untrusted.Escape(c.GetProperty("name").GetString()),
                 Untrusted.Escape(drain.GetProperty("state").GetString()),
+                Untrusted.Escape(c.GetProperty("phase").GetString()),
                 propagation.ValueKind == JsonValueKind.Object ? propagation.GetProperty("ratio").GetDouble().ToString("0%", CultureInfo.InvariantCulture) : "-",
                 Until(Time(drain.GetProperty("staleUntil")), now),
                 hasResidual ? residual.GetProperty("perMinute1m").GetInt64().ToString(CultureInfo.InvariantCulture) : "0",

@@ -119,7 +119,7 @@ public sealed class WaveOf500Tests(ITestOutputHelper output)
         Assert.Contains($"{Count} cutover(s)", lines[0], StringComparison.Ordinal);
         Assert.StartsWith("cutover", lines[1], StringComparison.Ordinal);
         Assert.Equal(names, lines.Skip(2).Select(l => l.Split(' ', 2)[0]));
-        Assert.Matches(@"^c007\s+\S+\s+(-|\d+%)\s+\S+.*\s31\s", lines[2 + names.IndexOf("c007")]);
+        Assert.Matches(@"^c007\s+\S+\s+switched\s+(-|\d+%)\s+\S+.*\s31\s", lines[2 + names.IndexOf("c007")]);
     }
 
     private static string Host(string name) => $"{name}.wave.test";

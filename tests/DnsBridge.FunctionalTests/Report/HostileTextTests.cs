@@ -90,7 +90,7 @@ public sealed class HostileTextTests : IDisposable
             app.Map("/api/summary", (HttpContext c) => fail
                 ? Results.Text($"{Escape}oops\nsecond line", statusCode: 500)
                 : Results.Text(
-                    $$"""[{"name":"{{JsonEncodedText.Encode(Escape + "shop")}}","drain":{"state":"{{JsonEncodedText.Encode("drained" + Escape)}}","staleUntil":null},"propagation":null,"residual":null,"pendingAlerts":0}]""",
+                    $$"""[{"name":"{{JsonEncodedText.Encode(Escape + "shop")}}","drain":{"state":"{{JsonEncodedText.Encode("drained" + Escape)}}","staleUntil":null},"phase":"switched","propagation":null,"residual":null,"pendingAlerts":0}]""",
                     "application/json"));
         });
         var admin = $"http://{fake.Address}:{fake.Port}/";

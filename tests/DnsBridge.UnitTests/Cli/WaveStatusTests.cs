@@ -21,21 +21,23 @@ public sealed class WaveStatusTests
 
         var wave = WaveStatus.Parse(Json, Now);
 
-        Assert.Equal(["shop", "propagating", "88%", "in 4m 10s", "4", "7", "2026-11-24 11:59:30 (30s ago)", "2"], wave.Rows[0]);
-        Assert.Equal(["blog", "pending", "-", "-", "0", "0", "-", "0"], wave.Rows[1]);
+        Assert.Equal(["shop", "propagating", "switched", "88%", "in 4m 10s", "4", "7", "2026-11-24 11:59:30 (30s ago)", "2"], wave.Rows[0]);
+        Assert.Equal(["blog", "pending", "switched", "-", "-", "0", "0", "-", "0"], wave.Rows[1]);
         Assert.Equal("http://a:8081/ at 2026-11-24 12:00:00 UTC: 2 cutover(s), 1 pending, 1 propagating", wave.Summary(new Uri("http://a:8081/"), Now));
     }
 
     [Fact]
     public void Plain_text_aligns_columns_and_the_table_escapes_markup()
     {
-        var wave = new WaveStatus([["[bold]x", "drained", "100%", "expired", "0", "0", "-", "0"]]);
+        var wave = new WaveStatus([["[bold]x", "drained", "switched", "100%", "expired", "0", "0", "-", "0"]]);
 
         var lines = wave.ToText().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(lines[0].IndexOf("state", StringComparison.Ordinal), lines[1].IndexOf("drained", StringComparison.Ordinal));
 
         using var output = new StringWriter();
         var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings { Out = new Spectre.Console.AnsiConsoleOutput(output), Ansi = Spectre.Console.AnsiSupport.No });
+        // Wide enough for the nine columns: a narrow console wraps cells, splitting the text looked for.
+        console.Profile.Width = 200;
         console.Write(wave.ToTable());
         Assert.Contains("[bold]x", output.ToString(), StringComparison.Ordinal);
         Assert.Contains("drained", output.ToString(), StringComparison.Ordinal);
