@@ -11,6 +11,7 @@ namespace DnsBridge.Admin;
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(CutoverDocument))]
 [JsonSerializable(typeof(IReadOnlyList<CutoverDocument>))]
+[JsonSerializable(typeof(IReadOnlyList<CutoverSummaryDocument>))]
 [JsonSerializable(typeof(ApiError))]
 [JsonSerializable(typeof(PhaseChangeRequest))]
 [JsonSerializable(typeof(PhaseChangeDocument))]

@@ -12,8 +12,10 @@ public static class ApiEndpoints
 {
     public static IEndpointRouteBuilder MapApiEndpoints(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/api/cutovers");
         // Views read the store (pending alerts, history): on a state thread, so a slow database holds no request thread.
+        // The summary is what the wave overview and `dnsbridge status` poll: one light row per cutover.
+        endpoints.MapGet("/api/summary", async (CutoverView view) => TypedResults.Ok(await StateThreads.Run(view.Summaries)));
+        var api = endpoints.MapGroup("/api/cutovers");
         api.MapGet("/", async (CutoverView view) => TypedResults.Ok(await StateThreads.Run(view.All)));
         api.MapGet("/{name}", async (string name, CutoverView view) =>
             await StateThreads.Run(() => view.Get(name)) is { } cutover ? TypedResults.Ok(cutover) : NotFound(name));

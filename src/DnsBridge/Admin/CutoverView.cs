@@ -27,6 +27,66 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
 
     public CutoverDocument? Get(string name) => config.Current.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase)) is { } c ? Describe(c) : null;
 
+    /// <summary>
+    /// <c>/api/summary</c>: one light row per cutover with the figures of <see cref="All"/> (the same helpers compute
+    /// both), without the resolver table, series, top clients and events that make a full document kilobytes long.
+    /// </summary>
+    public IReadOnlyList<CutoverSummaryDocument> Summaries()
+    {
+        var now = time.GetUtcNow();
+        return [.. config.Current.Cutovers.Select(cutover => Summarize(cutover, now))];
+    }
+
+    private CutoverSummaryDocument Summarize(CutoverConfig cutover, DateTimeOffset now)
+    {
+        var status = Status(cutover, now);
+        var snapshot = propagation?.Latest(cutover.Name);
+        var pending = eventStore.PendingAlerts(cutover.Name);
+        return new(
+            Name: cutover.Name,
+            Hosts: cutover.Hosts,
+            Phase: PhaseLabel(cutover),
+            Drain: new(status.State.Label(), status.Since, status.StaleUntil),
+            Propagation: snapshot is null ? null : new(
+                At: snapshot.At,
+                Ratio: Ratio(snapshot),
+                Target: snapshot.Resolvers.Count(r => Recursive(r) && r.Answer == ResolverAnswer.Target),
+                Answering: snapshot.Resolvers.Count(r => Recursive(r) && r.Answer != ResolverAnswer.Error),
+                Resolvers: snapshot.Resolvers.Count(Recursive),
+                Complete: snapshot.Complete,
+                EtaSeconds: Eta(snapshot)),
+            Residual: ResidualSummaryOf(cutover, now),
+            PendingAlerts: pending.Count,
+            FailedAlerts: pending.Count(p => p.Failed));
+    }
+
+    private ResidualSummaryDocument? ResidualSummaryOf(CutoverConfig cutover, DateTimeOffset now)
+    {
+        if (Counted(cutover) is not ({ } counter, { } figures))
+        {
+            return null;
+        }
+
+        var rates = ResidualRates.Of(counter, now);
+        return new(figures.Total, figures.LastResidualAt, rates.PerMinute1m, rates.PerMinute15m, rates.PerMinute1h, rates.LastHour);
+    }
+
+    // The rows PropagationPoller.Summarize takes the ratio over: recursive resolvers (an error is asked, not answering).
+    private static bool Recursive(ResolverResult result) => !result.Resolver.Authoritative;
+
+    private static double Ratio(PropagationSnapshot snapshot) => Math.Round(snapshot.Ratio, 4);
+
+    private static double Eta(PropagationSnapshot snapshot) => Math.Ceiling(snapshot.EtaSeconds);
+
+    // A cutover without a drain status yet is pending since now.
+    private DrainStatus Status(CutoverConfig cutover, DateTimeOffset now) => drain.Status(cutover.Name) ?? new DrainStatus { Since = now };
+
+    private string PhaseLabel(CutoverConfig cutover) => phases?.PhaseOf(cutover).Label() ?? CutoverPhase.Switched.Label();
+
+    // Residual figures exist once this replica counts the cutover; the totals are then cluster-wide.
+    private (ResidualCounter Counter, ResidualFigures Figures)? Counted(CutoverConfig cutover) =>
+        residual.TryGet(cutover.Name, out var counter) ? (counter, cluster.For(cutover.Name)) : null;
+
     private NudgeDocument Nudge(CutoverConfig cutover)
     {
         var nudge = nudges.For(cutover.Name);
@@ -43,12 +103,8 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
     private CutoverDocument Describe(CutoverConfig cutover)
     {
         var now = time.GetUtcNow();
-        var status = drain.Status(cutover.Name) ?? new DrainStatus { Since = now };
+        var status = Status(cutover, now);
         var snapshot = propagation?.Latest(cutover.Name);
-        residual.TryGet(cutover.Name, out var counter);
-        var nowMinute = now.ToUnixTimeSeconds() / 60;
-        var distinct = counter?.DistinctClients(now) ?? default;
-        var figures = cluster.For(cutover.Name);
         return new(
             Name: cutover.Name,
             Hosts: cutover.Hosts,
@@ -68,8 +124,8 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 Nudge: cutover.Drain.Nudge),
             Propagation: snapshot is null ? null : new(
                 At: snapshot.At,
-                Ratio: Math.Round(snapshot.Ratio, 4),
-                EtaSeconds: Math.Ceiling(snapshot.EtaSeconds),
+                Ratio: Ratio(snapshot),
+                EtaSeconds: Eta(snapshot),
                 Complete: snapshot.Complete,
                 Authoritative: snapshot.Authoritative is { } a ? PropagationMetrics.Label(a) : null,
                 AuthoritativeDisagreement: snapshot.AuthoritativeDisagreement,
@@ -98,25 +154,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                     LatencyMs: Math.Round(r.Latency.TotalMilliseconds, 1),
                     SoaSerial: r.SoaSerial,
                     Location: r.Resolver.Location is { } l ? new LocationDocument(l.City, l.Latitude, l.Longitude) : null))]),
-            Residual: counter is null ? null : new(
-                Total: figures.Total,
-                Requests: figures.Requests,
-                Connections: figures.Connections,
-                Excluded: counter.Excluded,
-                LastRequestAt: figures.LastResidualAt,
-                Replicas: [.. figures.Replicas.Select(r => new ReplicaResidualDocument(r.Replica, r.Requests, r.Connections, r.LastResidualAt))],
-                PerMinute1m: counter.Minutes.Sum(nowMinute, 1),
-                PerMinute15m: Math.Round(counter.Minutes.Sum(nowMinute, 15) / 15.0, 2),
-                PerMinute1h: Math.Round(counter.Minutes.Sum(nowMinute, 60) / 60.0, 2),
-                LastHour: counter.Minutes.Sum(nowMinute, 60),
-                Series: [.. counter.Minutes.Series(nowMinute, 60).Select(m => new MinuteDocument(DateTimeOffset.FromUnixTimeSeconds(m.Minute * 60), m.Count))],
-                DistinctClients1h: distinct.Count,
-                DistinctClientsEstimated: distinct.Estimated,
-                TopClients: figures.Replicas.Count > 1
-                    ? [.. cluster.TopClients(cutover.Name, 10).Select(c => new TopClientDocument(c.Client, c.Requests, null, null))]
-                    : [.. counter.Clients.Top(10).Select(c => new TopClientDocument(c.Key.ToString(), c.Count, c.Error, c.LastSeen))],
-                TopClientsByConnections: [.. counter.ConnectionClients.Top(10).Select(c => new TopConnectionClientDocument(c.Key.ToString(), c.Count, c.Error, c.LastSeen))],
-                TopUserAgents: [.. counter.UserAgents.Top(10).Select(c => new TopUserAgentDocument(c.Key, c.Count, c.Error, c.LastSeen))]),
+            Residual: ResidualOf(cutover, now),
             Nudge: Nudge(cutover),
             Events: [.. eventStore.Events(cutover.Name, 50).Select(e => new EventDocument(e.Id, e.Event, e.At, e.Text, e.Fields is null ? null : System.Text.Json.Nodes.JsonNode.Parse(e.Fields) as System.Text.Json.Nodes.JsonObject))],
             PendingAlerts: [.. eventStore.PendingAlerts(cutover.Name).Select(p => new PendingAlertDocument(
@@ -130,8 +168,39 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 Failed: p.Failed,
                 Since: p.Since,
                 NextAttemptAt: p.Failed ? null : p.NextAttemptAt))],
-            Phase: phases?.PhaseOf(cutover).Label() ?? CutoverPhase.Switched.Label(),
+            Phase: PhaseLabel(cutover),
             PhaseDetail: Phase(cutover));
+    }
+
+    private ResidualDocument? ResidualOf(CutoverConfig cutover, DateTimeOffset now)
+    {
+        if (Counted(cutover) is not ({ } counter, { } figures))
+        {
+            return null;
+        }
+
+        var rates = ResidualRates.Of(counter, now);
+        var distinct = counter.DistinctClients(now);
+        var nowMinute = now.ToUnixTimeSeconds() / 60;
+        return new(
+            Total: figures.Total,
+            Requests: figures.Requests,
+            Connections: figures.Connections,
+            Excluded: counter.Excluded,
+            LastRequestAt: figures.LastResidualAt,
+            Replicas: [.. figures.Replicas.Select(r => new ReplicaResidualDocument(r.Replica, r.Requests, r.Connections, r.LastResidualAt))],
+            PerMinute1m: rates.PerMinute1m,
+            PerMinute15m: rates.PerMinute15m,
+            PerMinute1h: rates.PerMinute1h,
+            LastHour: rates.LastHour,
+            Series: [.. counter.Minutes.Series(nowMinute, 60).Select(m => new MinuteDocument(DateTimeOffset.FromUnixTimeSeconds(m.Minute * 60), m.Count))],
+            DistinctClients1h: distinct.Count,
+            DistinctClientsEstimated: distinct.Estimated,
+            TopClients: figures.Replicas.Count > 1
+                ? [.. cluster.TopClients(cutover.Name, 10).Select(c => new TopClientDocument(c.Client, c.Requests, null, null))]
+                : [.. counter.Clients.Top(10).Select(c => new TopClientDocument(c.Key.ToString(), c.Count, c.Error, c.LastSeen))],
+            TopClientsByConnections: [.. counter.ConnectionClients.Top(10).Select(c => new TopConnectionClientDocument(c.Key.ToString(), c.Count, c.Error, c.LastSeen))],
+            TopUserAgents: [.. counter.UserAgents.Top(10).Select(c => new TopUserAgentDocument(c.Key, c.Count, c.Error, c.LastSeen))]);
     }
 
     private PhaseDocument? Phase(CutoverConfig cutover)

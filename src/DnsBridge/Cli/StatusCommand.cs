@@ -17,7 +17,7 @@ public static class StatusCommand
 
         // Bounds --watch for tests and scripts; hidden because an operator stops it with Ctrl-C.
         var watchCount = new Option<int?>("--watch-count") { Description = "Stop --watch after this many refreshes.", Hidden = true };
-        var command = new Command("status", "The wave overview of a running instance: state, propagation, stale caches, residual traffic and pending alerts per cutover.")
+        var command = new Command("status", "The wave overview of a running instance: state, phase, propagation, stale caches, residual traffic and pending alerts per cutover.")
         {
             admin, watch, watchCount,
         };
@@ -64,7 +64,7 @@ public static class StatusCommand
 
     private static async Task<bool> ShowAsync(AdminApi api, Uri uri, bool terminal, TextWriter stdout, TextWriter stderr, CancellationToken ct)
     {
-        var (body, error) = await api.GetAsync("api/cutovers", "application/json", ct);
+        var (body, error) = await api.GetAsync("api/summary", "application/json", ct);
         if (error is not null)
         {
             await stderr.WriteLineAsync($"error: {error}");
@@ -77,9 +77,9 @@ public static class StatusCommand
         {
             wave = WaveStatus.Parse(body!, now);
         }
-        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
         {
-            await stderr.WriteLineAsync($"error: {uri}api/cutovers did not answer DnsBridge's JSON ({e.Message}): is --admin the admin listener?");
+            await stderr.WriteLineAsync($"error: {uri}api/summary did not answer DnsBridge's JSON ({e.Message}): is --admin the admin listener?");
             return false;
         }
 

@@ -7,12 +7,12 @@ using Spectre.Console;
 namespace DnsBridge.Cli;
 
 /// <summary>
-/// The wave overview of <c>dnsbridge status</c>, one row per cutover from <c>/api/cutovers</c>: a Spectre.Console
+/// The wave overview of <c>dnsbridge status</c>, one row per cutover from <c>/api/summary</c>: a Spectre.Console
 /// table on a terminal, aligned plain text when the output is redirected (for grep, watch(1) and logs).
 /// </summary>
 public sealed record WaveStatus(IReadOnlyList<string[]> Rows)
 {
-    public static readonly string[] Header = ["cutover", "state", "propagation", "stale caches expire", "residual/min", "residual 1 h", "last residual request", "pending alerts"];
+    public static readonly string[] Header = ["cutover", "state", "phase", "propagation", "stale caches expire", "residual/min", "residual 1 h", "last residual request", "pending alerts"];
 
     /// <summary>Reads the API's JSON; times relative to <paramref name="now"/> (this machine's clock).</summary>
     public static WaveStatus Parse(string json, DateTimeOffset now)
@@ -30,12 +30,13 @@ public sealed record WaveStatus(IReadOnlyList<string[]> Rows)
                 // The instance's words, drawn on a terminal.
                 Untrusted.Escape(c.GetProperty("name").GetString()),
                 Untrusted.Escape(drain.GetProperty("state").GetString()),
+                Untrusted.Escape(c.GetProperty("phase").GetString()),
                 propagation.ValueKind == JsonValueKind.Object ? propagation.GetProperty("ratio").GetDouble().ToString("0%", CultureInfo.InvariantCulture) : "-",
                 Until(Time(drain.GetProperty("staleUntil")), now),
                 hasResidual ? residual.GetProperty("perMinute1m").GetInt64().ToString(CultureInfo.InvariantCulture) : "0",
-                hasResidual ? residual.GetProperty("series").EnumerateArray().Sum(m => m.GetProperty("count").GetInt64()).ToString(CultureInfo.InvariantCulture) : "0",
+                hasResidual ? residual.GetProperty("lastHour").GetInt64().ToString(CultureInfo.InvariantCulture) : "0",
                 hasResidual && Time(residual.GetProperty("lastRequestAt")) is { } last ? $"{last.UtcDateTime:yyyy-MM-dd HH:mm:ss} ({Ago(now - last)})" : "-",
-                c.GetProperty("pendingAlerts").GetArrayLength().ToString(CultureInfo.InvariantCulture),
+                c.GetProperty("pendingAlerts").GetInt32().ToString(CultureInfo.InvariantCulture),
             ]);
         }
 

@@ -30,6 +30,7 @@ public sealed class AdminTokenTests : IAsyncLifetime
 
     [Theory]
     [InlineData("/api/cutovers")]
+    [InlineData("/api/summary")]
     [InlineData("/api/cutovers/shop")]
     [InlineData("/api/cutovers/shop/report")]
     [InlineData("/api/cutovers/shop/residual?range=24h")]

@@ -37,6 +37,8 @@ public sealed class ClusterTests(PostgresServer server)
             var perReplica = cutover.GetProperty("residual").GetProperty("replicas").EnumerateArray()
                 .ToDictionary(r => r.GetProperty("name").GetString()!, r => r.GetProperty("requests").GetInt64());
             Assert.Equal(new Dictionary<string, long> { ["r1"] = 70, ["r2"] = 50, ["r3"] = 30 }, perReplica);
+            var row = (await cluster.ApiAsync(replica, "/api/summary")).EnumerateArray().Single(c => c.GetProperty("name").GetString() == "shop");
+            Assert.Equal(150, row.GetProperty("residual").GetProperty("total").GetInt64());
 
             var api = await cluster.ApiAsync(replica, "/api/cluster");
             Assert.True(api.GetProperty("store").GetProperty("reachable").GetBoolean(), $"{replica.AdminUri} says the store is unreachable: {api.GetRawText()}");

@@ -87,10 +87,10 @@ public sealed class HostileTextTests : IDisposable
         await using var fake = await TestUpstream.StartAsync(app =>
         {
             app.Map("/api/report", () => Results.Text($"# report\n\n| {Escape} |\r\n", "text/markdown"));
-            app.Map("/api/cutovers", (HttpContext c) => fail
+            app.Map("/api/summary", (HttpContext c) => fail
                 ? Results.Text($"{Escape}oops\nsecond line", statusCode: 500)
                 : Results.Text(
-                    $$"""[{"name":"{{JsonEncodedText.Encode(Escape + "shop")}}","drain":{"state":"{{JsonEncodedText.Encode("drained" + Escape)}}","staleUntil":null},"propagation":null,"residual":null,"pendingAlerts":[]}]""",
+                    $$"""[{"name":"{{JsonEncodedText.Encode(Escape + "shop")}}","drain":{"state":"{{JsonEncodedText.Encode("drained" + Escape)}}","staleUntil":null},"phase":"switched","propagation":null,"residual":null,"pendingAlerts":0}]""",
                     "application/json"));
         });
         var admin = $"http://{fake.Address}:{fake.Port}/";

@@ -109,10 +109,10 @@ public sealed class ReportCliTests : IAsyncLifetime
         Assert.Equal("", errors);
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("3 cutover(s), 1 drained, 1 draining, 1 pending", lines[0], StringComparison.Ordinal);
-        Assert.Matches(@"^cutover\s+state\s+propagation\s+stale caches expire\s+residual/min\s+residual 1 h\s+last residual request\s+pending alerts$", lines[1]);
-        Assert.Matches(@"^shop\s+drained\s+(-|\d+%)\s+expired\s+\d+\s+\d+\s+2026-11-24 12:00:00 \(.+ ago\)\s+0$", lines[2]);
-        Assert.Matches(@"^blog\s+draining\s+(-|\d+%)\s+expired\s+\d+\s+\d+\s+2026-11-24 12:1\d:\d\d \(.+ ago\)\s+0$", lines[3]);
-        Assert.Matches(@"^api\s+pending\s+-\s+-\s+0\s+0\s+-\s+0$", lines[4]);
+        Assert.Matches(@"^cutover\s+state\s+phase\s+propagation\s+stale caches expire\s+residual/min\s+residual 1 h\s+last residual request\s+pending alerts$", lines[1]);
+        Assert.Matches(@"^shop\s+drained\s+switched\s+(-|\d+%)\s+expired\s+\d+\s+\d+\s+2026-11-24 12:00:00 \(.+ ago\)\s+0$", lines[2]);
+        Assert.Matches(@"^blog\s+draining\s+switched\s+(-|\d+%)\s+expired\s+\d+\s+\d+\s+2026-11-24 12:1\d:\d\d \(.+ ago\)\s+0$", lines[3]);
+        Assert.Matches(@"^api\s+pending\s+switched\s+-\s+-\s+0\s+0\s+-\s+0$", lines[4]);
         Assert.DoesNotContain("\u001b[", output, StringComparison.Ordinal);
     }
 
