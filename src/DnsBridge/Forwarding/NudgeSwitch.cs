@@ -66,13 +66,14 @@ public sealed class NudgeSwitch
 
     // A request on the nudged connection itself can still arrive just after the nudge (pipelining, HTTP/2 streams).
     private static readonly TimeSpan ReturnGrace = TimeSpan.FromSeconds(1);
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<System.Net.IPAddress, long> _nudgedAt = new();
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<System.Net.IPAddress, byte> _returned = new();
+    // Made by the first nudge and the first return: most cutovers of a wave are never nudged, and cost nothing here.
+    private System.Collections.Concurrent.ConcurrentDictionary<System.Net.IPAddress, long>? _nudgedAt;
+    private System.Collections.Concurrent.ConcurrentDictionary<System.Net.IPAddress, byte>? _returned;
     private int _tracked;
 
     public void Nudged(System.Net.IPAddress? client)
     {
-        if (client is not null && Volatile.Read(ref _tracked) < MaxTrackedClients && _nudgedAt.TryAdd(client, _time.GetTimestamp()))
+        if (client is not null && Volatile.Read(ref _tracked) < MaxTrackedClients && LazyInitializer.EnsureInitialized(ref _nudgedAt).TryAdd(client, _time.GetTimestamp()))
         {
             Interlocked.Increment(ref _tracked);
         }
@@ -81,19 +82,19 @@ public sealed class NudgeSwitch
     /// <summary>Called for every residual request; costs one read until a client has been nudged.</summary>
     public void Seen(System.Net.IPAddress? client)
     {
-        if (client is null || Volatile.Read(ref _tracked) == 0 || !_nudgedAt.TryGetValue(client, out var at))
+        if (client is null || Volatile.Read(ref _tracked) == 0 || Volatile.Read(ref _nudgedAt) is not { } nudgedAt || !nudgedAt.TryGetValue(client, out var at))
         {
             return;
         }
 
         if (_time.GetElapsedTime(at) > ReturnGrace)
         {
-            _returned.TryAdd(client, 0);
+            LazyInitializer.EnsureInitialized(ref _returned).TryAdd(client, 0);
         }
     }
 
     /// <summary>What nudging did so far: connections by kind, clients nudged and how many kept arriving afterwards.</summary>
     public NudgeSummary Summary() => new(
         (long)_nudged[(int)NudgeKind.Http1].Value, (long)_nudged[(int)NudgeKind.Http2].Value, (long)_nudged[(int)NudgeKind.WebSocket].Value, (long)_nudged[(int)NudgeKind.Tcp].Value,
-        Volatile.Read(ref _tracked), _returned.Count);
+        Volatile.Read(ref _tracked), Volatile.Read(ref _returned)?.Count ?? 0);
 }

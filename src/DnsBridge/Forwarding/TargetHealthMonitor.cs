@@ -20,6 +20,7 @@ public sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHeal
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, Watched> _watched = new(StringComparer.Ordinal);
+    private IReadOnlyList<CutoverConfig>? _pruned;
     private System.Threading.ITimer? _timer;
 
     public Task StartAsync(CancellationToken cancellationToken)
@@ -49,9 +50,17 @@ public sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHeal
         {
             var now = time.GetUtcNow();
             var cutovers = config.Current.Cutovers;
-            foreach (var gone in _watched.Keys.Where(k => cutovers.All(c => c.Name != k)).ToList())
+
+            // Only a new configuration can remove a cutover: once per reload, not a scan of every pair every second.
+            if (!ReferenceEquals(cutovers, _pruned))
             {
-                _watched.Remove(gone);
+                var names = cutovers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+                foreach (var gone in _watched.Keys.Where(k => !names.Contains(k)).ToList())
+                {
+                    _watched.Remove(gone);
+                }
+
+                _pruned = cutovers;
             }
 
             foreach (var cutover in cutovers)
@@ -72,15 +81,29 @@ public sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHeal
 
     private void Check(CutoverConfig cutover, Watched w, DateTimeOffset now)
     {
-        w.Samples.Enqueue((now, w.Health.Forwarded, w.Health.Errors));
+        var (forwardedNow, errorsNow) = (w.Health.Forwarded, w.Health.Errors);
+        if (w.Samples.Count == 0 && w.IdleSinceWatched)
+        {
+            // Nothing forwarded since it was first watched: every sample would be (0, 0), so none is kept (a wave of
+            // idle cutovers keeps no minute of samples each). The first forward brings back the zero baseline they
+            // would have given, so the first second's errors count as before.
+            if (forwardedNow == 0)
+            {
+                return;
+            }
+
+            w.Samples.Enqueue((now, 0, 0));
+        }
+
+        w.Samples.Enqueue((now, forwardedNow, errorsNow));
         while (w.Samples.Count > 0 && now - w.Samples.Peek().At > Window)
         {
             w.Samples.Dequeue();
         }
 
         var (_, forwarded0, errors0) = w.Samples.Peek();
-        var forwarded = w.Health.Forwarded - forwarded0;
-        var errors = w.Health.Errors - errors0;
+        var forwarded = forwardedNow - forwarded0;
+        var errors = errorsNow - errors0;
         var unhealthy = errors >= MinErrors && errors >= forwarded * ErrorShare;
         if (unhealthy && !w.Unhealthy)
         {
@@ -101,6 +124,9 @@ public sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHeal
     private sealed class Watched(TargetHealth health)
     {
         public TargetHealth Health { get; } = health;
+
+        /// <summary>Whether nothing had been forwarded when watching began (a cutover back in the config may have counts).</summary>
+        public bool IdleSinceWatched { get; } = health.Forwarded == 0;
         public bool Unhealthy { get; set; }
         public Queue<(DateTimeOffset At, long Forwarded, long Errors)> Samples { get; } = new();
     }

@@ -82,6 +82,12 @@ public static class DnsBridgeBuilderExtensions
 
         // Eagerly build what the first request would otherwise pay for, and open the state store now, so a
         // damaged or unwritable one stops the start with a clear message instead of failing later.
+        // The listeners bind only after this (app.RunAsync), on purpose: DrainDetector restores each cutover's counter
+        // to its stored totals by difference (ResidualCounter.Restore adds what is missing), so a request counted
+        // before the restore would vanish into the stored total. Exact counts across a restart are worth the wait for
+        // the store (milliseconds for a local SQLite file). Nothing slower holds the bind: the propagation monitor's
+        // first poll runs on the thread pool (a BackgroundService's ExecuteAsync), and the per-cutover summaries are
+        // made by each cutover's first traffic, so 500 idle cutovers build little more than their routes and series.
         app.Services.GetRequiredService<PhaseController>();
         app.Services.GetRequiredService<RouteTableProvider>();
         app.Services.GetRequiredService<StateStores>();

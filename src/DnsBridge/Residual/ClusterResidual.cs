@@ -16,7 +16,7 @@ public sealed class ClusterResidual
     private readonly ResidualAccounting _local;
     private readonly IClusterStore _store;
     private volatile IReadOnlyList<ReplicaResidual> _stored;
-    private readonly Dictionary<string, (long Requests, long Connections, string TopClients)> _saved = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Requests, long Connections)> _saved = new(StringComparer.Ordinal);
 
     public ClusterResidual(ResidualAccounting local, IClusterStore store, string replica)
     {
@@ -27,6 +27,13 @@ public sealed class ClusterResidual
 
         // At start the store was just opened: a failure here is a failure to start, as for the drain statuses.
         _stored = store.Residual();
+
+        // What this replica wrote before is what its counters continue from (DrainDetector restores them): a
+        // restart does not write every row again, only those whose counts then move.
+        foreach (var own in _stored.Where(r => r.Replica == replica))
+        {
+            _saved[own.Cutover] = (own.Requests, own.Connections);
+        }
     }
 
     public string Replica { get; }
@@ -88,20 +95,26 @@ public sealed class ClusterResidual
         return [.. sums.OrderByDescending(s => s.Value).ThenBy(s => s.Key, StringComparer.Ordinal).Take(count).Select(s => (s.Key, s.Value))];
     }
 
-    /// <summary>Writes this replica's totals that changed since the last successful write. False when the write failed (tried again next time).</summary>
+    /// <summary>
+    /// Writes this replica's totals that changed since the last successful write. False when the write failed (tried
+    /// again next time). The top clients move only with the counts (every client counted is a request or connection
+    /// counted), so a cutover whose counts stand still costs two reads, and one that never counted anything is never written: the flush follows traffic, not the number of
+    /// cutovers (a cluster of replicas with a wave of hundreds of idle cutovers writes nothing).
+    /// </summary>
     public bool Save(DateTimeOffset now)
     {
         var changed = new List<ReplicaResidual>();
         foreach (var counter in _local.Counters)
         {
-            var top = string.Join('\n', counter.Clients.Top(TopClientsKept).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Count}")));
-            var figures = (counter.Requests, counter.Connections, top);
-            if (_saved.TryGetValue(counter.Cutover, out var saved) && saved == figures)
+            var (requests, connections) = (counter.Requests, counter.Connections);
+            var known = _saved.TryGetValue(counter.Cutover, out var saved);
+            if (known ? saved == (requests, connections) : requests == 0 && connections == 0)
             {
                 continue;
             }
 
-            changed.Add(new ReplicaResidual(Replica, counter.Cutover, figures.Requests, figures.Connections, counter.LastResidualAt, top));
+            var top = string.Join('\n', counter.Clients.Top(TopClientsKept).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Key} {c.Count}")));
+            changed.Add(new ReplicaResidual(Replica, counter.Cutover, requests, connections, counter.LastResidualAt, top));
         }
 
         if (changed.Count == 0)
@@ -116,7 +129,7 @@ public sealed class ClusterResidual
 
         foreach (var row in changed)
         {
-            _saved[row.Cutover] = (row.Requests, row.Connections, row.TopClients);
+            _saved[row.Cutover] = (row.Requests, row.Connections);
         }
 
         return true;

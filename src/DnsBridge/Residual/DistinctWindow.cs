@@ -4,7 +4,8 @@ namespace DnsBridge.Residual;
 /// Distinct keys (clients) over about the last hour, in bounded memory however many there are: one
 /// <see cref="HyperLogLog"/> per 10-minute slot, and a read merges the current slot with the six before it, so
 /// it covers the last 60 to 70 minutes. A slot is replaced, not cleared, when its 10 minutes come round again, so
-/// an add never races with a reset. 7 x 4 KiB per cutover.
+/// an add never races with a reset. At most 7 x 4 KiB per cutover, and nothing until its first client (a slot's
+/// sketch is made by the first add in its 10 minutes).
 /// </summary>
 public sealed class DistinctWindow
 {

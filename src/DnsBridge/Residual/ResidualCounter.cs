@@ -5,7 +5,9 @@ namespace DnsBridge.Residual;
 
 /// <summary>
 /// Residual traffic of one cutover. It outlives configuration reloads (it is keyed by cutover name), so counts
-/// are never reset by an edit. Lock-free on the hot path.
+/// are never reset by an edit. Lock-free on the hot path. Its summaries (minutes, clients, user agents, sketches)
+/// take memory as traffic arrives, up to their bounds, so a cutover that sees none costs little more than its metric
+/// series: a wave of hundreds of idle cutovers stays small.
 /// </summary>
 public sealed class ResidualCounter
 {

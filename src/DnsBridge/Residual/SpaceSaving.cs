@@ -21,8 +21,13 @@ public sealed class SpaceSaving<TKey>
 {
     public const int DefaultCapacity = 10_000;
 
-    private readonly ConcurrentDictionary<TKey, Entry> _index;
-    private readonly Entry[] _slots;
+    // Slots start empty and double up to the capacity, and the index is made by the first key: a summary nobody
+    // touches (a cutover without traffic, one of hundreds in a wave) costs a few words, not the full table.
+    private const int FirstSlots = 16;
+    private readonly int _capacity;
+    private readonly IEqualityComparer<TKey>? _comparer;
+    private ConcurrentDictionary<TKey, Entry>? _index;
+    private Entry[] _slots = [];
     private readonly Lock _gate = new();
     private int _used;
     private int _cursor;
@@ -32,11 +37,11 @@ public sealed class SpaceSaving<TKey>
     public SpaceSaving(int capacity = DefaultCapacity, IEqualityComparer<TKey>? comparer = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
-        _slots = new Entry[capacity];
-        _index = new ConcurrentDictionary<TKey, Entry>(Environment.ProcessorCount, capacity, comparer);
+        _capacity = capacity;
+        _comparer = comparer;
     }
 
-    public int Capacity => _slots.Length;
+    public int Capacity => _capacity;
 
     /// <summary>Keys followed now (at most <see cref="Capacity"/>).</summary>
     public int Count => Volatile.Read(ref _used);
@@ -50,7 +55,7 @@ public sealed class SpaceSaving<TKey>
     /// </summary>
     public void Touch(TKey key, long nowTicks, string? tag = null)
     {
-        if (_index.TryGetValue(key, out var entry))
+        if (Volatile.Read(ref _index) is { } index && index.TryGetValue(key, out var entry))
         {
             entry.Hit(nowTicks, tag);
             return;
@@ -63,29 +68,44 @@ public sealed class SpaceSaving<TKey>
     {
         lock (_gate)
         {
+            var index = _index;
+            if (index is null)
+            {
+                index = new ConcurrentDictionary<TKey, Entry>(_comparer);
+                Volatile.Write(ref _index, index);
+            }
+
             // Another request may have admitted it while this one waited.
-            if (_index.TryGetValue(key, out var entry))
+            if (index.TryGetValue(key, out var entry))
             {
                 entry.Hit(nowTicks, tag);
                 return;
             }
 
-            if (_used < _slots.Length)
+            if (_used < _capacity)
             {
+                if (_used == _slots.Length)
+                {
+                    // Readers take _used first, then the array: the array they get is never shorter than that count.
+                    var grown = new Entry[Math.Min(_capacity, Math.Max(FirstSlots, _slots.Length * 2))];
+                    Array.Copy(_slots, grown, _used);
+                    Volatile.Write(ref _slots, grown);
+                }
+
                 entry = new Entry(key, 1, 0, nowTicks, tag);
                 _slots[_used] = entry;
-                _index[key] = entry;
+                index[key] = entry;
                 Volatile.Write(ref _used, _used + 1);
                 return;
             }
 
             var slot = MinimumSlot();
             var victim = _slots[slot];
-            _index.TryRemove(victim.Key, out _);
+            index.TryRemove(victim.Key, out _);
             var minimum = Interlocked.Read(ref victim.Count);
             entry = new Entry(key, minimum + 1, minimum, nowTicks, tag);
             Volatile.Write(ref _slots[slot], entry);
-            _index[key] = entry;
+            index[key] = entry;
             Interlocked.Increment(ref _evictions);
         }
     }
@@ -123,10 +143,11 @@ public sealed class SpaceSaving<TKey>
     public int DistinctSince(long sinceTicks)
     {
         var used = Volatile.Read(ref _used);
+        var slots = Volatile.Read(ref _slots);
         var distinct = 0;
         for (var i = 0; i < used; i++)
         {
-            if (Interlocked.Read(ref Volatile.Read(ref _slots[i]).LastSeenTicks) >= sinceTicks)
+            if (Interlocked.Read(ref Volatile.Read(ref slots[i]).LastSeenTicks) >= sinceTicks)
             {
                 distinct++;
             }
@@ -139,10 +160,16 @@ public sealed class SpaceSaving<TKey>
     public IReadOnlyList<HeavyHitter<TKey>> Top(int k)
     {
         var used = Volatile.Read(ref _used);
+        if (used == 0)
+        {
+            return [];
+        }
+
+        var slots = Volatile.Read(ref _slots);
         var all = new HeavyHitter<TKey>[used];
         for (var i = 0; i < used; i++)
         {
-            var e = Volatile.Read(ref _slots[i]);
+            var e = Volatile.Read(ref slots[i]);
             all[i] = new HeavyHitter<TKey>(e.Key, Interlocked.Read(ref e.Count), e.Error, new DateTimeOffset(Interlocked.Read(ref e.LastSeenTicks), TimeSpan.Zero),
                 new DateTimeOffset(e.FirstSeenTicks, TimeSpan.Zero), Volatile.Read(ref e.Tag));
         }

@@ -40,4 +40,24 @@ public sealed class NudgeSwitchTests
         nudge.PropagationComplete = false;
         Assert.False(nudge.TryTake());
     }
+
+    [Fact]
+    public void A_cutover_never_nudged_reports_zeros_and_a_nudged_client_that_returns_is_counted_once()
+    {
+        var nudge = Switch();
+        var client = System.Net.IPAddress.Parse("198.51.100.7");
+        nudge.Seen(client);
+        Assert.Equal(new NudgeSummary(0, 0, 0, 0, 0, 0), nudge.Summary());
+
+        nudge.Nudged(client);
+        nudge.Nudged(client);
+        nudge.Seen(client);
+        Assert.Equal(new NudgeSummary(0, 0, 0, 0, 1, 0), nudge.Summary());
+
+        // Back after the grace second, on a new connection: it still resolves to the source.
+        _time.Advance(TimeSpan.FromSeconds(2));
+        nudge.Seen(client);
+        nudge.Seen(client);
+        Assert.Equal(new NudgeSummary(0, 0, 0, 0, 1, 1), nudge.Summary());
+    }
 }

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Cost vs number of cutovers (issue 28): `dnsbridge serve` (published as the container runs it) with 1, 50 and 500
+# cutovers of two hosts each, SQLite, no traffic but the probes below, the propagation monitor asking 8 loopback
+# resolvers (one dnsmasq) every 5 s. Per size: the time from exec to the first forwarded 200 and the CPU used until
+# then (three starts, median), the resident memory right after that answer, the resident memory after the monitor
+# ran for a while (10 minutes; 20 s with --quick), and the size of GET /api/cutovers then. Prints a markdown table.
+#   tests/bench/wave-scale.sh [--quick] [--bin DIR] [--sizes "1 50 500"] [--minutes N]
+# --bin takes an already published directory (to compare builds); figures from a busy machine say little.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+bin="" sizes="1 50 500" monitor_s=600 runs=3 resolvers=8
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) monitor_s=20 ;;
+    --bin) bin="$2"; shift ;;
+    --sizes) sizes="$2"; shift ;;
+    --minutes) [[ "$2" =~ ^[0-9]+$ ]] || { echo "--minutes takes a whole number" >&2; exit 2; }; monitor_s=$(( $2 * 60 )); shift ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+# shellcheck source=common.sh
+. "$here/common.sh"
+bench_setup wave-scale
+if [ -z "$bin" ]; then
+  bin="$work/dnsbridge"
+  "$root/deploy/container/publish.sh" "$bin" >/dev/null
+fi
+[ -x "$bin/dnsbridge" ] || { echo "no dnsbridge executable in $bin" >&2; exit 2; }
+
+base=$(( 10000 + RANDOM % 20000 ))
+up=$base proxy=$((base + 1)) admin=$((base + 2)) dns=$((base + 3))
+cat > "$work/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $work/nginx.pid; error_log $work/nginx.err;
+events { worker_connections 1024; }
+http { access_log off; server { listen 127.0.0.1:$up; location / { return 200 "ok"; } } }
+CONF
+nginx -c "$work/nginx.conf" & pids+=($!)
+
+# Every host of the largest size; the resolver still answers the source address, so every cutover is propagating.
+largest=$(tr ' ' '\n' <<<"$sizes" | sort -n | tail -1)
+: > "$work/hosts"
+for i in $(seq 1 "$largest"); do echo "127.0.0.2 c$i.example.test www.c$i.example.test" >> "$work/hosts"; done
+dnsmasq --no-daemon --no-resolv --no-hosts --no-poll --addn-hosts="$work/hosts" --port="$dns" --listen-address=127.0.0.1 \
+    --bind-interfaces --local-ttl=30 --local=/test/ -u root --pid-file= >/dev/null 2>&1 & pids+=($!)
+for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$up/" && break; sleep 0.1; done
+
+write_config() {
+  local n=$1 cutovers="" custom=""
+  for i in $(seq 1 "$n"); do
+    cutovers="$cutovers${cutovers:+,}
+    { \"Name\": \"c$i\", \"Hosts\": [ \"c$i.example.test\", \"www.c$i.example.test\" ],
+      \"Target\": { \"Address\": \"127.0.0.1\", \"Port\": $up, \"Scheme\": \"http\" },
+      \"Drain\": { \"Exclude\": { \"Paths\": [ \"/healthz\" ], \"UserAgents\": [ \"ELB-HealthChecker*\" ] } } }"
+  done
+  for r in $(seq 1 "$resolvers"); do custom="$custom${custom:+, }{ \"Name\": \"local$r\", \"Address\": \"127.0.0.1:$dns\" }"; done
+  cat > "$work/dnsbridge.json" <<CONF
+{ "DnsBridge": {
+  "Listen": { "Proxy": "http://127.0.0.1:$proxy", "Admin": "http://127.0.0.1:$admin" },
+  "Cutovers": [ $cutovers ],
+  "Resolvers": { "Preset": "none", "AuthoritativeServers": [ "127.0.0.1:$dns" ], "Custom": [ $custom ] },
+  "Propagation": { "Enabled": true, "Interval": "00:00:05", "Timeout": "00:00:01" },
+  "State": { "Path": "$work/state.db" } } }
+CONF
+}
+
+# Waits for the first forwarded answer without a process per attempt (as coldstart.sh does: bash's /dev/tcp, and a
+# read with a timeout on a FIFO nobody writes as a 5 ms sleep without a fork).
+mkfifo "$work/never"
+exec 4<>"$work/never"
+first_answer() {
+  local status line
+  while read -rt 0.005 -u 4 _ || true; do
+    if { exec 3<>"/dev/tcp/127.0.0.1/$proxy"; } 2>/dev/null; then
+      printf 'GET / HTTP/1.1\r\nHost: c1.example.test\r\nConnection: close\r\n\r\n' >&3
+      read -r line <&3 || line=""
+      exec 3>&-
+      status=$(awk '{print $2}' <<<"$line")
+      [ -n "$status" ] && { echo "$status"; return; }
+    fi
+  done
+}
+rss() { awk '$1 == "VmRSS:" {print int($2/1024)}' "/proc/$1/status"; }
+cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v k="$(getconf CLK_TCK)" '{ printf "%d", ($12 + $13) * 1000 / k }'; }
+median() { sort -n | awk '{a[NR]=$1} END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
+
+# One start: prints "ms cpu_ms rss_mib"; with keep=1 leaves the process running as $pid.
+start_once() {
+  local keep=$1 start status ms
+  rm -f "$work"/state.db*
+  start=$(date +%s%N)
+  "$bin/dnsbridge" serve --config "$work/dnsbridge.json" > "$work/run.log" 2>&1 & pid=$!
+  status=$(first_answer)
+  ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ "$status" = 200 ] || { echo "first answer $status, not 200" >&2; cat "$work/run.log" >&2; exit 1; }
+  echo "$ms $(cpu_ms "$pid") $(rss "$pid")" >> "$work/starts"
+  if [ "$keep" = 0 ]; then kill -TERM "$pid"; wait "$pid" || true; fi
+}
+
+if [ $((monitor_s % 60)) = 0 ]; then monitored="$((monitor_s / 60)) min"; else monitored="$monitor_s s"; fi
+table="| cutovers | cold start (median of $runs) | CPU to first 200 | RSS after start | RSS after $monitored of monitor | GET /api/cutovers |
+| ---: | ---: | ---: | ---: | ---: | ---: |"
+for n in $sizes; do
+  write_config "$n"
+  : > "$work/starts"
+  for ((r = 1; r < runs; r++)); do start_once 0; done
+  start_once 1
+  pids+=("$pid")
+  echo "$n cutovers: starts (ms, CPU ms, RSS MiB): $(tr '\n' ';' < "$work/starts")" >&2
+  sleep "$monitor_s"
+  rss_later=$(rss "$pid")
+  bytes=$(curl -s "http://127.0.0.1:$admin/api/cutovers" | wc -c)
+  kill -TERM "$pid"; wait "$pid" || true
+  cp "$work/run.log" "$work/run.$n.log"
+  table="$table
+| $n | $(awk '{print $1}' "$work/starts" | median) ms | $(awk '{print $2}' "$work/starts" | median) ms | $(awk '{print $3}' "$work/starts" | median) MiB | $rss_later MiB | $(( bytes / 1024 )) KiB |"
+done
+
+echo
+echo "Cost vs number of cutovers: dnsbridge serve, SQLite, no traffic, $resolvers loopback resolvers every 5 s ($(uname -m), $(nproc) cores):"
+echo
+echo "$table"
