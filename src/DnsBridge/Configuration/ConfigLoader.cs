@@ -10,7 +10,7 @@ public static class ConfigLoader
         if (configFile is not null)
         {
             var full = Path.GetFullPath(configFile);
-            builder.AddJsonFile(source =>
+            builder.Add<IndexedJsonConfigurationSource>(source =>
             {
                 source.FileProvider = new Microsoft.Extensions.FileProviders.PhysicalFileProvider(Path.GetDirectoryName(full)!);
                 source.Path = Path.GetFileName(full);
