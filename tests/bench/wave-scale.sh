@@ -3,7 +3,8 @@
 # cutovers of two hosts each, SQLite, no traffic but the probes below, the propagation monitor asking 8 loopback
 # resolvers (one dnsmasq) every 5 s. Per size: the time from exec to the first forwarded 200 and the CPU used until
 # then (three starts, median), the resident memory right after that answer, the resident memory after the monitor
-# ran for a while (10 minutes; 20 s with --quick), and the size of GET /api/cutovers then. Prints a markdown table.
+# ran for a while (10 minutes; 20 s with --quick), the CPU it used meanwhile, and the sizes of GET /api/cutovers and
+# GET /api/summary then. Prints a markdown table.
 #   tests/bench/wave-scale.sh [--quick] [--bin DIR] [--sizes "1 50 500"] [--minutes N]
 # --bin takes an already published directory (to compare builds); figures from a busy machine say little.
 set -euo pipefail
@@ -100,8 +101,8 @@ start_once() {
 }
 
 if [ $((monitor_s % 60)) = 0 ]; then monitored="$((monitor_s / 60)) min"; else monitored="$monitor_s s"; fi
-table="| cutovers | cold start (median of $runs) | CPU to first 200 | RSS after start | RSS after $monitored of monitor | GET /api/cutovers |
-| ---: | ---: | ---: | ---: | ---: | ---: |"
+table="| cutovers | cold start (median of $runs) | CPU to first 200 | RSS after start | RSS after $monitored of monitor | CPU while monitoring (one core) | GET /api/cutovers | GET /api/summary |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for n in $sizes; do
   write_config "$n"
   : > "$work/starts"
@@ -109,13 +110,16 @@ for n in $sizes; do
   start_once 1
   pids+=("$pid")
   echo "$n cutovers: starts (ms, CPU ms, RSS MiB): $(tr '\n' ';' < "$work/starts")" >&2
+  cpu_before=$(cpu_ms "$pid")
   sleep "$monitor_s"
+  monitor_cpu=$(awk -v a="$cpu_before" -v b="$(cpu_ms "$pid")" -v s="$monitor_s" 'BEGIN { printf "%.1f", (b - a) / (s * 10) }')
   rss_later=$(rss "$pid")
   bytes=$(curl -s "http://127.0.0.1:$admin/api/cutovers" | wc -c)
+  summary_bytes=$(curl -s "http://127.0.0.1:$admin/api/summary" | wc -c)
   kill -TERM "$pid"; wait "$pid" || true
   cp "$work/run.log" "$work/run.$n.log"
   table="$table
-| $n | $(awk '{print $1}' "$work/starts" | median) ms | $(awk '{print $2}' "$work/starts" | median) ms | $(awk '{print $3}' "$work/starts" | median) MiB | $rss_later MiB | $(( bytes / 1024 )) KiB |"
+| $n | $(awk '{print $1}' "$work/starts" | median) ms | $(awk '{print $2}' "$work/starts" | median) ms | $(awk '{print $3}' "$work/starts" | median) MiB | $rss_later MiB | $monitor_cpu % | $(( bytes / 1024 )) KiB | $(( summary_bytes / 1024 )) KiB |"
 done
 
 echo
