@@ -158,8 +158,21 @@ public sealed class DnsQuerier : IAsyncDisposable
     /// </summary>
     public async Task<string?> IdentifyAsync(ResolverQuestion question, string popQuery, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
     {
-        var (name, type, @class) = PopQuery.Question(popQuery);
         await concurrency.WaitAsync(cancellationToken);
+        try
+        {
+            return await IdentifyAsync(question, popQuery, timeout, cancellationToken);
+        }
+        finally
+        {
+            concurrency.Release();
+        }
+    }
+
+    /// <summary>The same identification, the caller holding a slot of the concurrency (a paced question).</summary>
+    public async Task<string?> IdentifyAsync(ResolverQuestion question, string popQuery, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var (name, type, @class) = PopQuery.Question(popQuery);
         try
         {
             var texts = await TextsAsync(question with { Subnet = null }, name, type, @class, timeout, cancellationToken);
@@ -178,10 +191,6 @@ public sealed class DnsQuerier : IAsyncDisposable
         {
             // The row's own question already tells whether the resolver is reachable; a missing PoP is just not shown.
             return null;
-        }
-        finally
-        {
-            concurrency.Release();
         }
     }
 
