@@ -360,8 +360,13 @@ public sealed class DnsQuerier : IAsyncDisposable
         }
     }
 
-    /// <summary>The name servers of the zone that holds <paramref name="host"/>: walk up the labels asking for NS.</summary>
-    public async Task<IReadOnlyList<(string Name, IPEndPoint EndPoint)>> FindAuthoritativeAsync(string host, IReadOnlyList<IPEndPoint> recursive, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// The name servers of the zone that holds <paramref name="host"/>: walk up the labels asking for NS. Each question
+    /// first awaits <paramref name="beforeQuestion"/> for its resolver (the monitor's pace: a wave finds the servers of
+    /// hundreds of hosts at once).
+    /// </summary>
+    public async Task<IReadOnlyList<(string Name, IPEndPoint EndPoint)>> FindAuthoritativeAsync(string host, IReadOnlyList<IPEndPoint> recursive, TimeSpan timeout, CancellationToken cancellationToken,
+        Func<IPEndPoint, CancellationToken, Task>? beforeQuestion = null)
     {
         var labels = host.Split('.');
         for (var i = 0; i < labels.Length - 1; i++)
@@ -372,6 +377,11 @@ public sealed class DnsQuerier : IAsyncDisposable
                 IDnsQueryResponse response;
                 try
                 {
+                    if (beforeQuestion is not null)
+                    {
+                        await beforeQuestion(resolver, cancellationToken);
+                    }
+
                     response = await Client(resolver, true, timeout).QueryAsync(zone, QueryType.NS, QueryClass.IN, cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -391,6 +401,11 @@ public sealed class DnsQuerier : IAsyncDisposable
                     var glue = response.Additionals.ARecords().Where(a => string.Equals(a.DomainName.Value.TrimEnd('.'), ns, StringComparison.OrdinalIgnoreCase)).Select(a => a.Address).ToList();
                     if (glue.Count == 0)
                     {
+                        if (beforeQuestion is not null)
+                        {
+                            await beforeQuestion(resolver, cancellationToken);
+                        }
+
                         var lookup = await QueryAsync(resolver, ns, QueryType.A, true, timeout, cancellationToken);
                         glue = [.. lookup.Addresses.Select(IPAddress.Parse)];
                     }

@@ -298,7 +298,8 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             return cached.Servers;
         }
 
-        var found = await _querier.FindAuthoritativeAsync(host, ResolverInfo.PlainEndPoints(recursive), config.Propagation.Timeout, cancellationToken);
+        var found = await _querier.FindAuthoritativeAsync(host, ResolverInfo.PlainEndPoints(recursive), config.Propagation.Timeout, cancellationToken,
+            (resolver, ct) => _poller.PaceAsync(ResolverAddress.Plain(resolver), config.Propagation.MaxQuestionsPerSecondPerResolver, ct));
         IReadOnlyList<ResolverInfo> servers = [.. found.Select(f => new ResolverInfo($"{ResolverCatalog.AuthoritativePrefix}{f.Name}", f.EndPoint, "authoritative", f.Name, Authoritative: true))];
         if (servers.Count == 0)
         {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DnsBridge.Configuration;
 using DnsClient;
 
 namespace DnsBridge.Propagation;
@@ -35,6 +36,10 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
     /// <summary>The pacer of the resolver's address (its subnet rows share it: the same server), with this pass's spacing for it.</summary>
     private (ResolverPacer Pacer, PacingPlan Plan, TimeSpan Spacing)? Pace(ResolverInfo resolver, PacingPlan? plan) =>
         plan is null ? null : (_pacers.GetOrAdd(resolver.Via.ToString(), _ => new ResolverPacer(time)), plan, plan.Spacing(resolver));
+
+    /// <summary>Waits until a question to <paramref name="via"/> keeps the cap (one outside the rows: shares their pace).</summary>
+    public Task PaceAsync(ResolverAddress via, int maxPerSecond, CancellationToken cancellationToken) =>
+        _pacers.GetOrAdd(via.ToString(), _ => new ResolverPacer(time)).GapAsync(PacingPlan.MinimumGap(maxPerSecond), cancellationToken);
 
     /// <summary>One question, paced when the pass is.</summary>
     private Task<DnsObservation> AskOneAsync((ResolverPacer Pacer, PacingPlan Plan, TimeSpan Spacing)? pace, DateTimeOffset slot, ResolverQuestion question, string host, QueryType type,

@@ -11,6 +11,7 @@ public sealed class ResolverPacer(TimeProvider time)
     private readonly Lock _lock = new();
     private PacingPlan? _plan;
     private long _next;
+    private DateTimeOffset _reserved = DateTimeOffset.MinValue;
     private DateTimeOffset _lastSent = DateTimeOffset.MinValue;
 
     /// <summary>
@@ -56,14 +57,29 @@ public sealed class ResolverPacer(TimeProvider time)
     }
 
     /// <summary>
-    /// Waits until <paramref name="minimumGap"/> after the previous question went out, and takes that time as this
-    /// one's: the times are the clock's when released, so a late timer only ever widens the gap.
+    /// Waits until <paramref name="minimumGap"/> after the previous question went out. A turn is reserved first (so
+    /// that many waiters wake one by one, not all at once to race), then checked against when the previous one really
+    /// went out: a late timer only ever widens the gap. Alone, for the questions outside a pass's rows (finding the
+    /// authoritative servers).
     /// </summary>
-    private async Task GapAsync(TimeSpan minimumGap, CancellationToken cancellationToken)
+    public async Task GapAsync(TimeSpan minimumGap, CancellationToken cancellationToken)
     {
+        TimeSpan wait;
+        lock (_lock)
+        {
+            var now = time.GetUtcNow();
+            var turn = _reserved == DateTimeOffset.MinValue || now >= _reserved + minimumGap ? now : _reserved + minimumGap;
+            _reserved = turn;
+            wait = turn - now;
+        }
+
         while (true)
         {
-            TimeSpan wait;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, time, cancellationToken);
+            }
+
             lock (_lock)
             {
                 var now = time.GetUtcNow();
@@ -76,8 +92,6 @@ public sealed class ResolverPacer(TimeProvider time)
 
                 wait = allowed - now;
             }
-
-            await Task.Delay(wait, time, cancellationToken);
         }
     }
 }

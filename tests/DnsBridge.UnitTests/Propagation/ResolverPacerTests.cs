@@ -1,6 +1,5 @@
 using System.Net;
 using DnsBridge.Propagation;
-using Microsoft.Extensions.Time.Testing;
 
 namespace DnsBridge.UnitTests.Propagation;
 
@@ -17,15 +16,14 @@ public sealed class ResolverPacerTests
     /// Asks <paramref name="names"/> names of one resolver as the poller does (one slot each, all rows at once) and
     /// advances the clock a millisecond at a time (bounded) until all are asked: when each went out.
     /// </summary>
-    private static async Task<IReadOnlyList<(string Name, DateTimeOffset At)>> AskAllAsync(int names, PacingPlan plan, FakeTimeProvider time)
+    private static async Task<IReadOnlyList<(string Name, DateTimeOffset At)>> AskAllAsync(int names, PacingPlan plan, SettlingClock time)
     {
         var pacer = new ResolverPacer(time);
         using var concurrency = new SemaphoreSlim(32);
         var sent = new List<(string, DateTimeOffset)>();
         var spacing = plan.Spacing(Google);
 
-        // Off the test's synchronization context: the clock's timers then run each question inline as it advances.
-        var asked = await Task.Run(() => Enumerable.Range(0, names).Select(i => pacer.AskAsync(pacer.Reserve(plan, spacing, 1), PacingPlan.MinimumGap(plan.MaxPerSecond), concurrency, _ =>
+        Task<int> Ask(int i) => pacer.AskAsync(pacer.Reserve(plan, spacing, 1), PacingPlan.MinimumGap(plan.MaxPerSecond), concurrency, _ =>
         {
             lock (sent)
             {
@@ -33,14 +31,10 @@ public sealed class ResolverPacerTests
             }
 
             return Task.FromResult(i);
-        }, CancellationToken.None)).ToArray());
+        }, CancellationToken.None);
 
-        for (var step = 0; step < 120_000 && !asked.All(t => t.IsCompleted); step++)
-        {
-            time.Advance(TimeSpan.FromMilliseconds(1));
-        }
-
-        await Task.WhenAll(asked).WaitAsync(TimeSpan.FromSeconds(10));
+        var asked = await Task.Run(() => Enumerable.Range(0, names).Select(Ask).ToArray());
+        await time.RunAsync(asked, 120_000);
         lock (sent)
         {
             return [.. sent];
@@ -53,7 +47,7 @@ public sealed class ResolverPacerTests
     [Fact]
     public async Task Five_hundred_names_at_30_s_and_20_a_second_are_spread_evenly_over_the_interval()
     {
-        var time = new FakeTimeProvider(Start);
+        var time = new SettlingClock(Start);
         var plan = new PacingPlan(Start, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), 20, NameQuestions: 500, Cutovers: 500, Subnets: 0);
 
         var sent = await AskAllAsync(500, plan, time);
@@ -74,7 +68,7 @@ public sealed class ResolverPacerTests
     [Fact]
     public async Task When_the_cap_cannot_fit_the_interval_the_pass_takes_longer_instead_of_bursting()
     {
-        var time = new FakeTimeProvider(Start);
+        var time = new SettlingClock(Start);
         var plan = new PacingPlan(Start, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 20, NameQuestions: 500, Cutovers: 500, Subnets: 0);
 
         var sent = await AskAllAsync(500, plan, time);
@@ -90,7 +84,7 @@ public sealed class ResolverPacerTests
     [Fact]
     public async Task A_pass_in_a_hurry_asks_at_the_cap_s_pace()
     {
-        var time = new FakeTimeProvider(Start);
+        var time = new SettlingClock(Start);
         var plan = new PacingPlan(Start, TimeSpan.FromSeconds(30), TimeSpan.Zero, 20, NameQuestions: 60, Cutovers: 60, Subnets: 0);
 
         var sent = await AskAllAsync(60, plan, time);
@@ -104,7 +98,7 @@ public sealed class ResolverPacerTests
     public async Task Questions_whose_slots_came_late_still_go_out_a_gap_apart()
     {
         // Ten questions all due now (say, each waited behind a timeout): the cap's gap, not a burst.
-        var time = new FakeTimeProvider(Start);
+        var time = new SettlingClock(Start);
         var pacer = new ResolverPacer(time);
         using var concurrency = new SemaphoreSlim(32);
         var sent = new List<DateTimeOffset>();
@@ -117,13 +111,27 @@ public sealed class ResolverPacerTests
 
             return Task.FromResult(i);
         }, CancellationToken.None)).ToArray());
-        for (var step = 0; step < 5_000 && !asked.All(t => t.IsCompleted); step++)
-        {
-            time.Advance(TimeSpan.FromMilliseconds(1));
-        }
-
-        await Task.WhenAll(asked).WaitAsync(TimeSpan.FromSeconds(10));
+        await time.RunAsync(asked, 5_000);
         Assert.Equal(Enumerable.Range(0, 10).Select(i => Start + TimeSpan.FromMilliseconds(200 * i)), sent.Order());
+    }
+
+    [Fact]
+    public async Task Questions_outside_the_rows_take_turns_a_gap_apart_too()
+    {
+        // Finding the authoritative servers of a wave's hosts: all at once, each waiting for its turn alone.
+        var time = new SettlingClock(Start);
+        var pacer = new ResolverPacer(time);
+        var sent = new List<DateTimeOffset>();
+        var asked = await Task.Run(() => Enumerable.Range(0, 40).Select(async _ =>
+        {
+            await pacer.GapAsync(PacingPlan.MinimumGap(20), CancellationToken.None);
+            lock (sent)
+            {
+                sent.Add(time.GetUtcNow());
+            }
+        }).ToArray());
+        await time.RunAsync(asked, 5_000);
+        Assert.Equal(Enumerable.Range(0, 40).Select(i => Start + TimeSpan.FromMilliseconds(50 * i)), sent.Order());
     }
 
     [Fact]
