@@ -255,7 +255,7 @@ public sealed partial class ConfigReader
 
     private PropagationConfig ReadPropagation(IConfigurationSection s)
     {
-        CheckKeys(s, "Enabled", "Interval", "Timeout", "Concurrency", "Transport", "HttpProxy", "CaFile", "ClientSubnets", "Vantages");
+        CheckKeys(s, "Enabled", "Interval", "Timeout", "Concurrency", "MaxQuestionsPerSecondPerResolver", "Transport", "HttpProxy", "CaFile", "ClientSubnets", "Vantages");
         var d = new PropagationConfig();
         return new PropagationConfig
         {
@@ -263,6 +263,7 @@ public sealed partial class ConfigReader
             Interval = Read(s, "Interval", Duration) ?? d.Interval,
             Timeout = Read(s, "Timeout", Duration) ?? d.Timeout,
             Concurrency = Read(s, "Concurrency", Int) ?? d.Concurrency,
+            MaxQuestionsPerSecondPerResolver = Read(s, "MaxQuestionsPerSecondPerResolver", Int) ?? d.MaxQuestionsPerSecondPerResolver,
             Transport = (String(s, "Transport") ?? d.Transport).ToLowerInvariant(),
             HttpProxy = NullIfEmpty(String(s, "HttpProxy")),
             CaFile = NullIfEmpty(String(s, "CaFile")),

@@ -200,6 +200,13 @@ public sealed record PropagationConfig
     public int Concurrency { get; init; } = 32;
 
     /// <summary>
+    /// The most questions one resolver address is sent in a second: public resolvers answer bursts with errors (rate
+    /// limits). A pass spreads each resolver's questions evenly over the interval, and stretches past it rather than
+    /// exceed this.
+    /// </summary>
+    public int MaxQuestionsPerSecondPerResolver { get; init; } = 20;
+
+    /// <summary>
     /// <see cref="ResolverAddress.Udp"/> (default), <see cref="ResolverAddress.Dot"/> or <see cref="ResolverAddress.Doh"/>:
     /// built-in resolvers that have such an endpoint are asked over it (the others over plain DNS).
     /// </summary>

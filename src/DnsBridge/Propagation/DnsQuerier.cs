@@ -158,8 +158,21 @@ public sealed class DnsQuerier : IAsyncDisposable
     /// </summary>
     public async Task<string?> IdentifyAsync(ResolverQuestion question, string popQuery, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
     {
-        var (name, type, @class) = PopQuery.Question(popQuery);
         await concurrency.WaitAsync(cancellationToken);
+        try
+        {
+            return await IdentifyAsync(question, popQuery, timeout, cancellationToken);
+        }
+        finally
+        {
+            concurrency.Release();
+        }
+    }
+
+    /// <summary>The same identification, the caller holding a slot of the concurrency (a paced question).</summary>
+    public async Task<string?> IdentifyAsync(ResolverQuestion question, string popQuery, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var (name, type, @class) = PopQuery.Question(popQuery);
         try
         {
             var texts = await TextsAsync(question with { Subnet = null }, name, type, @class, timeout, cancellationToken);
@@ -178,10 +191,6 @@ public sealed class DnsQuerier : IAsyncDisposable
         {
             // The row's own question already tells whether the resolver is reachable; a missing PoP is just not shown.
             return null;
-        }
-        finally
-        {
-            concurrency.Release();
         }
     }
 
@@ -351,8 +360,13 @@ public sealed class DnsQuerier : IAsyncDisposable
         }
     }
 
-    /// <summary>The name servers of the zone that holds <paramref name="host"/>: walk up the labels asking for NS.</summary>
-    public async Task<IReadOnlyList<(string Name, IPEndPoint EndPoint)>> FindAuthoritativeAsync(string host, IReadOnlyList<IPEndPoint> recursive, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// The name servers of the zone that holds <paramref name="host"/>: walk up the labels asking for NS. Each question
+    /// first awaits <paramref name="beforeQuestion"/> for its resolver (the monitor's pace: a wave finds the servers of
+    /// hundreds of hosts at once).
+    /// </summary>
+    public async Task<IReadOnlyList<(string Name, IPEndPoint EndPoint)>> FindAuthoritativeAsync(string host, IReadOnlyList<IPEndPoint> recursive, TimeSpan timeout, CancellationToken cancellationToken,
+        Func<IPEndPoint, CancellationToken, Task>? beforeQuestion = null)
     {
         var labels = host.Split('.');
         for (var i = 0; i < labels.Length - 1; i++)
@@ -363,6 +377,11 @@ public sealed class DnsQuerier : IAsyncDisposable
                 IDnsQueryResponse response;
                 try
                 {
+                    if (beforeQuestion is not null)
+                    {
+                        await beforeQuestion(resolver, cancellationToken);
+                    }
+
                     response = await Client(resolver, true, timeout).QueryAsync(zone, QueryType.NS, QueryClass.IN, cancellationToken);
                 }
                 catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -382,6 +401,11 @@ public sealed class DnsQuerier : IAsyncDisposable
                     var glue = response.Additionals.ARecords().Where(a => string.Equals(a.DomainName.Value.TrimEnd('.'), ns, StringComparison.OrdinalIgnoreCase)).Select(a => a.Address).ToList();
                     if (glue.Count == 0)
                     {
+                        if (beforeQuestion is not null)
+                        {
+                            await beforeQuestion(resolver, cancellationToken);
+                        }
+
                         var lookup = await QueryAsync(resolver, ns, QueryType.A, true, timeout, cancellationToken);
                         glue = [.. lookup.Addresses.Select(IPAddress.Parse)];
                     }

@@ -12,6 +12,9 @@ namespace DnsBridge.Propagation;
 /// Polls every cutover every <c>Propagation.Interval</c> (jittered) across the resolver set and the zone's
 /// authoritative servers, keeps the latest snapshot per cutover, flags resolvers still stale after their own TTL
 /// ran out, and tells the listeners (drain detector, state store). Healthy even with every resolver unreachable.
+/// A pass spreads the questions to each resolver over the interval (<see cref="PacingPlan"/>), at most
+/// <c>Propagation:MaxQuestionsPerSecondPerResolver</c> a second; the next pass starts an interval after the previous
+/// one started, at once when the cap made it longer.
 /// In a cluster only the leader polls (and publishes its snapshots to the store); a follower reads the published
 /// snapshots every second instead, so its API and status page show what the leader sees.
 /// </summary>
@@ -34,6 +37,7 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     private readonly DelegationWatcher _delegation;
     private readonly VantagePuller _vantages;
     private readonly Counter _failures;
+    private readonly ConcurrentDictionary<string, TimeSpan> _stretched = new(StringComparer.Ordinal);
     private CancellationTokenSource _wake = new();
     private long _passes;
 
@@ -85,10 +89,15 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
     {
         var listeners = _services.GetServices<IPropagationListener>().ToList();
         var failures = 0;
+
+        // The first pass, and the one after a configuration change, ask at the cap's pace: rows show at once.
+        var hurry = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             var config = _config.Current;
             var leader = _leadership.IsLeader;
+            var started = _time.GetTimestamp();
+            var wake = _wake;
             try
             {
                 if (!leader)
@@ -97,7 +106,10 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
                 }
                 else if (config.Propagation.Enabled)
                 {
-                    await PollAllAsync(config, listeners, stoppingToken);
+                    // A change stops a spread pass: the next one, with the new configuration, starts at once.
+                    using var pass = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, wake.Token);
+                    await PollAllAsync(config, listeners, pass.Token, spread: !hurry);
+                    hurry = false;
                 }
 
                 failures = 0;
@@ -105,6 +117,9 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 return;
+            }
+            catch (OperationCanceledException) when (wake.IsCancellationRequested)
+            {
             }
             catch (Exception e)
             {
@@ -115,16 +130,22 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             }
 
             Interlocked.Increment(ref _passes);
-            var wake = _wake;
             if (wake.IsCancellationRequested)
             {
                 _wake = new CancellationTokenSource();
                 wake.Dispose();
+                hurry = true;
                 continue;
             }
 
+            // From the start of the pass: a spread pass takes most of the interval itself.
             var jitter = TimeSpan.FromMilliseconds(Random.Shared.NextDouble() * config.Propagation.Interval.TotalMilliseconds * 0.1);
-            var interval = JobFailures.Backoff(leader ? config.Propagation.Interval + jitter : FollowInterval, failures);
+            var interval = JobFailures.Backoff(leader ? config.Propagation.Interval + jitter : FollowInterval, failures) - _time.GetElapsedTime(started);
+            if (interval <= TimeSpan.Zero)
+            {
+                continue;
+            }
+
             using var delay = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, wake.Token);
             try
             {
@@ -173,12 +194,18 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
         }
     }
 
-    /// <summary>One pass over every cutover (also what tests and the demo call to poll now).</summary>
-    public async Task PollAllAsync(DnsBridgeConfig config, IReadOnlyList<IPropagationListener> listeners, CancellationToken cancellationToken)
+    /// <summary>
+    /// One pass over every cutover (also what tests and the demo call to poll now): with <paramref name="spread"/>, the
+    /// questions to each resolver spread over the interval; without, asked at the cap's pace.
+    /// </summary>
+    public async Task PollAllAsync(DnsBridgeConfig config, IReadOnlyList<IPropagationListener> listeners, CancellationToken cancellationToken, bool spread = false)
     {
         using var concurrency = new SemaphoreSlim(config.Propagation.Concurrency);
         var recursive = ResolverCatalog.Build(config.Resolvers, config.Propagation.Transport);
         var options = QuestionOptions.From(config.Propagation);
+        var pacing = new PacingPlan(_time.GetUtcNow(), config.Propagation.Interval, spread ? config.Propagation.Interval : TimeSpan.Zero,
+            config.Propagation.MaxQuestionsPerSecondPerResolver, config.Cutovers.Sum(c => c.Hosts.Count * c.Dns.Types.Count), config.Cutovers.Count, options.Subnets.Count);
+        NoteStretched(recursive, pacing);
 
         // Remote vantages are asked alongside the resolvers, once per pass for every cutover.
         var vantages = _vantages.PullAsync(config.Propagation, cancellationToken);
@@ -187,8 +214,9 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             var authoritative = config.Resolvers.Authoritative
                 ? await AuthoritativeServersAsync(config, cutover, recursive, cancellationToken)
                 : [];
+            NoteStretched(authoritative, pacing);
             var snapshot = await _poller.PollAsync(cutover.Name, cutover.Hosts, cutover.Dns.Types, _phases.PhaseOf(cutover.Name) == CutoverPhase.RolledBack ? AnswerClassifier.ForRollback(cutover) : AnswerClassifier.For(cutover),
-                [.. authoritative, .. recursive], config.Propagation.Timeout, concurrency, cancellationToken, options);
+                [.. authoritative, .. recursive], config.Propagation.Timeout, concurrency, cancellationToken, options, pacing);
             snapshot = FlagTtlViolations(snapshot);
             snapshot = VantageMerge.Merge(snapshot, await vantages, _time.GetUtcNow(), config.Propagation.Interval);
             var delegation = await _delegation.ProbeAsync(config, cutover, authoritative, recursive, concurrency, cancellationToken);
@@ -213,6 +241,29 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
                 }
             });
         }));
+    }
+
+    /// <summary>
+    /// Says once per resolver (again only after its cycle changes) that the cap makes its pass longer than the
+    /// interval, so that operators know why rows refresh less often than configured.
+    /// </summary>
+    private void NoteStretched(IReadOnlyList<ResolverInfo> resolvers, PacingPlan pacing)
+    {
+        foreach (var resolver in resolvers)
+        {
+            if (!pacing.Stretched(resolver))
+            {
+                _stretched.TryRemove(resolver.Name, out _);
+                continue;
+            }
+
+            var cycle = pacing.Cycle(resolver);
+            if (!_stretched.TryGetValue(resolver.Name, out var known) || known != cycle)
+            {
+                _stretched[resolver.Name] = cycle;
+                LogStretched(_logger, resolver.Name, resolver.Address, pacing.Questions(resolver), pacing.MaxPerSecond, cycle.TotalSeconds, pacing.Interval.TotalSeconds);
+            }
+        }
     }
 
     /// <summary>The switch time the drain status stored (it survives restarts and leader changes); null when unknown or unreadable now.</summary>
@@ -247,7 +298,8 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
             return cached.Servers;
         }
 
-        var found = await _querier.FindAuthoritativeAsync(host, ResolverInfo.PlainEndPoints(recursive), config.Propagation.Timeout, cancellationToken);
+        var found = await _querier.FindAuthoritativeAsync(host, ResolverInfo.PlainEndPoints(recursive), config.Propagation.Timeout, cancellationToken,
+            (resolver, ct) => _poller.PaceAsync(ResolverAddress.Plain(resolver), config.Propagation.MaxQuestionsPerSecondPerResolver, ct));
         IReadOnlyList<ResolverInfo> servers = [.. found.Select(f => new ResolverInfo($"{ResolverCatalog.AuthoritativePrefix}{f.Name}", f.EndPoint, "authoritative", f.Name, Authoritative: true))];
         if (servers.Count == 0)
         {
@@ -319,6 +371,9 @@ public sealed partial class PropagationMonitor : BackgroundService, IPropagation
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Warning, Message = "Cutover {Cutover}: no authoritative name servers found for {Host}; the switch is then judged by the first resolver that answers the target")]
     private static partial void LogNoAuthoritative(ILogger logger, string cutover, string host);
+
+    [LoggerMessage(EventId = 406, Level = LogLevel.Warning, Message = "Resolver {Resolver} ({Address}): {Questions} questions a pass at most {MaxPerSecond} a second (Propagation:MaxQuestionsPerSecondPerResolver) take {CycleSeconds:0.#} s, longer than Propagation:Interval ({IntervalSeconds:0.#} s): its rows refresh every {CycleSeconds:0.#} s instead of bursting")]
+    private static partial void LogStretched(ILogger logger, string resolver, string address, int questions, int maxPerSecond, double cycleSeconds, double intervalSeconds);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Error, Message = "Propagation listener {Listener} failed for cutover {Cutover}")]
     private static partial void LogListenerFailed(ILogger logger, string listener, string cutover, Exception exception);

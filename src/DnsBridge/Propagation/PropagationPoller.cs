@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using DnsBridge.Configuration;
 using DnsClient;
 
 namespace DnsBridge.Propagation;
@@ -8,36 +9,54 @@ namespace DnsBridge.Propagation;
 /// the cutover is asked of every resolver, with at most <c>Concurrency</c> questions in flight (shared by all
 /// cutovers), so a silent resolver costs its timeout and never delays the others. With client subnets, each
 /// recursive resolver that may forward them is also asked once per subnet (rows <c>RESOLVER@NAME</c>); one that drops
-/// the subnet is remembered and asked once, its row marked.
+/// the subnet is remembered and asked once, its row marked. With a <see cref="PacingPlan"/> (the monitor's passes), the
+/// questions to each resolver address are paced by its <see cref="ResolverPacer"/>, shared by every cutover.
 /// </summary>
 public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, bool> _ignoresSubnet = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string? Pop, DateTimeOffset At)> _pops = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ResolverPacer> _pacers = new(StringComparer.Ordinal);
 
     /// <summary>Called after every single question (metrics).</summary>
     public Action<ResolverInfo, DnsObservation>? Observed { get; init; }
 
     public async Task<PropagationSnapshot> PollAsync(
         string cutover, IReadOnlyList<string> hosts, IReadOnlyList<string> types, AnswerClassifier classifier,
-        IReadOnlyList<ResolverInfo> resolvers, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken, QuestionOptions? options = null)
+        IReadOnlyList<ResolverInfo> resolvers, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken, QuestionOptions? options = null,
+        PacingPlan? pacing = null)
     {
         options ??= QuestionOptions.None;
         var queryTypes = types.Select(t => t == "AAAA" ? QueryType.AAAA : QueryType.A).ToArray();
-        var tasks = resolvers.Select(r => RowsAsync(r, hosts, queryTypes, classifier, timeout, concurrency, options, cancellationToken)).ToArray();
+        var tasks = resolvers.Select(r => RowsAsync(r, hosts, queryTypes, classifier, timeout, concurrency, options, Pace(r, pacing), cancellationToken)).ToArray();
         var results = await Task.WhenAll(tasks);
         return Summarize(cutover, time.GetUtcNow(), [.. results.SelectMany(r => r)]);
     }
+
+    /// <summary>The pacer of the resolver's address (its subnet rows share it: the same server), with this pass's spacing for it.</summary>
+    private (ResolverPacer Pacer, PacingPlan Plan, TimeSpan Spacing)? Pace(ResolverInfo resolver, PacingPlan? plan) =>
+        plan is null ? null : (_pacers.GetOrAdd(resolver.Via.ToString(), _ => new ResolverPacer(time)), plan, plan.Spacing(resolver));
+
+    /// <summary>Waits until a question to <paramref name="via"/> keeps the cap (one outside the rows: shares their pace).</summary>
+    public Task PaceAsync(ResolverAddress via, int maxPerSecond, CancellationToken cancellationToken) =>
+        _pacers.GetOrAdd(via.ToString(), _ => new ResolverPacer(time)).GapAsync(PacingPlan.MinimumGap(maxPerSecond), cancellationToken);
+
+    /// <summary>One question, paced when the pass is.</summary>
+    private Task<DnsObservation> AskOneAsync((ResolverPacer Pacer, PacingPlan Plan, TimeSpan Spacing)? pace, DateTimeOffset slot, ResolverQuestion question, string host, QueryType type,
+        bool recursion, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken) =>
+        pace is not { } p
+            ? querier.AskAsync(question, host, type, recursion, timeout, concurrency, cancellationToken)
+            : p.Pacer.AskAsync(slot, PacingPlan.MinimumGap(p.Plan.MaxPerSecond), concurrency, ct => querier.AskAsync(question, host, type, recursion, timeout, ct), cancellationToken);
 
     /// <summary>
     /// The resolver's own row, then one per client subnet unless it is known (or found) to drop them. Without an NSID,
     /// the operator's identification question (when the resolver has one) names the site for all its rows.
     /// </summary>
     private async Task<IReadOnlyList<ResolverResult>> RowsAsync(ResolverInfo resolver, IReadOnlyList<string> hosts, QueryType[] types, AnswerClassifier classifier,
-        TimeSpan timeout, SemaphoreSlim concurrency, QuestionOptions options, CancellationToken cancellationToken)
+        TimeSpan timeout, SemaphoreSlim concurrency, QuestionOptions options, (ResolverPacer Pacer, PacingPlan Plan, TimeSpan Spacing)? pace, CancellationToken cancellationToken)
     {
-        var own = await AskAsync(resolver, hosts, types, classifier, timeout, concurrency, options, cancellationToken);
-        var pop = own.Pop ?? await IdentifyAsync(resolver, own, timeout, concurrency, options, cancellationToken);
+        var own = await AskAsync(resolver, hosts, types, classifier, timeout, concurrency, options, pace, cancellationToken);
+        var pop = own.Pop ?? await IdentifyAsync(resolver, own, timeout, concurrency, options, pace, cancellationToken);
         own = own with { Pop = pop };
         if (resolver.Authoritative || resolver.Subnet is not null || options.Subnets.Count == 0 || resolver.ForwardsClientSubnet == false)
         {
@@ -52,7 +71,7 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         var rows = new List<ResolverResult> { own };
         foreach (var (name, subnet) in options.Subnets)
         {
-            var row = await AskAsync(resolver with { Name = $"{resolver.Name}@{name}", Subnet = subnet, SubnetName = name }, hosts, types, classifier, timeout, concurrency, options, cancellationToken);
+            var row = await AskAsync(resolver with { Name = $"{resolver.Name}@{name}", Subnet = subnet, SubnetName = name }, hosts, types, classifier, timeout, concurrency, options, pace, cancellationToken);
             if (row.Answer != ResolverAnswer.Error && row.SubnetScope is null && resolver.ForwardsClientSubnet != true)
             {
                 // No echo: the resolver dropped the subnet (RFC 7871 §7.2.1); every subnet row would repeat its own row.
@@ -67,7 +86,8 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
     }
 
     /// <summary>The site named by the resolver's identification question, asked at most once per <see cref="QuestionOptions.PopRefresh"/>.</summary>
-    private async Task<string?> IdentifyAsync(ResolverInfo resolver, ResolverResult own, TimeSpan timeout, SemaphoreSlim concurrency, QuestionOptions options, CancellationToken cancellationToken)
+    private async Task<string?> IdentifyAsync(ResolverInfo resolver, ResolverResult own, TimeSpan timeout, SemaphoreSlim concurrency, QuestionOptions options,
+        (ResolverPacer Pacer, PacingPlan Plan, TimeSpan Spacing)? pace, CancellationToken cancellationToken)
     {
         if (resolver.PopQuery is not { } kind || resolver.Authoritative || own.Answer == ResolverAnswer.Error)
         {
@@ -81,21 +101,26 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
             return known.Pop;
         }
 
-        var pop = await querier.IdentifyAsync(new ResolverQuestion(resolver.Via, null, options.HttpProxy, options.CaFile), kind, timeout, concurrency, cancellationToken);
+        var question = new ResolverQuestion(resolver.Via, null, options.HttpProxy, options.CaFile);
+        var pop = pace is not { } p
+            ? await querier.IdentifyAsync(question, kind, timeout, concurrency, cancellationToken)
+            : await p.Pacer.AskAsync(p.Pacer.Reserve(p.Plan, p.Spacing, 1), PacingPlan.MinimumGap(p.Plan.MaxPerSecond), concurrency, ct => querier.IdentifyAsync(question, kind, timeout, ct), cancellationToken);
         _pops[key] = (pop, now);
         return pop;
     }
 
     private async Task<ResolverResult> AskAsync(ResolverInfo resolver, IReadOnlyList<string> hosts, QueryType[] types, AnswerClassifier classifier,
-        TimeSpan timeout, SemaphoreSlim concurrency, QuestionOptions options, CancellationToken cancellationToken)
+        TimeSpan timeout, SemaphoreSlim concurrency, QuestionOptions options, (ResolverPacer Pacer, PacingPlan Plan, TimeSpan Spacing)? pace, CancellationToken cancellationToken)
     {
         var question = new ResolverQuestion(resolver.Via, resolver.Subnet, options.HttpProxy, options.CaFile);
         var parts = new List<(ResolverAnswer Answer, DnsObservation Observation)>();
+        var slot = pace is { } reserve ? reserve.Pacer.Reserve(reserve.Plan, reserve.Spacing, hosts.Count * types.Length) : default;
         foreach (var host in hosts)
         {
             foreach (var type in types)
             {
-                var observation = await querier.AskAsync(question, host, type, recursion: !resolver.Authoritative, timeout, concurrency, cancellationToken);
+                var observation = await AskOneAsync(pace, slot, question, host, type, recursion: !resolver.Authoritative, timeout, concurrency, cancellationToken);
+                slot += pace?.Spacing ?? TimeSpan.Zero;
                 Observed?.Invoke(resolver, observation);
                 parts.Add((classifier.Classify(observation), observation));
             }
@@ -108,7 +133,8 @@ public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         }
 
         // The serial, shown beside each server's answer, tells operators which server is behind on the zone.
-        var soa = await querier.AskAsync(question, hosts[0], QueryType.SOA, recursion: false, timeout, concurrency, cancellationToken);
+        var soaSlot = pace is { } p ? p.Pacer.Reserve(p.Plan, p.Spacing, 1) : default;
+        var soa = await AskOneAsync(pace, soaSlot, question, hosts[0], QueryType.SOA, recursion: false, timeout, concurrency, cancellationToken);
         Observed?.Invoke(resolver, soa);
         return result with { SoaSerial = soa.SoaSerial };
     }

@@ -35,6 +35,7 @@ public sealed class ConfigValidationTests
         Assert.Equal("http://127.0.0.1:8081", config.Listen.Admin);
         Assert.Equal("global", config.Resolvers.Preset);
         Assert.Equal(TimeSpan.FromSeconds(30), config.Propagation.Interval);
+        Assert.Equal(20, config.Propagation.MaxQuestionsPerSecondPerResolver);
         Assert.Equal("dnsbridge.db", config.State.Path);
     }
 
@@ -89,6 +90,8 @@ public sealed class ConfigValidationTests
     [Theory]
     [InlineData("""{ "Listen": { "AdminToken": "short" } }""", "DnsBridge:Listen:AdminToken", "at least 16 characters")]
     [InlineData("""{ "Listen": { "AdminToken": "with a space in it, long enough" } }""", "DnsBridge:Listen:AdminToken", "without spaces")]
+    [InlineData("""{ "Propagation": { "MaxQuestionsPerSecondPerResolver": 0 } }""", "DnsBridge:Propagation:MaxQuestionsPerSecondPerResolver", "must be a positive integer")]
+    [InlineData("""{ "Propagation": { "MaxQuestionsPerSecondPerResolver": -5 } }""", "DnsBridge:Propagation:MaxQuestionsPerSecondPerResolver", "got -5")]
     [InlineData("""{ "Limits": { "MaxConnections": 0 } }""", "DnsBridge:Limits:MaxConnections", "must be 1-1000000")]
     [InlineData("""{ "Limits": { "MaxRequestHeadersBytes": 100 } }""", "DnsBridge:Limits:MaxRequestHeadersBytes", "must be 4096-1048576")]
     [InlineData("""{ "Limits": { "RequestHeadersTimeout": "00:00:00" } }""", "DnsBridge:Limits:RequestHeadersTimeout", "between 00:00:01 and 00:10:00")]

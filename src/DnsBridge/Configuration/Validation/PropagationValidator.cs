@@ -23,6 +23,11 @@ public static class PropagationValidator
             error($"{path}:Concurrency", $"must be 1-1024, got {p.Concurrency}");
         }
 
+        if (p.MaxQuestionsPerSecondPerResolver < 1)
+        {
+            error($"{path}:MaxQuestionsPerSecondPerResolver", $"must be a positive integer (questions a second to one resolver), got {p.MaxQuestionsPerSecondPerResolver}");
+        }
+
         if (p.Transport is not (ResolverAddress.Udp or ResolverAddress.Dot or ResolverAddress.Doh))
         {
             error($"{path}:Transport", $"must be 'udp', 'dot' or 'doh', got '{p.Transport}'");
