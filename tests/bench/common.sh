@@ -14,3 +14,23 @@ bench_cleanup() {
   wait 2>/dev/null || true
   [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"
 }
+
+# Sets $bin to a directory holding the dnsbridge executable: the one given (--bin), else the Native AOT build,
+# published into $work as the container's is.
+bench_dnsbridge() {
+  if [ -z "$bin" ]; then
+    bin="$work/dnsbridge"
+    "$root/deploy/container/publish.sh" "$bin" >/dev/null
+  fi
+  [ -x "$bin/dnsbridge" ] || { echo "no dnsbridge executable in $bin" >&2; exit 2; }
+}
+
+# An nginx on 127.0.0.1:PORT answering 200 "ok" to everything: the target of the start and scale benchmarks.
+bench_ok_target() {
+  cat > "$work/nginx.conf" <<CONF
+worker_processes 1; daemon off; pid $work/nginx.pid; error_log $work/nginx.err;
+events { worker_connections 1024; }
+http { access_log off; server { listen 127.0.0.1:$1; location / { return 200 "ok"; } } }
+CONF
+  nginx -c "$work/nginx.conf" & pids+=($!)
+}

@@ -27,11 +27,7 @@ done
 # shellcheck source=common.sh
 . "$here/common.sh"
 bench_setup cutover
-if [ -z "$bin" ]; then
-  "$root/deploy/container/publish.sh" "$work/dnsbridge" >/dev/null
-  bin="$work/dnsbridge"
-fi
-test -x "$bin/dnsbridge" || { echo "no dnsbridge executable in $bin" >&2; exit 2; }
+bench_dnsbridge
 
 base=$(( 10000 + RANDOM % 20000 ))  # below the ephemeral port range (32768+)
 source_port=$base target_port=$((base + 1)) bridge_port=$((base + 2)) admin_port=$((base + 3)) twin_port=$((base + 4))

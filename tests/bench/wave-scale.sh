@@ -25,20 +25,11 @@ done
 # shellcheck source=common.sh
 . "$here/common.sh"
 bench_setup wave-scale
-if [ -z "$bin" ]; then
-  bin="$work/dnsbridge"
-  "$root/deploy/container/publish.sh" "$bin" >/dev/null
-fi
-[ -x "$bin/dnsbridge" ] || { echo "no dnsbridge executable in $bin" >&2; exit 2; }
+bench_dnsbridge
 
 base=$(( 10000 + RANDOM % 20000 ))
 up=$base proxy=$((base + 1)) admin=$((base + 2)) dns=$((base + 3))
-cat > "$work/nginx.conf" <<CONF
-worker_processes 1; daemon off; pid $work/nginx.pid; error_log $work/nginx.err;
-events { worker_connections 1024; }
-http { access_log off; server { listen 127.0.0.1:$up; location / { return 200 "ok"; } } }
-CONF
-nginx -c "$work/nginx.conf" & pids+=($!)
+bench_ok_target "$up"
 
 # Every host of the largest size; the resolver still answers the source address, so every cutover is propagating.
 largest=$(tr ' ' '\n' <<<"$sizes" | sort -n | tail -1)
