@@ -160,18 +160,24 @@ public sealed partial class ProxyMiddleware
     /// its own token as a cancellation (502): before the response starts we answer 504 like an activity timeout;
     /// after it started YARP has already aborted the response, so no truncated body passes as complete.
     /// </summary>
-    private async ValueTask<(ForwarderError Error, bool CutShort)> ForwardAsync(HttpContext context, HostRoute route, bool isWebSocket)
+    private ValueTask<(ForwarderError Error, bool CutShort)> ForwardAsync(HttpContext context, HostRoute route, bool isWebSocket)
     {
         var cutover = route.Cutover;
-        if (isWebSocket || cutover.Config.Target.RequestTimeout is not { } limit)
+        return SendAsync(context, route, route.DestinationPrefix, cutover.Invoker, isWebSocket ? cutover.WebSocketRequestConfig : cutover.RequestConfig,
+            isWebSocket ? null : cutover.Config.Target.RequestTimeout);
+    }
+
+    /// <summary>One forward to an upstream (target or source backend), bounded by <paramref name="limit"/> when set.</summary>
+    private async ValueTask<(ForwarderError Error, bool CutShort)> SendAsync(HttpContext context, HostRoute route, string prefix, HttpMessageInvoker invoker,
+        ForwarderRequestConfig requestConfig, TimeSpan? limit)
+    {
+        if (limit is null)
         {
-            var error = await _forwarder.SendAsync(
-                context, route.DestinationPrefix, cutover.Invoker, isWebSocket ? cutover.WebSocketRequestConfig : cutover.RequestConfig, route.Transformer);
-            return (error, false);
+            return (await _forwarder.SendAsync(context, prefix, invoker, requestConfig, route.Transformer), false);
         }
 
-        using var bound = new CancellationTokenSource(limit);
-        var result = await _forwarder.SendAsync(context, route.DestinationPrefix, cutover.Invoker, cutover.RequestConfig, route.Transformer, bound.Token);
+        using var bound = new CancellationTokenSource(limit.Value);
+        var result = await _forwarder.SendAsync(context, prefix, invoker, requestConfig, route.Transformer, bound.Token);
         // Only the timer cancels this source. RequestAborted cannot tell the cases apart: YARP aborts the client's
         // response itself when the bound cuts a response that has started, which also signals RequestAborted.
         var cutShort = result != ForwarderError.None && bound.IsCancellationRequested;
@@ -226,20 +232,23 @@ public sealed partial class ProxyMiddleware
 
     /// <summary>
     /// Forwards to the source backend (<c>rehearsal</c>, <c>rolled_back</c>): its own pool, the request's Host kept, the
-    /// client address headers as toward the target, <c>Target.Timeout</c> as the activity timeout. The client's answer
-    /// is the source's. (Mirroring hooks in here: a copy to the target must never delay or change this answer.)
+    /// client address headers as toward the target, and the target's timeouts: <c>Target.Timeout</c> as the activity
+    /// timeout and <c>Target.RequestTimeout</c> as the bound (504 when it cuts a request short before the answer
+    /// started), so a hung source backend fails like a hung target. The client's answer is the source's. (Mirroring
+    /// hooks in here: a copy to the target must never delay or change this answer.)
     /// </summary>
     private async ValueTask<(ForwarderError Error, bool CutShort)> ForwardToSourceAsync(HttpContext context, HostRoute route, SourceUpstream source, bool isWebSocket)
     {
-        var error = await _forwarder.SendAsync(
-            context, route.SourceDestinationPrefix!, source.Invoker, isWebSocket ? source.WebSocketRequestConfig : source.RequestConfig, route.Transformer);
-        if (error != ForwarderError.None && IsTargetError(error))
+        var (error, cutShort) = await SendAsync(context, route, route.SourceDestinationPrefix!, source.Invoker, isWebSocket ? source.WebSocketRequestConfig : source.RequestConfig,
+            isWebSocket ? null : source.Target.RequestTimeout);
+        if (error != ForwarderError.None && (cutShort || IsTargetError(error)))
         {
             var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
-            LogSourceError(_logger, route.Cutover.Name, TargetHandlerFactory.ReasonOf(exception), error, exception?.GetBaseException().Message ?? "");
+            var reason = cutShort || error == ForwarderError.RequestTimedOut ? "timeout" : TargetHandlerFactory.ReasonOf(exception);
+            LogSourceError(_logger, route.Cutover.Name, reason, error, exception?.GetBaseException().Message ?? "");
         }
 
-        return (error, false);
+        return (error, cutShort);
     }
 
     private static Task RespondHeldTooLongAsync(HttpContext context, TimeSpan hold)

@@ -1,5 +1,8 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using DnsBridge.FunctionalTests.Infrastructure;
 using YamlDotNet.RepresentationModel;
@@ -27,23 +30,32 @@ public sealed class DashboardTests
         Assert.Equal("query", variables["cutover"]);
         Assert.All(Dashboard.RootElement.GetProperty("panels").EnumerateArray(), p => Assert.Equal("${datasource}", p.GetProperty("datasource").GetProperty("uid").GetString()));
         Assert.All(Queries(), q => Assert.All(Repo.MetricsIn(q.Expr), m => Assert.Contains(m, Repo.ContractMetrics)));
-        Assert.True(Queries().Count() >= 15);
+        Assert.True(Queries().Count() >= 20);
     }
 
     [Fact]
     public async Task Every_query_parses_in_a_real_Prometheus_and_returns_data_from_a_running_DnsBridge()
     {
         await using var target = await TestUpstream.StartAsync(app => app.Map("/{**p}", () => "ok"));
+        await using var sourceBackend = await TestUpstream.StartAsync(app => app.Map("/{**p}", () => "ok"));
         await using var resolver = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { ["shop.example.test"] = ["198.51.100.7"] });
         await using var bridge = await BridgeHost.StartAsync(new
         {
             Listen = new { Proxy = "http://127.0.0.1:0", Admin = "http://127.0.0.1:0", AdminToken = Token },
-            Cutovers = new[]
+            Cutovers = new object[]
             {
                 new
                 {
                     Name = "shop", Hosts = new[] { "shop.example.test" }, Target = new { target.Address, target.Port, Scheme = "http" },
                     SourceAddresses = new[] { "198.51.100.7" }, Drain = new { Exclude = new { Paths = new[] { "/healthz" } } },
+                },
+
+                // In rehearsal with every request mirrored; frozen later with a short hold, for the phase row.
+                new
+                {
+                    Name = "rehearsed", Hosts = new[] { "rehearsed.example.test" }, Target = new { target.Address, target.Port, Scheme = "http" },
+                    SourceBackend = new { sourceBackend.Address, sourceBackend.Port, Scheme = "http" },
+                    Mirror = new { Share = 1.0 }, Freeze = new { Hold = "00:00:01" },
                 },
             },
             Resolvers = new { Preset = "none", Authoritative = false, Custom = new[] { new { Name = "local", resolver.Address, Region = "loopback" } } },
@@ -92,6 +104,7 @@ public sealed class DashboardTests
                 await client.GetAsync("http://shop.example.test/page");
                 await client.GetAsync("http://shop.example.test/healthz");
                 await client.GetAsync("http://unknown.example.test/");
+                await client.GetAsync("http://rehearsed.example.test/page");
                 var samples = await QueryAsync(api, "count_over_time(dnsbridge_residual_requests_total[1m])");
                 if (samples is { } s && s.GetProperty("result").GetArrayLength() > 0
                     && double.Parse(s.GetProperty("result")[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture) >= 4
@@ -104,6 +117,22 @@ public sealed class DashboardTests
                 await Task.Delay(250);
             }
 
+            // Frozen: a request held past Freeze.Hold is rejected, and the held counter gets two scrapes.
+            using (var admin = bridge.CreateAdminClient())
+            {
+                admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+                using var freeze = await admin.PostAsync("/api/cutovers/rehearsed/phase", new StringContent("""{"phase":"frozen"}""", Encoding.UTF8, "application/json"));
+                Assert.Equal(HttpStatusCode.OK, freeze.StatusCode);
+            }
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, (await client.GetAsync("http://rehearsed.example.test/page")).StatusCode);
+            while ((await QueryAsync(api, "count_over_time(dnsbridge_held_requests_total[1m])")) is not { } held || held.GetProperty("result").GetArrayLength() == 0
+                || double.Parse(held.GetProperty("result")[0].GetProperty("value")[1].GetString()!, System.Globalization.CultureInfo.InvariantCulture) < 2)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "Prometheus did not collect the held requests in time");
+                await Task.Delay(250);
+            }
+
             // Queries whose metrics exist whatever happened: these must return data.
             var mustHaveData = new HashSet<string>(StringComparer.Ordinal)
             {
@@ -111,6 +140,7 @@ public sealed class DashboardTests
                 "Excluded requests per second", "Resolver answers by region", "Resolvers still answering the source", "Answer TTL per resolver",
                 "Forward latency", "Forwarded requests by status class", "Rejected requests (never forwarded)", "Alert deliveries (last hour)",
                 "DNS query latency p90", "Config reloads", "Nudged connections per second", "Target errors", "Authoritative servers",
+                "Cutover phase", "Held requests per second", "Mirrored copies per second by outcome", "Mirror match ratio", "Mirror latency p99, source vs target",
             };
             foreach (var (panel, expr) in Queries())
             {

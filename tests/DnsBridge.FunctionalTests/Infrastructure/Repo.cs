@@ -28,8 +28,8 @@ public static partial class Repo
         "dnsbridge_dns_authoritative_disagreement", "dnsbridge_dns_authoritative_unreachable",
         "dnsbridge_alerts_pending", "dnsbridge_alerts_oldest_pending_age_seconds",
 
-        // DESIGN.md "Cutover phases": the mirrored comparison of rehearsal traffic.
-        "dnsbridge_mirror_requests_total", "dnsbridge_mirror_duration_seconds",
+        // DESIGN.md "Cutover phases": the phase, held requests and the mirrored comparison of rehearsal traffic.
+        "dnsbridge_cutover_phase", "dnsbridge_held_requests_total", "dnsbridge_mirror_requests_total", "dnsbridge_mirror_duration_seconds",
     };
 
     /// <summary>Metric names used in a PromQL text, histogram suffixes folded into their family.</summary>

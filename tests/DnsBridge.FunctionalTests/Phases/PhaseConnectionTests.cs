@@ -1,5 +1,7 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using DnsBridge.FunctionalTests.Infrastructure;
 using static DnsBridge.FunctionalTests.Phases.PhaseHarness;
@@ -7,11 +9,16 @@ using static DnsBridge.FunctionalTests.Phases.PhaseHarness;
 namespace DnsBridge.FunctionalTests.Phases;
 
 /// <summary>
-/// A TCP port forward follows the phase like requests do: to the source backend in rehearsal (same port, the source
-/// backend's address), held while frozen and released to the target at the switch, closed when the hold runs out.
+/// A TCP port forward and a TLS passthrough cutover follow the phase like requests do: to the source backend in
+/// rehearsal (a port forward keeps its port, passthrough dials SourceBackend.Port), held while frozen and released to
+/// the target at the switch, to the source again after a rollback.
 /// </summary>
-public sealed class PhaseConnectionTests
+public sealed class PhaseConnectionTests : IDisposable
 {
+    private readonly TestCertificates _ca = new();
+
+    public void Dispose() => _ca.Dispose();
+
     [Fact]
     public async Task A_tcp_cutover_goes_to_the_source_then_is_held_and_released_to_the_target()
     {
@@ -48,6 +55,69 @@ public sealed class PhaseConnectionTests
         Assert.Equal(4, await MetricAsync(bridge, "dnsbridge_held_requests_total", ("cutover", "db"), ("outcome", "released")));
         source.Dispose();
         await serving;
+    }
+
+    [Fact]
+    public async Task A_passthrough_cutover_goes_to_the_source_then_is_held_and_released_to_the_target_and_rolls_back()
+    {
+        // Both sides hold a certificate for the name: the client validates whichever it reaches, the body says which.
+        await using var source = await TestUpstream.StartAsync(app => app.Map("/{**p}", () => "source"), _ca.Issue([ShopHost]));
+        await using var target = await TestUpstream.StartAsync(app => app.Map("/{**p}", () => "target"), _ca.Issue([ShopHost]));
+        await using var bridge = await BridgeHost.StartAsync(new
+        {
+            Listen = new { Proxy = "http://127.0.0.1:0", Admin = "http://127.0.0.1:0", Passthrough = "127.0.0.1:0", AdminToken = Token },
+            Cutovers = new object[]
+            {
+                new
+                {
+                    Name = "shop", Hosts = new[] { ShopHost }, Target = new { target.Address, target.Port, Scheme = "tls" },
+                    SourceBackend = new { source.Address, source.Port, Scheme = "tls" },
+                    Freeze = new { Hold = "00:00:20" },
+                },
+            },
+        });
+        var passthrough = bridge.PassthroughEndPoint!;
+
+        Assert.Equal("source", await GetOverTlsAsync(passthrough));
+        Assert.Equal(ShopHost, Assert.Single(source.ServerNames));
+
+        Assert.Equal(0, (await CliAsync(bridge, "freeze", "shop")).Exit);
+        var held = Enumerable.Range(0, 4).Select(_ => GetOverTlsAsync(passthrough)).ToList();
+        await WaitForAsync(() => Cell(bridge).Held == 4, "4 TLS connections held");
+        Assert.Empty(target.ServerNames);
+
+        Assert.Equal(0, (await CliAsync(bridge, "switch", "shop")).Exit);
+
+        Assert.All(await Task.WhenAll(held), answer => Assert.Equal("target", answer));
+        Assert.Equal("target", await GetOverTlsAsync(passthrough));
+        Assert.Equal(4, await MetricAsync(bridge, "dnsbridge_held_requests_total", ("cutover", "shop"), ("outcome", "released")));
+
+        Assert.Equal(0, (await CliAsync(bridge, "rollback", "shop")).Exit);
+        Assert.Equal("source", await GetOverTlsAsync(passthrough));
+    }
+
+    /// <summary>One HTTPS GET on a connection of its own, validated against the test CA and the name only.</summary>
+    private async Task<string> GetOverTlsAsync(IPEndPoint passthrough)
+    {
+        var handler = LoopbackClient.Handler(passthrough);
+        handler.SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = (_, c, _, e) => Trusted(c, e) };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(30) };
+        return await client.GetStringAsync($"https://{ShopHost}/page");
+    }
+
+    private bool Trusted(X509Certificate? certificate, SslPolicyErrors errors)
+    {
+        if (certificate is null || (errors & (SslPolicyErrors.RemoteCertificateNameMismatch | SslPolicyErrors.RemoteCertificateNotAvailable)) != 0)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(_ca.Ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return chain.Build(leaf);
     }
 
     private static async Task AnswerAsync(Socket socket, string text)
