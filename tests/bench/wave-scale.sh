@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cost vs number of cutovers (issue 28): `dnsbridge serve` (published as the container runs it) with 1, 50 and 500
 # cutovers of two hosts each, SQLite, no traffic but the probes below, the propagation monitor asking 8 loopback
-# resolvers (one dnsmasq) every 5 s. Per size: the time from exec to the first forwarded 200 and the CPU used until
+# resolvers (one dnsmasq on 8 addresses) every 5 s. Per size: the time from exec to the first forwarded 200 and the CPU used until
 # then (three starts, median), the resident memory right after that answer, the resident memory after the monitor
 # ran for a while (10 minutes; 20 s with --quick), the CPU it used meanwhile, and the sizes of GET /api/cutovers and
 # GET /api/summary then. Prints a markdown table.
@@ -35,7 +35,11 @@ bench_ok_target "$up"
 largest=$(tr ' ' '\n' <<<"$sizes" | sort -n | tail -1)
 : > "$work/hosts"
 for i in $(seq 1 "$largest"); do echo "127.0.0.2 c$i.example.test www.c$i.example.test" >> "$work/hosts"; done
-dnsmasq --no-daemon --no-resolv --no-hosts --no-poll --addn-hosts="$work/hosts" --port="$dns" --listen-address=127.0.0.1 \
+# One dnsmasq on 9 loopback addresses: each resolver row (and the authoritative server, the last) has an address of
+# its own, and so its own question pacer (Propagation:MaxQuestionsPerSecondPerResolver), as public resolvers do.
+listen=$(for r in $(seq 1 $((resolvers + 1))); do printf -- '--listen-address=127.0.1.%d ' "$r"; done)
+# shellcheck disable=SC2086
+dnsmasq --no-daemon --no-resolv --no-hosts --no-poll --addn-hosts="$work/hosts" --port="$dns" $listen \
     --bind-interfaces --local-ttl=30 --local=/test/ -u root --pid-file= >/dev/null 2>&1 & pids+=($!)
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$up/" && break; sleep 0.1; done
 
@@ -47,12 +51,12 @@ write_config() {
       \"Target\": { \"Address\": \"127.0.0.1\", \"Port\": $up, \"Scheme\": \"http\" },
       \"Drain\": { \"Exclude\": { \"Paths\": [ \"/healthz\" ], \"UserAgents\": [ \"ELB-HealthChecker*\" ] } } }"
   done
-  for r in $(seq 1 "$resolvers"); do custom="$custom${custom:+, }{ \"Name\": \"local$r\", \"Address\": \"127.0.0.1:$dns\" }"; done
+  for r in $(seq 1 "$resolvers"); do custom="$custom${custom:+, }{ \"Name\": \"local$r\", \"Address\": \"127.0.1.$r:$dns\" }"; done
   cat > "$work/dnsbridge.json" <<CONF
 { "DnsBridge": {
   "Listen": { "Proxy": "http://127.0.0.1:$proxy", "Admin": "http://127.0.0.1:$admin" },
   "Cutovers": [ $cutovers ],
-  "Resolvers": { "Preset": "none", "AuthoritativeServers": [ "127.0.0.1:$dns" ], "Custom": [ $custom ] },
+  "Resolvers": { "Preset": "none", "AuthoritativeServers": [ "127.0.1.$((resolvers + 1)):$dns" ], "Custom": [ $custom ] },
   "Propagation": { "Enabled": true, "Interval": "00:00:05", "Timeout": "00:00:01" },
   "State": { "Path": "$work/state.db" } } }
 CONF
