@@ -51,33 +51,16 @@ dnsmasq --no-daemon --no-resolv --no-hosts --no-poll --addn-hosts="$work/hosts" 
     --bind-interfaces --local-ttl=30 --local=/test/ -u root --pid-file= >/dev/null 2>&1 & pids+=($!)
 for _ in $(seq 1 100); do curl -s -o /dev/null "http://127.0.0.1:$up/" && break; sleep 0.1; done
 
-# Waits for the first forwarded answer without a process per attempt (bash's /dev/tcp; a read with a timeout on a
-# FIFO nobody writes is a 5 ms sleep without a fork, so polling takes no CPU from the starting process).
-mkfifo "$work/never"
-exec 4<>"$work/never"
-first_answer() {
-  local status line
-  while read -rt 0.005 -u 4 _ || true; do
-    if { exec 3<>"/dev/tcp/127.0.0.1/$proxy"; } 2>/dev/null; then
-      printf 'GET / HTTP/1.1\r\nHost: c1.example.test\r\nConnection: close\r\n\r\n' >&3
-      read -r line <&3 || line=""
-      exec 3>&-
-      status=$(awk '{print $2}' <<<"$line")
-      [ -n "$status" ] && { echo "$status"; return; }
-    fi
-  done
-}
 rss() { awk -v k="$2" '$1 == k":" {print int($2/1024)}' "/proc/$1/status"; }
-median() { sort -n | awk '{a[NR]=$1} END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
 
 : > "$work/results"
 for ((r = 1; r <= runs; r++)); do
   rm -f "$work"/state.db*
   start=$(date +%s%N)
   env "${envs[@]}" "$bin/dnsbridge" serve --config "$work/dnsbridge.json" > "$work/run.log" 2>&1 & pid=$!
-  status=$(first_answer)
+  status=$(bench_first_answer "$proxy" c1.example.test)
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  cpu_ms=$(sed 's/.*) //' "/proc/$pid/stat" | awk -v k="$(getconf CLK_TCK)" '{ printf "%d", ($12 + $13) * 1000 / k }')
+  cpu_ms=$(bench_cpu_ms "$pid")
   rss_first=$(rss "$pid" VmRSS)
   sleep 1
   rss_later=$(rss "$pid" VmRSS)
@@ -90,5 +73,5 @@ done
 
 echo
 echo "Cold start of dnsbridge serve, 50 cutovers (100 hosts), propagation on, median of $runs starts${envs[*]:+ with ${envs[*]}}:"
-echo "first forwarded response after $(awk '{print $1}' "$work/results" | median) ms, $(awk '{print $4}' "$work/results" | median) ms of CPU;" \
-     "RSS $(awk '{print $2}' "$work/results" | median) MiB then, $(awk '{print $3}' "$work/results" | median) MiB 1 s later"
+echo "first forwarded response after $(awk '{print $1}' "$work/results" | bench_median) ms, $(awk '{print $4}' "$work/results" | bench_median) ms of CPU;" \
+     "RSS $(awk '{print $2}' "$work/results" | bench_median) MiB then, $(awk '{print $3}' "$work/results" | bench_median) MiB 1 s later"

@@ -34,3 +34,27 @@ http { access_log off; server { listen 127.0.0.1:$1; location / { return 200 "ok
 CONF
   nginx -c "$work/nginx.conf" & pids+=($!)
 }
+
+# The status code of the first answer of 127.0.0.1:PORT to a GET / for HOST, polling until one comes. No process per
+# attempt (bash's /dev/tcp; a read with a timeout on a FIFO nobody writes is a 5 ms sleep without a fork), so polling
+# takes no CPU from the process that is starting.
+bench_first_answer() {
+  local status line
+  [ -p "$work/never" ] || mkfifo "$work/never"
+  exec 4<>"$work/never"
+  while read -rt 0.005 -u 4 _ || true; do
+    if { exec 3<>"/dev/tcp/127.0.0.1/$1"; } 2>/dev/null; then
+      printf 'GET / HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n' "$2" >&3
+      read -r line <&3 || line=""
+      exec 3>&-
+      status=$(awk '{print $2}' <<<"$line")
+      [ -n "$status" ] && { echo "$status"; return; }
+    fi
+  done
+}
+
+# CPU time (user + system) of process PID so far, in ms.
+bench_cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v k="$(getconf CLK_TCK)" '{ printf "%d", ($12 + $13) * 1000 / k }'; }
+
+# The median of the numbers on stdin, one a line.
+bench_median() { sort -n | awk '{a[NR]=$1} END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }

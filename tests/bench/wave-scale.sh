@@ -62,25 +62,7 @@ write_config() {
 CONF
 }
 
-# Waits for the first forwarded answer without a process per attempt (as coldstart.sh does: bash's /dev/tcp, and a
-# read with a timeout on a FIFO nobody writes as a 5 ms sleep without a fork).
-mkfifo "$work/never"
-exec 4<>"$work/never"
-first_answer() {
-  local status line
-  while read -rt 0.005 -u 4 _ || true; do
-    if { exec 3<>"/dev/tcp/127.0.0.1/$proxy"; } 2>/dev/null; then
-      printf 'GET / HTTP/1.1\r\nHost: c1.example.test\r\nConnection: close\r\n\r\n' >&3
-      read -r line <&3 || line=""
-      exec 3>&-
-      status=$(awk '{print $2}' <<<"$line")
-      [ -n "$status" ] && { echo "$status"; return; }
-    fi
-  done
-}
 rss() { awk '$1 == "VmRSS:" {print int($2/1024)}' "/proc/$1/status"; }
-cpu_ms() { sed 's/.*) //' "/proc/$1/stat" | awk -v k="$(getconf CLK_TCK)" '{ printf "%d", ($12 + $13) * 1000 / k }'; }
-median() { sort -n | awk '{a[NR]=$1} END { if (NR % 2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2 }'; }
 
 # One start: prints "ms cpu_ms rss_mib"; with keep=1 leaves the process running as $pid.
 start_once() {
@@ -88,10 +70,10 @@ start_once() {
   rm -f "$work"/state.db*
   start=$(date +%s%N)
   "$bin/dnsbridge" serve --config "$work/dnsbridge.json" > "$work/run.log" 2>&1 & pid=$!
-  status=$(first_answer)
+  status=$(bench_first_answer "$proxy" c1.example.test)
   ms=$(( ($(date +%s%N) - start) / 1000000 ))
   [ "$status" = 200 ] || { echo "first answer $status, not 200" >&2; cat "$work/run.log" >&2; exit 1; }
-  echo "$ms $(cpu_ms "$pid") $(rss "$pid")" >> "$work/starts"
+  echo "$ms $(bench_cpu_ms "$pid") $(rss "$pid")" >> "$work/starts"
   if [ "$keep" = 0 ]; then kill -TERM "$pid"; wait "$pid" || true; fi
 }
 
@@ -105,16 +87,16 @@ for n in $sizes; do
   start_once 1
   pids+=("$pid")
   echo "$n cutovers: starts (ms, CPU ms, RSS MiB): $(tr '\n' ';' < "$work/starts")" >&2
-  cpu_before=$(cpu_ms "$pid")
+  cpu_before=$(bench_cpu_ms "$pid")
   sleep "$monitor_s"
-  monitor_cpu=$(awk -v a="$cpu_before" -v b="$(cpu_ms "$pid")" -v s="$monitor_s" 'BEGIN { printf "%.1f", (b - a) / (s * 10) }')
+  monitor_cpu=$(awk -v a="$cpu_before" -v b="$(bench_cpu_ms "$pid")" -v s="$monitor_s" 'BEGIN { printf "%.1f", (b - a) / (s * 10) }')
   rss_later=$(rss "$pid")
   bytes=$(curl -s "http://127.0.0.1:$admin/api/cutovers" | wc -c)
   summary_bytes=$(curl -s "http://127.0.0.1:$admin/api/summary" | wc -c)
   kill -TERM "$pid"; wait "$pid" || true
   cp "$work/run.log" "$work/run.$n.log"
   table="$table
-| $n | $(awk '{print $1}' "$work/starts" | median) ms | $(awk '{print $2}' "$work/starts" | median) ms | $(awk '{print $3}' "$work/starts" | median) MiB | $rss_later MiB | $monitor_cpu % | $(( bytes / 1024 )) KiB | $(( summary_bytes / 1024 )) KiB |"
+| $n | $(awk '{print $1}' "$work/starts" | bench_median) ms | $(awk '{print $2}' "$work/starts" | bench_median) ms | $(awk '{print $3}' "$work/starts" | bench_median) MiB | $rss_later MiB | $monitor_cpu % | $(( bytes / 1024 )) KiB | $(( summary_bytes / 1024 )) KiB |"
 done
 
 echo
