@@ -2,9 +2,9 @@ namespace DnsBridge.Configuration;
 
 public sealed partial class ConfigReader
 {
-    private ClusterConfig ReadCluster(IConfigurationSection s)
+    private ClusterConfig ReadCluster(Section s)
     {
-        CheckKeys(s, "ReplicaName");
-        return new ClusterConfig { ReplicaName = String(s, "ReplicaName") ?? new ClusterConfig().ReplicaName };
+        var d = new ClusterConfig();
+        return new ClusterConfig { ReplicaName = s.String(nameof(d.ReplicaName)) ?? d.ReplicaName };
     }
 }

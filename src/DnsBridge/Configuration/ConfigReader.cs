@@ -36,270 +36,258 @@ public sealed partial class ConfigReader
     public static (DnsBridgeConfig Config, IReadOnlyList<ConfigError> Errors) Read(IConfiguration configuration)
     {
         var reader = new ConfigReader();
-        var section = configuration.GetSection(DnsBridgeConfig.SectionName);
-        var config = reader.ReadRoot(section);
+        var config = reader.ReadSection(configuration.GetSection(DnsBridgeConfig.SectionName), reader.ReadRoot);
         return (config, reader._errors);
     }
 
-    private DnsBridgeConfig ReadRoot(IConfigurationSection s)
+    private DnsBridgeConfig ReadRoot(Section s)
     {
-        CheckKeys(s, "Listen", "Cutovers", "Resolvers", "Propagation", "Alerts", "State", "Cluster", "Logging", "Limits", "TrustedProxies");
-        var defaults = new DnsBridgeConfig();
+        var d = new DnsBridgeConfig();
         return new DnsBridgeConfig
         {
-            Listen = ReadListen(s.GetSection("Listen")),
-            Cutovers = ReadArray(s.GetSection("Cutovers"), ReadCutover),
-            Resolvers = ReadResolvers(s.GetSection("Resolvers")),
-            Propagation = ReadPropagation(s.GetSection("Propagation")),
-            Alerts = ReadAlerts(s.GetSection("Alerts")),
-            State = ReadState(s.GetSection("State")),
-            Cluster = ReadCluster(s.GetSection("Cluster")),
-            Logging = ReadLogging(s.GetSection("Logging")),
-            Limits = ReadLimits(s.GetSection("Limits")),
-            TrustedProxies = Exists(s.GetSection("TrustedProxies"))
-                ? ReadStrings(s.GetSection("TrustedProxies"))
-                : defaults.TrustedProxies,
+            Listen = s.Nested(nameof(d.Listen), ReadListen),
+            Cutovers = s.List(nameof(d.Cutovers), ReadCutover),
+            Resolvers = s.Nested(nameof(d.Resolvers), ReadResolvers),
+            Propagation = s.Nested(nameof(d.Propagation), ReadPropagation),
+            Alerts = s.Nested(nameof(d.Alerts), ReadAlerts),
+            State = s.Nested(nameof(d.State), ReadState),
+            Cluster = s.Nested(nameof(d.Cluster), ReadCluster),
+            Logging = s.Nested(nameof(d.Logging), ReadLogging),
+            Limits = s.Nested(nameof(d.Limits), ReadLimits),
+            TrustedProxies = s.Has(nameof(d.TrustedProxies)) ? s.Strings(nameof(d.TrustedProxies)) : d.TrustedProxies,
         };
     }
 
-    private ListenConfig ReadListen(IConfigurationSection s)
+    private ListenConfig ReadListen(Section s)
     {
-        CheckKeys(s, "Proxy", "ProxyHttps", "Admin", "AdminToken", "AllowAnonymousAdmin", "Certificates", "Passthrough", "AcceptProxyProtocol", "ConnectionIdleTimeout", "ConnectionHalfCloseTimeout");
         var d = new ListenConfig();
         return new ListenConfig
         {
-            Proxy = String(s, "Proxy") ?? d.Proxy,
-            ProxyHttps = NullIfEmpty(String(s, "ProxyHttps")),
-            Admin = String(s, "Admin") ?? d.Admin,
-            AdminToken = NullIfEmpty(String(s, "AdminToken")),
-            AllowAnonymousAdmin = Read(s, "AllowAnonymousAdmin", Bool) ?? d.AllowAnonymousAdmin,
-            Passthrough = NullIfEmpty(String(s, "Passthrough")),
-            AcceptProxyProtocol = Read(s, "AcceptProxyProtocol", Bool) ?? d.AcceptProxyProtocol,
-            ConnectionIdleTimeout = Read(s, "ConnectionIdleTimeout", Duration) ?? d.ConnectionIdleTimeout,
-            ConnectionHalfCloseTimeout = Read(s, "ConnectionHalfCloseTimeout", Duration) ?? d.ConnectionHalfCloseTimeout,
-            Certificates = ReadArray(s.GetSection("Certificates"), c =>
+            Proxy = s.String(nameof(d.Proxy)) ?? d.Proxy,
+            ProxyHttps = NullIfEmpty(s.String(nameof(d.ProxyHttps))),
+            Admin = s.String(nameof(d.Admin)) ?? d.Admin,
+            AdminToken = NullIfEmpty(s.String(nameof(d.AdminToken))),
+            AllowAnonymousAdmin = s.Read(nameof(d.AllowAnonymousAdmin), Bool) ?? d.AllowAnonymousAdmin,
+            Certificates = s.List(nameof(d.Certificates), c => new CertificateConfig
             {
-                CheckKeys(c, "CertFile", "KeyFile");
-                return new CertificateConfig { CertFile = String(c, "CertFile") ?? "", KeyFile = String(c, "KeyFile") ?? "" };
+                CertFile = c.String(nameof(CertificateConfig.CertFile)) ?? "",
+                KeyFile = c.String(nameof(CertificateConfig.KeyFile)) ?? "",
             }),
+            Passthrough = NullIfEmpty(s.String(nameof(d.Passthrough))),
+            AcceptProxyProtocol = s.Read(nameof(d.AcceptProxyProtocol), Bool) ?? d.AcceptProxyProtocol,
+            ConnectionIdleTimeout = s.Read(nameof(d.ConnectionIdleTimeout), Duration) ?? d.ConnectionIdleTimeout,
+            ConnectionHalfCloseTimeout = s.Read(nameof(d.ConnectionHalfCloseTimeout), Duration) ?? d.ConnectionHalfCloseTimeout,
         };
     }
 
-    private CutoverConfig ReadCutover(IConfigurationSection s)
+    private CutoverConfig ReadCutover(Section s) => new()
     {
-        CheckKeys(s, "Name", "Hosts", "Target", "SourceAddresses", "Dns", "Drain", "Ports", "SourceBackend", "Freeze", "Switch", "Mirror");
-        return new CutoverConfig
+        Name = s.String(nameof(CutoverConfig.Name)) ?? "",
+        Hosts = s.Strings(nameof(CutoverConfig.Hosts)),
+        Target = s.Nested(nameof(CutoverConfig.Target), ReadTarget),
+        SourceAddresses = s.Strings(nameof(CutoverConfig.SourceAddresses)),
+        Dns = s.Nested(nameof(CutoverConfig.Dns), ReadDns),
+        Drain = s.Nested(nameof(CutoverConfig.Drain), ReadDrain),
+        Ports = s.List(nameof(CutoverConfig.Ports), p => new PortForwardConfig
         {
-            Name = String(s, "Name") ?? "",
-            Hosts = ReadStrings(s.GetSection("Hosts")),
-            Target = ReadTarget(s.GetSection("Target")),
-            SourceAddresses = ReadStrings(s.GetSection("SourceAddresses")),
-            Dns = ReadDns(s.GetSection("Dns")),
-            Drain = ReadDrain(s.GetSection("Drain")),
-            Ports = ReadArray(s.GetSection("Ports"), p =>
-            {
-                CheckKeys(p, "Listen", "Target");
-                return new PortForwardConfig { Listen = String(p, "Listen") ?? "", Target = Read(p, "Target", Int) ?? 0 };
-            }),
-            SourceBackend = Exists(s.GetSection("SourceBackend")) ? ReadSourceBackend(s.GetSection("SourceBackend")) : null,
-            Freeze = ReadFreeze(s.GetSection("Freeze")),
-            Switch = ReadSwitch(s.GetSection("Switch")),
-            Mirror = ReadMirror(s.GetSection("Mirror")),
-        };
-    }
+            Listen = p.String(nameof(PortForwardConfig.Listen)) ?? "",
+            Target = p.Read(nameof(PortForwardConfig.Target), Int) ?? 0,
+        }),
+        SourceBackend = s.Has(nameof(CutoverConfig.SourceBackend)) ? s.Nested(nameof(CutoverConfig.SourceBackend), ReadSourceBackend) : null,
+        Freeze = s.Nested(nameof(CutoverConfig.Freeze), ReadFreeze),
+        Switch = s.Nested(nameof(CutoverConfig.Switch), ReadSwitch),
+        Mirror = s.Nested(nameof(CutoverConfig.Mirror), ReadMirror),
+    };
 
-    private SourceBackendConfig ReadSourceBackend(IConfigurationSection s)
+    private SourceBackendConfig ReadSourceBackend(Section s)
     {
-        CheckKeys(s, "Address", "Port", "Scheme", "ServerName", "CaFile");
         var d = new SourceBackendConfig();
-        var scheme = (String(s, "Scheme") ?? d.Scheme).ToLowerInvariant();
+        var address = s.String(nameof(d.Address)) ?? "";
+        var port = s.Read(nameof(d.Port), Int);
+        var scheme = (s.String(nameof(d.Scheme)) ?? d.Scheme).ToLowerInvariant();
         return new SourceBackendConfig
         {
-            Address = String(s, "Address") ?? "",
+            Address = address,
             Scheme = scheme,
-            Port = Read(s, "Port", Int) ?? (scheme == "http" ? 80 : 443),
-            ServerName = NullIfEmpty(String(s, "ServerName")),
-            CaFile = NullIfEmpty(String(s, "CaFile")),
+            Port = port ?? (scheme == "http" ? 80 : 443),
+            ServerName = NullIfEmpty(s.String(nameof(d.ServerName))),
+            CaFile = NullIfEmpty(s.String(nameof(d.CaFile))),
         };
     }
 
-    private FreezeConfig ReadFreeze(IConfigurationSection s)
+    private FreezeConfig ReadFreeze(Section s)
     {
-        CheckKeys(s, "Hold", "MaxHeld");
         var d = new FreezeConfig();
         return new FreezeConfig
         {
-            Hold = Read(s, "Hold", Duration) ?? d.Hold,
-            MaxHeld = Read(s, "MaxHeld", Int) ?? d.MaxHeld,
+            Hold = s.Read(nameof(d.Hold), Duration) ?? d.Hold,
+            MaxHeld = s.Read(nameof(d.MaxHeld), Int) ?? d.MaxHeld,
         };
     }
 
-    private SwitchConfig ReadSwitch(IConfigurationSection s)
+    private SwitchConfig ReadSwitch(Section s)
     {
-        CheckKeys(s, "Auto", "Require");
         var d = new SwitchConfig();
-        var require = s.GetSection("Require");
-        CheckKeys(require, "MinMirrored", "MinStatusMatch", "MaxLatencyRatioP99");
         return new SwitchConfig
         {
-            Auto = (String(s, "Auto") ?? d.Auto).Trim().ToLowerInvariant(),
-            Require = Exists(require)
-                ? new SwitchRequireConfig
+            Auto = (s.String(nameof(d.Auto)) ?? d.Auto).Trim().ToLowerInvariant(),
+            Require = s.Has(nameof(d.Require))
+                ? s.Nested(nameof(d.Require), r => new SwitchRequireConfig
                 {
-                    MinMirrored = Read(require, "MinMirrored", Long),
-                    MinStatusMatch = Read(require, "MinStatusMatch", Ratio),
-                    MaxLatencyRatioP99 = Read(require, "MaxLatencyRatioP99", Ratio),
-                }
+                    MinMirrored = r.Read(nameof(SwitchRequireConfig.MinMirrored), Long),
+                    MinStatusMatch = r.Read(nameof(SwitchRequireConfig.MinStatusMatch), Ratio),
+                    MaxLatencyRatioP99 = r.Read(nameof(SwitchRequireConfig.MaxLatencyRatioP99), Ratio),
+                })
                 : null,
         };
     }
 
-    private TargetConfig ReadTarget(IConfigurationSection s)
+    private TargetConfig ReadTarget(Section s)
     {
-        CheckKeys(s, "Address", "Port", "Scheme", "ServerName", "CaFile", "AllowInvalidCertificate", "Timeout", "RequestTimeout", "HealthPath", "ProxyProtocol");
         var d = new TargetConfig();
-        var scheme = (String(s, "Scheme") ?? d.Scheme).ToLowerInvariant();
-        var defaultPort = scheme == "http" ? 80 : 443;
+        var address = s.String(nameof(d.Address)) ?? "";
+        var port = s.Read(nameof(d.Port), Int);
+        var scheme = (s.String(nameof(d.Scheme)) ?? d.Scheme).ToLowerInvariant();
         return new TargetConfig
         {
-            Address = String(s, "Address") ?? "",
+            Address = address,
             Scheme = scheme,
-            Port = Read(s, "Port", Int) ?? defaultPort,
-            ServerName = NullIfEmpty(String(s, "ServerName")),
-            CaFile = NullIfEmpty(String(s, "CaFile")),
-            AllowInvalidCertificate = Read(s, "AllowInvalidCertificate", Bool) ?? d.AllowInvalidCertificate,
-            Timeout = Read(s, "Timeout", Duration) ?? d.Timeout,
-            RequestTimeout = Read(s, "RequestTimeout", Duration) ?? d.RequestTimeout,
-            HealthPath = String(s, "HealthPath") ?? d.HealthPath,
-            ProxyProtocol = (String(s, "ProxyProtocol") ?? d.ProxyProtocol).ToLowerInvariant(),
+            Port = port ?? (scheme == "http" ? 80 : 443),
+            ServerName = NullIfEmpty(s.String(nameof(d.ServerName))),
+            CaFile = NullIfEmpty(s.String(nameof(d.CaFile))),
+            AllowInvalidCertificate = s.Read(nameof(d.AllowInvalidCertificate), Bool) ?? d.AllowInvalidCertificate,
+            Timeout = s.Read(nameof(d.Timeout), Duration) ?? d.Timeout,
+            RequestTimeout = s.Read(nameof(d.RequestTimeout), Duration) ?? d.RequestTimeout,
+            HealthPath = s.String(nameof(d.HealthPath)) ?? d.HealthPath,
+            ProxyProtocol = (s.String(nameof(d.ProxyProtocol)) ?? d.ProxyProtocol).ToLowerInvariant(),
         };
     }
 
-    private DnsExpectationConfig ReadDns(IConfigurationSection s)
+    private DnsExpectationConfig ReadDns(Section s)
     {
-        CheckKeys(s, "Types", "Expect", "ExpectCname", "PreviousNameServers", "ParentNameServers");
         var d = new DnsExpectationConfig();
         return new DnsExpectationConfig
         {
-            Types = Exists(s.GetSection("Types")) ? ReadStrings(s.GetSection("Types")) : d.Types,
-            Expect = ReadStrings(s.GetSection("Expect")),
-            ExpectCname = ReadStrings(s.GetSection("ExpectCname")),
-            PreviousNameServers = ReadStrings(s.GetSection("PreviousNameServers")),
-            ParentNameServers = ReadStrings(s.GetSection("ParentNameServers")),
+            Types = s.Has(nameof(d.Types)) ? s.Strings(nameof(d.Types)) : d.Types,
+            Expect = s.Strings(nameof(d.Expect)),
+            ExpectCname = s.Strings(nameof(d.ExpectCname)),
+            PreviousNameServers = s.Strings(nameof(d.PreviousNameServers)),
+            ParentNameServers = s.Strings(nameof(d.ParentNameServers)),
         };
     }
 
-    private DrainConfig ReadDrain(IConfigurationSection s)
+    private DrainConfig ReadDrain(Section s)
     {
-        CheckKeys(s, "QuietPeriod", "Threshold", "Nudge", "WebSocketGrace", "IdleNudge", "Exclude");
         var d = new DrainConfig();
-        var exclude = s.GetSection("Exclude");
-        CheckKeys(exclude, "Paths", "UserAgents", "ClientCidrs");
         return new DrainConfig
         {
-            QuietPeriod = Read(s, "QuietPeriod", Duration) ?? d.QuietPeriod,
-            Threshold = Read(s, "Threshold", Long) ?? d.Threshold,
-            Nudge = Read(s, "Nudge", Bool) ?? d.Nudge,
-            WebSocketGrace = Read(s, "WebSocketGrace", Duration) ?? d.WebSocketGrace,
-            IdleNudge = Read(s, "IdleNudge", Duration) ?? d.IdleNudge,
-            Exclude = new ExcludeConfig
+            QuietPeriod = s.Read(nameof(d.QuietPeriod), Duration) ?? d.QuietPeriod,
+            Threshold = s.Read(nameof(d.Threshold), Long) ?? d.Threshold,
+            Nudge = s.Read(nameof(d.Nudge), Bool) ?? d.Nudge,
+            WebSocketGrace = s.Read(nameof(d.WebSocketGrace), Duration) ?? d.WebSocketGrace,
+            IdleNudge = s.Read(nameof(d.IdleNudge), Duration) ?? d.IdleNudge,
+            Exclude = s.Nested(nameof(d.Exclude), e => new ExcludeConfig
             {
-                Paths = ReadStrings(exclude.GetSection("Paths")),
-                UserAgents = ReadStrings(exclude.GetSection("UserAgents")),
-                ClientCidrs = ReadStrings(exclude.GetSection("ClientCidrs")),
-            },
+                Paths = e.Strings(nameof(ExcludeConfig.Paths)),
+                UserAgents = e.Strings(nameof(ExcludeConfig.UserAgents)),
+                ClientCidrs = e.Strings(nameof(ExcludeConfig.ClientCidrs)),
+            }),
         };
     }
 
-    private ResolversConfig ReadResolvers(IConfigurationSection s)
+    private ResolversConfig ReadResolvers(Section s)
     {
-        CheckKeys(s, "Preset", "Custom", "Authoritative", "AuthoritativeServers");
         var d = new ResolversConfig();
         return new ResolversConfig
         {
-            Preset = (String(s, "Preset") ?? d.Preset).ToLowerInvariant(),
-            Custom = ReadArray(s.GetSection("Custom"), c =>
-            {
-                CheckKeys(c, "Name", "Address", "Ip", "Region", "ClientSubnet", "PopQuery", "Latitude", "Longitude", "City");
-                return new CustomResolverConfig
-                {
-                    Name = String(c, "Name") ?? "",
-                    Address = String(c, "Address") ?? "",
-                    Ip = NullIfEmpty(String(c, "Ip")),
-                    Region = String(c, "Region") ?? new CustomResolverConfig().Region,
-                    Latitude = Read(c, "Latitude", Degrees),
-                    Longitude = Read(c, "Longitude", Degrees),
-                    City = String(c, "City"),
-                    ClientSubnet = NullIfEmpty(String(c, "ClientSubnet")),
-                    PopQuery = NullIfEmpty(String(c, "PopQuery")),
-                };
-            }),
-            Authoritative = Read(s, "Authoritative", Bool) ?? d.Authoritative,
-            AuthoritativeServers = ReadStrings(s.GetSection("AuthoritativeServers")),
+            Preset = (s.String(nameof(d.Preset)) ?? d.Preset).ToLowerInvariant(),
+            Custom = s.List(nameof(d.Custom), ReadCustomResolver),
+            Authoritative = s.Read(nameof(d.Authoritative), Bool) ?? d.Authoritative,
+            AuthoritativeServers = s.Strings(nameof(d.AuthoritativeServers)),
         };
     }
 
-    private LimitsConfig ReadLimits(IConfigurationSection s)
+    private CustomResolverConfig ReadCustomResolver(Section c)
     {
-        CheckKeys(s, "MaxConnections", "MaxRequestHeadersBytes", "RequestHeadersTimeout", "KeepAliveTimeout", "ShutdownTimeout");
+        var d = new CustomResolverConfig();
+        var name = c.String(nameof(d.Name)) ?? "";
+        var address = c.String(nameof(d.Address)) ?? "";
+        var ip = NullIfEmpty(c.String(nameof(d.Ip)));
+        var region = c.String(nameof(d.Region)) ?? d.Region;
+        var clientSubnet = NullIfEmpty(c.String(nameof(d.ClientSubnet)));
+        var popQuery = NullIfEmpty(c.String(nameof(d.PopQuery)));
+        return new CustomResolverConfig
+        {
+            Name = name,
+            Address = address,
+            Ip = ip,
+            Region = region,
+            ClientSubnet = clientSubnet,
+            PopQuery = popQuery,
+            Latitude = c.Read(nameof(d.Latitude), Degrees),
+            Longitude = c.Read(nameof(d.Longitude), Degrees),
+            City = c.String(nameof(d.City)),
+        };
+    }
+
+    private LimitsConfig ReadLimits(Section s)
+    {
         var d = new LimitsConfig();
         return new LimitsConfig
         {
-            MaxConnections = Read(s, "MaxConnections", Int) ?? d.MaxConnections,
-            MaxRequestHeadersBytes = Read(s, "MaxRequestHeadersBytes", Int) ?? d.MaxRequestHeadersBytes,
-            RequestHeadersTimeout = Read(s, "RequestHeadersTimeout", Duration) ?? d.RequestHeadersTimeout,
-            KeepAliveTimeout = Read(s, "KeepAliveTimeout", Duration) ?? d.KeepAliveTimeout,
-            ShutdownTimeout = Read(s, "ShutdownTimeout", Duration) ?? d.ShutdownTimeout,
+            MaxConnections = s.Read(nameof(d.MaxConnections), Int) ?? d.MaxConnections,
+            MaxRequestHeadersBytes = s.Read(nameof(d.MaxRequestHeadersBytes), Int) ?? d.MaxRequestHeadersBytes,
+            RequestHeadersTimeout = s.Read(nameof(d.RequestHeadersTimeout), Duration) ?? d.RequestHeadersTimeout,
+            KeepAliveTimeout = s.Read(nameof(d.KeepAliveTimeout), Duration) ?? d.KeepAliveTimeout,
+            ShutdownTimeout = s.Read(nameof(d.ShutdownTimeout), Duration) ?? d.ShutdownTimeout,
         };
     }
 
-    private PropagationConfig ReadPropagation(IConfigurationSection s)
+    private PropagationConfig ReadPropagation(Section s)
     {
-        CheckKeys(s, "Enabled", "Interval", "Timeout", "Concurrency", "MaxQuestionsPerSecondPerResolver", "Transport", "HttpProxy", "CaFile", "ClientSubnets", "Vantages");
         var d = new PropagationConfig();
         return new PropagationConfig
         {
-            Enabled = Read(s, "Enabled", Bool) ?? d.Enabled,
-            Interval = Read(s, "Interval", Duration) ?? d.Interval,
-            Timeout = Read(s, "Timeout", Duration) ?? d.Timeout,
-            Concurrency = Read(s, "Concurrency", Int) ?? d.Concurrency,
-            MaxQuestionsPerSecondPerResolver = Read(s, "MaxQuestionsPerSecondPerResolver", Int) ?? d.MaxQuestionsPerSecondPerResolver,
-            Transport = (String(s, "Transport") ?? d.Transport).ToLowerInvariant(),
-            HttpProxy = NullIfEmpty(String(s, "HttpProxy")),
-            CaFile = NullIfEmpty(String(s, "CaFile")),
-            ClientSubnets = ReadArray(s.GetSection("ClientSubnets"), c =>
+            Enabled = s.Read(nameof(d.Enabled), Bool) ?? d.Enabled,
+            Interval = s.Read(nameof(d.Interval), Duration) ?? d.Interval,
+            Timeout = s.Read(nameof(d.Timeout), Duration) ?? d.Timeout,
+            Concurrency = s.Read(nameof(d.Concurrency), Int) ?? d.Concurrency,
+            MaxQuestionsPerSecondPerResolver = s.Read(nameof(d.MaxQuestionsPerSecondPerResolver), Int) ?? d.MaxQuestionsPerSecondPerResolver,
+            Transport = (s.String(nameof(d.Transport)) ?? d.Transport).ToLowerInvariant(),
+            HttpProxy = NullIfEmpty(s.String(nameof(d.HttpProxy))),
+            CaFile = NullIfEmpty(s.String(nameof(d.CaFile))),
+            ClientSubnets = s.List(nameof(d.ClientSubnets), c => new ClientSubnetConfig
             {
-                CheckKeys(c, "Name", "Subnet");
-                return new ClientSubnetConfig { Name = String(c, "Name") ?? "", Subnet = String(c, "Subnet") ?? "" };
+                Name = c.String(nameof(ClientSubnetConfig.Name)) ?? "",
+                Subnet = c.String(nameof(ClientSubnetConfig.Subnet)) ?? "",
             }),
-            Vantages = ReadArray(s.GetSection("Vantages"), v =>
+            Vantages = s.List(nameof(d.Vantages), v => new VantageConfig
             {
-                CheckKeys(v, "Name", "Url", "Token");
-                return new VantageConfig { Name = String(v, "Name") ?? "", Url = String(v, "Url") ?? "", Token = NullIfEmpty(String(v, "Token")) };
+                Name = v.String(nameof(VantageConfig.Name)) ?? "",
+                Url = v.String(nameof(VantageConfig.Url)) ?? "",
+                Token = NullIfEmpty(v.String(nameof(VantageConfig.Token))),
             }),
         };
     }
 
-    private StateConfig ReadState(IConfigurationSection s)
+    private StateConfig ReadState(Section s)
     {
-        CheckKeys(s, "Provider", "Path", "ConnectionString");
         var d = new StateConfig();
         return new StateConfig
         {
-            Provider = NullIfEmpty(String(s, "Provider"))?.ToLowerInvariant() ?? d.Provider,
-            Path = String(s, "Path") ?? d.Path,
-            ConnectionString = NullIfEmpty(String(s, "ConnectionString")),
+            Provider = NullIfEmpty(s.String(nameof(d.Provider)))?.ToLowerInvariant() ?? d.Provider,
+            Path = s.String(nameof(d.Path)) ?? d.Path,
+            ConnectionString = NullIfEmpty(s.String(nameof(d.ConnectionString))),
         };
     }
 
-    private LoggingConfig ReadLogging(IConfigurationSection s)
+    private LoggingConfig ReadLogging(Section s)
     {
-        CheckKeys(s, "AccessLog", "BufferEvents");
         var d = new LoggingConfig();
         return new LoggingConfig
         {
-            AccessLog = Read(s, "AccessLog", Bool) ?? d.AccessLog,
-            BufferEvents = Read(s, "BufferEvents", Int) ?? d.BufferEvents,
+            AccessLog = s.Read(nameof(d.AccessLog), Bool) ?? d.AccessLog,
+            BufferEvents = s.Read(nameof(d.BufferEvents), Int) ?? d.BufferEvents,
         };
     }
 
@@ -311,7 +299,15 @@ public sealed partial class ConfigReader
     private static IEnumerable<IConfigurationSection> Items(IConfigurationSection s) =>
         s.GetChildren().OrderBy(c => int.TryParse(c.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : int.MaxValue);
 
-    private List<T> ReadArray<T>(IConfigurationSection s, Func<IConfigurationSection, T> read)
+    private T ReadSection<T>(IConfigurationSection raw, Func<Section, T> read)
+    {
+        var section = new Section(this, raw);
+        var value = read(section);
+        CheckKeys(raw, section.Known);
+        return value;
+    }
+
+    private List<T> ReadArray<T>(IConfigurationSection s, Func<Section, T> read)
     {
         if (s.Value is { Length: > 0 })
         {
@@ -328,7 +324,7 @@ public sealed partial class ConfigReader
                 continue;
             }
 
-            result.Add(read(item));
+            result.Add(ReadSection(item, read));
         }
 
         return result;
@@ -357,7 +353,7 @@ public sealed partial class ConfigReader
         return result;
     }
 
-    private void CheckKeys(IConfigurationSection s, params string[] known)
+    private void CheckKeys(IConfigurationSection s, IReadOnlyList<string> known)
     {
         // A single value where a section belongs would otherwise read as an empty section: every default, no word.
         if (s.Value is { Length: > 0 } && !s.GetChildren().Any())
@@ -381,9 +377,8 @@ public sealed partial class ConfigReader
     private static bool Similar(string a, string b) =>
         a.StartsWith(b, StringComparison.OrdinalIgnoreCase) || b.StartsWith(a, StringComparison.OrdinalIgnoreCase);
 
-    private string? String(IConfigurationSection s, string key)
+    private string? String(IConfigurationSection child)
     {
-        var child = s.GetSection(key);
         if (child.GetChildren().Any())
         {
             Error(child.Path, "must be a single value, not a section or list");
@@ -397,10 +392,10 @@ public sealed partial class ConfigReader
     /// Numbers, booleans and durations: an absent or empty value is null (the caller's default applies), an
     /// unparsable one is reported as "must be {expected}".
     /// </summary>
-    private T? Read<T>(IConfigurationSection s, string key, Scalar<T> scalar)
+    private T? Read<T>(IConfigurationSection child, Scalar<T> scalar)
         where T : struct
     {
-        var raw = String(s, key);
+        var raw = String(child);
         if (string.IsNullOrEmpty(raw))
         {
             return null;
@@ -411,7 +406,7 @@ public sealed partial class ConfigReader
             return value;
         }
 
-        Error(s.GetSection(key).Path, $"must be {scalar.Expected}, got '{raw}'");
+        Error(child.Path, $"must be {scalar.Expected}, got '{raw}'");
         return null;
     }
 
@@ -419,4 +414,39 @@ public sealed partial class ConfigReader
 
     private sealed record Scalar<T>(Func<string, T?> Parse, string Expected)
         where T : struct;
+
+    /// <summary>
+    /// One section being read. The keys a section knows are exactly the keys its reader asks for, so each key is
+    /// written once (as the <c>nameof</c> of its config property) and the "unknown key" check, the docs test and
+    /// the schema test can never disagree with what is read.
+    /// </summary>
+    private sealed class Section(ConfigReader reader, IConfigurationSection raw)
+    {
+        private readonly List<string> _known = [];
+
+        public IReadOnlyList<string> Known => _known;
+
+        public bool Has(string key) => Exists(Child(key));
+
+        public IConfigurationSection Child(string key)
+        {
+            if (!_known.Contains(key, StringComparer.Ordinal))
+            {
+                _known.Add(key);
+            }
+
+            return raw.GetSection(key);
+        }
+
+        public string? String(string key) => reader.String(Child(key));
+
+        public T? Read<T>(string key, Scalar<T> scalar)
+            where T : struct => reader.Read(Child(key), scalar);
+
+        public List<string> Strings(string key) => reader.ReadStrings(Child(key));
+
+        public T Nested<T>(string key, Func<Section, T> read) => reader.ReadSection(Child(key), read);
+
+        public List<T> List<T>(string key, Func<Section, T> read) => reader.ReadArray(Child(key), read);
+    }
 }

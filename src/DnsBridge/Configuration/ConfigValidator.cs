@@ -17,22 +17,22 @@ public static class ConfigValidator
         var errors = new List<ConfigError>();
         void Error(string path, string message) => errors.Add(new ConfigError(path, message));
 
-        var listen = ListenValidator.Validate(config.Listen, $"{Root}:Listen", baseDirectory, Error);
-        var cutovers = CutoverValidator.Validate(config.Cutovers, $"{Root}:Cutovers", baseDirectory, Error);
-        ConnectionValidator.Validate(listen, cutovers, $"{Root}:Listen", $"{Root}:Cutovers", Error);
-        ResolversValidator.Validate(config.Resolvers, $"{Root}:Resolvers", Error);
-        cutovers = DelegationValidator.Validate(cutovers, config.Resolvers, $"{Root}:Cutovers", $"{Root}:Resolvers", Error);
-        var propagation = PropagationValidator.Validate(config.Propagation, $"{Root}:Propagation", baseDirectory, Error);
-        LimitsValidator.Validate(config.Limits, $"{Root}:Limits", Error);
+        var listen = ListenValidator.Validate(config.Listen, $"{Root}:{nameof(DnsBridgeConfig.Listen)}", baseDirectory, Error);
+        var cutovers = CutoverValidator.Validate(config.Cutovers, $"{Root}:{nameof(DnsBridgeConfig.Cutovers)}", baseDirectory, Error);
+        ConnectionValidator.Validate(listen, cutovers, $"{Root}:{nameof(DnsBridgeConfig.Listen)}", $"{Root}:{nameof(DnsBridgeConfig.Cutovers)}", Error);
+        ResolversValidator.Validate(config.Resolvers, $"{Root}:{nameof(DnsBridgeConfig.Resolvers)}", Error);
+        cutovers = DelegationValidator.Validate(cutovers, config.Resolvers, $"{Root}:{nameof(DnsBridgeConfig.Cutovers)}", $"{Root}:{nameof(DnsBridgeConfig.Resolvers)}", Error);
+        var propagation = PropagationValidator.Validate(config.Propagation, $"{Root}:{nameof(DnsBridgeConfig.Propagation)}", baseDirectory, Error);
+        LimitsValidator.Validate(config.Limits, $"{Root}:{nameof(DnsBridgeConfig.Limits)}", Error);
         if (config.Logging.BufferEvents is < 100 or > 1_000_000)
         {
-            Error($"{Root}:Logging:BufferEvents", $"must be 100-1000000, got {config.Logging.BufferEvents}");
+            Error($"{Root}:{nameof(DnsBridgeConfig.Logging)}:{nameof(LoggingConfig.BufferEvents)}", $"must be 100-1000000, got {config.Logging.BufferEvents}");
         }
 
-        var alerts = AlertsValidator.Validate(config.Alerts, $"{Root}:Alerts", baseDirectory, Error);
-        StateValidator.Validate(config.State, $"{Root}:State", Error);
-        ClusterValidator.Validate(config.Cluster, $"{Root}:Cluster", Error);
-        AddressListValidator.Cidrs(config.TrustedProxies, $"{Root}:TrustedProxies", Error);
+        var alerts = AlertsValidator.Validate(config.Alerts, $"{Root}:{nameof(DnsBridgeConfig.Alerts)}", baseDirectory, Error);
+        StateValidator.Validate(config.State, $"{Root}:{nameof(DnsBridgeConfig.State)}", Error);
+        ClusterValidator.Validate(config.Cluster, $"{Root}:{nameof(DnsBridgeConfig.Cluster)}", Error);
+        AddressListValidator.Cidrs(config.TrustedProxies, $"{Root}:{nameof(DnsBridgeConfig.TrustedProxies)}", Error);
 
         return (config with { Cutovers = cutovers, Listen = listen, Alerts = alerts, Propagation = propagation }, errors);
     }

@@ -8,7 +8,7 @@ internal static class ClusterValidator
         if (string.IsNullOrEmpty(cluster.ReplicaName) || cluster.ReplicaName.Length > 63
             || !cluster.ReplicaName.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
         {
-            error($"{path}:ReplicaName", $"must be 1-63 letters, digits, '-', '_' or '.', got '{cluster.ReplicaName}'");
+            error($"{path}:{nameof(ClusterConfig.ReplicaName)}", $"must be 1-63 letters, digits, '-', '_' or '.', got '{cluster.ReplicaName}'");
         }
     }
 }

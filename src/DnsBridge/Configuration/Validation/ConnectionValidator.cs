@@ -12,22 +12,22 @@ internal static class ConnectionValidator
     public static void Validate(ListenConfig listen, IReadOnlyList<CutoverConfig> cutovers, string listenPath, string cutoversPath, Action<string, string> error)
     {
         var taken = new List<(IPEndPoint EndPoint, string Path)>();
-        AddUrl(listen.Proxy, $"{listenPath}:Proxy", "http");
-        AddUrl(listen.Admin, $"{listenPath}:Admin", "http");
+        AddUrl(listen.Proxy, $"{listenPath}:{nameof(ListenConfig.Proxy)}", "http");
+        AddUrl(listen.Admin, $"{listenPath}:{nameof(ListenConfig.Admin)}", "http");
         if (listen.ProxyHttps is not null)
         {
-            AddUrl(listen.ProxyHttps, $"{listenPath}:ProxyHttps", "https");
+            AddUrl(listen.ProxyHttps, $"{listenPath}:{nameof(ListenConfig.ProxyHttps)}", "https");
         }
 
         if (listen.Passthrough is not null)
         {
             if (!ConfigParsers.TryParseListenEndPoint(listen.Passthrough, allowAnyPort: true, out var passthrough, out var why))
             {
-                error($"{listenPath}:Passthrough", why);
+                error($"{listenPath}:{nameof(ListenConfig.Passthrough)}", why);
             }
             else
             {
-                Claim(passthrough, $"{listenPath}:Passthrough");
+                Claim(passthrough, $"{listenPath}:{nameof(ListenConfig.Passthrough)}");
             }
         }
 
@@ -38,35 +38,35 @@ internal static class ConnectionValidator
             var target = cutover.Target;
             if (target.IsPassthrough && listen.Passthrough is null)
             {
-                error($"{path}:Target:Scheme", "tls (passthrough) needs Listen:Passthrough, the listener that routes by SNI");
+                error($"{path}:{nameof(CutoverConfig.Target)}:{nameof(TargetConfig.Scheme)}", "tls (passthrough) needs Listen:Passthrough, the listener that routes by SNI");
             }
 
             if (target.Scheme == TargetConfig.SchemeTcp && cutover.Ports.Count == 0)
             {
-                error($"{path}:Ports", "at least one port forward is required with Target.Scheme tcp (nothing would be forwarded)");
+                error($"{path}:{nameof(CutoverConfig.Ports)}", "at least one port forward is required with Target.Scheme tcp (nothing would be forwarded)");
             }
 
             if (target.ProxyProtocol != ProxyProtocolVersions.None && !target.IsConnectionOnly && cutover.Ports.Count == 0)
             {
-                error($"{path}:Target:ProxyProtocol", "applies to connection forwarding only (Target.Scheme tls, or Ports)");
+                error($"{path}:{nameof(CutoverConfig.Target)}:{nameof(TargetConfig.ProxyProtocol)}", "applies to connection forwarding only (Target.Scheme tls, or Ports)");
             }
 
             for (var p = 0; p < cutover.Ports.Count; p++)
             {
                 var forward = cutover.Ports[p];
-                var portPath = $"{path}:Ports:{p}";
+                var portPath = $"{path}:{nameof(CutoverConfig.Ports)}:{p}";
                 if (!ConfigParsers.TryParseListenEndPoint(forward.Listen, allowAnyPort: false, out var endpoint, out var why))
                 {
-                    error($"{portPath}:Listen", why);
+                    error($"{portPath}:{nameof(PortForwardConfig.Listen)}", why);
                 }
                 else
                 {
-                    Claim(endpoint, $"{portPath}:Listen");
+                    Claim(endpoint, $"{portPath}:{nameof(PortForwardConfig.Listen)}");
                 }
 
                 if (forward.Target is < 1 or > 65535)
                 {
-                    error($"{portPath}:Target", $"must be a port 1-65535, got {forward.Target}");
+                    error($"{portPath}:{nameof(PortForwardConfig.Target)}", $"must be a port 1-65535, got {forward.Target}");
                 }
             }
         }

@@ -33,32 +33,32 @@ internal static partial class CutoverValidator
     {
         if (string.IsNullOrWhiteSpace(c.Name))
         {
-            error($"{path}:Name", "is required");
+            error($"{path}:{nameof(CutoverConfig.Name)}", "is required");
         }
         else if (!NamePattern().IsMatch(c.Name))
         {
-            error($"{path}:Name", $"must be 1-63 characters of a-z, 0-9, '-', '_' or '.', got '{c.Name}'");
+            error($"{path}:{nameof(CutoverConfig.Name)}", $"must be 1-63 characters of a-z, 0-9, '-', '_' or '.', got '{c.Name}'");
         }
         else if (!names.Add(c.Name))
         {
-            error($"{path}:Name", $"duplicate cutover name '{c.Name}'");
+            error($"{path}:{nameof(CutoverConfig.Name)}", $"duplicate cutover name '{c.Name}'");
         }
 
-        var target = TargetValidator.Validate(c.Target, $"{path}:Target", baseDirectory, error);
+        var target = TargetValidator.Validate(c.Target, $"{path}:{nameof(CutoverConfig.Target)}", baseDirectory, error);
 
         // HTTP listeners route by Host and the passthrough listener by SNI: a name may be in one cutover of each
         // (different listeners), never in two that the same listener routes by. tcp cutovers route by port only.
-        var hosts = Hosts(c.Hosts, $"{path}:Hosts", c.Target.Scheme == TargetConfig.SchemeTcp ? null : hostOwners, c.Target.IsPassthrough ? "tls:" : "", error);
+        var hosts = Hosts(c.Hosts, $"{path}:{nameof(CutoverConfig.Hosts)}", c.Target.Scheme == TargetConfig.SchemeTcp ? null : hostOwners, c.Target.IsPassthrough ? "tls:" : "", error);
 
-        var sources = AddressListValidator.Addresses(c.SourceAddresses, $"{path}:SourceAddresses", error);
+        var sources = AddressListValidator.Addresses(c.SourceAddresses, $"{path}:{nameof(CutoverConfig.SourceAddresses)}", error);
         if (IPAddress.TryParse(target.Address, out var targetIp) && sources.Contains(targetIp))
         {
-            error($"{path}:Target:Address", $"{target.Address} is also listed in SourceAddresses: forwarding there would loop back to the source");
+            error($"{path}:{nameof(CutoverConfig.Target)}:{nameof(TargetConfig.Address)}", $"{target.Address} is also listed in SourceAddresses: forwarding there would loop back to the source");
         }
 
-        var dns = DnsValidator.Validate(c.Dns, $"{path}:Dns", target.Address, error);
-        DrainValidator.Validate(c.Drain, $"{path}:Drain", error);
-        MirrorValidator.Validate(c.Mirror, $"{path}:Mirror", error);
+        var dns = DnsValidator.Validate(c.Dns, $"{path}:{nameof(CutoverConfig.Dns)}", target.Address, error);
+        DrainValidator.Validate(c.Drain, $"{path}:{nameof(CutoverConfig.Drain)}", error);
+        MirrorValidator.Validate(c.Mirror, $"{path}:{nameof(CutoverConfig.Mirror)}", error);
         var sourceBackend = PhaseValidator.Validate(c, target, path, baseDirectory, error);
         return c with { Hosts = hosts, Target = target, Dns = dns, SourceBackend = sourceBackend };
     }

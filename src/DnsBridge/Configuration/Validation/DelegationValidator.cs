@@ -12,20 +12,20 @@ internal static class DelegationValidator
     public static List<CutoverConfig> Validate(IReadOnlyList<CutoverConfig> cutovers, ResolversConfig resolvers, string path, string resolversPath, Action<string, string> error)
     {
         var current = resolvers.AuthoritativeServers
-            .Select((raw, i) => (Ok: ConfigParsers.TryParseEndpoint(raw, 53, out var e), EndPoint: e, Path: $"{resolversPath}:AuthoritativeServers:{i}"))
+            .Select((raw, i) => (Ok: ConfigParsers.TryParseEndpoint(raw, 53, out var e), EndPoint: e, Path: $"{resolversPath}:{nameof(ResolversConfig.AuthoritativeServers)}:{i}"))
             .Where(c => c.Ok)
             .ToList();
         var result = new List<CutoverConfig>(cutovers.Count);
         for (var i = 0; i < cutovers.Count; i++)
         {
             var dns = cutovers[i].Dns;
-            var dnsPath = $"{path}:{i}:Dns";
+            var dnsPath = $"{path}:{i}:{nameof(CutoverConfig.Dns)}";
             var previous = new List<string>(dns.PreviousNameServers.Count);
             var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             for (var p = 0; p < dns.PreviousNameServers.Count; p++)
             {
                 var raw = dns.PreviousNameServers[p];
-                var entryPath = $"{dnsPath}:PreviousNameServers:{p}";
+                var entryPath = $"{dnsPath}:{nameof(DnsExpectationConfig.PreviousNameServers)}:{p}";
                 string normalized;
                 if (ConfigParsers.TryParseEndpoint(raw, 53, out var endPoint))
                 {
@@ -59,7 +59,7 @@ internal static class DelegationValidator
             {
                 if (!ConfigParsers.TryParseEndpoint(dns.ParentNameServers[p], 53, out _))
                 {
-                    error($"{dnsPath}:ParentNameServers:{p}", $"must be IP, IP:PORT or [IPv6]:PORT, got '{dns.ParentNameServers[p]}'");
+                    error($"{dnsPath}:{nameof(DnsExpectationConfig.ParentNameServers)}:{p}", $"must be IP, IP:PORT or [IPv6]:PORT, got '{dns.ParentNameServers[p]}'");
                 }
             }
 

@@ -10,11 +10,11 @@ internal static class DnsValidator
         {
             if (dns.Types[t] is not ("A" or "AAAA"))
             {
-                error($"{path}:Types:{t}", $"must be A or AAAA, got '{dns.Types[t]}'");
+                error($"{path}:{nameof(DnsExpectationConfig.Types)}:{t}", $"must be A or AAAA, got '{dns.Types[t]}'");
             }
         }
 
-        AddressListValidator.Addresses(dns.Expect, $"{path}:Expect", error);
+        AddressListValidator.Addresses(dns.Expect, $"{path}:{nameof(DnsExpectationConfig.Expect)}", error);
         var expectCnames = new List<string>();
         for (var n = 0; n < dns.ExpectCname.Count; n++)
         {
@@ -24,7 +24,7 @@ internal static class DnsValidator
             }
             else
             {
-                error($"{path}:ExpectCname:{n}", why);
+                error($"{path}:{nameof(DnsExpectationConfig.ExpectCname)}:{n}", why);
             }
         }
 

@@ -6,17 +6,17 @@ internal static class DrainValidator
     {
         if (drain.QuietPeriod <= TimeSpan.Zero)
         {
-            error($"{path}:QuietPeriod", "must be longer than 00:00:00");
+            error($"{path}:{nameof(DrainConfig.QuietPeriod)}", "must be longer than 00:00:00");
         }
 
         if (drain.Threshold < 0)
         {
-            error($"{path}:Threshold", $"must be 0 or more, got {drain.Threshold}");
+            error($"{path}:{nameof(DrainConfig.Threshold)}", $"must be 0 or more, got {drain.Threshold}");
         }
 
         if (drain.IdleNudge <= TimeSpan.Zero)
         {
-            error($"{path}:IdleNudge", "must be longer than 00:00:00");
+            error($"{path}:{nameof(DrainConfig.IdleNudge)}", "must be longer than 00:00:00");
         }
 
         var exclude = drain.Exclude;
@@ -24,7 +24,7 @@ internal static class DrainValidator
         {
             if (!exclude.Paths[p].StartsWith('/'))
             {
-                error($"{path}:Exclude:Paths:{p}", $"must start with '/', got '{exclude.Paths[p]}'");
+                error($"{path}:{nameof(DrainConfig.Exclude)}:{nameof(ExcludeConfig.Paths)}:{p}", $"must start with '/', got '{exclude.Paths[p]}'");
             }
         }
 
@@ -32,10 +32,10 @@ internal static class DrainValidator
         {
             if (string.IsNullOrEmpty(exclude.UserAgents[u]))
             {
-                error($"{path}:Exclude:UserAgents:{u}", "must not be empty");
+                error($"{path}:{nameof(DrainConfig.Exclude)}:{nameof(ExcludeConfig.UserAgents)}:{u}", "must not be empty");
             }
         }
 
-        AddressListValidator.Cidrs(exclude.ClientCidrs, $"{path}:Exclude:ClientCidrs", error);
+        AddressListValidator.Cidrs(exclude.ClientCidrs, $"{path}:{nameof(DrainConfig.Exclude)}:{nameof(ExcludeConfig.ClientCidrs)}", error);
     }
 }

@@ -8,56 +8,56 @@ internal static class ListenValidator
 {
     public static ListenConfig Validate(ListenConfig listen, string path, string baseDirectory, Action<string, string> error)
     {
-        var proxy = Endpoint(listen.Proxy, $"{path}:Proxy", error);
-        var admin = Endpoint(listen.Admin, $"{path}:Admin", error);
+        var proxy = Endpoint(listen.Proxy, $"{path}:{nameof(ListenConfig.Proxy)}", error);
+        var admin = Endpoint(listen.Admin, $"{path}:{nameof(ListenConfig.Admin)}", error);
         // The listeners are told apart by local port, so they must not share one, whatever the addresses.
         if (proxy is not null && admin is not null && proxy.Port == admin.Port && proxy.Port != 0)
         {
-            error($"{path}:Admin", $"must not share port {admin.Port} with Listen:Proxy: the proxy listener never serves admin endpoints");
+            error($"{path}:{nameof(ListenConfig.Admin)}", $"must not share port {admin.Port} with Listen:Proxy: the proxy listener never serves admin endpoints");
         }
 
         var certificates = new List<CertificateConfig>(listen.Certificates.Count);
         for (var i = 0; i < listen.Certificates.Count; i++)
         {
-            certificates.Add(Certificate(listen.Certificates[i], $"{path}:Certificates:{i}", baseDirectory, error));
+            certificates.Add(Certificate(listen.Certificates[i], $"{path}:{nameof(ListenConfig.Certificates)}:{i}", baseDirectory, error));
         }
 
         if (listen.AdminToken is { } token && (token.Length < ConfigValidator.MinAdminTokenLength || token.Any(char.IsWhiteSpace)))
         {
             // The token itself is never repeated in the message: errors are printed and logged.
-            error($"{path}:AdminToken", $"must be at least {ConfigValidator.MinAdminTokenLength} characters without spaces (e.g. the output of `openssl rand -hex 32`)");
+            error($"{path}:{nameof(ListenConfig.AdminToken)}", $"must be at least {ConfigValidator.MinAdminTokenLength} characters without spaces (e.g. the output of `openssl rand -hex 32`)");
         }
 
         if (admin is not null && AdminNeedsToken(listen.Admin, listen))
         {
-            error($"{path}:Admin", $"'{listen.Admin}' {OpenAdminProblem}");
+            error($"{path}:{nameof(ListenConfig.Admin)}", $"'{listen.Admin}' {OpenAdminProblem}");
         }
 
         // The relays are swept once a second: a shorter timeout could not be honoured.
         if (listen.ConnectionIdleTimeout < TimeSpan.FromSeconds(1))
         {
-            error($"{path}:ConnectionIdleTimeout", "must be a positive duration of at least 00:00:01");
+            error($"{path}:{nameof(ListenConfig.ConnectionIdleTimeout)}", "must be a positive duration of at least 00:00:01");
         }
 
         if (listen.ConnectionHalfCloseTimeout < TimeSpan.FromSeconds(1))
         {
-            error($"{path}:ConnectionHalfCloseTimeout", "must be a positive duration of at least 00:00:01");
+            error($"{path}:{nameof(ListenConfig.ConnectionHalfCloseTimeout)}", "must be a positive duration of at least 00:00:01");
         }
 
         if (listen.ProxyHttps is not null)
         {
             if (!ConfigParsers.TryParseListenUrl(listen.ProxyHttps, out var https, out var why, Uri.UriSchemeHttps))
             {
-                error($"{path}:ProxyHttps", why);
+                error($"{path}:{nameof(ListenConfig.ProxyHttps)}", why);
             }
             else if (admin is not null && https!.Port == admin.Port && https.Port != 0)
             {
-                error($"{path}:ProxyHttps", $"must not share port {admin.Port} with Listen:Admin");
+                error($"{path}:{nameof(ListenConfig.ProxyHttps)}", $"must not share port {admin.Port} with Listen:Admin");
             }
 
             if (certificates.Count == 0)
             {
-                error($"{path}:Certificates", "at least one certificate is required with Listen:ProxyHttps");
+                error($"{path}:{nameof(ListenConfig.Certificates)}", "at least one certificate is required with Listen:ProxyHttps");
             }
         }
 
@@ -92,20 +92,20 @@ internal static class ListenValidator
         var keyFile = c.KeyFile.Length == 0 ? "" : Path.GetFullPath(c.KeyFile, baseDirectory);
         if (certFile.Length == 0)
         {
-            error($"{path}:CertFile", "is required (PEM certificate chain)");
+            error($"{path}:{nameof(CertificateConfig.CertFile)}", "is required (PEM certificate chain)");
         }
         else if (!File.Exists(certFile))
         {
-            error($"{path}:CertFile", $"file not found: {certFile}");
+            error($"{path}:{nameof(CertificateConfig.CertFile)}", $"file not found: {certFile}");
         }
 
         if (keyFile.Length == 0)
         {
-            error($"{path}:KeyFile", "is required (PEM private key)");
+            error($"{path}:{nameof(CertificateConfig.KeyFile)}", "is required (PEM private key)");
         }
         else if (!File.Exists(keyFile))
         {
-            error($"{path}:KeyFile", $"file not found: {keyFile}");
+            error($"{path}:{nameof(CertificateConfig.KeyFile)}", $"file not found: {keyFile}");
         }
         else if (File.Exists(certFile))
         {

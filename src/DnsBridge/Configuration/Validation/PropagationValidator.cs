@@ -6,34 +6,34 @@ public static class PropagationValidator
     {
         if (p.Interval < TimeSpan.FromSeconds(1))
         {
-            error($"{path}:Interval", "must be at least 00:00:01");
+            error($"{path}:{nameof(PropagationConfig.Interval)}", "must be at least 00:00:01");
         }
 
         if (p.Timeout <= TimeSpan.Zero)
         {
-            error($"{path}:Timeout", "must be longer than 00:00:00");
+            error($"{path}:{nameof(PropagationConfig.Timeout)}", "must be longer than 00:00:00");
         }
         else if (p.Timeout >= p.Interval)
         {
-            error($"{path}:Timeout", $"must be shorter than Propagation:Interval ({p.Interval:c})");
+            error($"{path}:{nameof(PropagationConfig.Timeout)}", $"must be shorter than Propagation:Interval ({p.Interval:c})");
         }
 
         if (p.Concurrency is < 1 or > 1024)
         {
-            error($"{path}:Concurrency", $"must be 1-1024, got {p.Concurrency}");
+            error($"{path}:{nameof(PropagationConfig.Concurrency)}", $"must be 1-1024, got {p.Concurrency}");
         }
 
         if (p.MaxQuestionsPerSecondPerResolver < 1)
         {
-            error($"{path}:MaxQuestionsPerSecondPerResolver", $"must be a positive integer (questions a second to one resolver), got {p.MaxQuestionsPerSecondPerResolver}");
+            error($"{path}:{nameof(PropagationConfig.MaxQuestionsPerSecondPerResolver)}", $"must be a positive integer (questions a second to one resolver), got {p.MaxQuestionsPerSecondPerResolver}");
         }
 
         if (p.Transport is not (ResolverAddress.Udp or ResolverAddress.Dot or ResolverAddress.Doh))
         {
-            error($"{path}:Transport", $"must be 'udp', 'dot' or 'doh', got '{p.Transport}'");
+            error($"{path}:{nameof(PropagationConfig.Transport)}", $"must be 'udp', 'dot' or 'doh', got '{p.Transport}'");
         }
 
-        ValidateVantages(p.Vantages, $"{path}:Vantages", error);
+        ValidateVantages(p.Vantages, $"{path}:{nameof(PropagationConfig.Vantages)}", error);
         return ValidateTransport(p, path, baseDirectory, error);
     }
 
@@ -51,33 +51,33 @@ public static class PropagationValidator
             var at = $"{path}:{i}";
             if (string.IsNullOrWhiteSpace(vantage.Name) || !vantage.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             {
-                error($"{at}:Name", $"is required: letters, digits, '-', '_' or '.' (it labels the vantage's rows), got '{vantage.Name}'");
+                error($"{at}:{nameof(VantageConfig.Name)}", $"is required: letters, digits, '-', '_' or '.' (it labels the vantage's rows), got '{vantage.Name}'");
             }
             else if (string.Equals(vantage.Name, "local", StringComparison.OrdinalIgnoreCase))
             {
-                error($"{at}:Name", "'local' names this instance's own rows: choose another name");
+                error($"{at}:{nameof(VantageConfig.Name)}", "'local' names this instance's own rows: choose another name");
             }
             else if (!names.Add(vantage.Name))
             {
-                error($"{at}:Name", $"duplicate vantage name '{vantage.Name}'");
+                error($"{at}:{nameof(VantageConfig.Name)}", $"duplicate vantage name '{vantage.Name}'");
             }
 
             if (string.IsNullOrWhiteSpace(vantage.Url))
             {
-                error($"{at}:Url", "is required: the remote DnsBridge's admin URL, e.g. https://dnsbridge-cn.example.net:8081");
+                error($"{at}:{nameof(VantageConfig.Url)}", "is required: the remote DnsBridge's admin URL, e.g. https://dnsbridge-cn.example.net:8081");
             }
             else if (!Uri.TryCreate(vantage.Url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps)
                 || uri.Query.Length > 0 || uri.UserInfo.Length > 0)
             {
-                error($"{at}:Url", $"must be an http:// or https:// URL without query or user info, got '{UrlRedaction.Of(vantage.Url)}'");
+                error($"{at}:{nameof(VantageConfig.Url)}", $"must be an http:// or https:// URL without query or user info, got '{UrlRedaction.Of(vantage.Url)}'");
             }
             else if (uri.Scheme != Uri.UriSchemeHttps && !IsLoopback(uri))
             {
-                error($"{at}:Url", $"must be https:// for a vantage that is not on loopback ({uri.Host}): the token would cross the network in clear text; publish the remote's admin API through a TLS terminator");
+                error($"{at}:{nameof(VantageConfig.Url)}", $"must be https:// for a vantage that is not on loopback ({uri.Host}): the token would cross the network in clear text; publish the remote's admin API through a TLS terminator");
             }
             else if (vantage.Token is null && !IsLoopback(uri))
             {
-                error($"{at}:Token", $"is required for a vantage that is not on loopback ({uri.Host}): set it to that instance's Listen:AdminToken");
+                error($"{at}:{nameof(VantageConfig.Token)}", $"is required for a vantage that is not on loopback ({uri.Host}): set it to that instance's Listen:AdminToken");
             }
         }
     }
@@ -93,29 +93,29 @@ public static class PropagationValidator
         if (p.HttpProxy is { } proxy && (!Uri.TryCreate(proxy, UriKind.Absolute, out var proxyUri) || proxyUri.Scheme != Uri.UriSchemeHttp
             || proxyUri.AbsolutePath != "/" || proxyUri.Query.Length > 0))
         {
-            error($"{path}:HttpProxy", $"must be http://HOST:PORT (an HTTP proxy that tunnels with CONNECT), got '{UrlRedaction.Of(proxy)}'");
+            error($"{path}:{nameof(PropagationConfig.HttpProxy)}", $"must be http://HOST:PORT (an HTTP proxy that tunnels with CONNECT), got '{UrlRedaction.Of(proxy)}'");
         }
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < p.ClientSubnets.Count; i++)
         {
             var subnet = p.ClientSubnets[i];
-            var subnetPath = $"{path}:ClientSubnets:{i}";
+            var subnetPath = $"{path}:{nameof(PropagationConfig.ClientSubnets)}:{i}";
             if (string.IsNullOrWhiteSpace(subnet.Name) || !subnet.Name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))
             {
-                error($"{subnetPath}:Name", $"is required: letters, digits, '-', '_' or '.' (it becomes part of row names RESOLVER@NAME), got '{subnet.Name}'");
+                error($"{subnetPath}:{nameof(ClientSubnetConfig.Name)}", $"is required: letters, digits, '-', '_' or '.' (it becomes part of row names RESOLVER@NAME), got '{subnet.Name}'");
             }
             else if (!names.Add(subnet.Name))
             {
-                error($"{subnetPath}:Name", $"duplicate client subnet name '{subnet.Name}'");
+                error($"{subnetPath}:{nameof(ClientSubnetConfig.Name)}", $"duplicate client subnet name '{subnet.Name}'");
             }
 
             if (!ConfigParsers.TryParseClientSubnet(subnet.Subnet, out var why))
             {
-                error($"{subnetPath}:Subnet", why);
+                error($"{subnetPath}:{nameof(ClientSubnetConfig.Subnet)}", why);
             }
         }
 
-        return p with { CaFile = p.CaFile is null ? null : TargetValidator.CaFile(Path.GetFullPath(p.CaFile, baseDirectory), $"{path}:CaFile", error) };
+        return p with { CaFile = p.CaFile is null ? null : TargetValidator.CaFile(Path.GetFullPath(p.CaFile, baseDirectory), $"{path}:{nameof(PropagationConfig.CaFile)}", error) };
     }
 }

@@ -9,29 +9,29 @@ internal static class StateValidator
             case StateConfig.ProviderSqlite:
                 if (string.IsNullOrWhiteSpace(state.Path))
                 {
-                    error($"{path}:Path", "must not be empty");
+                    error($"{path}:{nameof(StateConfig.Path)}", "must not be empty");
                 }
 
                 // Forgetting Provider would leave every replica on its own file while the operator believes in cluster mode.
                 if (state.ConnectionString is not null)
                 {
-                    error($"{path}:ConnectionString", $"is only used with Provider '{StateConfig.ProviderPostgres}' (set {path}:Provider, or remove it)");
+                    error($"{path}:{nameof(StateConfig.ConnectionString)}", $"is only used with Provider '{StateConfig.ProviderPostgres}' (set {path}:Provider, or remove it)");
                 }
 
                 break;
             case StateConfig.ProviderPostgres:
                 if (state.ConnectionString is null)
                 {
-                    error($"{path}:ConnectionString", "is required with Provider 'postgres' (best from the environment: DNSBRIDGE__State__ConnectionString)");
+                    error($"{path}:{nameof(StateConfig.ConnectionString)}", "is required with Provider 'postgres' (best from the environment: DNSBRIDGE__State__ConnectionString)");
                 }
                 else if (!PostgresConnectionString.TryParse(state.ConnectionString, out _, out var problem))
                 {
-                    error($"{path}:ConnectionString", problem!);
+                    error($"{path}:{nameof(StateConfig.ConnectionString)}", problem!);
                 }
 
                 break;
             default:
-                error($"{path}:Provider", $"must be '{StateConfig.ProviderSqlite}' or '{StateConfig.ProviderPostgres}', got '{state.Provider}'");
+                error($"{path}:{nameof(StateConfig.Provider)}", $"must be '{StateConfig.ProviderSqlite}' or '{StateConfig.ProviderPostgres}', got '{state.Provider}'");
                 break;
         }
     }

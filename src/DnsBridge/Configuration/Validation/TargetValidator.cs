@@ -12,26 +12,26 @@ internal static class TargetValidator
     {
         if (string.IsNullOrWhiteSpace(t.Address))
         {
-            error($"{path}:Address", "is required (the target EIP)");
+            error($"{path}:{nameof(TargetConfig.Address)}", "is required (the target EIP)");
         }
         else if (!IPAddress.TryParse(t.Address, out _))
         {
-            error($"{path}:Address", $"must be an IP address, got '{t.Address}': the forwarder never resolves names, since during propagation DNS may send it back to the source");
+            error($"{path}:{nameof(TargetConfig.Address)}", $"must be an IP address, got '{t.Address}': the forwarder never resolves names, since during propagation DNS may send it back to the source");
         }
 
         if (t.Port is < 1 or > 65535)
         {
-            error($"{path}:Port", $"must be 1-65535, got {t.Port}");
+            error($"{path}:{nameof(TargetConfig.Port)}", $"must be 1-65535, got {t.Port}");
         }
 
         if (t.Scheme is not ("http" or "https" or TargetConfig.SchemeTls or TargetConfig.SchemeTcp))
         {
-            error($"{path}:Scheme", $"must be http or https, or tls (passthrough by SNI) or tcp (port forwards only), got '{t.Scheme}'");
+            error($"{path}:{nameof(TargetConfig.Scheme)}", $"must be http or https, or tls (passthrough by SNI) or tcp (port forwards only), got '{t.Scheme}'");
         }
 
         if (!ProxyProtocolVersions.All.Contains(t.ProxyProtocol))
         {
-            error($"{path}:ProxyProtocol", $"must be none, v1 or v2, got '{t.ProxyProtocol}'");
+            error($"{path}:{nameof(TargetConfig.ProxyProtocol)}", $"must be none, v1 or v2, got '{t.ProxyProtocol}'");
         }
 
         string? serverName = null;
@@ -43,31 +43,31 @@ internal static class TargetValidator
             }
             else
             {
-                error($"{path}:ServerName", why);
+                error($"{path}:{nameof(TargetConfig.ServerName)}", why);
             }
 
             if (t.Scheme != "https")
             {
-                error($"{path}:ServerName", "only applies to https targets");
+                error($"{path}:{nameof(TargetConfig.ServerName)}", "only applies to https targets");
             }
         }
 
-        var caFile = t.CaFile is null ? null : CaFile(Path.GetFullPath(t.CaFile, baseDirectory), $"{path}:CaFile", error);
+        var caFile = t.CaFile is null ? null : CaFile(Path.GetFullPath(t.CaFile, baseDirectory), $"{path}:{nameof(TargetConfig.CaFile)}", error);
 
         if (t.Timeout <= TimeSpan.Zero)
         {
-            error($"{path}:Timeout", "must be longer than 00:00:00");
+            error($"{path}:{nameof(TargetConfig.Timeout)}", "must be longer than 00:00:00");
         }
 
         // The upper bound keeps it within what a timer can wait (about 49 days); leave it out for no bound.
         if (t.RequestTimeout is { } requestTimeout && (requestTimeout <= TimeSpan.Zero || requestTimeout > MaxRequestTimeout))
         {
-            error($"{path}:RequestTimeout", $"must be longer than 00:00:00 and at most {MaxRequestTimeout:c}, got {requestTimeout:c} (leave it out for no bound)");
+            error($"{path}:{nameof(TargetConfig.RequestTimeout)}", $"must be longer than 00:00:00 and at most {MaxRequestTimeout:c}, got {requestTimeout:c} (leave it out for no bound)");
         }
 
         if (!t.HealthPath.StartsWith('/'))
         {
-            error($"{path}:HealthPath", $"must start with '/', got '{t.HealthPath}'");
+            error($"{path}:{nameof(TargetConfig.HealthPath)}", $"must start with '/', got '{t.HealthPath}'");
         }
 
         return t with { ServerName = serverName, CaFile = caFile };
