@@ -34,6 +34,9 @@ public sealed partial class ProxyMiddleware
     /// </summary>
     public const string ViaHeader = "X-DnsBridge-Via";
 
+    private static readonly TimeSpan LoopWarningInterval = TimeSpan.FromMinutes(1);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, WarningGate> _loopWarnings = new(StringComparer.Ordinal);
     private readonly string _via = "dnsbridge-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
 
     private readonly IHttpForwarder _forwarder;
@@ -84,7 +87,11 @@ public sealed partial class ProxyMiddleware
         if (CameThrough(via, _via))
         {
             _metrics.Loop.Inc();
-            LogLoop(_logger, route.Cutover.Name, request.Method, route.Host, request.Path.Value ?? "/", via.ToString());
+            if (_loopWarnings.GetOrAdd(route.Cutover.Name, static (_, time) => new WarningGate(time, LoopWarningInterval), _time).TryPass(out var heldBack))
+            {
+                LogLoop(_logger, route.Cutover.Name, request.Method, route.Host, request.Path.Value ?? "/", via.ToString(), heldBack);
+            }
+
             await RespondAsync(context, StatusCodes.Status508LoopDetected, LoopBody);
             return;
         }
@@ -328,8 +335,8 @@ public sealed partial class ProxyMiddleware
     [LoggerMessage(EventId = 301, Level = LogLevel.Warning, Message = "Cutover {Cutover}: target error {Reason} ({Error}): {Detail}")]
     private static partial void LogTargetError(ILogger logger, string cutover, string reason, ForwarderError error, string detail);
 
-    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Cutover {Cutover}: {Method} {Host}{Path} came back through this DnsBridge ({Via}): two instances forward these hosts to each other; answered 508")]
-    private static partial void LogLoop(ILogger logger, string cutover, string method, string host, string path, string via);
+    [LoggerMessage(EventId = 302, Level = LogLevel.Warning, Message = "Cutover {Cutover}: {Method} {Host}{Path} came back through this DnsBridge ({Via}): two instances forward these hosts to each other; answered 508 (and {HeldBack} more since the last warning, at most one a minute)")]
+    private static partial void LogLoop(ILogger logger, string cutover, string method, string host, string path, string via, long heldBack);
 
     [LoggerMessage(EventId = 1710, Level = LogLevel.Warning, Message = "Cutover {Cutover}: source backend error {Reason} ({Error}): {Detail}")]
     private static partial void LogSourceError(ILogger logger, string cutover, string reason, ForwarderError error, string detail);
