@@ -6,7 +6,6 @@ using System.Security.Cryptography;
 using DnsBridge.Configuration;
 using DnsBridge.Propagation.Wire;
 using DnsClient;
-using DnsClient.Protocol;
 
 namespace DnsBridge.Propagation;
 
@@ -23,8 +22,6 @@ public sealed class DnsQuerier : IAsyncDisposable
     private readonly ConcurrentDictionary<(IPEndPoint, bool, TimeSpan), LookupClient> _clients = new();
     private readonly ConcurrentDictionary<(string, string?), TlsExchange> _tls = new();
     private readonly ConcurrentDictionary<(string, string?, string?), HttpsExchange> _https = new();
-
-    public static readonly IReadOnlyList<string> ErrorReasons = ["timeout", "servfail", "refused", "truncated", "malformed", "network", "other_rcode"];
 
     private LookupClient Client(IPEndPoint server, bool recursion, TimeSpan timeout) =>
         _clients.GetOrAdd((server, recursion, timeout), key => new LookupClient(new LookupClientOptions(new NameServer(key.Item1))
@@ -43,70 +40,48 @@ public sealed class DnsQuerier : IAsyncDisposable
         }));
 
     /// <summary>The same question, waiting first for a slot of <paramref name="concurrency"/> (the questions in flight are bounded).</summary>
-    public async Task<DnsObservation> QueryAsync(IPEndPoint server, string name, QueryType type, bool recursion, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
-    {
-        await concurrency.WaitAsync(cancellationToken);
-        try
-        {
-            return await QueryAsync(server, name, type, recursion, timeout, cancellationToken);
-        }
-        finally
-        {
-            concurrency.Release();
-        }
-    }
+    public Task<DnsObservation> QueryAsync(IPEndPoint server, string name, QueryType type, bool recursion, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken) =>
+        InSlotAsync(concurrency, () => QueryAsync(server, name, type, recursion, timeout, cancellationToken), cancellationToken);
 
     public async Task<DnsObservation> QueryAsync(IPEndPoint server, string name, QueryType type, bool recursion, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var watch = Stopwatch.StartNew();
         try
         {
-            // The library's own timeout covers each try; this bound covers the whole call (retry and TCP fallback).
-            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bound.CancelAfter((timeout * 2) + TimeSpan.FromSeconds(1));
+            using var bound = WholeCall(timeout, cancellationToken);
             var response = await Client(server, recursion, timeout).QueryAsync(name, type, QueryClass.IN, bound.Token);
-            return Read(response, name, type, watch.Elapsed);
+            return DnsReply.From(response).Observe(name, type, watch.Elapsed);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Failed("timeout", "no answer in time", watch.Elapsed);
+            return NoAnswerInTime(watch.Elapsed);
         }
         catch (DnsResponseException e) when (e.Code == DnsResponseCode.ConnectionTimeout)
         {
-            return Failed("timeout", "no answer in time", watch.Elapsed);
+            return NoAnswerInTime(watch.Elapsed);
         }
         catch (DnsResponseException e) when (e.Message.Contains("truncated", StringComparison.OrdinalIgnoreCase))
         {
-            return Failed("truncated", e.Message, watch.Elapsed);
+            return DnsObservation.Failed(DnsFailureReason.Truncated, e.Message, watch.Elapsed);
         }
         catch (DnsResponseException e)
         {
-            return Failed("malformed", e.Message, watch.Elapsed);
+            return DnsObservation.Failed(DnsFailureReason.Malformed, e.Message, watch.Elapsed);
         }
         catch (SocketException e)
         {
-            return Failed("network", e.Message, watch.Elapsed);
+            return DnsObservation.Failed(DnsFailureReason.Network, e.Message, watch.Elapsed);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Garbage bytes, wrong transaction ids and the like surface as assorted exceptions in this library.
-            return Failed("malformed", e.GetBaseException().Message, watch.Elapsed);
+            return DnsObservation.Failed(DnsFailureReason.Malformed, e.GetBaseException().Message, watch.Elapsed);
         }
     }
 
     /// <summary>One question of a resolver row, waiting first for a slot of <paramref name="concurrency"/>.</summary>
-    public async Task<DnsObservation> AskAsync(ResolverQuestion question, string name, QueryType type, bool recursion, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
-    {
-        await concurrency.WaitAsync(cancellationToken);
-        try
-        {
-            return await AskAsync(question, name, type, recursion, timeout, cancellationToken);
-        }
-        finally
-        {
-            concurrency.Release();
-        }
-    }
+    public Task<DnsObservation> AskAsync(ResolverQuestion question, string name, QueryType type, bool recursion, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken) =>
+        InSlotAsync(concurrency, () => AskAsync(question, name, type, recursion, timeout, cancellationToken), cancellationToken);
 
     /// <summary>
     /// One question over the resolver's transport, with NSID asked and the subnet sent when given. Plain DNS gets the
@@ -121,34 +96,33 @@ public sealed class DnsQuerier : IAsyncDisposable
         // DoH asks for ID 0 (RFC 8484 §4.1: cache friendly); elsewhere a random ID is what ties answer to question.
         var id = via.Transport == ResolverAddress.Doh ? (ushort)0 : (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
         var query = DnsWire.EncodeQuery(id, name, (ushort)type, recursion, question.Subnet, padTo: encrypted ? 128 : 0);
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter((timeout * 2) + TimeSpan.FromSeconds(1));
+        using var bound = WholeCall(timeout, cancellationToken);
         try
         {
             var response = DnsWire.Decode(await ExchangeAsync(question, query, timeout, bound.Token));
             if (response.Truncated && encrypted)
             {
                 // Final over DoT/DoH: retrying over UDP would leak the question and change the vantage.
-                return Failed("truncated", "truncated answer over an encrypted transport", watch.Elapsed);
+                return DnsObservation.Failed(DnsFailureReason.Truncated, "truncated answer over an encrypted transport", watch.Elapsed);
             }
 
-            return Read(response, name, type, watch.Elapsed) with { Pop = response.Edns?.NsidText, ClientSubnet = response.Edns?.ClientSubnet };
+            return DnsReply.From(response).Observe(name, type, watch.Elapsed) with { Pop = response.Edns?.NsidText, ClientSubnet = response.Edns?.ClientSubnet };
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return Failed("timeout", "no answer in time", watch.Elapsed);
+            return NoAnswerInTime(watch.Elapsed);
         }
         catch (DnsTransportException e)
         {
-            return Failed(e.Reason, e.Message, watch.Elapsed);
+            return DnsObservation.Failed(e.Reason, e.Message, watch.Elapsed);
         }
         catch (DnsWireException e)
         {
-            return Failed("malformed", e.Message, watch.Elapsed);
+            return DnsObservation.Failed(DnsFailureReason.Malformed, e.Message, watch.Elapsed);
         }
         catch (Exception e) when (e is SocketException or IOException or HttpRequestException)
         {
-            return Failed("network", e.GetBaseException().Message, watch.Elapsed);
+            return DnsObservation.Failed(DnsFailureReason.Network, e.GetBaseException().Message, watch.Elapsed);
         }
     }
 
@@ -156,18 +130,8 @@ public sealed class DnsQuerier : IAsyncDisposable
     /// The operator's identification question (<see cref="PopQuery"/>) over the row's transport, without a client
     /// subnet: the site that answered, or null when the answer names none or no usable answer came back.
     /// </summary>
-    public async Task<string?> IdentifyAsync(ResolverQuestion question, string popQuery, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken)
-    {
-        await concurrency.WaitAsync(cancellationToken);
-        try
-        {
-            return await IdentifyAsync(question, popQuery, timeout, cancellationToken);
-        }
-        finally
-        {
-            concurrency.Release();
-        }
-    }
+    public Task<string?> IdentifyAsync(ResolverQuestion question, string popQuery, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken) =>
+        InSlotAsync(concurrency, () => IdentifyAsync(question, popQuery, timeout, cancellationToken), cancellationToken);
 
     /// <summary>The same identification, the caller holding a slot of the concurrency (a paced question).</summary>
     public async Task<string?> IdentifyAsync(ResolverQuestion question, string popQuery, TimeSpan timeout, CancellationToken cancellationToken)
@@ -200,8 +164,7 @@ public sealed class DnsQuerier : IAsyncDisposable
         var encrypted = question.Via.Transport != ResolverAddress.Udp;
         var id = question.Via.Transport == ResolverAddress.Doh ? (ushort)0 : (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
         var query = DnsWire.EncodeQuery(id, name, type, recursion: true, padTo: encrypted ? 128 : 0, @class: @class);
-        using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        bound.CancelAfter((timeout * 2) + TimeSpan.FromSeconds(1));
+        using var bound = WholeCall(timeout, cancellationToken);
         var response = DnsWire.Decode(await ExchangeAsync(question, query, timeout, bound.Token));
         return response.ResponseCode != 0 || !string.Equals(response.QuestionName, name, StringComparison.OrdinalIgnoreCase) ? []
             : [.. response.Answers.Where(r => r.Type == DnsWire.TypeTxt).Select(r => r.Data!)];
@@ -218,50 +181,32 @@ public sealed class DnsQuerier : IAsyncDisposable
         };
     }
 
-    private static DnsObservation Read(DnsResponse response, string name, QueryType type, TimeSpan latency)
+    /// <summary>Waits for a slot of <paramref name="concurrency"/> (the questions in flight are bounded) and holds it for the question.</summary>
+    private static async Task<T> InSlotAsync<T>(SemaphoreSlim concurrency, Func<Task<T>> ask, CancellationToken cancellationToken)
     {
-        if (response.QuestionName is null || response.QuestionType != (ushort)type
-            || !string.Equals(response.QuestionName, name.TrimEnd('.'), StringComparison.OrdinalIgnoreCase))
+        await concurrency.WaitAsync(cancellationToken);
+        try
         {
-            return Failed("malformed", "answer does not match the question", latency);
+            return await ask();
         }
-
-        var soaRecord = response.Authorities.Concat(response.Answers).FirstOrDefault(r => r.Soa is not null);
-        var soa = soaRecord?.Soa;
-        int? negativeTtl = soaRecord is null ? null : Math.Min(soaRecord.Ttl, soa!.Minimum);
-        switch (response.ResponseCode)
+        finally
         {
-            case 0:
-                break;
-            case 3:
-                return new([], [], negativeTtl, null, "NXDOMAIN", response.Authoritative, soa?.Serial, latency);
-            case 2:
-                return Failed("servfail", "SERVFAIL", latency);
-            case 5:
-                return Failed("refused", "REFUSED", latency);
-            default:
-                return Failed("other_rcode", RcodeName(response.ResponseCode), latency);
+            concurrency.Release();
         }
-
-        var wanted = (ushort)type;
-        var addresses = response.Answers.Where(r => r.Type == wanted && r.Type is DnsWire.TypeA or DnsWire.TypeAaaa).ToList();
-        var cnames = response.Answers.Where(r => r.Type == DnsWire.TypeCname).Select(r => r.Data!.TrimEnd('.')).ToList();
-        if (addresses.Count == 0 && cnames.Count == 0)
-        {
-            return new([], [], negativeTtl, null, "NODATA", response.Authoritative, soa?.Serial, latency);
-        }
-
-        int? ttl = addresses.Count == 0 ? null : addresses.Min(a => a.Ttl);
-        return new([.. addresses.Select(a => a.Data!).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)], cnames, ttl, null, null, response.Authoritative, soa?.Serial, latency);
     }
 
-    private static string RcodeName(int code) => code switch
+    /// <summary>
+    /// The one deadline of a whole question: the per-try timeout covers one try, this covers the call (a retry, the TCP
+    /// fallback, a TLS handshake): two tries and a second to spare. Cancelled by it, the question fails as a timeout.
+    /// </summary>
+    private static CancellationTokenSource WholeCall(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        1 => "FORMERR",
-        4 => "NOTIMP",
-        16 => "BADVERS",
-        _ => $"RCODE {code}",
-    };
+        var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        bound.CancelAfter((timeout * 2) + TimeSpan.FromSeconds(1));
+        return bound;
+    }
+
+    private static DnsObservation NoAnswerInTime(TimeSpan latency) => DnsObservation.Failed(DnsFailureReason.Timeout, "no answer in time", latency);
 
     public async ValueTask DisposeAsync()
     {
@@ -276,65 +221,6 @@ public sealed class DnsQuerier : IAsyncDisposable
         }
     }
 
-    private static DnsObservation Failed(string error, string detail, TimeSpan latency) => new([], [], null, error, detail, false, null, latency);
-
-    private static DnsObservation Read(IDnsQueryResponse response, string name, QueryType type, TimeSpan latency)
-    {
-        var question = response.Questions.Count > 0 ? response.Questions[0] : null;
-        if (question is null || question.QuestionType != type
-            || !string.Equals(question.QueryName.Value.TrimEnd('.'), name.TrimEnd('.'), StringComparison.OrdinalIgnoreCase))
-        {
-            return Failed("malformed", "answer does not match the question", latency);
-        }
-
-        var header = response.Header;
-        var soa = response.Authorities.OfType<SoaRecord>().FirstOrDefault() ?? response.Answers.OfType<SoaRecord>().FirstOrDefault();
-        switch (header.ResponseCode)
-        {
-            case DnsHeaderResponseCode.NoError:
-                break;
-            case DnsHeaderResponseCode.NotExistentDomain:
-                return new([], [], soa is null ? null : (int)Math.Min(soa.InitialTimeToLive, soa.Minimum), null, "NXDOMAIN", header.HasAuthorityAnswer, soa?.Serial, latency);
-            case DnsHeaderResponseCode.ServerFailure:
-                return Failed("servfail", "SERVFAIL", latency);
-            case DnsHeaderResponseCode.Refused:
-                return Failed("refused", "REFUSED", latency);
-            default:
-                return Failed("other_rcode", header.ResponseCode.ToString(), latency);
-        }
-
-        var addresses = new List<string>();
-        var cnames = new List<string>();
-        int? ttl = null;
-        foreach (var record in response.Answers)
-        {
-            switch (record)
-            {
-                case ARecord a when type == QueryType.A:
-                    addresses.Add(a.Address.ToString());
-                    ttl = ttl is null ? a.InitialTimeToLive : Math.Min(ttl.Value, a.InitialTimeToLive);
-                    break;
-                case AaaaRecord aaaa when type == QueryType.AAAA:
-                    addresses.Add(aaaa.Address.ToString());
-                    ttl = ttl is null ? aaaa.InitialTimeToLive : Math.Min(ttl.Value, aaaa.InitialTimeToLive);
-                    break;
-                case CNameRecord cname:
-                    cnames.Add(cname.CanonicalName.Value.TrimEnd('.').ToLowerInvariant());
-                    break;
-                default:
-                    break;
-            }
-        }
-
-        if (addresses.Count == 0 && cnames.Count == 0)
-        {
-            return new([], [], soa is null ? null : (int)Math.Min(soa.InitialTimeToLive, soa.Minimum), null, "NODATA", header.HasAuthorityAnswer, soa?.Serial, latency);
-        }
-
-        addresses.Sort(StringComparer.Ordinal);
-        return new(addresses.Distinct().ToList(), cnames, ttl, null, null, header.HasAuthorityAnswer, soa?.Serial, latency);
-    }
-
     /// <summary>
     /// The whole response, for questions whose answer is in the authority section (a parent's referral) or whose owner
     /// name matters (the SOA that names the zone); null with a reason when nothing usable came back.
@@ -343,8 +229,7 @@ public sealed class DnsQuerier : IAsyncDisposable
     {
         try
         {
-            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            bound.CancelAfter((timeout * 2) + TimeSpan.FromSeconds(1));
+            using var bound = WholeCall(timeout, cancellationToken);
             var response = await Client(server, recursion, timeout).QueryAsync(name, type, QueryClass.IN, bound.Token);
             return response.Header.ResponseCode is DnsHeaderResponseCode.NoError or DnsHeaderResponseCode.NotExistentDomain
                 ? (response, null)
@@ -352,11 +237,11 @@ public sealed class DnsQuerier : IAsyncDisposable
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            return (null, "timeout");
+            return (null, DnsFailureReason.Timeout);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return (null, e is DnsResponseException { Code: DnsResponseCode.ConnectionTimeout } ? "timeout" : e.GetBaseException().Message);
+            return (null, e is DnsResponseException { Code: DnsResponseCode.ConnectionTimeout } ? DnsFailureReason.Timeout : e.GetBaseException().Message);
         }
     }
 

@@ -166,7 +166,7 @@ public sealed class PreflightDnsChecks(DnsQuerier querier, TimeProvider? time = 
         var sources = string.Join(", ", cutover.SourceAddresses);
         return (verdict, observation.Detail) switch
         {
-            (_, "NXDOMAIN") => new PreflightResult(cutover.Name, "dns", Check, subject, PreflightStatus.Fail,
+            (_, DnsObservation.NxDomainDetail) => new PreflightResult(cutover.Name, "dns", Check, subject, PreflightStatus.Fail,
                 $"{who} say the name does not exist (NXDOMAIN)", "check Hosts: only names that exist can be cut over"),
             (ResolverAnswer.Source, _) => new PreflightResult(cutover.Name, "dns", Check, subject, PreflightStatus.Pass,
                 $"{who} point at the source ({answer.Key}), as expected before the switch", null),

@@ -68,15 +68,15 @@ public sealed class HttpsExchange : IDisposable
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (response.StatusCode != HttpStatusCode.OK)
             {
-                throw new DnsTransportException("network", $"DNS over HTTPS: {_url.Host} answered HTTP {(int)response.StatusCode}");
+                throw new DnsTransportException(DnsFailureReason.Network, $"DNS over HTTPS: {_url.Host} answered HTTP {(int)response.StatusCode}");
             }
 
             return await ReadMessageAsync(response.Content, cancellationToken)
-                ?? throw new DnsTransportException("malformed", $"DNS over HTTPS: {_url.Host} answered more than a DNS message ({ushort.MaxValue} bytes): not read further");
+                ?? throw new DnsTransportException(DnsFailureReason.Malformed, $"DNS over HTTPS: {_url.Host} answered more than a DNS message ({ushort.MaxValue} bytes): not read further");
         }
         catch (HttpRequestException e)
         {
-            throw new DnsTransportException("network", $"DNS over HTTPS to {_url.Host}: {e.GetBaseException().Message}", e);
+            throw new DnsTransportException(DnsFailureReason.Network, $"DNS over HTTPS to {_url.Host}: {e.GetBaseException().Message}", e);
         }
     }
 

@@ -35,14 +35,14 @@ public sealed class TlsExchange(IPEndPoint server, string name, string? caFile) 
                 catch (AuthenticationException e)
                 {
                     Close();
-                    throw new DnsTransportException("network", $"TLS handshake with {server} for {name} failed: {e.GetBaseException().Message}", e);
+                    throw new DnsTransportException(DnsFailureReason.Network, $"TLS handshake with {server} for {name} failed: {e.GetBaseException().Message}", e);
                 }
                 catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException)
                 {
                     Close();
                     if (!reused || attempt > 0)
                     {
-                        throw new DnsTransportException("network", $"DNS over TLS to {server}: {e.GetBaseException().Message}", e);
+                        throw new DnsTransportException(DnsFailureReason.Network, $"DNS over TLS to {server}: {e.GetBaseException().Message}", e);
                     }
                 }
                 catch (OperationCanceledException)

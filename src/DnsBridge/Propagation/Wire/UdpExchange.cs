@@ -38,12 +38,12 @@ public static class UdpExchange
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
-                throw new DnsTransportException("timeout", "no answer in time");
+                throw new DnsTransportException(DnsFailureReason.Timeout, "no answer in time");
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset && attempt > 0)
             {
                 // Nothing listens (ICMP port unreachable): no answer, as a silent server, only sooner.
-                throw new DnsTransportException("timeout", $"no answer: {e.Message}");
+                throw new DnsTransportException(DnsFailureReason.Timeout, $"no answer: {e.Message}");
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
             {
@@ -63,7 +63,7 @@ public static class UdpExchange
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            throw new DnsTransportException("truncated", $"truncated over UDP and no answer over TCP ({e.GetBaseException().Message})", e);
+            throw new DnsTransportException(DnsFailureReason.Truncated, $"truncated over UDP and no answer over TCP ({e.GetBaseException().Message})", e);
         }
     }
 }
