@@ -1,11 +1,11 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Sockets;
+using Prometheus;
 
 namespace DnsBridge.Connections;
 
 /// <summary>
-/// One relayed connection: the client and target sockets and the two copy loops between them. Half-close is
+/// One relayed connection: the client and target ends and the two copy loops between them. Half-close is
 /// honoured (end of stream from one side becomes a FIN to the other while the other direction keeps flowing); the
 /// connection ends when both directions have ended, on an error, on a nudge, on an idle or half-close timeout
 /// (<see cref="Abort"/> by the forwarder's sweep) or at shutdown.
@@ -15,26 +15,29 @@ public sealed class ForwardedConnection
     // YARP's upgraded-connection copier uses the same size "based on performance investigations" (dotnet/yarp#330).
     private const int BufferSize = 64 * 1024;
 
-    private readonly Socket _client;
-    private readonly Socket _target;
+    private readonly IRelayEnd _client;
+    private readonly IRelayEnd _target;
+    private readonly Counter.Child _toTarget;
+    private readonly Counter.Child _toClient;
     private readonly TimeProvider _time;
+    private readonly ArrayPool<byte> _pool;
     private long _lastActivity;
     private int _closed;
     private volatile bool _halfClosed;
 
-    public ForwardedConnection(Socket client, Socket target, ConnectionRoute route, IPAddress? clientAddress, TimeProvider time)
+    /// <param name="toTarget">Bytes relayed from the client to the target.</param>
+    /// <param name="toClient">Bytes relayed from the target to the client.</param>
+    /// <param name="pool">Where the copy buffers come from (<see cref="ArrayPool{T}.Shared"/> unless a test counts them).</param>
+    public ForwardedConnection(IRelayEnd client, IRelayEnd target, Counter.Child toTarget, Counter.Child toClient, TimeProvider time, ArrayPool<byte>? pool = null)
     {
         _client = client;
         _target = target;
+        _toTarget = toTarget;
+        _toClient = toClient;
         _time = time;
-        Route = route;
-        ClientAddress = clientAddress;
+        _pool = pool ?? ArrayPool<byte>.Shared;
         _lastActivity = time.GetTimestamp();
     }
-
-    public ConnectionRoute Route { get; }
-
-    public IPAddress? ClientAddress { get; }
 
     /// <summary>Time since the last byte (or FIN) in either direction.</summary>
     public TimeSpan Idle => _time.GetElapsedTime(Interlocked.Read(ref _lastActivity));
@@ -45,8 +48,8 @@ public sealed class ForwardedConnection
     /// <summary>Relays until both directions have ended; never throws for network errors.</summary>
     public async Task RunAsync()
     {
-        var toTarget = PumpAsync(_client, _target, Route.Metrics.ToTarget);
-        var toClient = PumpAsync(_target, _client, Route.Metrics.ToClient);
+        var toTarget = PumpAsync(_client, _target, _toTarget);
+        var toClient = PumpAsync(_target, _client, _toClient);
         var first = await Task.WhenAny(toTarget, toClient).ConfigureAwait(false);
         if (!await first.ConfigureAwait(false))
         {
@@ -68,11 +71,11 @@ public sealed class ForwardedConnection
     /// </summary>
     public void Nudge()
     {
-        Shutdown(_client);
-        Shutdown(_target);
+        _client.Shutdown();
+        _target.Shutdown();
     }
 
-    /// <summary>Closes both sockets now.</summary>
+    /// <summary>Closes both ends now.</summary>
     public void Abort()
     {
         if (Interlocked.Exchange(ref _closed, 1) == 0)
@@ -82,20 +85,8 @@ public sealed class ForwardedConnection
         }
     }
 
-    private static void Shutdown(Socket socket)
-    {
-        try
-        {
-            socket.Shutdown(SocketShutdown.Both);
-        }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
-        {
-            // Already gone: nothing to tell.
-        }
-    }
-
     /// <summary>Copies one direction; true when it ended with the source's end of stream, false on an error.</summary>
-    private async Task<bool> PumpAsync(Socket from, Socket to, Prometheus.Counter.Child bytes)
+    private async Task<bool> PumpAsync(IRelayEnd from, IRelayEnd to, Counter.Child bytes)
     {
         byte[]? buffer = null;
         try
@@ -105,26 +96,26 @@ public sealed class ForwardedConnection
                 if (buffer is null)
                 {
                     // Wait for data without a buffer, so thousands of idle connections hold none.
-                    await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                    buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+                    await from.WaitForDataAsync().ConfigureAwait(false);
+                    buffer = _pool.Rent(BufferSize);
                 }
 
-                var read = await from.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                var read = await from.ReceiveAsync(buffer).ConfigureAwait(false);
                 if (read == 0)
                 {
                     // The half-close timeout counts from the FIN, not from the last byte before it.
                     Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
-                    to.Shutdown(SocketShutdown.Send);
+                    to.ShutdownSend();
                     return true;
                 }
 
                 Interlocked.Exchange(ref _lastActivity, _time.GetTimestamp());
-                await SendAllAsync(to, buffer.AsMemory(0, read)).ConfigureAwait(false);
+                await to.SendAsync(buffer.AsMemory(0, read)).ConfigureAwait(false);
                 bytes.Inc(read);
                 if (read < buffer.Length)
                 {
                     // Drained what was there: give the buffer back while waiting for more.
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    _pool.Return(buffer);
                     buffer = null;
                 }
             }
@@ -137,17 +128,8 @@ public sealed class ForwardedConnection
         {
             if (buffer is not null)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                _pool.Return(buffer);
             }
-        }
-    }
-
-    internal static async ValueTask SendAllAsync(Socket socket, ReadOnlyMemory<byte> data)
-    {
-        while (!data.IsEmpty)
-        {
-            var sent = await socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
-            data = data[sent..];
         }
     }
 }
