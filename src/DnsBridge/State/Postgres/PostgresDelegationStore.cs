@@ -5,15 +5,7 @@ namespace DnsBridge.State.Postgres;
 /// <summary>One row per cutover, written once (ON CONFLICT DO NOTHING): the first NS set seen is what a move is measured against.</summary>
 public sealed class PostgresDelegationStore(PostgresStateDatabase database) : IDelegationStore
 {
-    public RememberedNameServers? Remembered(string cutover) => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("SELECT servers, first_seen_at FROM delegation_seen WHERE cutover = @c", c);
-        command.Parameters.AddWithValue("c", cutover);
-        using var reader = command.ExecuteReader();
-        return reader.Read()
-            ? new RememberedNameServers(cutover, reader.GetString(0).Split('\n', StringSplitOptions.RemoveEmptyEntries), reader.GetFieldValue<DateTimeOffset>(1))
-            : null;
-    });
+    public RememberedNameServers? Remembered(string cutover) => database.Read(c => StateReads.Remembered(c, PostgresDialect.Instance, cutover));
 
     public bool Remember(RememberedNameServers servers)
     {
