@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace DnsBridge.State.Postgres;
 
 /// <summary>One row per cutover, written once (ON CONFLICT DO NOTHING): the first NS set seen is what a move is measured against.</summary>
@@ -10,14 +8,7 @@ public sealed class PostgresDelegationStore(PostgresStateDatabase database) : ID
     public bool Remember(RememberedNameServers servers)
     {
         ArgumentNullException.ThrowIfNull(servers);
-        return database.WriteAsLeader((c, t) =>
-        {
-            using var command = new NpgsqlCommand(
-                "INSERT INTO delegation_seen (cutover, servers, first_seen_at) VALUES (@c, @s, @at) ON CONFLICT (cutover) DO NOTHING", c, t);
-            command.Parameters.AddWithValue("c", servers.Cutover);
-            command.Parameters.AddWithValue("s", string.Join('\n', servers.Servers));
-            command.Parameters.AddWithValue("at", servers.FirstSeenAt.ToUniversalTime());
-            command.ExecuteNonQuery();
-        });
+        return database.WriteAsLeader((c, t) => c.Execute(t, "INSERT INTO delegation_seen (cutover, servers, first_seen_at) VALUES (@c, @s, @at) ON CONFLICT (cutover) DO NOTHING",
+            ("c", servers.Cutover), ("s", string.Join('\n', servers.Servers)), ("at", servers.FirstSeenAt.ToUniversalTime())));
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using DnsBridge.Events;
 using Npgsql;
 using NpgsqlTypes;
@@ -9,7 +10,7 @@ namespace DnsBridge.State.Postgres;
 /// claim (<c>claimed_by</c>, <c>claimed_until</c>) so that whichever replica dispatches, each row is sent by one at a
 /// time (<see cref="ClaimDue"/>).
 /// </summary>
-public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventStore
+public sealed class PostgresEventStore(PostgresStateDatabase database) : SqlEventStore(PostgresDialect.Instance), IEventStore
 {
     private const string Due = "o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= @now AND (o.claimed_until IS NULL OR o.claimed_until <= @now)";
 
@@ -62,10 +63,6 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
         outbox.ExecuteNonQuery();
     }
 
-    public IReadOnlyList<CutoverEvent> Events(string? cutover, int limit = 200) => database.Read(c => EventReads.Events(c, PostgresDialect.Instance, cutover, limit));
-
-    public IReadOnlyList<OutboxRow> Outbox(string eventId) => database.Read(c => EventReads.Outbox(c, PostgresDialect.Instance, eventId));
-
     public IReadOnlyList<Delivery> DueDeliveries(DateTimeOffset now, int limit = 50) => database.Read(c =>
     {
         using var command = new NpgsqlCommand(
@@ -103,19 +100,9 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
         return written || database.Problem() is null ? claimed : throw new StateStoreException($"State:ConnectionString {database.Location}: cannot claim outbox rows: {database.Problem()}");
     }
 
-    public bool MarkDelivered(string eventId, string receiver, DateTimeOffset at) =>
-        Update(eventId, receiver, "delivered_at = @at, attempts = attempts + 1, last_error = NULL", at, null);
+    private protected override T Read<T>(Func<DbConnection, T> read) => database.Read(read);
 
-    public bool MarkRetry(string eventId, string receiver, DateTimeOffset next, string error) =>
-        Update(eventId, receiver, "attempts = attempts + 1, next_attempt_at = @at, last_error = @err", next, error);
-
-    public bool MarkFailed(string eventId, string receiver, DateTimeOffset at, string error) =>
-        Update(eventId, receiver, "attempts = attempts + 1, failed_at = @at, last_error = @err", at, error);
-
-    public bool GiveUp(string eventId, string receiver, DateTimeOffset at) =>
-        Update(eventId, receiver, "failed_at = @at", at, null);
-
-    private bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error) => database.Write(c =>
+    private protected override bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error) => database.Write(c =>
     {
         using var command = new NpgsqlCommand(
             $"UPDATE outbox SET {set}, claimed_by = NULL, claimed_until = NULL WHERE event_id = @id AND receiver = @r", c);
@@ -125,8 +112,4 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
         command.Parameters.Add(new NpgsqlParameter<string?>("err", error));
         command.ExecuteNonQuery();
     });
-
-    public IReadOnlyList<PendingAlert> PendingAlerts(string cutover) => database.Read(c => EventReads.PendingAlerts(c, PostgresDialect.Instance, cutover));
-
-    public OutboxBacklog Backlog() => database.Read(c => EventReads.Backlog(c, PostgresDialect.Instance));
 }

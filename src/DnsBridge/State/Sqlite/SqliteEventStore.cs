@@ -1,10 +1,11 @@
+using System.Data.Common;
 using DnsBridge.Events;
 using Microsoft.Data.Sqlite;
 
 namespace DnsBridge.State.Sqlite;
 
 /// <summary>The event log and the alert outbox (one row per event and receiver), in the same file as the statuses.</summary>
-public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
+public sealed class SqliteEventStore(SqliteStateDatabase database) : SqlEventStore(SqliteDialect.Instance), IEventStore
 {
     public bool Append(CutoverEvent e, DrainStatus? status, IEnumerable<string> receivers, DateTimeOffset now)
     {
@@ -44,10 +45,6 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
         }
     }
 
-    public IReadOnlyList<CutoverEvent> Events(string? cutover, int limit = 200) => database.Read(c => EventReads.Events(c, SqliteDialect.Instance, cutover, limit));
-
-    public IReadOnlyList<OutboxRow> Outbox(string eventId) => database.Read(c => EventReads.Outbox(c, SqliteDialect.Instance, eventId));
-
     public IReadOnlyList<Delivery> DueDeliveries(DateTimeOffset now, int limit = 50) => database.Read(c =>
     {
         using var command = c.Command($"""
@@ -60,22 +57,8 @@ public sealed class SqliteEventStore(SqliteStateDatabase database) : IEventStore
     // One process owns a SQLite file (a second one is refused by the write lock), so there is nobody to claim against.
     public IReadOnlyList<Delivery> ClaimDue(DateTimeOffset now, string claimant, DateTimeOffset leaseUntil, int limit = 50) => DueDeliveries(now, limit);
 
-    public bool MarkDelivered(string eventId, string receiver, DateTimeOffset at) =>
-        Update(eventId, receiver, "delivered_at = @at, attempts = attempts + 1, last_error = NULL", at, null);
+    private protected override T Read<T>(Func<DbConnection, T> read) => database.Read(read);
 
-    public bool MarkRetry(string eventId, string receiver, DateTimeOffset next, string error) =>
-        Update(eventId, receiver, "attempts = attempts + 1, next_attempt_at = @at, last_error = @err", next, error);
-
-    public bool MarkFailed(string eventId, string receiver, DateTimeOffset at, string error) =>
-        Update(eventId, receiver, "attempts = attempts + 1, failed_at = @at, last_error = @err", at, error);
-
-    public bool GiveUp(string eventId, string receiver, DateTimeOffset at) =>
-        Update(eventId, receiver, "failed_at = @at", at, null);
-
-    private bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error) => database.Write(c =>
+    private protected override bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error) => database.Write(c =>
         c.Execute(null, $"UPDATE outbox SET {set} WHERE event_id = @id AND receiver = @r", ("id", eventId), ("r", receiver), ("at", SqliteTime.Iso(at)), ("err", error)));
-
-    public IReadOnlyList<PendingAlert> PendingAlerts(string cutover) => database.Read(c => EventReads.PendingAlerts(c, SqliteDialect.Instance, cutover));
-
-    public OutboxBacklog Backlog() => database.Read(c => EventReads.Backlog(c, SqliteDialect.Instance));
 }
