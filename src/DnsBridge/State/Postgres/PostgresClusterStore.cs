@@ -30,18 +30,7 @@ public sealed class PostgresClusterStore(PostgresStateDatabase database) : IClus
         command.ExecuteNonQuery();
     });
 
-    public IReadOnlyList<ReplicaRecord> Replicas() => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("SELECT name, last_seen, config_hash FROM cluster_replicas ORDER BY name", c);
-        using var reader = command.ExecuteReader();
-        var list = new List<ReplicaRecord>();
-        while (reader.Read())
-        {
-            list.Add(new ReplicaRecord(reader.GetString(0), At(reader, 1), reader.GetString(2)));
-        }
-
-        return list;
-    });
+    public IReadOnlyList<ReplicaRecord> Replicas() => database.Read(c => ClusterReads.Replicas(c, PostgresDialect.Instance));
 
     public bool RecordLeader(string replica, DateTimeOffset now) => database.Write(c =>
     {
@@ -54,12 +43,7 @@ public sealed class PostgresClusterStore(PostgresStateDatabase database) : IClus
         command.ExecuteNonQuery();
     });
 
-    public LeaderRecord? Leader() => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("SELECT replica, term, since FROM cluster_leader WHERE id = 1", c);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? new LeaderRecord(reader.GetString(0), reader.GetInt64(1), At(reader, 2)) : null;
-    });
+    public LeaderRecord? Leader() => database.Read(c => ClusterReads.Leader(c, PostgresDialect.Instance));
 
     public bool SaveResidual(string replica, IReadOnlyList<ReplicaResidual> totals, DateTimeOffset now)
     {
@@ -89,19 +73,7 @@ public sealed class PostgresClusterStore(PostgresStateDatabase database) : IClus
         });
     }
 
-    public IReadOnlyList<ReplicaResidual> Residual() => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("SELECT replica, cutover, requests, connections, last_residual_at, top_clients FROM cluster_residual ORDER BY replica, cutover", c);
-        using var reader = command.ExecuteReader();
-        var list = new List<ReplicaResidual>();
-        while (reader.Read())
-        {
-            list.Add(new ReplicaResidual(reader.GetString(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt64(3),
-                reader.IsDBNull(4) ? null : At(reader, 4), reader.GetString(5)));
-        }
-
-        return list;
-    });
+    public IReadOnlyList<ReplicaResidual> Residual() => database.Read(c => ClusterReads.Residual(c, PostgresDialect.Instance));
 
     public bool SaveSnapshot(string cutover, string document, DateTimeOffset at) => database.WriteAsLeader((c, t) =>
     {
@@ -115,18 +87,7 @@ public sealed class PostgresClusterStore(PostgresStateDatabase database) : IClus
         command.ExecuteNonQuery();
     });
 
-    public IReadOnlyList<StoredSnapshot> Snapshots() => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("SELECT cutover, document, at FROM cluster_snapshots ORDER BY cutover", c);
-        using var reader = command.ExecuteReader();
-        var list = new List<StoredSnapshot>();
-        while (reader.Read())
-        {
-            list.Add(new StoredSnapshot(reader.GetString(0), reader.GetString(1), At(reader, 2)));
-        }
-
-        return list;
-    });
+    public IReadOnlyList<StoredSnapshot> Snapshots() => database.Read(c => ClusterReads.Snapshots(c, PostgresDialect.Instance));
 
     public DateTimeOffset? DatabaseNow() => database.Read(c =>
     {
@@ -135,6 +96,4 @@ public sealed class PostgresClusterStore(PostgresStateDatabase database) : IClus
             ? new DateTimeOffset(DateTime.SpecifyKind(now, DateTimeKind.Utc))
             : throw new StateStoreException($"State:ConnectionString {database.Location}: the server gave no time");
     });
-
-    private static DateTimeOffset At(NpgsqlDataReader reader, int ordinal) => new(DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc));
 }

@@ -8,18 +8,7 @@ namespace DnsBridge.State.Postgres;
 /// <summary>Each cutover's drain status as one JSON document (jsonb) per cutover, as in SQLite: a new field needs no schema step.</summary>
 public sealed class PostgresCutoverStatusStore(PostgresStateDatabase database) : ICutoverStatusStore
 {
-    public IReadOnlyDictionary<string, DrainStatus> Load() => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("SELECT name, status FROM cutover_state", c);
-        using var reader = command.ExecuteReader();
-        var result = new Dictionary<string, DrainStatus>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            result[reader.GetString(0)] = JsonSerializer.Deserialize(reader.GetString(1), StateJsonContext.Default.DrainStatus)!;
-        }
-
-        return result;
-    });
+    public IReadOnlyDictionary<string, DrainStatus> Load() => database.Read(StateReads.Statuses);
 
     public bool Save(string cutover, DrainStatus status, DateTimeOffset now) => database.WriteAsLeader((c, t) => Upsert(c, t, cutover, status, now));
 

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using DnsBridge.Events;
 using Npgsql;
 using NpgsqlTypes;
@@ -9,11 +10,9 @@ namespace DnsBridge.State.Postgres;
 /// claim (<c>claimed_by</c>, <c>claimed_until</c>) so that whichever replica dispatches, each row is sent by one at a
 /// time (<see cref="ClaimDue"/>).
 /// </summary>
-public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventStore
+public sealed class PostgresEventStore(PostgresStateDatabase database) : SqlEventStore(PostgresDialect.Instance), IEventStore
 {
     private const string Due = "o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= @now AND (o.claimed_until IS NULL OR o.claimed_until <= @now)";
-
-    private const string DeliveryColumns = "o.event_id, o.receiver, o.attempts, e.cutover, e.event, e.at, e.text, e.fields";
 
     public bool Append(CutoverEvent e, DrainStatus? status, IEnumerable<string> receivers, DateTimeOffset now)
     {
@@ -64,47 +63,13 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
         outbox.ExecuteNonQuery();
     }
 
-    public IReadOnlyList<CutoverEvent> Events(string? cutover, int limit = 200) => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand(cutover is null
-            ? "SELECT id, cutover, event, at, text, fields FROM events ORDER BY at DESC, seq DESC LIMIT @l"
-            : "SELECT id, cutover, event, at, text, fields FROM events WHERE cutover = @c ORDER BY at DESC, seq DESC LIMIT @l", c);
-        command.Parameters.AddWithValue("c", cutover ?? "");
-        command.Parameters.AddWithValue("l", limit);
-        using var reader = command.ExecuteReader();
-        var list = new List<CutoverEvent>();
-        while (reader.Read())
-        {
-            list.Add(new CutoverEvent(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetFieldValue<DateTimeOffset>(3), reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetString(5)));
-        }
-
-        list.Reverse();
-        return list;
-    });
-
-    public IReadOnlyList<OutboxRow> Outbox(string eventId) => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("SELECT receiver, attempts, last_error, delivered_at, failed_at FROM outbox WHERE event_id = @id ORDER BY seq", c);
-        command.Parameters.AddWithValue("id", eventId);
-        using var reader = command.ExecuteReader();
-        var list = new List<OutboxRow>();
-        while (reader.Read())
-        {
-            list.Add(new OutboxRow(reader.GetString(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetFieldValue<DateTimeOffset>(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4)));
-        }
-
-        return list;
-    });
-
     public IReadOnlyList<Delivery> DueDeliveries(DateTimeOffset now, int limit = 50) => database.Read(c =>
     {
         using var command = new NpgsqlCommand(
-            $"SELECT {DeliveryColumns} FROM outbox o JOIN events e ON e.id = o.event_id WHERE {Due} ORDER BY o.next_attempt_at, o.seq LIMIT @l", c);
+            $"SELECT {EventReads.DeliveryColumns} FROM outbox o JOIN events e ON e.id = o.event_id WHERE {Due} ORDER BY o.next_attempt_at, o.seq LIMIT @l", c);
         command.Parameters.AddWithValue("now", now.ToUniversalTime());
         command.Parameters.AddWithValue("l", limit);
-        return ReadDeliveries(command);
+        return EventReads.Deliveries(command, PostgresDialect.Instance);
     });
 
     /// <summary>
@@ -123,45 +88,21 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
                     UPDATE outbox o SET claimed_by = @who, claimed_until = @until FROM due
                     WHERE o.event_id = due.event_id AND o.receiver = due.receiver
                     RETURNING o.event_id, o.receiver, o.attempts, o.next_attempt_at, o.seq)
-                SELECT {DeliveryColumns} FROM claimed o JOIN events e ON e.id = o.event_id ORDER BY o.next_attempt_at, o.seq
+                SELECT {EventReads.DeliveryColumns} FROM claimed o JOIN events e ON e.id = o.event_id ORDER BY o.next_attempt_at, o.seq
                 """, c, t);
             command.Parameters.AddWithValue("now", now.ToUniversalTime());
             command.Parameters.AddWithValue("l", limit);
             command.Parameters.AddWithValue("who", claimant);
             command.Parameters.AddWithValue("until", leaseUntil.ToUniversalTime());
-            claimed = ReadDeliveries(command);
+            claimed = EventReads.Deliveries(command, PostgresDialect.Instance);
         });
         // Not written with no database problem: refused, another replica took office; it sends them.
         return written || database.Problem() is null ? claimed : throw new StateStoreException($"State:ConnectionString {database.Location}: cannot claim outbox rows: {database.Problem()}");
     }
 
-    private static List<Delivery> ReadDeliveries(NpgsqlCommand command)
-    {
-        using var reader = command.ExecuteReader();
-        var list = new List<Delivery>();
-        while (reader.Read())
-        {
-            list.Add(new Delivery(reader.GetString(0), reader.GetString(1), reader.GetInt32(2),
-                new CutoverEvent(reader.GetString(0), reader.GetString(3), reader.GetString(4), reader.GetFieldValue<DateTimeOffset>(5), reader.GetString(6),
-                    reader.IsDBNull(7) ? null : reader.GetString(7))));
-        }
+    private protected override T Read<T>(Func<DbConnection, T> read) => database.Read(read);
 
-        return list;
-    }
-
-    public bool MarkDelivered(string eventId, string receiver, DateTimeOffset at) =>
-        Update(eventId, receiver, "delivered_at = @at, attempts = attempts + 1, last_error = NULL", at, null);
-
-    public bool MarkRetry(string eventId, string receiver, DateTimeOffset next, string error) =>
-        Update(eventId, receiver, "attempts = attempts + 1, next_attempt_at = @at, last_error = @err", next, error);
-
-    public bool MarkFailed(string eventId, string receiver, DateTimeOffset at, string error) =>
-        Update(eventId, receiver, "attempts = attempts + 1, failed_at = @at, last_error = @err", at, error);
-
-    public bool GiveUp(string eventId, string receiver, DateTimeOffset at) =>
-        Update(eventId, receiver, "failed_at = @at", at, null);
-
-    private bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error) => database.Write(c =>
+    private protected override bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error) => database.Write(c =>
     {
         using var command = new NpgsqlCommand(
             $"UPDATE outbox SET {set}, claimed_by = NULL, claimed_until = NULL WHERE event_id = @id AND receiver = @r", c);
@@ -170,42 +111,5 @@ public sealed class PostgresEventStore(PostgresStateDatabase database) : IEventS
         command.Parameters.AddWithValue("at", at.ToUniversalTime());
         command.Parameters.Add(new NpgsqlParameter<string?>("err", error));
         command.ExecuteNonQuery();
-    });
-
-    public IReadOnlyList<PendingAlert> PendingAlerts(string cutover) => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("""
-            SELECT e.event, e.id, o.receiver, o.attempts, o.last_error, o.failed_at IS NOT NULL, e.at, o.next_attempt_at FROM outbox o JOIN events e ON e.id = o.event_id
-            WHERE e.cutover = @c AND o.delivered_at IS NULL ORDER BY e.at, o.seq
-            """, c);
-        command.Parameters.AddWithValue("c", cutover);
-        using var reader = command.ExecuteReader();
-        var list = new List<PendingAlert>();
-        while (reader.Read())
-        {
-            list.Add(new PendingAlert(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.IsDBNull(4) ? null : reader.GetString(4),
-                reader.GetBoolean(5), reader.GetFieldValue<DateTimeOffset>(6), reader.GetFieldValue<DateTimeOffset>(7)));
-        }
-
-        return list;
-    });
-
-    public OutboxBacklog Backlog() => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("""
-            SELECT e.event, count(*), MIN(e.at) FROM outbox o JOIN events e ON e.id = o.event_id
-            WHERE o.delivered_at IS NULL AND o.failed_at IS NULL GROUP BY e.event
-            """, c);
-        using var reader = command.ExecuteReader();
-        var byEvent = new Dictionary<string, int>(StringComparer.Ordinal);
-        DateTimeOffset? oldest = null;
-        while (reader.Read())
-        {
-            byEvent[reader.GetString(0)] = (int)reader.GetInt64(1);
-            var at = reader.GetFieldValue<DateTimeOffset>(2);
-            oldest = oldest is null || at < oldest ? at : oldest;
-        }
-
-        return new OutboxBacklog(byEvent, oldest);
     });
 }

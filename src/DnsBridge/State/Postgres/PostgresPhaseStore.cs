@@ -13,21 +13,7 @@ public sealed class PostgresPhaseStore(PostgresStateDatabase database) : IPhaseS
         CREATE TABLE cutover_phase (name text PRIMARY KEY, phase text NOT NULL, since timestamptz NOT NULL);
         """;
 
-    public IReadOnlyDictionary<string, StoredPhase> LoadPhases() => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("SELECT name, phase, since FROM cutover_phase", c);
-        using var reader = command.ExecuteReader();
-        var result = new Dictionary<string, StoredPhase>(StringComparer.Ordinal);
-        while (reader.Read())
-        {
-            if (CutoverPhases.TryParse(reader.GetString(1), out var phase))
-            {
-                result[reader.GetString(0)] = new StoredPhase(phase, reader.GetFieldValue<DateTimeOffset>(2));
-            }
-        }
-
-        return result;
-    });
+    public IReadOnlyDictionary<string, StoredPhase> LoadPhases() => database.Read(c => StateReads.Phases(c, PostgresDialect.Instance));
 
     public PhaseWrite Change(string cutover, CutoverPhase expected, bool noRowIsExpected, CutoverPhase to, CutoverEvent e, IEnumerable<string> receivers, DateTimeOffset now)
     {

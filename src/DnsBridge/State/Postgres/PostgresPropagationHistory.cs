@@ -22,18 +22,5 @@ public sealed class PostgresPropagationHistory(PostgresStateDatabase database) :
         });
     }
 
-    public IReadOnlyList<PropagationChange> Changes(string cutover) => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("SELECT resolver, at, answer, addresses, ttl FROM propagation_changes WHERE cutover = @c ORDER BY at, seq", c);
-        command.Parameters.AddWithValue("c", cutover);
-        using var reader = command.ExecuteReader();
-        var list = new List<PropagationChange>();
-        while (reader.Read())
-        {
-            list.Add(new PropagationChange(cutover, reader.GetString(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetString(2), reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetInt32(4)));
-        }
-
-        return list;
-    });
+    public IReadOnlyList<PropagationChange> Changes(string cutover) => database.Read(c => StateReads.PropagationChanges(c, PostgresDialect.Instance, cutover));
 }

@@ -29,17 +29,5 @@ public sealed class PostgresResidualHistory(PostgresStateDatabase database) : IR
         });
     }
 
-    public IReadOnlyList<ResidualMinute> Minutes(string cutover) => database.Read(c =>
-    {
-        using var command = new NpgsqlCommand("SELECT minute, count FROM residual_minutes WHERE cutover = @c ORDER BY minute", c);
-        command.Parameters.AddWithValue("c", cutover);
-        using var reader = command.ExecuteReader();
-        var list = new List<ResidualMinute>();
-        while (reader.Read())
-        {
-            list.Add(new ResidualMinute(cutover, reader.GetInt64(0), reader.GetInt64(1)));
-        }
-
-        return list;
-    });
+    public IReadOnlyList<ResidualMinute> Minutes(string cutover) => database.Read(c => StateReads.ResidualMinutes(c, cutover));
 }

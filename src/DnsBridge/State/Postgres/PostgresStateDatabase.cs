@@ -21,10 +21,9 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
 
     private readonly ILogger<PostgresStateDatabase> _logger;
     private readonly NpgsqlDataSource _dataSource;
-    private readonly Lock _problemGate = new();
+    private readonly StateWriteProblem _writes;
     private readonly ILeaderTerm? _fence;
     private long _refusedTerm = -1;
-    private string? _problem;
     private volatile bool _disposed;
 
     public PostgresStateDatabase(StateConfig config, ILogger<PostgresStateDatabase> logger, ILeaderTerm? fence = null)
@@ -38,6 +37,7 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
         }
 
         Location = PostgresConnectionString.Describe(builder);
+        _writes = new StateWriteProblem(() => LogRecovered(logger, Location), problem => LogWriteFailed(logger, Location, problem));
         _dataSource = new NpgsqlDataSourceBuilder(WithDefaults(builder).ConnectionString).Build();
         try
         {
@@ -65,7 +65,7 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
     /// </summary>
     public NpgsqlDataSource DataSource => _dataSource;
 
-    public string? Problem() => _problem;
+    public string? Problem() => _writes.Current;
 
     /// <summary>The schema version the database is at (the highest migration applied; 0 before any).</summary>
     public int SchemaVersion() => Read(c => CurrentVersion(c, null));
@@ -109,8 +109,7 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
     {
         if (_disposed)
         {
-            _problem = "closed";
-            return false;
+            return _writes.Closed();
         }
 
         for (var attempt = 0; ; attempt++)
@@ -122,17 +121,7 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
                     write(connection);
                 }
 
-                lock (_problemGate)
-                {
-                    if (_problem is not null)
-                    {
-                        LogRecovered(_logger, Location);
-                    }
-
-                    _problem = null;
-                }
-
-                return true;
+                return _writes.Succeeded();
             }
             catch (NpgsqlException e) when (attempt == 0 && Ended(e))
             {
@@ -142,17 +131,7 @@ public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
             {
                 // The other idle sessions are as dead as this one was likely to be: the next write opens fresh ones.
                 _dataSource.Clear();
-                lock (_problemGate)
-                {
-                    if (_problem is null)
-                    {
-                        LogWriteFailed(_logger, Location, e.Message);
-                    }
-
-                    _problem = $"write failed: {e.Message}";
-                }
-
-                return false;
+                return _writes.Failed(e.Message);
             }
         }
     }

@@ -8,30 +8,12 @@ public sealed class SqliteResidualHistory(SqliteStateDatabase database) : IResid
         using var transaction = c.BeginTransaction();
         foreach (var (cutover, minute, count) in minutes)
         {
-            using var command = c.CreateCommand();
-            command.Transaction = transaction;
-            command.CommandText = "INSERT INTO residual_minutes (cutover, minute, count) VALUES ($c, $m, $n) ON CONFLICT(cutover, minute) DO UPDATE SET count = count + $n";
-            command.Parameters.AddWithValue("$c", cutover);
-            command.Parameters.AddWithValue("$m", minute);
-            command.Parameters.AddWithValue("$n", count);
-            command.ExecuteNonQuery();
+            c.Execute(transaction, "INSERT INTO residual_minutes (cutover, minute, count) VALUES (@c, @m, @n) ON CONFLICT(cutover, minute) DO UPDATE SET count = count + @n",
+                ("c", cutover), ("m", minute), ("n", count));
         }
 
         transaction.Commit();
     });
 
-    public IReadOnlyList<ResidualMinute> Minutes(string cutover) => database.Read(c =>
-    {
-        using var command = c.CreateCommand();
-        command.CommandText = "SELECT minute, count FROM residual_minutes WHERE cutover = $c ORDER BY minute";
-        command.Parameters.AddWithValue("$c", cutover);
-        using var reader = command.ExecuteReader();
-        var list = new List<ResidualMinute>();
-        while (reader.Read())
-        {
-            list.Add(new ResidualMinute(cutover, reader.GetInt64(0), reader.GetInt64(1)));
-        }
-
-        return list;
-    });
+    public IReadOnlyList<ResidualMinute> Minutes(string cutover) => database.Read(c => StateReads.ResidualMinutes(c, cutover));
 }

@@ -17,7 +17,7 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
     private readonly Lock _gate = new();
     private readonly Lock _readGate = new();
     private readonly ILogger<SqliteStateDatabase> _logger;
-    private string? _problem;
+    private readonly StateWriteProblem _writes;
     private volatile bool _disposed;
 
     public SqliteStateDatabase(StateConfig config, ILogger<SqliteStateDatabase> logger)
@@ -25,6 +25,7 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
         ArgumentNullException.ThrowIfNull(config);
         _logger = logger;
         Location = Path.GetFullPath(config.Path);
+        _writes = new StateWriteProblem(() => LogRecovered(logger, Location), problem => LogWriteFailed(logger, Location, problem));
         try
         {
             var directory = Path.GetDirectoryName(Location)!;
@@ -77,7 +78,7 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
     /// <summary>The database file's full path.</summary>
     public string Location { get; }
 
-    public string? Problem() => _problem;
+    public string? Problem() => _writes.Current;
 
     /// <summary>The schema version the database is at (the highest migration applied; 0 before any).</summary>
     public int SchemaVersion() => Read(c => CurrentVersion(c, null));
@@ -90,30 +91,17 @@ public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
             // Something still running on the way out (a last tick) finds the store closed: a failed write, not a crash.
             if (_disposed)
             {
-                _problem = "closed";
-                return false;
+                return _writes.Closed();
             }
 
             try
             {
                 write(_connection);
-                if (_problem is not null)
-                {
-                    LogRecovered(_logger, Location);
-                }
-
-                _problem = null;
-                return true;
+                return _writes.Succeeded();
             }
             catch (SqliteException e)
             {
-                if (_problem is null)
-                {
-                    LogWriteFailed(_logger, Location, e.Message);
-                }
-
-                _problem = $"write failed: {e.Message}";
-                return false;
+                return _writes.Failed(e.Message);
             }
         }
     }
