@@ -18,7 +18,7 @@ namespace DnsBridge.Drain;
 /// statuses the leader stored, every tick, and announces them like its own, so every replica nudges alike. A replica
 /// that becomes leader first reloads the stored statuses and continues from them.
 /// </summary>
-public sealed partial class DrainDetector : IPropagationListener, IHostedService, IDisposable
+public sealed partial class DrainDetector : PeriodicJob, IPropagationListener
 {
     private readonly ConfigMonitor _config;
     private readonly ICutoverStatusStore _statuses;
@@ -29,21 +29,17 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     private readonly IPropagationView? _propagation;
     private readonly IDrainObserver[] _observers;
     private readonly ICutoverPhases _phases;
-    private readonly TimeProvider _time;
     private readonly ILogger<DrainDetector> _logger;
     private readonly Gauge _stateMetric;
-    private readonly Counter _failures;
 
-    // Evaluation and persistence take this lock; readers (the API) read the tracked statuses without it.
-    private readonly Lock _gate = new();
+    // Evaluation and persistence hold the job's gate; readers (the API) read the tracked statuses without it.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Tracked> _tracked = new(StringComparer.Ordinal);
-    private System.Threading.ITimer? _timer;
     private bool _leading;
-    private long _ticks;
 
     public DrainDetector(ConfigMonitor config, ICutoverStatusStore statuses, EventJournal events, ResidualAccounting residual, ClusterResidual cluster, ILeadership leadership,
         IEnumerable<IDrainObserver> observers, IMetricFactory metrics, TimeProvider time, ILogger<DrainDetector> logger, IPropagationView? propagation = null,
         ICutoverPhases? phases = null)
+        : base("drain", time, JobFailures.Counter(metrics), logger)
     {
         _cluster = cluster;
         _leadership = leadership;
@@ -54,9 +50,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
         _residual = residual;
         _observers = [.. observers];
         _phases = phases ?? AlwaysSwitched.Instance;
-        _time = time;
         _logger = logger;
-        _failures = JobFailures.Counter(metrics);
         _stateMetric = metrics.CreateGauge("dnsbridge_drain_state", "1 for the current drain state of a cutover (pending, propagating, draining, quiet, drained).", ["cutover", "state"]);
         Follow(config.Current);
         config.Changed += (_, next) => Follow(next);
@@ -65,7 +59,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     /// <summary>Tracks the cutovers of a (new) config: removed ones are forgotten, new ones start from their stored status.</summary>
     private void Follow(DnsBridgeConfig config)
     {
-        lock (_gate)
+        lock (Gate)
         {
             foreach (var removed in _tracked.Keys.Where(k => config.Cutovers.All(c => c.Name != k)).ToList())
             {
@@ -86,7 +80,7 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
             foreach (var cutover in added)
             {
                 var counter = _residual.For(cutover);
-                var status = stored.TryGetValue(cutover.Name, out var s) ? s : new DrainStatus { Since = _time.GetUtcNow() };
+                var status = stored.TryGetValue(cutover.Name, out var s) ? s : new DrainStatus { Since = Time.GetUtcNow() };
                 if (_cluster.Own(cutover.Name) is { } own)
                 {
                     counter.Restore(own.Requests, own.Connections, own.LastResidualAt);
@@ -103,12 +97,6 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
             }
         }
     }
-
-    /// <summary>
-    /// Ticks finished so far. The timer's ticks run on a state thread, after the timer fired: what a test with a fake
-    /// clock waits for after advancing it, instead of guessing a sleep.
-    /// </summary>
-    public long Ticks => Interlocked.Read(ref _ticks);
 
     /// <summary>The current status of a cutover (null when not configured). Never waits for the store.</summary>
     public DrainStatus? Status(string cutover) => _tracked.TryGetValue(cutover, out var t) ? t.Status : null;
@@ -128,68 +116,29 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
 
         // While a tick waits on a slow store, the poller's thread does not wait with it: that tick, or the next one
         // a second later, evaluates the snapshot.
-        if (_gate.TryEnter())
+        if (Gate.TryEnter())
         {
             try
             {
-                Evaluate(tracked, _time.GetUtcNow());
+                Evaluate(tracked, Time.GetUtcNow());
             }
             finally
             {
-                _gate.Exit();
+                Gate.Exit();
             }
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>The last second of accounting is written on the way out.</summary>
+    protected override bool IterateOnStop => true;
+
+    /// <summary>
+    /// One evaluation of every cutover, every second. Whatever an iteration threw, the next one decides again from the
+    /// stored state: a transition happens only once stored.
+    /// </summary>
+    protected override void Iterate()
     {
-        // The tick reads and writes the store: on a state thread, not on the timer's thread-pool thread.
-        _timer = _time.CreateTimer(_ => _ = StateThreads.Run(Tick), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        // Waits for a tick still running, so the last one below is not skipped and nothing runs after the store closes.
-        if (_timer is not null)
-        {
-            await _timer.DisposeAsync();
-        }
-
-        // The last second of accounting is written on the way out.
-        lock (_gate)
-        {
-            TickAll();
-        }
-    }
-
-    /// <summary>One evaluation of every cutover; the timer calls it every second. A tick still running (a slow store) is not overlapped.</summary>
-    public void Tick()
-    {
-        if (!_gate.TryEnter())
-        {
-            return;
-        }
-
-        try
-        {
-            TickAll();
-        }
-        catch (Exception e)
-        {
-            // Whatever it was, the next tick decides again from the stored state: a transition happens only once stored.
-            JobFailures.Record(_failures, _logger, "drain", e);
-        }
-        finally
-        {
-            Interlocked.Increment(ref _ticks);
-            _gate.Exit();
-        }
-    }
-
-    private void TickAll()
-    {
-        var now = _time.GetUtcNow();
+        var now = Time.GetUtcNow();
         if (!_leadership.IsLeader)
         {
             _leading = false;
@@ -364,8 +313,6 @@ public sealed partial class DrainDetector : IPropagationListener, IHostedService
     }
 
     private string? TopClient(string cutover) => _cluster.TopClients(cutover, 1) is [var top, ..] ? top.Client : null;
-
-    public void Dispose() => _timer?.Dispose();
 
     private sealed class Tracked(string name, DrainStatus status)
     {

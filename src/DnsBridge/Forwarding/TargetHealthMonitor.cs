@@ -2,6 +2,8 @@ using System.Globalization;
 using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Events;
+using DnsBridge.Jobs;
+using Prometheus;
 
 namespace DnsBridge.Forwarding;
 
@@ -11,71 +13,45 @@ namespace DnsBridge.Forwarding;
 /// <c>target_unhealthy</c> is raised once (again only after it answered cleanly). Residual clients then get 502/504,
 /// which the operator must hear about before the drain is trusted.
 /// </summary>
-public sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHealthRegistry health, EventJournal events, TimeProvider time,
-    ILogger<TargetHealthMonitor> logger) : IHostedService, IDisposable
+public sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHealthRegistry health, EventJournal events, TimeProvider time, IMetricFactory metrics,
+    ILogger<TargetHealthMonitor> logger) : PeriodicJob("target_health", time, JobFailures.Counter(metrics), logger)
 {
     public const int MinErrors = 5;
     public const double ErrorShare = 0.5;
     private static readonly TimeSpan Window = TimeSpan.FromMinutes(1);
 
-    private readonly Lock _gate = new();
     private readonly Dictionary<string, Watched> _watched = new(StringComparer.Ordinal);
     private IReadOnlyList<CutoverConfig>? _pruned;
-    private System.Threading.ITimer? _timer;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>Nothing to write on the way out: a health look after the last tick would only raise an event late.</summary>
+    protected override bool IterateOnStop => false;
+
+    /// <summary>One look at every cutover's target, every second.</summary>
+    protected override void Iterate()
     {
-        _timer = time.CreateTimer(_ => Tick(), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        return Task.CompletedTask;
-    }
+        var now = Time.GetUtcNow();
+        var cutovers = config.Current.Cutovers;
 
-    // Waits for a tick still running, so none raises an event after the store has closed.
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_timer is not null)
+        // Only a new configuration can remove a cutover: once per reload, not a scan of every pair every second.
+        if (!ReferenceEquals(cutovers, _pruned))
         {
-            await _timer.DisposeAsync();
-        }
-    }
-
-    /// <summary>One look at every cutover's target; the timer calls it every second. Not overlapped by a slow store.</summary>
-    public void Tick()
-    {
-        if (!_gate.TryEnter())
-        {
-            return;
-        }
-
-        try
-        {
-            var now = time.GetUtcNow();
-            var cutovers = config.Current.Cutovers;
-
-            // Only a new configuration can remove a cutover: once per reload, not a scan of every pair every second.
-            if (!ReferenceEquals(cutovers, _pruned))
+            var names = cutovers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in _watched.Keys.Where(k => !names.Contains(k)).ToList())
             {
-                var names = cutovers.Select(c => c.Name).ToHashSet(StringComparer.Ordinal);
-                foreach (var gone in _watched.Keys.Where(k => !names.Contains(k)).ToList())
-                {
-                    _watched.Remove(gone);
-                }
-
-                _pruned = cutovers;
+                _watched.Remove(gone);
             }
 
-            foreach (var cutover in cutovers)
-            {
-                if (!_watched.TryGetValue(cutover.Name, out var watched))
-                {
-                    _watched[cutover.Name] = watched = new Watched(health.For(cutover.Name));
-                }
-
-                Check(cutover, watched, now);
-            }
+            _pruned = cutovers;
         }
-        finally
+
+        foreach (var cutover in cutovers)
         {
-            _gate.Exit();
+            if (!_watched.TryGetValue(cutover.Name, out var watched))
+            {
+                _watched[cutover.Name] = watched = new Watched(health.For(cutover.Name));
+            }
+
+            Check(cutover, watched, now);
         }
     }
 
@@ -118,8 +94,6 @@ public sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHeal
             LogTargetRecovered(logger, cutover.Name);
         }
     }
-
-    public void Dispose() => _timer?.Dispose();
 
     private sealed class Watched(TargetHealth health)
     {

@@ -12,60 +12,20 @@ namespace DnsBridge.Residual;
 /// the outage's length) and land in the minute the store comes back, instead of being lost.
 /// </summary>
 public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidualHistory history, ClusterResidual cluster, TimeProvider time, IMetricFactory metrics,
-    ILogger<ResidualHistoryWriter> logger) : IHostedService, IDisposable
+    ILogger<ResidualHistoryWriter> logger) : PeriodicJob("residual_flush", time, JobFailures.Counter(metrics), logger)
 {
-    private readonly Counter _failures = JobFailures.Counter(metrics);
-    private readonly Lock _gate = new();
     private readonly Dictionary<string, long> _flushed = new(StringComparer.Ordinal);
-    private System.Threading.ITimer? _timer;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    /// <summary>What was counted since the last flush is written on the way out.</summary>
+    protected override bool IterateOnStop => true;
+
+    /// <summary>
+    /// One write of every cutover's new counts into the current minute. Whatever an iteration threw, only a write that
+    /// succeeded moved the mark: the next one writes what this one did not.
+    /// </summary>
+    protected override void Iterate()
     {
-        // The flush writes and reads the store: on a state thread, not on the timer's thread-pool thread.
-        _timer = time.CreateTimer(_ => _ = StateThreads.Run(Flush), null, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
-        return Task.CompletedTask;
-    }
-
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        // Waits for a flush still running, so the last one is not skipped and none runs after the store closes.
-        if (_timer is not null)
-        {
-            await _timer.DisposeAsync();
-        }
-
-        lock (_gate)
-        {
-            FlushAll();
-        }
-    }
-
-    /// <summary>One write of every cutover's new counts into the current minute. Not overlapped by a slow store.</summary>
-    public void Flush()
-    {
-        if (!_gate.TryEnter())
-        {
-            return;
-        }
-
-        try
-        {
-            FlushAll();
-        }
-        catch (Exception e)
-        {
-            // Only a write that succeeded moves the mark: the next flush writes what this one did not.
-            JobFailures.Record(_failures, logger, "residual_flush", e);
-        }
-        finally
-        {
-            _gate.Exit();
-        }
-    }
-
-    private void FlushAll()
-    {
-        var minute = time.GetUtcNow().ToUnixTimeSeconds() / 60;
+        var minute = Time.GetUtcNow().ToUnixTimeSeconds() / 60;
         var pending = new List<(ResidualMinute Bucket, long Mark)>();
         foreach (var counter in residual.Counters)
         {
@@ -85,11 +45,9 @@ public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidual
             }
         }
 
-        if (cluster.Save(time.GetUtcNow()))
+        if (cluster.Save(Time.GetUtcNow()))
         {
             cluster.Refresh();
         }
     }
-
-    public void Dispose() => _timer?.Dispose();
 }
