@@ -3,7 +3,7 @@ using Prometheus;
 namespace DnsBridge.Jobs;
 
 /// <summary>
-/// What a background job (monitor, drain detector, outbox, residual flush, membership) does with an exception nobody
+/// What a background job (monitor, drain detector, outbox, residual flush, target health, membership) does with an exception nobody
 /// expected: log it with the job's name, count it in <c>dnsbridge_background_failures_total{job}</c>, and go on with
 /// the next iteration. Forwarding never stops because a side job failed, and a job that fails at every iteration
 /// (a poisoned outbox row, a hostile remote answer) shows in the log and the metric instead of stopping the process
@@ -17,7 +17,7 @@ public static partial class JobFailures
     public static Counter Counter(IMetricFactory metrics)
     {
         ArgumentNullException.ThrowIfNull(metrics);
-        return metrics.CreateCounter(MetricName, "Iterations of a background job (monitor, drain, outbox, residual_flush, membership, election) that failed with an unexpected error; the job goes on with the next one.", ["job"]);
+        return metrics.CreateCounter(MetricName, "Iterations of a background job (monitor, drain, outbox, residual_flush, target_health, membership, election) that failed with an unexpected error; the job goes on with the next one.", ["job"]);
     }
 
     /// <summary>Logs and counts one failed iteration of <paramref name="job"/>.</summary>
