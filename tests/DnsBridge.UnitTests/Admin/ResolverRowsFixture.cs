@@ -33,7 +33,7 @@ internal static class ResolverRowsFixture
 
     public static ResolverResult Timeout => new(Quad9, ResolverAnswer.Error, [], [], null, "timeout", "no answer within 2 s", At, TimeSpan.FromSeconds(2));
 
-    public static PropagationSnapshot Snapshot => new PropagationSnapshot("www", At, [Target, StaleSource, NxDomain, NoData, Timeout], ResolverAnswer.Target, 0.5, At.AddSeconds(3540), Complete: false)
-        .WithDelegation(new DelegationSnapshot("example.com", "com", ["192.5.6.30:53"], ["ns1.example.com"], 172800, null, ["ns1.example.com"], ["ns1.old-dns.net"], DelegationSnapshot.FromConfig,
-            [StaleSource with { Resolver = Quad9 with { Name = "ns1.old-dns.net" } }, NxDomain, Timeout]), At);
+    /// <summary>A check's snapshot: one resolver row and one previous server, each kind of output row once.</summary>
+    public static PropagationSnapshot Snapshot => new PropagationSnapshot("www", At, [Target], ResolverAnswer.Target, 1, null, Complete: true)
+        .WithDelegation(new DelegationSnapshot("example.com", "com", ["192.5.6.30:53"], ["ns1.example.com"], 172800, null, ["ns1.example.com"], ["ns1.old-dns.net"], DelegationSnapshot.FromConfig, [NxDomain]), At);
 }
