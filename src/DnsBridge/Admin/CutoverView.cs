@@ -141,7 +141,7 @@ public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, Resid
                 Id: p.Id,
                 Receiver: WebhookDisplay.Receiver(p.Receiver),
                 Webhook: p.Receiver == EmailConfig.ReceiverName && config.Current.Alerts.Email is { } mail ? mail.Display
-                    : WebhookDispatcher.Resolve(config.Current.Alerts, p.Receiver) is { } w ? WebhookDisplay.Of(w.Url) : null,
+                    : OutboxDispatcher.Resolve(config.Current.Alerts, p.Receiver) is { } w ? WebhookDisplay.Of(w.Url) : null,
                 Attempts: p.Attempts,
                 LastError: p.LastError,
                 Failed: p.Failed,
