@@ -65,32 +65,9 @@ public sealed record PropagationDocument(
     bool AuthoritativeUnreachable,
     IReadOnlyList<UnreachableServerDocument> AuthoritativeUnreachableServers,
     DelegationDocument? Delegation,
-    IReadOnlyList<ResolverDocument> Resolvers);
+    IReadOnlyList<ResolverRow> Resolvers);
 
 public sealed record UnreachableServerDocument(string Name, string Resolver, string? Error, string? Detail);
-
-public sealed record ResolverDocument(
-    string Name,
-    string Resolver,
-    string Region,
-    string Operator,
-    string Transport,
-    string? Pop,
-    string? ClientSubnet,
-    int? SubnetScope,
-    bool IgnoresClientSubnet,
-    string Vantage,
-    bool Authoritative,
-    string Answer,
-    IReadOnlyList<string> Addresses,
-    IReadOnlyList<string> Cnames,
-    int? Ttl,
-    string? Error,
-    string? Detail,
-    DateTimeOffset CheckedAt,
-    double LatencyMs,
-    long? SoaSerial,
-    LocationDocument? Location);
 
 public sealed record LocationDocument(string City, double Latitude, double Longitude);
 

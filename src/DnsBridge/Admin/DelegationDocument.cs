@@ -18,14 +18,24 @@ public sealed record DelegationDocument(
     DateTimeOffset? OldDelegationCachedUntil,
     IReadOnlyList<PreviousServerDocument> Previous);
 
-/// <summary>What one previous (pre-switch) name server answers.</summary>
-public sealed record PreviousServerDocument(
-    string Name,
-    string Server,
-    string Answer,
-    IReadOnlyList<string> Addresses,
-    IReadOnlyList<string> Cnames,
-    int? Ttl,
-    string? Error,
-    string? Detail,
-    long? SoaSerial);
+/// <summary>What one previous (pre-switch) name server answers: its <see cref="ResolverRow"/>, with <c>server</c> for the address.</summary>
+public sealed class PreviousServerDocument(ResolverRow row)
+{
+    public string Name => row.Name;
+
+    public string Server => row.Resolver;
+
+    public string Answer => row.Answer;
+
+    public IReadOnlyList<string> Addresses => row.Addresses;
+
+    public IReadOnlyList<string> Cnames => row.Cnames;
+
+    public int? Ttl => row.Ttl;
+
+    public string? Error => row.Error;
+
+    public string? Detail => row.Detail;
+
+    public long? SoaSerial => row.SoaSerial;
+}

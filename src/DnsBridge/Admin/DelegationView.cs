@@ -33,15 +33,6 @@ public static class DelegationView
             PreviousAnswersSource: d.PreviousAnswersSource,
             SwitchedAt: switchedAt,
             OldDelegationCachedUntil: d.CachedUntil(switchedAt),
-            Previous: [.. d.Previous.Select(r => new PreviousServerDocument(
-                Name: r.Resolver.Name,
-                Server: r.Resolver.Address,
-                Answer: PropagationMetrics.Label(r.Answer),
-                Addresses: r.Addresses,
-                Cnames: r.Cnames,
-                Ttl: r.Ttl,
-                Error: r.Error,
-                Detail: r.Detail,
-                SoaSerial: r.SoaSerial))]);
+            Previous: [.. d.Previous.Select(r => new PreviousServerDocument(new ResolverRow(r)))]);
     }
 }

@@ -14,9 +14,9 @@ public static class AlertsServiceCollectionExtensions
             OutboxGauges.Register(sp.GetRequiredService<IEventStore>(), sp.GetRequiredService<IMetricFactory>(), sp.GetRequiredService<CollectorRegistry>(),
                 sp.GetRequiredService<TimeProvider>());
             // Claim leases on the clock the replicas agree on (the database's), not on each replica's own.
-            return ActivatorUtilities.CreateInstance<WebhookDispatcher>(sp, WebhookHandler.Create(), sp.GetRequiredService<DatabaseClock>());
+            return ActivatorUtilities.CreateInstance<OutboxDispatcher>(sp, WebhookHandler.Create(), sp.GetRequiredService<DatabaseClock>());
         });
-        services.AddHostedService(sp => sp.GetRequiredService<WebhookDispatcher>());
+        services.AddHostedService(sp => sp.GetRequiredService<OutboxDispatcher>());
         return services;
     }
 }

@@ -250,20 +250,7 @@ public static class CheckCommand
             host,
             Math.Round(snapshot.Ratio, 4),
             snapshot.AuthoritativeUnreachable,
-            [.. snapshot.Resolvers.Select(r => new CheckResolverRow(
-                Name: r.Resolver.Name,
-                Resolver: r.Resolver.Address,
-                Region: r.Resolver.Region,
-                Transport: r.Resolver.Via.Transport,
-                Pop: r.Pop,
-                ClientSubnet: r.Resolver.Subnet?.ToString(),
-                SubnetScope: r.SubnetScope,
-                IgnoresClientSubnet: r.IgnoresClientSubnet,
-                Vantage: r.Resolver.Vantage,
-                Answer: PropagationMetrics.Label(r.Answer),
-                Addresses: r.Addresses,
-                Ttl: r.Ttl,
-                Error: r.Error ?? (r.Detail is "NXDOMAIN" or "NODATA" ? r.Detail : null)))],
+            [.. snapshot.Resolvers.Select(r => new CheckResolverRow(new Admin.ResolverRow(r)))],
             Admin.DelegationView.Of(snapshot.Delegation)),
         CliJsonContext.Default.CheckDocument) + "\n";
 

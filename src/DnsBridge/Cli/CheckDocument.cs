@@ -12,17 +12,32 @@ public sealed record CheckUnreachableDocument(string Host, double? Propagation, 
 
 public sealed record CheckServerRow(string Name, string Resolver, string Error);
 
-public sealed record CheckResolverRow(
-    string Name,
-    string Resolver,
-    string Region,
-    string Transport,
-    string? Pop,
-    string? ClientSubnet,
-    int? SubnetScope,
-    bool IgnoresClientSubnet,
-    string Vantage,
-    string Answer,
-    IReadOnlyList<string> Addresses,
-    int? Ttl,
-    string? Error);
+/// <summary>A resolver's row in <c>check --json</c>: a subset of its <see cref="ResolverRow"/>, <c>error</c> being its failure.</summary>
+public sealed class CheckResolverRow(ResolverRow row)
+{
+    public string Name => row.Name;
+
+    public string Resolver => row.Resolver;
+
+    public string Region => row.Region;
+
+    public string Transport => row.Transport;
+
+    public string? Pop => row.Pop;
+
+    public string? ClientSubnet => row.ClientSubnet;
+
+    public int? SubnetScope => row.SubnetScope;
+
+    public bool IgnoresClientSubnet => row.IgnoresClientSubnet;
+
+    public string Vantage => row.Vantage;
+
+    public string Answer => row.Answer;
+
+    public IReadOnlyList<string> Addresses => row.Addresses;
+
+    public int? Ttl => row.Ttl;
+
+    public string? Error => row.Failure;
+}

@@ -80,8 +80,8 @@ public static class PreflightCommand
         }
 
         using (stores)
-        using (var dispatcher = new WebhookDispatcher(stores.Events, stores.Database, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
-            TimeProvider.System, NullLogger<WebhookDispatcher>.Instance, WebhookHandler.Create()))
+        using (var dispatcher = new OutboxDispatcher(stores.Events, stores.Database, () => config, Prometheus.Metrics.WithCustomRegistry(Prometheus.Metrics.NewCustomRegistry()),
+            TimeProvider.System, NullLogger<OutboxDispatcher>.Instance, WebhookHandler.Create()))
         {
             IReadOnlyList<OutboxRow> rows;
             try
@@ -96,7 +96,7 @@ public static class PreflightCommand
             // Rows name their receiver; the checklist shows it with its URL as every output shows webhooks.
             string Shown(string receiver) =>
                 receiver == EmailConfig.ReceiverName && config.Alerts.Email is { } email ? $"{receiver}: {email.Display}"
-                : WebhookDispatcher.Resolve(config.Alerts, receiver) is { } w ? $"{w.Name} ({w.Format}): {WebhookDisplay.Of(w.Url)}"
+                : OutboxDispatcher.Resolve(config.Alerts, receiver) is { } w ? $"{w.Name} ({w.Format}): {WebhookDisplay.Of(w.Url)}"
                 : WebhookDisplay.Receiver(receiver);
             List<PreflightResult> results = [.. rows.Select(r => r.DeliveredAt is not null
                 ? new PreflightResult("-", "local", "test alert", Shown(r.Receiver), PreflightStatus.Pass,

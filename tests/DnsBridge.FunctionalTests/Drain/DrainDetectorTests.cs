@@ -196,7 +196,7 @@ public sealed class DrainDetectorTests : IAsyncLifetime
         // Nothing is sent again, however long we wait: 50 dispatcher passes a known number of times, 10 minutes of fake
         // time apart (past the backoff's cap, so a row left due would be due at every one of them).
         var count = _deliveries.Count;
-        var dispatcher = _bridge.Services.GetRequiredService<WebhookDispatcher>();
+        var dispatcher = _bridge.Services.GetRequiredService<OutboxDispatcher>();
         for (var pass = 0; pass < 50; pass++)
         {
             _time.Advance(TimeSpan.FromMinutes(10));

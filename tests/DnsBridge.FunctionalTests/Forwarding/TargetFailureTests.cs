@@ -245,7 +245,7 @@ public sealed class TargetFailureTests
             monitor.Tick();
         }
 
-        var dispatcher = bridge.Services.GetRequiredService<DnsBridge.Alerts.WebhookDispatcher>();
+        var dispatcher = bridge.Services.GetRequiredService<DnsBridge.Alerts.OutboxDispatcher>();
         for (var pass = 0; pass < 3; pass++)
         {
             await dispatcher.DeliverDueAsync(CancellationToken.None);

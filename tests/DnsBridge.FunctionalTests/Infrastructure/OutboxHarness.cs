@@ -33,7 +33,7 @@ public sealed class OutboxHarness : IDisposable
         Stores = StateStores.Open(Config.State, NullLoggerFactory.Instance);
         var metrics = Metrics.WithCustomRegistry(_registry);
         OutboxGauges.Register(Stores.Events, metrics, _registry, time);
-        Dispatcher = new WebhookDispatcher(Stores.Events, Stores.Database, () => Config, metrics, time, NullLogger<WebhookDispatcher>.Instance);
+        Dispatcher = new OutboxDispatcher(Stores.Events, Stores.Database, () => Config, metrics, time, NullLogger<OutboxDispatcher>.Instance);
         Event = new CutoverEvent("e1", "shop", EventNames.DrainComplete, time.GetUtcNow(), "shop: drained");
         Assert.True(Stores.Events.Append(Event, new DrainStatus { Since = Event.At }, receivers.Select(r => r.Name), Event.At));
     }
@@ -45,7 +45,7 @@ public sealed class OutboxHarness : IDisposable
 
     public StateStores Stores { get; }
 
-    public WebhookDispatcher Dispatcher { get; }
+    public OutboxDispatcher Dispatcher { get; }
 
     /// <summary>A series' value as a scrape of this harness's registry reads it (collect callbacks run).</summary>
     public async Task<double> MetricAsync(string name, params (string Label, string Value)[] labels)

@@ -18,13 +18,13 @@ namespace DnsBridge.Alerts;
 /// its URL is looked up at send time, so an edited URL (a rotated token) gets the rows queued before the edit. Header
 /// values (tokens) are sent, never logged; a URL is logged only as <see cref="WebhookDisplay"/> shows it.
 /// </summary>
-public sealed partial class WebhookDispatcher : BackgroundService
+public sealed partial class OutboxDispatcher : BackgroundService
 {
     private readonly IEventStore _events;
     private readonly IStateDatabase _database;
     private readonly Func<DnsBridgeConfig> _config;
     private readonly TimeProvider _time;
-    private readonly ILogger<WebhookDispatcher> _logger;
+    private readonly ILogger<OutboxDispatcher> _logger;
     private readonly HttpClient _http;
     private readonly WebhookSender _webhooks;
     private readonly EmailSender _email;
@@ -38,7 +38,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     private readonly ILeadership? _leadership;
 
     /// <summary>In <c>serve</c>: only the leader of a cluster delivers (a follower's loop waits until it leads).</summary>
-    public WebhookDispatcher(IEventStore events, IStateDatabase database, ConfigMonitor config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger,
+    public OutboxDispatcher(IEventStore events, IStateDatabase database, ConfigMonitor config, IMetricFactory metrics, TimeProvider time, ILogger<OutboxDispatcher> logger,
         ILeadership leadership, HttpMessageHandler? handler = null)
         : this(events, database, () => config.Current, metrics, time, logger, handler)
     {
@@ -46,7 +46,7 @@ public sealed partial class WebhookDispatcher : BackgroundService
     }
 
     /// <summary>For one-shot use outside <c>serve</c> (<c>preflight --send-test-alert</c>), with a fixed config.</summary>
-    public WebhookDispatcher(IEventStore events, IStateDatabase database, Func<DnsBridgeConfig> config, IMetricFactory metrics, TimeProvider time, ILogger<WebhookDispatcher> logger,
+    public OutboxDispatcher(IEventStore events, IStateDatabase database, Func<DnsBridgeConfig> config, IMetricFactory metrics, TimeProvider time, ILogger<OutboxDispatcher> logger,
         HttpMessageHandler? handler = null)
     {
         _events = events;
