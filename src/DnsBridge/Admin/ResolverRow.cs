@@ -57,5 +57,5 @@ public sealed class ResolverRow(ResolverResult result)
     /// <c>check --json</c> calls it <c>error</c>; the API has <see cref="Error"/> and <see cref="Detail"/> apart.
     /// </summary>
     [JsonIgnore]
-    public string? Failure { get; } = result.Error ?? (result.Detail is "NXDOMAIN" or "NODATA" ? result.Detail : null);
+    public string? Failure { get; } = result.Error ?? (result.Detail is DnsObservation.NxDomainDetail or DnsObservation.NoDataDetail ? result.Detail : null);
 }

@@ -38,103 +38,140 @@ public static class CheckCommand
         {
             host, expect, source, type, resolver, transport, httpProxy, caFile, subnets, timeout, json, previousNs, parentNs,
         };
-        command.SetAction(async (parse, ct) =>
+        var options = new CheckOptions(host, expect, source, type, resolver, transport, httpProxy, caFile, subnets, timeout, json, previousNs, parentNs);
+        command.SetAction((parse, ct) => RunAsync(parse, options, stdout, stderr, ct));
+        return command;
+    }
+
+    /// <summary>The command line, validated: <c>check</c> asks nothing before every argument is known to be good.</summary>
+    private sealed record CheckRequest(
+        string Host, List<string> Expected, List<string> Sources, string Type, List<ResolverInfo> Resolvers, QuestionOptions Questions,
+        List<string> Previous, List<IPEndPoint> Parents, TimeSpan PerQuestion, bool Json);
+
+    private sealed record CheckOptions(
+        Argument<string> Host, Option<string[]> Expect, Option<string[]> Source, Option<string> Type, Option<string[]> Resolver,
+        Option<string> Transport, Option<string?> HttpProxy, Option<string?> CaFile, Option<string[]> Subnets, Option<string> Timeout,
+        Option<bool> Json, Option<string[]> PreviousNs, Option<string[]> ParentNs);
+
+    private static async Task<int> RunAsync(ParseResult parse, CheckOptions o, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var (request, problem) = Read(parse, o);
+        if (request is null)
         {
-            var name = parse.GetValue(host)!;
-            if (!ConfigParsers.TryNormalizeHostName(name, out var normalized, out var why))
-            {
-                return await UsageAsync(stderr, $"HOST: {why}");
-            }
+            return await UsageAsync(stderr, problem!);
+        }
 
-            if (!TryAddresses(parse.GetValue(expect), "--expect", out var expected, out var problem) || !TryAddresses(parse.GetValue(source), "--source", out var sources, out problem))
-            {
-                return await UsageAsync(stderr, problem);
-            }
-
-            if (sources.Intersect(expected).FirstOrDefault() is { } both)
-            {
-                return await UsageAsync(stderr, $"--source {both}: also given as --expect; an address cannot be both the old and the new answer");
-            }
-
-            var resolvers = new List<ResolverInfo>();
-            foreach (var raw in parse.GetValue(resolver) ?? [])
-            {
-                if (!ResolverAddress.TryParse(raw, null, out var via, out var viaWhy))
-                {
-                    return await UsageAsync(stderr, $"--resolver {raw}: {viaWhy}");
-                }
-
-                resolvers.Add(ResolverInfo.Reached(raw, via, "custom", "custom"));
-            }
-
-            if (resolvers.Count == 0)
-            {
-                resolvers.AddRange(ResolverCatalog.BuiltInOver(parse.GetValue(transport)!));
-            }
-
-            var (options, optionsProblem) = QuestionOptionsFrom(parse.GetValue(httpProxy), parse.GetValue(caFile), parse.GetValue(subnets));
-            if (optionsProblem is not null)
-            {
-                return await UsageAsync(stderr, optionsProblem);
-            }
-
-            var (previous, parents, delegationProblem) = DelegationOptions(parse.GetValue(previousNs), parse.GetValue(parentNs));
-            if (delegationProblem is not null)
-            {
-                return await UsageAsync(stderr, delegationProblem);
-            }
-
-            var rawTimeout = parse.GetValue(timeout)!;
-            if (!(ConfigParsers.TryParseDuration(rawTimeout, out var perQuestion)
-                || (double.TryParse(rawTimeout, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && (perQuestion = TimeSpan.FromSeconds(seconds)) > TimeSpan.Zero)))
-            {
-                return await UsageAsync(stderr, $"--timeout {rawTimeout}: must be seconds (2) or hh:mm:ss");
-            }
-
-            await using var querier = new DnsQuerier();
-            var queryType = parse.GetValue(type) == "AAAA" ? QueryType.AAAA : QueryType.A;
+        await using var querier = new DnsQuerier();
+        var queryType = request.Type == "AAAA" ? QueryType.AAAA : QueryType.A;
+        var expected = request.Expected;
+        if (expected.Count == 0)
+        {
+            (expected, var silent) = await AuthoritativeAnswerAsync(querier, request.Host, queryType, request.Resolvers, request.PerQuestion, ct);
             if (expected.Count == 0)
             {
-                (expected, var silent) = await AuthoritativeAnswerAsync(querier, normalized, queryType, resolvers, perQuestion, ct);
-                if (expected.Count == 0)
-                {
-                    // Nothing answered the NS and authoritative questions (an offline machine, a blocked port 53): 3, like
-                    // a pass where no resolver answers, so pipelines can tell "cannot see DNS" from a bad command line.
-                    if (silent.Count > 0)
-                    {
-                        // Found but silent: typically a firewall that lets DNS out only to the site's own resolvers. Said
-                        // on stdout too (table or JSON), as the monitor says it in its API.
-                        await stdout.WriteAsync(parse.GetValue(json) ? UnreachableJson(normalized, silent) : UnreachableText(normalized, silent));
-                        await stderr.WriteLineAsync($"error: no --expect given and none of the authoritative servers of {normalized} answered; pass --expect IP to judge on the resolvers alone");
-                        return ExitCodes.NoAnswer;
-                    }
-
-                    await stderr.WriteLineAsync($"error: no --expect given and the authoritative servers of {normalized} could not be found; pass --expect IP");
-                    return ExitCodes.NoAnswer;
-                }
+                return await NoAuthoritativeAnswerAsync(request, silent, stdout, stderr);
             }
+        }
 
-            var classifier = new AnswerClassifier(expected, [], sources);
-            using var concurrency = new SemaphoreSlim(32);
-            var snapshot = await new PropagationPoller(querier, TimeProvider.System)
-                .PollAsync(normalized, [normalized], [parse.GetValue(type)!], classifier, resolvers, perQuestion, concurrency, ct, options);
+        var snapshot = await AskAsync(querier, request, expected, ct);
+        await stdout.WriteAsync(request.Json ? ToJson(request.Host, snapshot) : ToTable(request.Host, expected, snapshot) + CheckDelegation.Table(snapshot.Delegation));
+        var answering = snapshot.Resolvers.Where(r => r.Answer != ResolverAnswer.Error).ToList();
+        return answering.Count == 0 ? ExitCodes.NoAnswer
+            : answering.All(r => r.Answer == ResolverAnswer.Target) && snapshot.Delegation?.PreviousAnswersSource != true ? ExitCodes.Ok
+            : ExitCodes.Failed;
+    }
 
-            if (previous.Count > 0)
+    private static (CheckRequest? Request, string? Problem) Read(ParseResult parse, CheckOptions o)
+    {
+        if (!ConfigParsers.TryNormalizeHostName(parse.GetValue(o.Host)!, out var host, out var why))
+        {
+            return (null, $"HOST: {why}");
+        }
+
+        if (!TryAddresses(parse.GetValue(o.Expect), "--expect", out var expected, out var problem) || !TryAddresses(parse.GetValue(o.Source), "--source", out var sources, out problem))
+        {
+            return (null, problem);
+        }
+
+        if (sources.Intersect(expected).FirstOrDefault() is { } both)
+        {
+            return (null, $"--source {both}: also given as --expect; an address cannot be both the old and the new answer");
+        }
+
+        var resolvers = new List<ResolverInfo>();
+        foreach (var raw in parse.GetValue(o.Resolver) ?? [])
+        {
+            if (!ResolverAddress.TryParse(raw, null, out var via, out var viaWhy))
             {
-                // A check is one moment: were the record switched now, old delegations could be cached until now + the parent's NS TTL.
-                var current = await querier.FindAuthoritativeAsync(normalized, ResolverInfo.PlainEndPoints(resolvers), perQuestion, ct);
-                var delegation = await new DelegationCheck(querier, TimeProvider.System).RunAsync(normalized, [normalized], [parse.GetValue(type)!], classifier, previous,
-                    [.. current.Select(c => c.EndPoint)], ResolverInfo.PlainEndPoints(resolvers), parents, perQuestion, ct);
-                snapshot = snapshot.WithDelegation(delegation, snapshot.Switched ? snapshot.At : null);
+                return (null, $"--resolver {raw}: {viaWhy}");
             }
 
-            await stdout.WriteAsync(parse.GetValue(json) ? ToJson(normalized, snapshot) : ToTable(normalized, expected, snapshot) + CheckDelegation.Table(snapshot.Delegation));
-            var answering = snapshot.Resolvers.Where(r => r.Answer != ResolverAnswer.Error).ToList();
-            return answering.Count == 0 ? ExitCodes.NoAnswer
-                : answering.All(r => r.Answer == ResolverAnswer.Target) && snapshot.Delegation?.PreviousAnswersSource != true ? ExitCodes.Ok
-                : ExitCodes.Failed;
-        });
-        return command;
+            resolvers.Add(ResolverInfo.Reached(raw, via, "custom", "custom"));
+        }
+
+        if (resolvers.Count == 0)
+        {
+            resolvers.AddRange(ResolverCatalog.BuiltInOver(parse.GetValue(o.Transport)!));
+        }
+
+        var (questions, optionsProblem) = QuestionOptionsFrom(parse.GetValue(o.HttpProxy), parse.GetValue(o.CaFile), parse.GetValue(o.Subnets));
+        if (optionsProblem is not null)
+        {
+            return (null, optionsProblem);
+        }
+
+        var (previous, parents, delegationProblem) = DelegationOptions(parse.GetValue(o.PreviousNs), parse.GetValue(o.ParentNs));
+        if (delegationProblem is not null)
+        {
+            return (null, delegationProblem);
+        }
+
+        var rawTimeout = parse.GetValue(o.Timeout)!;
+        if (!(ConfigParsers.TryParseDuration(rawTimeout, out var perQuestion)
+            || (double.TryParse(rawTimeout, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0 && (perQuestion = TimeSpan.FromSeconds(seconds)) > TimeSpan.Zero)))
+        {
+            return (null, $"--timeout {rawTimeout}: must be seconds (2) or hh:mm:ss");
+        }
+
+        return (new CheckRequest(host, expected, sources, parse.GetValue(o.Type)!, resolvers, questions, previous, parents, perQuestion, parse.GetValue(o.Json)), null);
+    }
+
+    /// <summary>
+    /// Nothing answered the NS and authoritative questions (an offline machine, a blocked port 53): 3, like a pass
+    /// where no resolver answers, so pipelines can tell "cannot see DNS" from a bad command line.
+    /// </summary>
+    private static async Task<int> NoAuthoritativeAnswerAsync(CheckRequest request, List<(string Name, IPEndPoint EndPoint, string Error)> silent, TextWriter stdout, TextWriter stderr)
+    {
+        if (silent.Count > 0)
+        {
+            // Found but silent: typically a firewall that lets DNS out only to the site's own resolvers. Said on
+            // stdout too (table or JSON), as the monitor says it in its API.
+            await stdout.WriteAsync(request.Json ? UnreachableJson(request.Host, silent) : UnreachableText(request.Host, silent));
+            await stderr.WriteLineAsync($"error: no --expect given and none of the authoritative servers of {request.Host} answered; pass --expect IP to judge on the resolvers alone");
+            return ExitCodes.NoAnswer;
+        }
+
+        await stderr.WriteLineAsync($"error: no --expect given and the authoritative servers of {request.Host} could not be found; pass --expect IP");
+        return ExitCodes.NoAnswer;
+    }
+
+    private static async Task<PropagationSnapshot> AskAsync(DnsQuerier querier, CheckRequest request, List<string> expected, CancellationToken ct)
+    {
+        var classifier = new AnswerClassifier(expected, [], request.Sources);
+        using var concurrency = new SemaphoreSlim(32);
+        var snapshot = await new PropagationPoller(querier, TimeProvider.System)
+            .PollAsync(request.Host, [request.Host], [request.Type], classifier, request.Resolvers, request.PerQuestion, concurrency, ct, request.Questions);
+        if (request.Previous.Count == 0)
+        {
+            return snapshot;
+        }
+
+        // A check is one moment: were the record switched now, old delegations could be cached until now + the parent's NS TTL.
+        var plain = ResolverInfo.PlainEndPoints(request.Resolvers);
+        var current = await querier.FindAuthoritativeAsync(request.Host, plain, request.PerQuestion, ct);
+        var delegation = await new DelegationCheck(querier, TimeProvider.System).RunAsync(request.Host, [request.Host], [request.Type], classifier, request.Previous,
+            [.. current.Select(c => c.EndPoint)], plain, request.Parents, request.PerQuestion, ct);
+        return snapshot.WithDelegation(delegation, snapshot.Switched ? snapshot.At : null);
     }
 
     private static async Task<int> UsageAsync(TextWriter stderr, string message)
