@@ -195,41 +195,6 @@ public sealed partial class ConfigReader
         };
     }
 
-    private ResolversConfig ReadResolvers(Section s)
-    {
-        var d = new ResolversConfig();
-        return new ResolversConfig
-        {
-            Preset = (s.String(nameof(d.Preset)) ?? d.Preset).ToLowerInvariant(),
-            Custom = s.List(nameof(d.Custom), ReadCustomResolver),
-            Authoritative = s.Read(nameof(d.Authoritative), Bool) ?? d.Authoritative,
-            AuthoritativeServers = s.Strings(nameof(d.AuthoritativeServers)),
-        };
-    }
-
-    private CustomResolverConfig ReadCustomResolver(Section c)
-    {
-        var d = new CustomResolverConfig();
-        var name = c.String(nameof(d.Name)) ?? "";
-        var address = c.String(nameof(d.Address)) ?? "";
-        var ip = NullIfEmpty(c.String(nameof(d.Ip)));
-        var region = c.String(nameof(d.Region)) ?? d.Region;
-        var clientSubnet = NullIfEmpty(c.String(nameof(d.ClientSubnet)));
-        var popQuery = NullIfEmpty(c.String(nameof(d.PopQuery)));
-        return new CustomResolverConfig
-        {
-            Name = name,
-            Address = address,
-            Ip = ip,
-            Region = region,
-            ClientSubnet = clientSubnet,
-            PopQuery = popQuery,
-            Latitude = c.Read(nameof(d.Latitude), Degrees),
-            Longitude = c.Read(nameof(d.Longitude), Degrees),
-            City = c.String(nameof(d.City)),
-        };
-    }
-
     private LimitsConfig ReadLimits(Section s)
     {
         var d = new LimitsConfig();
@@ -240,33 +205,6 @@ public sealed partial class ConfigReader
             RequestHeadersTimeout = s.Read(nameof(d.RequestHeadersTimeout), Duration) ?? d.RequestHeadersTimeout,
             KeepAliveTimeout = s.Read(nameof(d.KeepAliveTimeout), Duration) ?? d.KeepAliveTimeout,
             ShutdownTimeout = s.Read(nameof(d.ShutdownTimeout), Duration) ?? d.ShutdownTimeout,
-        };
-    }
-
-    private PropagationConfig ReadPropagation(Section s)
-    {
-        var d = new PropagationConfig();
-        return new PropagationConfig
-        {
-            Enabled = s.Read(nameof(d.Enabled), Bool) ?? d.Enabled,
-            Interval = s.Read(nameof(d.Interval), Duration) ?? d.Interval,
-            Timeout = s.Read(nameof(d.Timeout), Duration) ?? d.Timeout,
-            Concurrency = s.Read(nameof(d.Concurrency), Int) ?? d.Concurrency,
-            MaxQuestionsPerSecondPerResolver = s.Read(nameof(d.MaxQuestionsPerSecondPerResolver), Int) ?? d.MaxQuestionsPerSecondPerResolver,
-            Transport = (s.String(nameof(d.Transport)) ?? d.Transport).ToLowerInvariant(),
-            HttpProxy = NullIfEmpty(s.String(nameof(d.HttpProxy))),
-            CaFile = NullIfEmpty(s.String(nameof(d.CaFile))),
-            ClientSubnets = s.List(nameof(d.ClientSubnets), c => new ClientSubnetConfig
-            {
-                Name = c.String(nameof(ClientSubnetConfig.Name)) ?? "",
-                Subnet = c.String(nameof(ClientSubnetConfig.Subnet)) ?? "",
-            }),
-            Vantages = s.List(nameof(d.Vantages), v => new VantageConfig
-            {
-                Name = v.String(nameof(VantageConfig.Name)) ?? "",
-                Url = v.String(nameof(VantageConfig.Url)) ?? "",
-                Token = NullIfEmpty(v.String(nameof(VantageConfig.Token))),
-            }),
         };
     }
 
