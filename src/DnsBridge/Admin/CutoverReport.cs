@@ -8,6 +8,7 @@ using DnsBridge.Events;
 using DnsBridge.Forwarding;
 using DnsBridge.Mirror;
 using DnsBridge.Propagation;
+using DnsBridge.Propagation.Delegation;
 using DnsBridge.Residual;
 using DnsBridge.State;
 

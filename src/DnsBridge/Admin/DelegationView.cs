@@ -1,5 +1,5 @@
 using DnsBridge.Events;
-using DnsBridge.Propagation;
+using DnsBridge.Propagation.Delegation;
 
 namespace DnsBridge.Admin;
 

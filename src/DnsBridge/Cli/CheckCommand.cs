@@ -6,6 +6,7 @@ using System.Text.Json;
 using DnsBridge.Configuration;
 using DnsBridge.Escaping;
 using DnsBridge.Propagation;
+using DnsBridge.Propagation.Delegation;
 using DnsClient;
 
 namespace DnsBridge.Cli;

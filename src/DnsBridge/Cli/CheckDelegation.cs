@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using DnsBridge.Escaping;
 using DnsBridge.Propagation;
+using DnsBridge.Propagation.Delegation;
 
 namespace DnsBridge.Cli;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DnsBridge.Configuration;
 using DnsBridge.Hosting;
+using DnsBridge.Propagation.Preflight;
 using Serilog.Events;
 
 namespace DnsBridge.Cli;
@@ -62,7 +63,7 @@ public static class DnsBridgeCommand
         root.Subcommands.Add(InitCommand.Create(stdout, stderr, () => stdout == Console.Out && !Console.IsInputRedirected && !Console.IsOutputRedirected));
         root.Subcommands.Add(ValidateCommand(stdout, stderr));
         root.Subcommands.Add(CheckCommand.Create(stdout, stderr));
-        root.Subcommands.Add(PreflightCommand.Create(stdout, stderr, () => new Propagation.PreflightDnsChecks(new Propagation.DnsQuerier())));
+        root.Subcommands.Add(PreflightCommand.Create(stdout, stderr, () => new PreflightDnsChecks(new Propagation.DnsQuerier())));
         root.Subcommands.Add(Demo.DemoCommand.Create(stdout, stderr));
         root.Subcommands.Add(ReportCommand.Create(stdout, stderr, environment));
         root.Subcommands.Add(StatusCommand.Create(stdout, stderr, environment));

@@ -1,5 +1,6 @@
 using System.Net;
 using DnsBridge.Configuration;
+using DnsBridge.Propagation.Delegation;
 using DnsBridge.Propagation.Wire;
 
 namespace DnsBridge.Propagation;

@@ -3,6 +3,8 @@ using DnsBridge.Cluster;
 using DnsBridge.Configuration;
 using DnsBridge.Events;
 using DnsBridge.Jobs;
+using DnsBridge.Propagation.Delegation;
+using DnsBridge.Propagation.Vantages;
 using DnsBridge.State;
 using Prometheus;
 

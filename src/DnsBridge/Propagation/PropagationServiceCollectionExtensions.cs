@@ -1,3 +1,4 @@
+using DnsBridge.Propagation.Preflight;
 namespace DnsBridge.Propagation;
 
 public static class PropagationServiceCollectionExtensions

@@ -2,6 +2,7 @@ using DnsBridge.Configuration;
 using DnsBridge.FunctionalTests.Infrastructure;
 using DnsBridge.Preflight;
 using DnsBridge.Propagation;
+using DnsBridge.Propagation.Preflight;
 using Npgsql;
 
 namespace DnsBridge.FunctionalTests.Preflight;

@@ -3,6 +3,7 @@ using DnsBridge.FunctionalTests.Infrastructure;
 using DnsBridge.FunctionalTests.Propagation;
 using DnsBridge.Preflight;
 using DnsBridge.Propagation;
+using DnsBridge.Propagation.Preflight;
 
 namespace DnsBridge.FunctionalTests.Preflight;
 

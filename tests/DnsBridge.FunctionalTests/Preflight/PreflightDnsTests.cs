@@ -4,6 +4,7 @@ using DnsBridge.Configuration;
 using DnsBridge.FunctionalTests.Infrastructure;
 using DnsBridge.Preflight;
 using DnsBridge.Propagation;
+using DnsBridge.Propagation.Preflight;
 
 namespace DnsBridge.FunctionalTests.Preflight;
 

@@ -3,6 +3,7 @@ using DnsBridge.Drain;
 using DnsBridge.Events;
 using DnsBridge.FunctionalTests.Infrastructure;
 using DnsBridge.Propagation;
+using DnsBridge.Propagation.Delegation;
 using DnsBridge.State;
 
 namespace DnsBridge.FunctionalTests.Propagation;

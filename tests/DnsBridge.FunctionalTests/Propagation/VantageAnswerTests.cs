@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using DnsBridge.Configuration;
 using DnsBridge.FunctionalTests.Infrastructure;
 using DnsBridge.Propagation;
+using DnsBridge.Propagation.Vantages;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DnsBridge.FunctionalTests.Propagation;

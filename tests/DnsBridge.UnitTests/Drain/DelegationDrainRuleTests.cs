@@ -3,6 +3,7 @@ using DnsBridge.Configuration;
 using DnsBridge.Drain;
 using DnsBridge.Events;
 using DnsBridge.Propagation;
+using DnsBridge.Propagation.Delegation;
 
 namespace DnsBridge.UnitTests.Drain;
 

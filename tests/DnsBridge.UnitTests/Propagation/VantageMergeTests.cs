@@ -1,5 +1,6 @@
 using System.Net;
 using DnsBridge.Propagation;
+using DnsBridge.Propagation.Vantages;
 
 namespace DnsBridge.UnitTests.Propagation;
 

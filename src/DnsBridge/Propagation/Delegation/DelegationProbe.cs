@@ -2,7 +2,7 @@ using System.Net;
 using DnsClient;
 using DnsClient.Protocol;
 
-namespace DnsBridge.Propagation;
+namespace DnsBridge.Propagation.Delegation;
 
 /// <summary>
 /// The DNS questions behind a delegation: which zone holds the host (the owner of its SOA), which servers serve the

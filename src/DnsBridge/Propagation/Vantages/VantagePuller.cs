@@ -5,7 +5,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using DnsBridge.Configuration;
 
-namespace DnsBridge.Propagation;
+namespace DnsBridge.Propagation.Vantages;
 
 /// <summary>
 /// Pulls every configured remote vantage's <c>GET /api/cutovers</c> once per poll (bearer token, TLS validated with

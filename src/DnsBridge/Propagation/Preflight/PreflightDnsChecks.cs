@@ -4,7 +4,7 @@ using DnsBridge.Configuration;
 using DnsBridge.Preflight;
 using DnsClient;
 
-namespace DnsBridge.Propagation;
+namespace DnsBridge.Propagation.Preflight;
 
 /// <summary>
 /// The DNS rows of the pre-cutover checklist, asked of the same servers the propagation monitor will watch: do

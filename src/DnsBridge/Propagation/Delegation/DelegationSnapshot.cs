@@ -1,4 +1,4 @@
-namespace DnsBridge.Propagation;
+namespace DnsBridge.Propagation.Delegation;
 
 /// <summary>
 /// A delegation move seen in one poll (DESIGN.md "Delegation moves"): the zone and its parent, the NS set the parent

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace DnsBridge.Propagation;
+namespace DnsBridge.Propagation.Delegation;
 
 /// <summary>
 /// One look at a delegation without any remembered state, for <c>check</c> and <c>preflight</c>: the previous servers'

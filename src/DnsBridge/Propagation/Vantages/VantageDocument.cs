@@ -3,7 +3,7 @@ using System.Net;
 using System.Text.Json;
 using DnsBridge.Configuration;
 
-namespace DnsBridge.Propagation;
+namespace DnsBridge.Propagation.Vantages;
 
 /// <summary>
 /// A remote vantage's <c>GET /api/cutovers</c> answer read into its own recursive rows, every value checked before it

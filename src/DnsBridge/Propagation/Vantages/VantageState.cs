@@ -1,4 +1,4 @@
-namespace DnsBridge.Propagation;
+namespace DnsBridge.Propagation.Vantages;
 
 /// <summary>
 /// What this instance knows of one remote vantage: the rows of its last good pull per cutover and, while its last

@@ -2,8 +2,9 @@ using System.Globalization;
 using System.Net;
 using DnsBridge.Configuration;
 using DnsBridge.Preflight;
+using DnsBridge.Propagation.Delegation;
 
-namespace DnsBridge.Propagation;
+namespace DnsBridge.Propagation.Preflight;
 
 /// <summary>
 /// The checklist rows of a cutover that also moves DNS provider (<c>Dns:PreviousNameServers</c>): does each previous

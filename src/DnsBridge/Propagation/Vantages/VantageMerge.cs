@@ -1,7 +1,7 @@
 using System.Net;
 using DnsBridge.Configuration;
 
-namespace DnsBridge.Propagation;
+namespace DnsBridge.Propagation.Vantages;
 
 /// <summary>
 /// How a remote vantage's rows join a cutover's snapshot: its own resolver rows, labelled with its name, while it

@@ -3,7 +3,7 @@ using System.Net;
 using DnsBridge.Configuration;
 using DnsBridge.State;
 
-namespace DnsBridge.Propagation;
+namespace DnsBridge.Propagation.Delegation;
 
 /// <summary>
 /// The delegation side of a poll: the previous servers (configured, or the NS set remembered when the cutover was first
