@@ -54,6 +54,37 @@ public sealed class PeriodicJobTests
         Assert.Equal(1, job.MostAtOnce);
     }
 
+    /// <summary>
+    /// The drain detector evaluates a snapshot under the gate as it arrives: a tick that comes meanwhile waits for it
+    /// instead of being lost, and a tick started the moment the previous one is counted runs too (a fake clock's test
+    /// advances it exactly then).
+    /// </summary>
+    [Fact]
+    public async Task A_tick_waits_for_the_jobs_own_work_under_the_gate_and_the_next_tick_may_start_once_one_is_counted()
+    {
+        using var job = new TestJob(new FakeTimeProvider());
+        // The tick starts on a thread of its own while the gate is held, and is given time to give up, as it did when
+        // it skipped (a task could be run inline by the holder's wait, and a lock lets its holder in again).
+        var tick = new Thread(job.Tick);
+        await Task.Run(() => job.UnderGate(() =>
+        {
+            tick.Start();
+            tick.Join(TimeSpan.FromMilliseconds(500));
+        })).WaitAsync(Bound);
+        Assert.True(tick.Join(Bound), "the tick to finish once the gate is free");
+        Assert.Equal(1, job.Ticks);
+
+        for (var round = 0; round < 100; round++)
+        {
+            var counted = job.Ticks;
+            var previous = Task.Run(job.Tick);
+            WaitFor(() => job.Ticks > counted, $"the tick of round {round}");
+            job.Tick();
+            await previous.WaitAsync(Bound);
+            Assert.Equal(counted + 2, job.Ticks);
+        }
+    }
+
     [Fact]
     public void A_failed_iteration_is_logged_and_counted_and_the_next_tick_runs()
     {
@@ -147,6 +178,14 @@ public sealed class PeriodicJobTests
         public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
 
         protected override bool IterateOnStop => _iterateOnStop;
+
+        public void UnderGate(Action work)
+        {
+            lock (Gate)
+            {
+                work();
+            }
+        }
 
         protected override void Iterate()
         {
