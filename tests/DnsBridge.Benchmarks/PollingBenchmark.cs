@@ -10,7 +10,7 @@ namespace DnsBridge.Benchmarks;
 /// list of host names served by loopback DNS servers: queries per second, cycle time, managed heap and working set
 /// after every cycle. Run by tests/bench/propagation.sh, which puts dnsperf's numbers beside it.
 /// </summary>
-public static class PollingBenchmark
+internal static class PollingBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {

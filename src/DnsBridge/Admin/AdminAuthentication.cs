@@ -11,7 +11,7 @@ namespace DnsBridge.Admin;
 /// may change something (any method but GET and HEAD) is never anonymous: it needs the token wherever it goes, and
 /// without a token configured it is refused, <c>Listen:AllowAnonymousAdmin</c> or not.
 /// </summary>
-public static class AdminAuthentication
+internal static class AdminAuthentication
 {
     public static IApplicationBuilder UseAdminAuthentication(this IApplicationBuilder app)
     {

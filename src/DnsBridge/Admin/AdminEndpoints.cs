@@ -4,7 +4,7 @@ using Prometheus;
 namespace DnsBridge.Admin;
 
 /// <summary>The admin listener's endpoints: metrics, liveness, readiness (the API and status page join here).</summary>
-public static class AdminEndpoints
+internal static class AdminEndpoints
 {
     public static IEndpointRouteBuilder MapAdminEndpoints(this IEndpointRouteBuilder endpoints)
     {

@@ -19,4 +19,4 @@ namespace DnsBridge.Admin;
 [JsonSerializable(typeof(PropagationSeriesDocument))]
 [JsonSerializable(typeof(ClusterDocument))]
 [JsonSerializable(typeof(DnsBridge.Mirror.MirrorReport))]
-public sealed partial class AdminJsonContext : JsonSerializerContext;
+internal sealed partial class AdminJsonContext : JsonSerializerContext;

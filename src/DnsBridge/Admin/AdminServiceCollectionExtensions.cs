@@ -1,6 +1,6 @@
 namespace DnsBridge.Admin;
 
-public static class AdminServiceCollectionExtensions
+internal static class AdminServiceCollectionExtensions
 {
     /// <summary>What the admin listener serves besides metrics and health: the cutover views and reports.</summary>
     public static IServiceCollection AddAdmin(this IServiceCollection services)

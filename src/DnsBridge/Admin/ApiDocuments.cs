@@ -4,10 +4,10 @@ namespace DnsBridge.Admin;
 // names are the API's (camel-cased property names).
 
 /// <summary>Any API error: <c>{"error": "..."}</c>.</summary>
-public sealed record ApiError(string Error);
+internal sealed record ApiError(string Error);
 
 /// <summary><c>/api/cutovers/{name}/residual</c>.</summary>
-public sealed record ResidualSeriesDocument(
+internal sealed record ResidualSeriesDocument(
     string Cutover,
     string Range,
     int BucketMinutes,
@@ -17,7 +17,7 @@ public sealed record ResidualSeriesDocument(
     IReadOnlyList<HistorySeries.ResidualPoint> Points);
 
 /// <summary><c>/api/cutovers/{name}/propagation</c>.</summary>
-public sealed record PropagationSeriesDocument(
+internal sealed record PropagationSeriesDocument(
     string Cutover,
     string Range,
     DateTimeOffset From,
@@ -27,7 +27,7 @@ public sealed record PropagationSeriesDocument(
     IReadOnlyList<HistorySeries.SharePoint> Points);
 
 /// <summary><c>/api/cluster</c>.</summary>
-public sealed record ClusterDocument(
+internal sealed record ClusterDocument(
     string Replica,
     string? Leader,
     ClusterStoreDocument Store,
@@ -35,6 +35,6 @@ public sealed record ClusterDocument(
     string? Warning,
     IReadOnlyList<ClusterReplicaDocument> Replicas);
 
-public sealed record ClusterStoreDocument(bool Reachable, string? Problem);
+internal sealed record ClusterStoreDocument(bool Reachable, string? Problem);
 
-public sealed record ClusterReplicaDocument(string Name, DateTimeOffset? LastSeen, bool Alive, bool Leader, long ResidualRequests, long ResidualConnections);
+internal sealed record ClusterReplicaDocument(string Name, DateTimeOffset? LastSeen, bool Alive, bool Leader, long ResidualRequests, long ResidualConnections);

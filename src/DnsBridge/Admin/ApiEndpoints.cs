@@ -8,7 +8,7 @@ using DnsBridge.State;
 namespace DnsBridge.Admin;
 
 /// <summary>The JSON API of the admin listener (the status page is built on it).</summary>
-public static class ApiEndpoints
+internal static class ApiEndpoints
 {
     public static IEndpointRouteBuilder MapApiEndpoints(this IEndpointRouteBuilder endpoints)
     {

@@ -10,7 +10,7 @@ namespace DnsBridge.Admin;
 /// <c>requests_error</c> (0: exact); <c>first_seen</c> is when the client took its slot (its first request when the
 /// error is 0); <c>last_user_agent</c> is the agent of its latest request, capped at 256 characters.
 /// </summary>
-public static class ClientsCsv
+internal static class ClientsCsv
 {
     private static readonly string[] Header = ["client", "first_seen", "last_seen", "requests", "requests_error", "last_user_agent"];
 

@@ -7,7 +7,7 @@ namespace DnsBridge.Admin;
 /// <c>GET /api/cluster</c>: this replica, the leader, every replica the store knows with its last heartbeat and
 /// residual totals, whether the store can be reached, and which replicas run another configuration.
 /// </summary>
-public static class ClusterEndpoints
+internal static class ClusterEndpoints
 {
     public static IEndpointRouteBuilder MapClusterEndpoints(this IEndpointRouteBuilder endpoints)
     {

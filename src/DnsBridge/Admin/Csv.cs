@@ -4,7 +4,7 @@ using DnsBridge.Escaping;
 namespace DnsBridge.Admin;
 
 /// <summary>RFC 4180 CSV: CRLF line ends, a field quoted when it holds a comma or a quote (line breaks are escaped), quotes doubled.</summary>
-public static class Csv
+internal static class Csv
 {
     /// <summary>
     /// One record. User agents come from anyone on the internet: control characters are escaped (<see cref="Untrusted"/>:

@@ -6,7 +6,7 @@ namespace DnsBridge.Admin;
 // page, Grafana and the README read them, so a rename here is a contract change.
 
 /// <summary>One cutover as the API shows it.</summary>
-public sealed record CutoverDocument(
+internal sealed record CutoverDocument(
     string Name,
     IReadOnlyList<string> Hosts,
     TargetDocument Target,
@@ -25,7 +25,7 @@ public sealed record CutoverDocument(
 /// store), since when (null: never changed, rehearsal since start), requests held now, where the source is, and the
 /// freeze and switch settings.
 /// </summary>
-public sealed record PhaseDocument(
+internal sealed record PhaseDocument(
     bool Known,
     DateTimeOffset? Since,
     int Held,
@@ -35,14 +35,14 @@ public sealed record PhaseDocument(
     string SwitchAuto);
 
 /// <summary>The body of <c>POST /api/cutovers/{name}/phase</c>: the phase to enter, force past the readiness gate, who asks (cli or api, default api).</summary>
-public sealed record PhaseChangeRequest(string? Phase, bool Force = false, string? By = null);
+internal sealed record PhaseChangeRequest(string? Phase, bool Force = false, string? By = null);
 
 /// <summary>The answer to a phase change: the change made, or why not (with the gate's failing bounds).</summary>
-public sealed record PhaseChangeDocument(string Cutover, string? From, string? To, bool Forced, string Message, IReadOnlyList<string>? Failures, string? Error = null);
+internal sealed record PhaseChangeDocument(string Cutover, string? From, string? To, bool Forced, string Message, IReadOnlyList<string>? Failures, string? Error = null);
 
-public sealed record TargetDocument(string Address, int Port, string Scheme, string? ServerName);
+internal sealed record TargetDocument(string Address, int Port, string Scheme, string? ServerName);
 
-public sealed record DrainDocument(
+internal sealed record DrainDocument(
     string State,
     DateTimeOffset Since,
     DateTimeOffset? DnsSwitchedAt,
@@ -55,7 +55,7 @@ public sealed record DrainDocument(
     long Threshold,
     bool Nudge);
 
-public sealed record PropagationDocument(
+internal sealed record PropagationDocument(
     DateTimeOffset At,
     double Ratio,
     double EtaSeconds,
@@ -67,11 +67,11 @@ public sealed record PropagationDocument(
     DelegationDocument? Delegation,
     IReadOnlyList<ResolverRow> Resolvers);
 
-public sealed record UnreachableServerDocument(string Name, string Resolver, string? Error, string? Detail);
+internal sealed record UnreachableServerDocument(string Name, string Resolver, string? Error, string? Detail);
 
-public sealed record LocationDocument(string City, double Latitude, double Longitude);
+internal sealed record LocationDocument(string City, double Latitude, double Longitude);
 
-public sealed record ResidualDocument(
+internal sealed record ResidualDocument(
     long Total,
     long Requests,
     long Connections,
@@ -89,27 +89,27 @@ public sealed record ResidualDocument(
     IReadOnlyList<TopConnectionClientDocument> TopClientsByConnections,
     IReadOnlyList<TopUserAgentDocument> TopUserAgents);
 
-public sealed record ReplicaResidualDocument(string Name, long Requests, long Connections, DateTimeOffset? LastRequestAt);
+internal sealed record ReplicaResidualDocument(string Name, long Requests, long Connections, DateTimeOffset? LastRequestAt);
 
-public sealed record MinuteDocument(DateTimeOffset Minute, long Count);
+internal sealed record MinuteDocument(DateTimeOffset Minute, long Count);
 
 /// <summary>A top client by requests; <c>error</c> and <c>lastSeen</c> are null when summed over replicas.</summary>
-public sealed record TopClientDocument(string Client, long Requests, long? Error, DateTimeOffset? LastSeen);
+internal sealed record TopClientDocument(string Client, long Requests, long? Error, DateTimeOffset? LastSeen);
 
-public sealed record TopConnectionClientDocument(string Client, long Connections, long Error, DateTimeOffset LastSeen);
+internal sealed record TopConnectionClientDocument(string Client, long Connections, long Error, DateTimeOffset LastSeen);
 
-public sealed record TopUserAgentDocument(string UserAgent, long Requests, long Error, DateTimeOffset LastSeen);
+internal sealed record TopUserAgentDocument(string UserAgent, long Requests, long Error, DateTimeOffset LastSeen);
 
-public sealed record NudgeDocument(bool Enabled, bool Active, NudgeConnectionsDocument Connections, int ClientsNudged, int ClientsStillArriving, int ClientsStopped);
+internal sealed record NudgeDocument(bool Enabled, bool Active, NudgeConnectionsDocument Connections, int ClientsNudged, int ClientsStillArriving, int ClientsStopped);
 
 /// <summary>Open connections by kind; <c>websocket</c> is one word in the API.</summary>
-public sealed record NudgeConnectionsDocument(long Http1, long Http2, long Websocket, long Tcp);
+internal sealed record NudgeConnectionsDocument(long Http1, long Http2, long Websocket, long Tcp);
 
 /// <summary>An event as the API shows it; <c>fields</c>: its structured facts (phase_changed: from, to, by, forced), left out when it has none.</summary>
-public sealed record EventDocument(string Id, string Event, DateTimeOffset At, string Text,
+internal sealed record EventDocument(string Id, string Event, DateTimeOffset At, string Text,
     [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)] System.Text.Json.Nodes.JsonObject? Fields = null);
 
-public sealed record PendingAlertDocument(
+internal sealed record PendingAlertDocument(
     string Event,
     string Id,
     string Receiver,

@@ -19,7 +19,7 @@ namespace DnsBridge.Admin;
 /// of DNS, traffic and drain events, propagation history per resolver, residual traffic per hour, and the verdict.
 /// Markdown by default, HTML on request.
 /// </summary>
-public sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, ResidualAccounting residual, TimeProvider time, IPropagationView? propagation = null, MirrorRegistry? mirrors = null)
+internal sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, ResidualAccounting residual, TimeProvider time, IPropagationView? propagation = null, MirrorRegistry? mirrors = null)
 {
     private string Nudges(CutoverConfig cutover)
     {

@@ -6,7 +6,7 @@ namespace DnsBridge.Admin;
 // resolver table, series, top clients, events) is left out. Like CutoverDocument, the names are the API's.
 
 /// <summary>One cutover in <c>/api/summary</c>.</summary>
-public sealed record CutoverSummaryDocument(
+internal sealed record CutoverSummaryDocument(
     string Name,
     IReadOnlyList<string> Hosts,
     string Phase,
@@ -17,13 +17,13 @@ public sealed record CutoverSummaryDocument(
     int FailedAlerts);
 
 /// <summary>The drain state, since when, and when the last stale cache must have expired (from the TTLs seen).</summary>
-public sealed record DrainSummaryDocument(string State, DateTimeOffset Since, DateTimeOffset? StaleUntil);
+internal sealed record DrainSummaryDocument(string State, DateTimeOffset Since, DateTimeOffset? StaleUntil);
 
 /// <summary>
 /// The latest poll's share: <c>target</c> of the <c>answering</c> recursive resolvers answer the target (<c>ratio</c>),
 /// of <c>resolvers</c> asked (the rest answered with an error); <c>etaSeconds</c> until the stale caches it saw expire.
 /// </summary>
-public sealed record PropagationSummaryDocument(
+internal sealed record PropagationSummaryDocument(
     DateTimeOffset At,
     double Ratio,
     int Target,
@@ -33,7 +33,7 @@ public sealed record PropagationSummaryDocument(
     double EtaSeconds);
 
 /// <summary>Residual totals (cluster-wide, as in <c>/api/cutovers</c>) and this replica's rates.</summary>
-public sealed record ResidualSummaryDocument(
+internal sealed record ResidualSummaryDocument(
     long Total,
     DateTimeOffset? LastRequestAt,
     long PerMinute1m,

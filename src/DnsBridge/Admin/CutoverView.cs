@@ -20,7 +20,7 @@ namespace DnsBridge.Admin;
 /// over every replica (<c>residual.replicas</c> breaks the totals down); rates, distinct clients and user agents are
 /// this replica's.
 /// </summary>
-public sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, ClusterResidual cluster, IEventStore eventStore, NudgeRegistry nudges, TimeProvider time,
+internal sealed class CutoverView(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, ClusterResidual cluster, IEventStore eventStore, NudgeRegistry nudges, TimeProvider time,
     IPropagationView? propagation = null, PhaseBoard? phases = null, PhaseController? phaseController = null)
 {
     public IReadOnlyList<CutoverDocument> All() => [.. config.Current.Cutovers.Select(Describe)];

@@ -1,7 +1,7 @@
 namespace DnsBridge.Admin;
 
 /// <summary>The <c>propagation.delegation</c> block (see <see cref="DelegationView"/>); field names are the API's.</summary>
-public sealed record DelegationDocument(
+internal sealed record DelegationDocument(
     string? Zone,
     string? ParentZone,
     IReadOnlyList<string> ParentServers,
@@ -19,7 +19,7 @@ public sealed record DelegationDocument(
     IReadOnlyList<PreviousServerDocument> Previous);
 
 /// <summary>What one previous (pre-switch) name server answers: its <see cref="ResolverRow"/>, with <c>server</c> for the address.</summary>
-public sealed class PreviousServerDocument(ResolverRow row)
+internal sealed class PreviousServerDocument(ResolverRow row)
 {
     public string Name => row.Name;
 

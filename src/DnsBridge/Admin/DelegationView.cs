@@ -8,7 +8,7 @@ namespace DnsBridge.Admin;
 /// parent's NS TTL, each previous server's answer, and until when old delegations may be cached. The window counts
 /// from the stored switch time when there is one, as the drain rule does.
 /// </summary>
-public static class DelegationView
+internal static class DelegationView
 {
     public static DelegationDocument? Of(DelegationSnapshot? d, DrainStatus? status = null)
     {

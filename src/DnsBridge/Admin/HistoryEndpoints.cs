@@ -8,7 +8,7 @@ namespace DnsBridge.Admin;
 /// The series behind the cutover page's charts, read from the state store: <c>/api/cutovers/{name}/residual</c> and
 /// <c>/api/cutovers/{name}/propagation</c>, each with <c>?range=1h|24h|7d</c>. Under <c>/api</c>, so the admin token applies.
 /// </summary>
-public static class HistoryEndpoints
+internal static class HistoryEndpoints
 {
     public static IEndpointRouteBuilder MapHistoryEndpoints(this IEndpointRouteBuilder endpoints)
     {

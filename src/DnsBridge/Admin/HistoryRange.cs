@@ -4,7 +4,7 @@ namespace DnsBridge.Admin;
 /// A span the status page's charts show (<c>?range=1h|24h|7d</c>) and the bucket it sums stored minutes into, so a chart
 /// has at most 168 bars whatever the span.
 /// </summary>
-public sealed record HistoryRange(string Name, TimeSpan Span, int BucketMinutes)
+internal sealed record HistoryRange(string Name, TimeSpan Span, int BucketMinutes)
 {
     public static readonly IReadOnlyList<HistoryRange> All =
     [

@@ -7,14 +7,14 @@ namespace DnsBridge.Admin;
 /// The charts' series, from what the state store kept: residual arrivals (requests and connections, as the drain rules
 /// count them) summed per bucket, and the propagation share replayed from each resolver's recorded answer changes.
 /// </summary>
-public static class HistorySeries
+internal static class HistorySeries
 {
     /// <summary>How far apart the answers of one poll may be recorded (queries run in parallel within the timeout).</summary>
     public static readonly TimeSpan PollSpread = TimeSpan.FromSeconds(1);
 
-    public sealed record ResidualPoint(DateTimeOffset At, long Count);
+    internal sealed record ResidualPoint(DateTimeOffset At, long Count);
 
-    public sealed record SharePoint(DateTimeOffset At, double Ratio, int Target, int Answering);
+    internal sealed record SharePoint(DateTimeOffset At, double Ratio, int Target, int Answering);
 
     /// <summary>One point per bucket from the range's start to now, zeros included, so the time axis has no gaps.</summary>
     public static IReadOnlyList<ResidualPoint> Residual(IEnumerable<ResidualMinute> minutes, HistoryRange range, DateTimeOffset now)

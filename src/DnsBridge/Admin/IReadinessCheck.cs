@@ -1,7 +1,7 @@
 namespace DnsBridge.Admin;
 
 /// <summary>One condition of <c>/readyz</c> (state store writable, config loaded ...). Cheap: it is polled by load balancers.</summary>
-public interface IReadinessCheck
+internal interface IReadinessCheck
 {
     string Name { get; }
 

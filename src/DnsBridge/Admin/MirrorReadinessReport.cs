@@ -8,7 +8,7 @@ namespace DnsBridge.Admin;
 /// "Target readiness": the mirrored comparison of a cutover, for <c>GET /api/cutovers/{name}/readiness</c> and the
 /// cutover report's section.
 /// </summary>
-public static class MirrorReadinessReport
+internal static class MirrorReadinessReport
 {
     /// <summary>Null for an unknown cutover; an empty report for one that mirrors nothing (off, or connections only).</summary>
     public static MirrorReport? For(string name, DnsBridgeConfig config, MirrorRegistry mirrors)

@@ -1,7 +1,7 @@
 namespace DnsBridge.Admin;
 
 /// <summary>A readiness condition over a feature that knows nothing of the admin listener (the state store).</summary>
-public sealed class ReadinessCheck(string name, Func<string?> problem) : IReadinessCheck
+internal sealed class ReadinessCheck(string name, Func<string?> problem) : IReadinessCheck
 {
     public string Name => name;
 

@@ -8,7 +8,7 @@ namespace DnsBridge.Admin;
 /// Reports and exports of the admin API: the wave report of every cutover, and who still calls a cutover's source. Under <c>/api</c>, so
 /// <see cref="AdminAuthentication"/> asks for the token like for the rest of the API.
 /// </summary>
-public static class ReportEndpoints
+internal static class ReportEndpoints
 {
     public static IEndpointRouteBuilder MapReportEndpoints(this IEndpointRouteBuilder endpoints)
     {

@@ -8,7 +8,7 @@ namespace DnsBridge.Admin;
 /// written as is, it is a row of the API's <c>propagation.resolvers</c> (these property names are the API's fields);
 /// <see cref="PreviousServerDocument"/> and <c>check --json</c>'s rows show a subset of it, so the outputs cannot drift.
 /// </summary>
-public sealed class ResolverRow(ResolverResult result)
+internal sealed class ResolverRow(ResolverResult result)
 {
     public string Name { get; } = result.Resolver.Name;
 

@@ -6,7 +6,7 @@ namespace DnsBridge.Admin;
 /// cutover's page (the same file for every name: its script reads the name from the path). It carries no secret and no
 /// inline script; the charts are SVG drawn by <c>charts.js</c> over <c>world.svg</c> (Natural Earth land, ~45 KB).
 /// </summary>
-public static class StatusPageEndpoints
+internal static class StatusPageEndpoints
 {
     private static readonly (string Path, string Resource, string ContentType)[] Files =
     [

@@ -13,7 +13,7 @@ namespace DnsBridge.Admin;
 /// Markdown and HTML are rendered by <see cref="CutoverReport"/>'s renderers (one table), so both reports look and
 /// escape alike; CSV is one row per cutover with ISO 8601 UTC times.
 /// </summary>
-public sealed class WaveReport(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, IEventStore eventStore, TimeProvider time)
+internal sealed class WaveReport(ConfigMonitor config, DrainDetector drain, ResidualAccounting residual, IEventStore eventStore, TimeProvider time)
 {
     private static readonly string[] CsvHeader =
     [

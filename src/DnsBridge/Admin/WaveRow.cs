@@ -6,7 +6,7 @@ namespace DnsBridge.Admin;
 /// One cutover in the wave report: its drain milestones (from the persisted drain status), residual totals, the
 /// alerts still waiting for a receiver, the last stored event and the verdict.
 /// </summary>
-public sealed record WaveRow(
+internal sealed record WaveRow(
     string Name,
     IReadOnlyList<string> Hosts,
     DrainStatus Status,

@@ -4,7 +4,7 @@ using Prometheus;
 
 namespace DnsBridge.Alerts;
 
-public static class AlertsServiceCollectionExtensions
+internal static class AlertsServiceCollectionExtensions
 {
     /// <summary>The webhook dispatcher, delivering the state store's outbox through <see cref="WebhookHandler"/>, and the outbox's gauges.</summary>
     public static IServiceCollection AddAlerts(this IServiceCollection services)

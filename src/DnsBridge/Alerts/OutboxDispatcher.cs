@@ -18,7 +18,7 @@ namespace DnsBridge.Alerts;
 /// its URL is looked up at send time, so an edited URL (a rotated token) gets the rows queued before the edit. Header
 /// values (tokens) are sent, never logged; a URL is logged only as <see cref="WebhookDisplay"/> shows it.
 /// </summary>
-public sealed partial class OutboxDispatcher : BackgroundService
+internal sealed partial class OutboxDispatcher : BackgroundService
 {
     private readonly IEventStore _events;
     private readonly IStateDatabase _database;

@@ -9,7 +9,7 @@ namespace DnsBridge.Alerts;
 /// outbox when scraped (waited for a quarter of a second at most), so they say what the outbox holds with no
 /// timer of their own: alerts still being tried for a receiver that is down show here long before anyone misses them.
 /// </summary>
-public static class OutboxGauges
+internal static class OutboxGauges
 {
     /// <summary>How long a scrape waits for the backlog read: far below Prometheus' and probes' timeouts.</summary>
     private static readonly TimeSpan ScrapeWait = TimeSpan.FromMilliseconds(250);

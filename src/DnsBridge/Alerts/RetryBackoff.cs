@@ -5,7 +5,7 @@ namespace DnsBridge.Alerts;
 /// 10 minutes for as long as it stays undelivered, each with ±20 % jitter so receivers coming back are not hit by
 /// every replica and every alert in step.
 /// </summary>
-public static class RetryBackoff
+internal static class RetryBackoff
 {
     public static readonly TimeSpan First = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan Cap = TimeSpan.FromMinutes(10);

@@ -1,7 +1,7 @@
 namespace DnsBridge.Alerts;
 
 /// <summary>What one attempt to one receiver came to, whatever the channel.</summary>
-public enum SendVerdict
+internal enum SendVerdict
 {
     Delivered,
 
@@ -13,7 +13,7 @@ public enum SendVerdict
 }
 
 /// <summary>The verdict, what to show for it (never a secret), and the least wait the receiver asked for before a retry.</summary>
-public sealed record SendOutcome(SendVerdict Verdict, string? Problem = null, TimeSpan? RetryAfter = null)
+internal sealed record SendOutcome(SendVerdict Verdict, string? Problem = null, TimeSpan? RetryAfter = null)
 {
     public static readonly SendOutcome Delivered = new(SendVerdict.Delivered);
 }

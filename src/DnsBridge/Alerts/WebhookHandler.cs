@@ -7,7 +7,7 @@ namespace DnsBridge.Alerts;
 /// are off: following one would resend the configured headers (API keys, bearer tokens) to whatever host the receiver
 /// names, and count the alert delivered where nobody configured it to go.
 /// </summary>
-public static class WebhookHandler
+internal static class WebhookHandler
 {
     public static SocketsHttpHandler Create() => new()
     {

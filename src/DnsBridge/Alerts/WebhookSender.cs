@@ -12,7 +12,7 @@ namespace DnsBridge.Alerts;
 /// client comes from <see cref="WebhookHandler"/>): the headers carry tokens for the configured URL only, so a 3xx is
 /// a rejected delivery naming where it pointed. Every failure is an outcome, never an exception.
 /// </summary>
-public sealed class WebhookSender(HttpClient http, TimeProvider time)
+internal sealed class WebhookSender(HttpClient http, TimeProvider time)
 {
     // Robot answers are a few hundred bytes; a receiver streaming more is not read further.
     private const int MaxAnswerBytes = 64 * 1024;

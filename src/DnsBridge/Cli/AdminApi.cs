@@ -9,7 +9,7 @@ namespace DnsBridge.Cli;
 /// the token from <c>DNSBRIDGE_ADMIN_TOKEN</c> (an environment variable, so it never shows in <c>ps</c> or shell
 /// history), and failures as one line that names the URL.
 /// </summary>
-public sealed class AdminApi(Uri baseUri, string? token) : IDisposable
+internal sealed class AdminApi(Uri baseUri, string? token) : IDisposable
 {
     public const string TokenVariable = "DNSBRIDGE_ADMIN_TOKEN";
 

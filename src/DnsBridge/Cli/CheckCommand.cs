@@ -16,7 +16,7 @@ namespace DnsBridge.Cli;
 /// Exit 0 when every answering resolver gives only expected addresses, 1 when some do not, 2 usage, 3 when no
 /// resolver answered.
 /// </summary>
-public static class CheckCommand
+internal static class CheckCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {

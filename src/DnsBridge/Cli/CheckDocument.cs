@@ -5,15 +5,15 @@ namespace DnsBridge.Cli;
 // check --json: what scripts read (field names are the contract; camel-cased property names).
 
 /// <summary>One host checked: the share on target, and every resolver's row.</summary>
-public sealed record CheckDocument(string Host, double Propagation, bool AuthoritativeUnreachable, IReadOnlyList<CheckResolverRow> Resolvers, DelegationDocument? Delegation);
+internal sealed record CheckDocument(string Host, double Propagation, bool AuthoritativeUnreachable, IReadOnlyList<CheckResolverRow> Resolvers, DelegationDocument? Delegation);
 
 /// <summary>No authoritative server answered: nothing to compare with, so no propagation and no rows.</summary>
-public sealed record CheckUnreachableDocument(string Host, double? Propagation, bool AuthoritativeUnreachable, IReadOnlyList<CheckServerRow> AuthoritativeUnreachableServers, IReadOnlyList<CheckResolverRow> Resolvers);
+internal sealed record CheckUnreachableDocument(string Host, double? Propagation, bool AuthoritativeUnreachable, IReadOnlyList<CheckServerRow> AuthoritativeUnreachableServers, IReadOnlyList<CheckResolverRow> Resolvers);
 
-public sealed record CheckServerRow(string Name, string Resolver, string Error);
+internal sealed record CheckServerRow(string Name, string Resolver, string Error);
 
 /// <summary>A resolver's row in <c>check --json</c>: a subset of its <see cref="ResolverRow"/>, <c>error</c> being its failure.</summary>
-public sealed class CheckResolverRow(ResolverRow row)
+internal sealed class CheckResolverRow(ResolverRow row)
 {
     public string Name => row.Name;
 

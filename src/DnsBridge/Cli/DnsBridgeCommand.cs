@@ -7,7 +7,7 @@ using Serilog.Events;
 namespace DnsBridge.Cli;
 
 /// <summary>The <c>dnsbridge</c> command line: verbs, options, exit codes.</summary>
-public static class DnsBridgeCommand
+internal static class DnsBridgeCommand
 {
     private static readonly string[] Verbs = ["serve", "validate", "check", "preflight", "demo", "report", "status", "init", "health", "rehearse", "freeze", "switch", "rollback"];
 

@@ -1,7 +1,7 @@
 namespace DnsBridge.Cli;
 
 /// <summary>Exit codes shared by every verb (DESIGN.md).</summary>
-public static class ExitCodes
+internal static class ExitCodes
 {
     public const int Ok = 0;
     public const int Failed = 1;

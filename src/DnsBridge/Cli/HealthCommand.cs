@@ -10,7 +10,7 @@ namespace DnsBridge.Cli;
 /// port and needs no shell or curl in the image. Exit 0 healthy; 1 not (unreachable, timed out, not 200); 2 when the
 /// admin listener cannot be told from the configuration.
 /// </summary>
-public static class HealthCommand
+internal static class HealthCommand
 {
     /// <summary>Below the image's HEALTHCHECK --timeout, so the verb reports the cause before the engine kills it.</summary>
     private static readonly TimeSpan RequestTimeout = TimeSpan.FromSeconds(3);

@@ -11,7 +11,7 @@ namespace DnsBridge.Cli;
 /// source addresses; what DNS cannot tell (no network, a record already on the target) is said, and the file is
 /// written with what is known. Missing flags are asked for on a terminal, and a usage error otherwise.
 /// </summary>
-public static class InitCommand
+internal static class InitCommand
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(2);
 

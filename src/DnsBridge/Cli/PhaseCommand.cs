@@ -10,7 +10,7 @@ namespace DnsBridge.Cli;
 /// 1 refused (409: not allowed from the current phase, or the readiness gate), unreachable, 401/403 or 503; 2 usage,
 /// 400 (no SourceBackend) or 404 (no such cutover).
 /// </summary>
-public static class PhaseCommand
+internal static class PhaseCommand
 {
     private static readonly (string Verb, string Phase, string Description)[] Verbs =
     [
@@ -78,4 +78,4 @@ public static class PhaseCommand
 }
 
 /// <summary>The JSON the phase verbs POST.</summary>
-public sealed record PhaseRequestBody(string Phase, bool Force, string By);
+internal sealed record PhaseRequestBody(string Phase, bool Force, string By);

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DnsBridge.Cli;
 
 /// <summary><c>dnsbridge preflight</c>: the pre-cutover checklist (exit 0 nothing fails, 1 something fails, 2 bad config or usage).</summary>
-public static class PreflightCommand
+internal static class PreflightCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr, Func<IPreflightDnsChecks?> dns)
     {

@@ -7,7 +7,7 @@ namespace DnsBridge.Cli;
 /// <c>dnsbridge report --admin URL</c>: the wave report (or one cutover's report) of a running instance, printed as
 /// served (exit 0; 1 unreachable or an HTTP error; 2 usage).
 /// </summary>
-public static class ReportCommand
+internal static class ReportCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
     {

@@ -8,7 +8,7 @@ namespace DnsBridge.Cli;
 /// operators on an SSH session (exit 0; 1 unreachable or an HTTP error; 2 usage). <c>--watch</c> refreshes every
 /// 2 s until Ctrl-C and rides out a failed fetch (the instance may be restarting).
 /// </summary>
-public static class StatusCommand
+internal static class StatusCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr, Func<string, string?> environment)
     {

@@ -7,7 +7,7 @@ namespace DnsBridge.Cli;
 /// the commit to the informational version (<c>1.0.0+SHA</c>, from <c>SourceRevisionId</c>); a build from a tree
 /// without <c>.git</c> (a container build context) has none, which is said rather than guessed.
 /// </summary>
-public static class VersionInfo
+internal static class VersionInfo
 {
     public static string Line { get; } = Describe(typeof(VersionInfo).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
 

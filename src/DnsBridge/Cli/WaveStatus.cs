@@ -10,7 +10,7 @@ namespace DnsBridge.Cli;
 /// The wave overview of <c>dnsbridge status</c>, one row per cutover from <c>/api/summary</c>: a Spectre.Console
 /// table on a terminal, aligned plain text when the output is redirected (for grep, watch(1) and logs).
 /// </summary>
-public sealed record WaveStatus(IReadOnlyList<string[]> Rows)
+internal sealed record WaveStatus(IReadOnlyList<string[]> Rows)
 {
     public static readonly string[] Header = ["cutover", "state", "phase", "propagation", "stale caches expire", "residual/min", "residual 1 h", "last residual request", "pending alerts"];
 

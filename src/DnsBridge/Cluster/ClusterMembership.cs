@@ -12,7 +12,7 @@ namespace DnsBridge.Cluster;
 /// leads, and what the store says of the others (who is alive, who leads, who runs another configuration). Off the
 /// request path; while the store cannot be reached the last view is kept and says so.
 /// </summary>
-public sealed partial class ClusterMembership : BackgroundService
+internal sealed partial class ClusterMembership : BackgroundService
 {
     /// <summary>A replica whose heartbeat is older than this is not counted as alive (it stopped, or cannot reach the store).</summary>
     public static readonly TimeSpan AliveWithin = TimeSpan.FromSeconds(10);
@@ -149,4 +149,4 @@ public sealed partial class ClusterMembership : BackgroundService
 }
 
 /// <summary>The cluster as one replica sees it: <paramref name="Leader"/> is null while no live replica leads.</summary>
-public sealed record ClusterStatus(string Replica, string? Leader, IReadOnlyList<ReplicaRecord> Replicas, bool StoreReachable, string? StoreProblem, IReadOnlyList<string> ConfigMismatch);
+internal sealed record ClusterStatus(string Replica, string? Leader, IReadOnlyList<ReplicaRecord> Replicas, bool StoreReachable, string? StoreProblem, IReadOnlyList<string> ConfigMismatch);

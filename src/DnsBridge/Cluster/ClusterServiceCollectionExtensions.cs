@@ -2,7 +2,7 @@ using DnsBridge.Configuration;
 
 namespace DnsBridge.Cluster;
 
-public static class ClusterServiceCollectionExtensions
+internal static class ClusterServiceCollectionExtensions
 {
     /// <summary>
     /// The leadership (elected over PostgreSQL's advisory lock, or always this replica with SQLite) and the membership

@@ -7,7 +7,7 @@ namespace DnsBridge.Cluster;
 /// neither taken for dead nor able to take over a row whose lease has not run out. With SQLite there is no other
 /// replica and no correction. Timers and delays are the inner provider's (tests drive them with a fake clock).
 /// </summary>
-public sealed class DatabaseClock(TimeProvider inner) : TimeProvider
+internal sealed class DatabaseClock(TimeProvider inner) : TimeProvider
 {
     private long _offsetTicks;
 

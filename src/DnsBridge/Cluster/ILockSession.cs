@@ -5,7 +5,7 @@ namespace DnsBridge.Cluster;
 /// a session that fails (a killed backend, a lost network) is a lost leadership. Implemented over PostgreSQL's
 /// session advisory lock; faked in unit tests.
 /// </summary>
-public interface ILockSession : IAsyncDisposable
+internal interface ILockSession : IAsyncDisposable
 {
     /// <summary>Takes the lock if free, without waiting; false when another session holds it. Called only while not held (it stacks).</summary>
     Task<bool> TryLockAsync(CancellationToken cancellationToken);

@@ -10,7 +10,7 @@ namespace DnsBridge.Cluster;
 /// database that is only slow, or paused for less than that, keeps its leader: a ping still waiting is waited for,
 /// not abandoned. A follower's round that takes longer than <see cref="StepTimeout"/> is abandoned with its session.
 /// </summary>
-public sealed partial class LeaderElection : BackgroundService, ILeadership
+internal sealed partial class LeaderElection : BackgroundService, ILeadership
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
     public static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(3);

@@ -9,7 +9,7 @@ namespace DnsBridge.Cluster;
 /// both sides: a command that takes longer than the election's lease breaks the connection, and the server ends the
 /// session (freeing the lock) after 15 s without a command (PostgreSQL 14 and newer) or after failed TCP keepalives (a vanished host).
 /// </summary>
-public sealed class PostgresLockSession : ILockSession
+internal sealed class PostgresLockSession : ILockSession
 {
     /// <summary>
     /// The advisory lock key: the first 8 bytes of SHA-256("dnsbridge:leader"), fixed here so that operators can find

@@ -1,7 +1,7 @@
 namespace DnsBridge.Cluster;
 
 /// <summary>One replica on its own state file (SQLite): it always leads, nothing is elected.</summary>
-public sealed class SingleInstance(string replica) : ILeadership
+internal sealed class SingleInstance(string replica) : ILeadership
 {
     public string Replica => replica;
 

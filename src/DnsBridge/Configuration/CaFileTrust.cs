@@ -9,7 +9,7 @@ namespace DnsBridge.Configuration;
 /// outgoing TLS connection (HTTP clients, DoT, DoH, vantages, SMTP): a CA the system trusts (including through
 /// <c>SSL_CERT_FILE</c>) or the CaFile names works the same for all of them.
 /// </summary>
-public static class CaFileTrust
+internal static class CaFileTrust
 {
     /// <summary>
     /// No online revocation check anywhere (the default of SslStream and SocketsHttpHandler, made explicit where a

@@ -1,13 +1,13 @@
 namespace DnsBridge.Configuration;
 
 /// <summary>One problem in the configuration, with the key path that holds it (<c>DnsBridge:Cutovers:0:Target:Port</c>).</summary>
-public sealed record ConfigError(string Path, string Message)
+internal sealed record ConfigError(string Path, string Message)
 {
     public override string ToString() => $"{Path}: {Message}";
 }
 
 /// <summary>Thrown when a configuration cannot be used; carries every problem found.</summary>
-public sealed class ConfigException : Exception
+internal sealed class ConfigException : Exception
 {
     public ConfigException(IReadOnlyList<ConfigError> errors)
         : base(string.Join(Environment.NewLine, errors))

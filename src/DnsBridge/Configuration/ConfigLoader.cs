@@ -2,7 +2,7 @@
 namespace DnsBridge.Configuration;
 
 /// <summary>Builds the configuration sources (JSON file, then DNSBRIDGE__ environment variables) and turns them into a checked <see cref="DnsBridgeConfig"/>.</summary>
-public static class ConfigLoader
+internal static class ConfigLoader
 {
     /// <summary>Adds the file (watched when <paramref name="watch"/>) and the environment variables.</summary>
     public static IConfigurationBuilder AddDnsBridgeSources(this IConfigurationBuilder builder, string? configFile, bool watch, ConfigLoadErrors? loadErrors = null)

@@ -15,7 +15,7 @@ namespace DnsBridge.Configuration;
 /// update (a swap of the dot-named <c>..data</c> symlink, which the file provider ignores). So the file's content is
 /// also compared every <see cref="FileCheckInterval"/>, through any symlinks, and a difference reloads.
 /// </remarks>
-public sealed partial class ConfigMonitor : IDisposable
+internal sealed partial class ConfigMonitor : IDisposable
 {
     private readonly IConfiguration _configuration;
     private readonly string _baseDirectory;

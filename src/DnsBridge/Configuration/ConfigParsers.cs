@@ -8,7 +8,7 @@ namespace DnsBridge.Configuration;
 /// The parsers the validator checks values with and the features then read the same values with, so a value that
 /// passed validation always parses the same way at run time.
 /// </summary>
-public static partial class ConfigParsers
+internal static partial class ConfigParsers
 {
     /// <summary>Listen URLs are <c>http://IP:PORT</c> (or <c>localhost</c>); port 0 picks a free port.</summary>
     public static bool TryParseListenUrl(string url, out IPEndPoint? endpoint, out string why, string scheme = "http")

@@ -1,7 +1,7 @@
 namespace DnsBridge.Configuration;
 
 /// <summary>The <c>Alerts</c> section: webhooks with their format and secret, and email.</summary>
-public sealed partial class ConfigReader
+internal sealed partial class ConfigReader
 {
     private AlertsConfig ReadAlerts(Section s)
     {

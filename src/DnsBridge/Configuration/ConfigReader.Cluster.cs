@@ -1,6 +1,6 @@
 namespace DnsBridge.Configuration;
 
-public sealed partial class ConfigReader
+internal sealed partial class ConfigReader
 {
     private ClusterConfig ReadCluster(Section s)
     {

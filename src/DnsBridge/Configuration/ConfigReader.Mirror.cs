@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace DnsBridge.Configuration;
 
-public sealed partial class ConfigReader
+internal sealed partial class ConfigReader
 {
     private static readonly Scalar<double> Fraction =
         new(raw => double.TryParse(raw, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v : null, "a decimal number (for example 0.1)");

@@ -1,7 +1,7 @@
 namespace DnsBridge.Configuration;
 
 /// <summary>The <c>Resolvers</c> and <c>Propagation</c> sections: who is asked, how often and how.</summary>
-public sealed partial class ConfigReader
+internal sealed partial class ConfigReader
 {
     private ResolversConfig ReadResolvers(Section s)
     {

@@ -7,7 +7,7 @@ namespace DnsBridge.Configuration;
 /// framework binder it does not stop at the first bad value: every unparsable value and every unknown key is
 /// reported with its key path, so one run of <c>validate</c> shows all of them.
 /// </summary>
-public sealed partial class ConfigReader
+internal sealed partial class ConfigReader
 {
     private static readonly Scalar<int> Int =
         new(raw => int.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null, "a whole number");

@@ -1,7 +1,7 @@
 namespace DnsBridge.Configuration;
 
 /// <summary>Where the configuration came from: the file given with --config (null: environment only).</summary>
-public sealed record ConfigSource(string? File)
+internal sealed record ConfigSource(string? File)
 {
     public ConfigLoadErrors LoadErrors { get; } = new();
 }
@@ -10,7 +10,7 @@ public sealed record ConfigSource(string? File)
 /// A watched JSON file that fails to parse on reload would throw on the watcher's thread; the provider is told to
 /// ignore it and the error lands here, so the monitor can report it and keep the running configuration.
 /// </summary>
-public sealed class ConfigLoadErrors
+internal sealed class ConfigLoadErrors
 {
     private Exception? _last;
 

@@ -6,7 +6,7 @@ namespace DnsBridge.Configuration;
 /// Semantic checks the reader cannot make (addresses, names, ranges, cross-cutover rules), and normalisation
 /// of host names. Returns every problem found with its key path, section by section in file order.
 /// </summary>
-public static class ConfigValidator
+internal static class ConfigValidator
 {
     public const int MinAdminTokenLength = 16;
 

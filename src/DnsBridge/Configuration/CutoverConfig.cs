@@ -1,7 +1,7 @@
 namespace DnsBridge.Configuration;
 
 /// <summary>One application being moved: its host names, its target, the source it leaves, DNS and drain rules.</summary>
-public sealed record CutoverConfig
+internal sealed record CutoverConfig
 {
     public string Name { get; init; } = "";
 
@@ -45,7 +45,7 @@ public sealed record CutoverConfig
 /// Where requests and connections go before the switch and after a rollback: same rules as the target (an IP, never
 /// resolved). Compared by value on reload: an unchanged source backend keeps its pooled connections.
 /// </summary>
-public sealed record SourceBackendConfig
+internal sealed record SourceBackendConfig
 {
     public string Address { get; init; } = "";
     public int Port { get; init; } = 443;
@@ -73,7 +73,7 @@ public sealed record SourceBackendConfig
 }
 
 /// <summary>What <c>frozen</c> does with requests: hold each up to <c>Hold</c>, at most <c>MaxHeld</c> at once.</summary>
-public sealed record FreezeConfig
+internal sealed record FreezeConfig
 {
     public TimeSpan Hold { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -81,7 +81,7 @@ public sealed record FreezeConfig
 }
 
 /// <summary>How the switch happens: by itself at <c>dns_switched</c> (<c>Auto: dns</c>) or not, and the readiness gate.</summary>
-public sealed record SwitchConfig
+internal sealed record SwitchConfig
 {
     public const string AutoNone = "none";
     public const string AutoDns = "dns";
@@ -95,7 +95,7 @@ public sealed record SwitchConfig
 }
 
 /// <summary>The mirrored comparison a switch needs; a null bound is not checked.</summary>
-public sealed record SwitchRequireConfig
+internal sealed record SwitchRequireConfig
 {
     public long? MinMirrored { get; init; }
 
@@ -105,7 +105,7 @@ public sealed record SwitchRequireConfig
 }
 
 /// <summary>One plain TCP forward of a cutover: <c>Listen</c> (<c>IP:PORT</c>) to the target address on port <c>Target</c>.</summary>
-public sealed record PortForwardConfig
+internal sealed record PortForwardConfig
 {
     public string Listen { get; init; } = "";
 
@@ -113,7 +113,7 @@ public sealed record PortForwardConfig
 }
 
 /// <summary>The PROXY protocol header sent to the target before the relayed bytes (<c>Target.ProxyProtocol</c>).</summary>
-public static class ProxyProtocolVersions
+internal static class ProxyProtocolVersions
 {
     public const string None = "none";
     public const string V1 = "v1";
@@ -123,7 +123,7 @@ public static class ProxyProtocolVersions
 }
 
 /// <summary>Where residual traffic goes. Compared by value on reload: an unchanged target keeps its connections.</summary>
-public sealed record TargetConfig
+internal sealed record TargetConfig
 {
     public string Address { get; init; } = "";
     public int Port { get; init; } = 443;
@@ -162,7 +162,7 @@ public sealed record TargetConfig
     public bool IsHttps => string.Equals(Scheme, "https", StringComparison.Ordinal);
 }
 
-public sealed record DnsExpectationConfig
+internal sealed record DnsExpectationConfig
 {
     public IReadOnlyList<string> Types { get; init; } = ["A"];
 
@@ -182,7 +182,7 @@ public sealed record DnsExpectationConfig
     public IReadOnlyList<string> ParentNameServers { get; init; } = [];
 }
 
-public sealed record DrainConfig
+internal sealed record DrainConfig
 {
     public TimeSpan QuietPeriod { get; init; } = TimeSpan.FromHours(1);
 
@@ -197,7 +197,7 @@ public sealed record DrainConfig
     public ExcludeConfig Exclude { get; init; } = new();
 }
 
-public sealed record ExcludeConfig
+internal sealed record ExcludeConfig
 {
     public IReadOnlyList<string> Paths { get; init; } = [];
     public IReadOnlyList<string> UserAgents { get; init; } = [];

@@ -4,7 +4,7 @@ namespace DnsBridge.Configuration;
 /// The whole validated configuration (section <c>DnsBridge</c>). Immutable: a reload builds a new one and
 /// the running parts compare old and new to decide what to rebuild.
 /// </summary>
-public sealed record DnsBridgeConfig
+internal sealed record DnsBridgeConfig
 {
     public const string SectionName = "DnsBridge";
 
@@ -25,7 +25,7 @@ public sealed record DnsBridgeConfig
         ["127.0.0.0/8", "::1/128", "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"];
 }
 
-public sealed record ListenConfig
+internal sealed record ListenConfig
 {
     public string Proxy { get; init; } = "http://0.0.0.0:8080";
 
@@ -76,14 +76,14 @@ public sealed record ListenConfig
         HashCode.Combine(HashCode.Combine(Proxy, ProxyHttps, Admin, AdminToken, AllowAnonymousAdmin, Certificates.Count, Passthrough, AcceptProxyProtocol), ConnectionIdleTimeout, ConnectionHalfCloseTimeout);
 }
 
-public sealed record CertificateConfig
+internal sealed record CertificateConfig
 {
     public string CertFile { get; init; } = "";
     public string KeyFile { get; init; } = "";
 }
 
 /// <summary>Kestrel's protections on the proxy listeners (read at start: a change needs a restart).</summary>
-public sealed record LimitsConfig
+internal sealed record LimitsConfig
 {
     /// <summary>Open client connections per listener; beyond it new connections are refused at once.</summary>
     public long MaxConnections { get; init; } = 10000;
@@ -104,7 +104,7 @@ public sealed record LimitsConfig
     public TimeSpan ShutdownTimeout { get; init; } = TimeSpan.FromSeconds(45);
 }
 
-public sealed record LoggingConfig
+internal sealed record LoggingConfig
 {
     /// <summary>One Information event per forwarded request.</summary>
     public bool AccessLog { get; init; } = true;
@@ -116,7 +116,7 @@ public sealed record LoggingConfig
     public int BufferEvents { get; init; } = 65536;
 }
 
-public sealed record StateConfig
+internal sealed record StateConfig
 {
     public const string ProviderSqlite = "sqlite";
     public const string ProviderPostgres = "postgres";
@@ -142,7 +142,7 @@ public sealed record StateConfig
     }
 }
 
-public sealed record AlertsConfig
+internal sealed record AlertsConfig
 {
     public IReadOnlyList<WebhookConfig> Webhooks { get; init; } = [];
 
@@ -159,7 +159,7 @@ public sealed record AlertsConfig
     public IEnumerable<string> Receivers => Email is null ? Webhooks.Select(w => w.Name) : Webhooks.Select(w => w.Name).Append(EmailConfig.ReceiverName);
 }
 
-public sealed record WebhookConfig
+internal sealed record WebhookConfig
 {
     private readonly string? _name;
 
@@ -192,7 +192,7 @@ public sealed record WebhookConfig
     public string? Secret { get; init; }
 }
 
-public sealed record PropagationConfig
+internal sealed record PropagationConfig
 {
     public bool Enabled { get; init; } = true;
     public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(30);
@@ -229,7 +229,7 @@ public sealed record PropagationConfig
 /// A remote vantage: another DnsBridge running <c>serve</c> with the same cutovers, reached at its admin
 /// <see cref="Url"/> with its <c>Listen:AdminToken</c> as <see cref="Token"/> (a secret: never logged nor shown).
 /// </summary>
-public sealed record VantageConfig
+internal sealed record VantageConfig
 {
     public string Name { get; init; } = "";
 
@@ -242,14 +242,14 @@ public sealed record VantageConfig
 }
 
 /// <summary>A named EDNS client subnet (RFC 7871), e.g. <c>{ "Name": "shanghai", "Subnet": "101.80.0.0/16" }</c>.</summary>
-public sealed record ClientSubnetConfig
+internal sealed record ClientSubnetConfig
 {
     public string Name { get; init; } = "";
 
     public string Subnet { get; init; } = "";
 }
 
-public sealed record ResolversConfig
+internal sealed record ResolversConfig
 {
     public const string PresetGlobal = "global";
     public const string PresetNone = "none";
@@ -265,7 +265,7 @@ public sealed record ResolversConfig
     public IReadOnlyList<string> AuthoritativeServers { get; init; } = [];
 }
 
-public sealed record CustomResolverConfig
+internal sealed record CustomResolverConfig
 {
     public string Name { get; init; } = "";
 

@@ -6,7 +6,7 @@ namespace DnsBridge.Configuration;
 /// it; <c>StartTls: false</c> is implicit TLS from the first byte (port 465); <c>Tls: false</c> is plain SMTP (port 25)
 /// for a relay on the same host or network, and then no credentials may be configured.
 /// </summary>
-public sealed record EmailConfig
+internal sealed record EmailConfig
 {
     /// <summary>The outbox receiver name of email: rows, the API and the pending gauges show it like a webhook's name.</summary>
     public const string ReceiverName = "email";

@@ -8,7 +8,7 @@ namespace DnsBridge.Configuration;
 /// seconds to read (quadratic in the file's size) before the proxy could listen. Here the keys are indexed by parent
 /// once per load: a section's children cost what it has, not what the file has.
 /// </summary>
-public sealed class IndexedJsonConfigurationProvider(JsonConfigurationSource source) : JsonConfigurationProvider(source)
+internal sealed class IndexedJsonConfigurationProvider(JsonConfigurationSource source) : JsonConfigurationProvider(source)
 {
     private static readonly IReadOnlyCollection<string> None = [];
 

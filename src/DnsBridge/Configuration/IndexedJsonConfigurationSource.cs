@@ -3,7 +3,7 @@ using Microsoft.Extensions.Configuration.Json;
 namespace DnsBridge.Configuration;
 
 /// <summary>A JSON file source whose provider indexes its keys (<see cref="IndexedJsonConfigurationProvider"/>).</summary>
-public sealed class IndexedJsonConfigurationSource : JsonConfigurationSource
+internal sealed class IndexedJsonConfigurationSource : JsonConfigurationSource
 {
     public override IConfigurationProvider Build(IConfigurationBuilder builder)
     {

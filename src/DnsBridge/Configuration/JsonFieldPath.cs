@@ -5,7 +5,7 @@ namespace DnsBridge.Configuration;
 /// <c>.name</c>, <c>.*</c> (any member), <c>[*]</c> (any element) or <c>[3]</c>. Parsed to segments where
 /// <c>*</c> matches anything and array elements are <c>[n]</c> or <c>[*]</c>.
 /// </summary>
-public static class JsonFieldPath
+internal static class JsonFieldPath
 {
     public const string AnyMember = "*";
     public const string AnyElement = "[*]";

@@ -4,7 +4,7 @@ namespace DnsBridge.Configuration;
 /// <c>Cutovers[].Mirror</c>: during <c>rehearsal</c>, a share of the requests answered by the source is copied to the
 /// target and the two answers are compared. Off (<see cref="Share"/> 0) by default. Compared by value on reload.
 /// </summary>
-public sealed record MirrorConfig
+internal sealed record MirrorConfig
 {
     public const int MaxAmplify = 10;
 

@@ -6,7 +6,7 @@ namespace DnsBridge.Configuration;
 /// <c>State:ConnectionString</c> read without ever repeating it: it may hold a password, so messages, logs and the
 /// API show only <see cref="Describe(string?)"/> (host, port, database).
 /// </summary>
-public static class PostgresConnectionString
+internal static class PostgresConnectionString
 {
     /// <summary>Parses the string; on failure <paramref name="error"/> says why without quoting any value.</summary>
     public static bool TryParse(string connectionString, out NpgsqlConnectionStringBuilder builder, out string? error)

@@ -7,7 +7,7 @@ namespace DnsBridge.Configuration;
 /// truncation), <c>tls://IP[:PORT]#NAME</c> DNS over TLS (RFC 7858, certificate validated for NAME), or
 /// <c>https://HOST[:PORT]/PATH</c> DNS over HTTPS (RFC 8484), dialled at <see cref="EndPoint"/> when an IP is given.
 /// </summary>
-public sealed record ResolverAddress
+internal sealed record ResolverAddress
 {
     public const string Udp = "udp";
     public const string Dot = "dot";

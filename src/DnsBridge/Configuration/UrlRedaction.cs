@@ -6,7 +6,7 @@ namespace DnsBridge.Configuration;
 /// these messages reach the terminal, the log (an invalid reload) and CI output. Webhook URLs, whose path may be the
 /// secret too, are shown by <see cref="WebhookDisplay"/> instead.
 /// </summary>
-public static class UrlRedaction
+internal static class UrlRedaction
 {
     private const string Hidden = "***";
 

@@ -11,7 +11,7 @@ namespace DnsBridge.Configuration;
 /// It lives with the config (not in Alerts) because configuration and preflight show webhooks too and may not
 /// depend on Alerts.
 /// </summary>
-public static class WebhookDisplay
+internal static class WebhookDisplay
 {
     public static string Of(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Host.Length > 0

@@ -4,7 +4,7 @@ namespace DnsBridge.Configuration;
 /// The values of <c>Alerts:Webhooks[].Format</c>: which vendor's body a webhook gets. Here (not in Alerts) because the
 /// validator checks them and configuration may not depend on a feature.
 /// </summary>
-public static class WebhookFormats
+internal static class WebhookFormats
 {
     public const string Json = "json";
     public const string Slack = "slack";

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace DnsBridge.Connections;
 
 /// <summary>What the bytes read so far say about a TLS ClientHello.</summary>
-public enum ClientHelloStatus
+internal enum ClientHelloStatus
 {
     /// <summary>Not complete yet: read more (the caller enforces the byte cap and the deadline).</summary>
     NeedMore,
@@ -32,7 +32,7 @@ public enum ClientHelloStatus
 /// with a record still incomplete costs a few comparisons, so a client sending one byte at a time costs linear work,
 /// not a copy of everything buffered per read. A ClientHello within one record (the usual case) is never copied.
 /// </remarks>
-public sealed class ClientHelloParser
+internal sealed class ClientHelloParser
 {
     /// <summary>BoringSSL's (and Envoy's) limit for a ClientHello.</summary>
     public const int MaxHandshakeBytes = 16 * 1024;

@@ -15,7 +15,7 @@ namespace DnsBridge.Connections;
 /// the relays they start, the idle nudge once propagation is complete, and a graceful stop. Routing is
 /// <see cref="ConnectionRouter"/>'s, the byte relay <see cref="ForwardedConnection"/>'s; this is their composition.
 /// </summary>
-public sealed partial class ConnectionForwarder(ConfigMonitor monitor, ConnectionMetrics metrics, ForwardingMetrics forwardingMetrics, ResidualAccounting residual, NudgeRegistry nudges, TimeProvider time,
+internal sealed partial class ConnectionForwarder(ConfigMonitor monitor, ConnectionMetrics metrics, ForwardingMetrics forwardingMetrics, ResidualAccounting residual, NudgeRegistry nudges, TimeProvider time,
     ILogger<ConnectionForwarder> logger, PhaseBoard? phases = null) : IHostedService, IDisposable
 {
     private readonly Lock _gate = new();

@@ -7,7 +7,7 @@ namespace DnsBridge.Connections;
 /// Its only owner is the connection's handler, which disposes it once those bytes have gone to the target: the
 /// buffer is returned to the pool there and only there, before the relay starts.
 /// </summary>
-public sealed class ConnectionHeader(ArrayPool<byte>? pool = null) : IDisposable
+internal sealed class ConnectionHeader(ArrayPool<byte>? pool = null) : IDisposable
 {
     private readonly ArrayPool<byte> _pool = pool ?? ArrayPool<byte>.Shared;
     private byte[]? _buffer;

@@ -8,7 +8,7 @@ namespace DnsBridge.Connections;
 /// forwards come and go on reload) and its socket transport cannot half-close (completing the output shuts
 /// down both directions, dotnet/aspnetcore#14937), which a byte relay must.
 /// </summary>
-public sealed class ConnectionListener : IDisposable
+internal sealed class ConnectionListener : IDisposable
 {
     private readonly Socket _socket;
     private readonly Func<Socket, ConnectionListener, Task> _handle;

@@ -3,7 +3,7 @@ using Prometheus;
 namespace DnsBridge.Connections;
 
 /// <summary>Why a connection was closed without being relayed (the <c>reason</c> label of <c>dnsbridge_rejected_connections_total</c>).</summary>
-public enum ConnectionRejection
+internal enum ConnectionRejection
 {
     NoSni,
     UnknownSni,
@@ -19,7 +19,7 @@ public enum ConnectionRejection
 /// The connection forwarder's metrics; labelled children are resolved once per cutover (<see cref="For"/>), never
 /// per read.
 /// </summary>
-public sealed class ConnectionMetrics
+internal sealed class ConnectionMetrics
 {
     public static readonly IReadOnlyList<string> RejectReasons = ["no_sni", "unknown_sni", "not_tls", "limit", "timeout", "proxy_protocol"];
 
@@ -59,5 +59,5 @@ public sealed class ConnectionMetrics
         return series;
     }
 
-    public sealed record CutoverSeries(Gauge.Child Open, Counter.Child ToTarget, Counter.Child ToClient, Counter.Child IdleTimeouts, Counter.Child HalfCloseTimeouts);
+    internal sealed record CutoverSeries(Gauge.Child Open, Counter.Child ToTarget, Counter.Child ToClient, Counter.Child IdleTimeouts, Counter.Child HalfCloseTimeouts);
 }

@@ -7,7 +7,7 @@ using DnsBridge.Residual;
 namespace DnsBridge.Connections;
 
 /// <summary>The running form of one cutover for connection forwarding: where to connect, what header to send, its counters.</summary>
-public sealed class ConnectionRoute(CutoverConfig config, ConnectionMetrics.CutoverSeries metrics, ForwardingMetrics.CutoverSeries targetErrors, ResidualCounter residual, NudgeSwitch nudge,
+internal sealed class ConnectionRoute(CutoverConfig config, ConnectionMetrics.CutoverSeries metrics, ForwardingMetrics.CutoverSeries targetErrors, ResidualCounter residual, NudgeSwitch nudge,
     PhaseCell? phase = null)
 {
     /// <summary>The cutover's phase; null without a <c>SourceBackend</c> (always to the target).</summary>

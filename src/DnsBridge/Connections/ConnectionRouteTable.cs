@@ -10,7 +10,7 @@ namespace DnsBridge.Connections;
 /// One configuration generation's connection routes: SNI → passthrough cutover (matched like the HTTP route table:
 /// case-insensitive, one trailing dot ignored) and port-forward listen endpoint → cutover and target port.
 /// </summary>
-public sealed class ConnectionRouteTable
+internal sealed class ConnectionRouteTable
 {
     private readonly FrozenDictionary<string, ConnectionRoute>.AlternateLookup<ReadOnlySpan<char>> _bySni;
     private readonly FrozenDictionary<IPEndPoint, (ConnectionRoute Route, int Port)> _byListen;

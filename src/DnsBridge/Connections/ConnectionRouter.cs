@@ -9,7 +9,7 @@ namespace DnsBridge.Connections;
 /// then, on the passthrough listener, its ClientHello's SNI; on a port forward, the port it reached. What was read
 /// stays in the caller's <see cref="ConnectionHeader"/>, to be sent to the target ahead of the relay.
 /// </summary>
-public sealed class ConnectionRouter
+internal sealed class ConnectionRouter
 {
     /// <summary>The first header buffer of a connection: a ClientHello with a post-quantum key share is about 1.8 KiB.</summary>
     private const int InitialHelloBytes = 4096;

@@ -1,6 +1,6 @@
 namespace DnsBridge.Connections;
 
-public static class ConnectionsServiceCollectionExtensions
+internal static class ConnectionsServiceCollectionExtensions
 {
     /// <summary>Connection forwarding: TLS passthrough by SNI, TCP port forwards, PROXY protocol, idle nudge.</summary>
     public static IServiceCollection AddConnectionForwarding(this IServiceCollection services)

@@ -10,7 +10,7 @@ namespace DnsBridge.Connections;
 /// connection ends when both directions have ended, on an error, on a nudge, on an idle or half-close timeout
 /// (<see cref="Abort"/> by the forwarder's sweep) or at shutdown.
 /// </summary>
-public sealed class ForwardedConnection
+internal sealed class ForwardedConnection
 {
     // YARP's upgraded-connection copier uses the same size "based on performance investigations" (dotnet/yarp#330).
     private const int BufferSize = 64 * 1024;

@@ -5,7 +5,7 @@ namespace DnsBridge.Connections;
 /// <see cref="System.Net.Sockets.SocketException"/> or <see cref="ObjectDisposedException"/>, as a socket's do, so
 /// the relay can be exercised in memory with the same error handling it has on the wire.
 /// </summary>
-public interface IRelayEnd : IDisposable
+internal interface IRelayEnd : IDisposable
 {
     /// <summary>Completes when bytes (or the end of stream) can be read, without holding a buffer.</summary>
     ValueTask WaitForDataAsync();

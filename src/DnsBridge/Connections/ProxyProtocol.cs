@@ -7,7 +7,7 @@ using System.Text;
 namespace DnsBridge.Connections;
 
 /// <summary>What the first bytes of a connection say about a PROXY protocol header.</summary>
-public enum ProxyHeaderStatus
+internal enum ProxyHeaderStatus
 {
     NeedMore,
     Parsed,
@@ -23,13 +23,13 @@ public enum ProxyHeaderStatus
 /// A parsed PROXY header: the client and the address it reached, or both null for a v2 LOCAL command, v1 UNKNOWN,
 /// or a family that carries no TCP address (the connection's own addresses then stand).
 /// </summary>
-public sealed record ProxyHeader(IPEndPoint? Source, IPEndPoint? Destination);
+internal sealed record ProxyHeader(IPEndPoint? Source, IPEndPoint? Destination);
 
 /// <summary>
 /// PROXY protocol v1 and v2 (haproxy doc/proxy-protocol.txt), both directions: parsed strictly from the first
 /// bytes of a connection (every length checked, capped), and written toward a target.
 /// </summary>
-public static class ProxyProtocol
+internal static class ProxyProtocol
 {
     /// <summary>The longest v1 line the spec allows, CRLF included.</summary>
     public const int MaxV1Bytes = 107;

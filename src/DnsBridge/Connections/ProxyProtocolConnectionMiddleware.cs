@@ -12,7 +12,7 @@ namespace DnsBridge.Connections;
 /// the connection's remote address, so exclusions, residual counting and X-Forwarded-For see the real client. A
 /// trusted peer without a valid header, or any other peer sending one, is disconnected.
 /// </summary>
-public sealed class ProxyProtocolConnectionMiddleware(ConfigMonitor config, RouteTableProvider routes, ConnectionMetrics metrics)
+internal sealed class ProxyProtocolConnectionMiddleware(ConfigMonitor config, RouteTableProvider routes, ConnectionMetrics metrics)
 {
     public async Task InvokeAsync(ConnectionContext connection, ConnectionDelegate next)
     {

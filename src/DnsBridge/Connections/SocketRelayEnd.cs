@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace DnsBridge.Connections;
 
 /// <summary>A relay side on a connected TCP socket.</summary>
-public sealed class SocketRelayEnd(Socket socket) : IRelayEnd
+internal sealed class SocketRelayEnd(Socket socket) : IRelayEnd
 {
     public ValueTask WaitForDataAsync() => ToValueTask(socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None));
 

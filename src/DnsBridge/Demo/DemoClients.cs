@@ -10,7 +10,7 @@ namespace DnsBridge.Demo;
 /// until DnsBridge's nudge closes their connection. A load balancer health check hits /healthz on the source
 /// all along and is excluded from residual traffic.
 /// </summary>
-public sealed class DemoClients : IAsyncDisposable
+internal sealed class DemoClients : IAsyncDisposable
 {
     private readonly DemoScenario _scenario;
     private readonly IPEndPoint _source;

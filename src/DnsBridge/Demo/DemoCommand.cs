@@ -18,7 +18,7 @@ namespace DnsBridge.Demo;
 /// the requests mirrored and compared, a freeze asked through the phase controller as the API asks it, the switch
 /// made automatically at the DNS flip (<c>Switch.Auto: dns</c>), propagation and drain, until the cutover is drained.
 /// </summary>
-public static class DemoCommand
+internal static class DemoCommand
 {
     public static Command Create(TextWriter stdout, TextWriter stderr)
     {

@@ -9,7 +9,7 @@ namespace DnsBridge.Demo;
 /// dnsmasq and no internet. Each instance plays one resolver whose answer flips from the source to the target
 /// address at a time of the scenario; the monitor queries it with the same DnsClient code as real resolvers.
 /// </summary>
-public sealed class DemoDnsServer : IAsyncDisposable
+internal sealed class DemoDnsServer : IAsyncDisposable
 {
     private readonly UdpClient _udp;
     private readonly CancellationTokenSource _stop = new();

@@ -3,7 +3,7 @@ using System.Net;
 namespace DnsBridge.Demo;
 
 /// <summary>A small Kestrel server of the demo (the source app, the target app, the webhook receiver).</summary>
-public sealed class DemoHttp : IAsyncDisposable
+internal sealed class DemoHttp : IAsyncDisposable
 {
     private readonly WebApplication _app;
 

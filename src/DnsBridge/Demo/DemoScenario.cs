@@ -9,7 +9,7 @@ namespace DnsBridge.Demo;
 /// phase), then each resolver's cached source answer expires. A resolver answers the source with the TTL it has left,
 /// as a real cache does, so the monitor's estimates are real estimates.
 /// </summary>
-public sealed class DemoScenario
+internal sealed class DemoScenario
 {
     public const string Host = "shop.demo.test";
 
@@ -81,4 +81,4 @@ public sealed class DemoScenario
     }
 }
 
-public sealed record DemoResolver(string Name, string Region, TimeSpan FlipsAt, ResolverLocation Location);
+internal sealed record DemoResolver(string Name, string Region, TimeSpan FlipsAt, ResolverLocation Location);

@@ -11,7 +11,7 @@ using Spectre.Console.Rendering;
 namespace DnsBridge.Demo;
 
 /// <summary>What the demo shows while it runs: a live terminal view, or progress lines when output is not a terminal.</summary>
-public sealed class DemoView(IServiceProvider services, DemoScenario scenario, DemoClients clients, System.Collections.Concurrent.ConcurrentQueue<string> alerts)
+internal sealed class DemoView(IServiceProvider services, DemoScenario scenario, DemoClients clients, System.Collections.Concurrent.ConcurrentQueue<string> alerts)
 {
     private readonly DrainDetector _drain = services.GetRequiredService<DrainDetector>();
     private readonly IPropagationView _propagation = services.GetRequiredService<IPropagationView>();

@@ -18,7 +18,7 @@ namespace DnsBridge.Drain;
 /// statuses the leader stored, every tick, and announces them like its own, so every replica nudges alike. A replica
 /// that becomes leader first reloads the stored statuses and continues from them.
 /// </summary>
-public sealed partial class DrainDetector : PeriodicJob, IPropagationListener
+internal sealed partial class DrainDetector : PeriodicJob, IPropagationListener
 {
     private readonly ConfigMonitor _config;
     private readonly ICutoverStatusStore _statuses;

@@ -7,4 +7,4 @@ namespace DnsBridge.Drain;
 /// the residual arrivals in the quiet-entry window (null until a whole window has been watched) and, only for the
 /// text of a regression, the top stale client (asked lazily: ranking clients is not free).
 /// </summary>
-public readonly record struct DrainInput(PropagationSnapshot? Propagation, long ResidualTotal, long? ResidualInWindow, Func<string?>? TopClient = null);
+internal readonly record struct DrainInput(PropagationSnapshot? Propagation, long ResidualTotal, long? ResidualInWindow, Func<string?>? TopClient = null);

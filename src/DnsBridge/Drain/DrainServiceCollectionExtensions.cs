@@ -2,7 +2,7 @@ using DnsBridge.Propagation;
 
 namespace DnsBridge.Drain;
 
-public static class DrainServiceCollectionExtensions
+internal static class DrainServiceCollectionExtensions
 {
     /// <summary>The drain detector (fed by propagation snapshots and residual counters) and the event journal.</summary>
     public static IServiceCollection AddDrain(this IServiceCollection services)

@@ -9,7 +9,7 @@ namespace DnsBridge.Drain;
 /// DESIGN.md's drain rules as a pure function: status + propagation + residual figures + now → next status and
 /// event. No clock, no I/O, no DI: the detector gathers the input, applies and persists what this returns.
 /// </summary>
-public static class DrainStateMachine
+internal static class DrainStateMachine
 {
     /// <summary>The longest trailing window that decides "quiet" (shorter quiet periods use their own length).</summary>
     public static readonly TimeSpan MaxQuietEntryWindow = TimeSpan.FromMinutes(1);

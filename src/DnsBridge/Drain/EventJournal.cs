@@ -9,7 +9,7 @@ namespace DnsBridge.Drain;
 /// transition, the new status) in one store transaction, and logged only once stored. Rows name their receiver
 /// (<c>Alerts:Webhooks[].Name</c>, or <c>email</c>), never its URL: the URL may be edited while they wait.
 /// </summary>
-public sealed partial class EventJournal(IEventStore store, ConfigMonitor config, ILogger<EventJournal> logger)
+internal sealed partial class EventJournal(IEventStore store, ConfigMonitor config, ILogger<EventJournal> logger)
 {
     /// <summary>False when the store could not take it: nothing was stored, and the caller tries again later.</summary>
     public bool Raise(string cutover, string name, string text, DateTimeOffset now, DrainStatus? status = null)

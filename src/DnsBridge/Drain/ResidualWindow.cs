@@ -4,7 +4,7 @@ namespace DnsBridge.Drain;
 /// The residual total sampled once per tick over the last minute or so, to answer "how many residual arrivals in
 /// the trailing window": the drain state machine's test for entering quiet.
 /// </summary>
-public sealed class ResidualWindow
+internal sealed class ResidualWindow
 {
     private static readonly TimeSpan Kept = DrainStateMachine.MaxQuietEntryWindow + TimeSpan.FromSeconds(5);
     private readonly Queue<(DateTimeOffset At, long Total)> _samples = new();

@@ -4,7 +4,7 @@ using System.Text;
 namespace DnsBridge.Escaping;
 
 /// <summary>Text that shows as itself in Markdown (CommonMark, GitHub and wiki flavours), whoever wrote it.</summary>
-public static class Markdown
+internal static class Markdown
 {
     /// <summary>
     /// The punctuation that has a meaning inside a line: code spans, emphasis, links and images, autolinks and HTML,

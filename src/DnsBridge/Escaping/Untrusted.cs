@@ -12,7 +12,7 @@ namespace DnsBridge.Escaping;
 /// bidi controls and line/paragraph separators as <c>\u{NNNN}</c>. A backslash is left as is: the escapes are for
 /// people to see what was sent, not to be decoded back.
 /// </summary>
-public static class Untrusted
+internal static class Untrusted
 {
     private static readonly SearchValues<char> Unsafe = SearchValues.Create(
         "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000A\u000B\u000C\u000D\u000E\u000F"

@@ -5,4 +5,4 @@ namespace DnsBridge.Events;
 /// structured facts as a JSON object (text, so records compare by value), added to the webhook's JSON body beside
 /// <c>id</c>, <c>event</c>, <c>cutover</c>, <c>at</c> and <c>text</c>; null for events whose text says it all.
 /// </summary>
-public sealed record CutoverEvent(string Id, string Cutover, string Event, DateTimeOffset At, string Text, string? Fields = null);
+internal sealed record CutoverEvent(string Id, string Cutover, string Event, DateTimeOffset At, string Text, string? Fields = null);

@@ -1,7 +1,7 @@
 namespace DnsBridge.Events;
 
 /// <summary>DESIGN.md's cutover phases ("Cutover phases"): where a cutover's requests and connections go.</summary>
-public enum CutoverPhase
+internal enum CutoverPhase
 {
     /// <summary>Before the switch: everything goes to the source backend.</summary>
     Rehearsal,
@@ -16,7 +16,7 @@ public enum CutoverPhase
     RolledBack,
 }
 
-public static class CutoverPhases
+internal static class CutoverPhases
 {
     public static readonly IReadOnlyList<CutoverPhase> All = [CutoverPhase.Rehearsal, CutoverPhase.Frozen, CutoverPhase.Switched, CutoverPhase.RolledBack];
 
@@ -53,13 +53,13 @@ public static class CutoverPhases
 /// monitor, which must not know who keeps it). A cutover without a source backend is always
 /// <see cref="CutoverPhase.Switched"/>. Quick, in memory, never throws.
 /// </summary>
-public interface ICutoverPhases
+internal interface ICutoverPhases
 {
     CutoverPhase PhaseOf(string cutover);
 }
 
 /// <summary>Every cutover switched: what a process without the phase controller (tools, tests) sees.</summary>
-public sealed class AlwaysSwitched : ICutoverPhases
+internal sealed class AlwaysSwitched : ICutoverPhases
 {
     public static AlwaysSwitched Instance { get; } = new();
 

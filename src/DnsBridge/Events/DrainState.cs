@@ -4,7 +4,7 @@ namespace DnsBridge.Events;
 
 /// <summary>DESIGN.md's drain states, in order.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<DrainState>))]
-public enum DrainState
+internal enum DrainState
 {
     /// <summary>The authoritative servers still give the source.</summary>
     Pending,
@@ -22,7 +22,7 @@ public enum DrainState
     Drained,
 }
 
-public static class DrainStates
+internal static class DrainStates
 {
     public static readonly IReadOnlyList<DrainState> All = [DrainState.Pending, DrainState.Propagating, DrainState.Draining, DrainState.Quiet, DrainState.Drained];
 

@@ -1,7 +1,7 @@
 namespace DnsBridge.Events;
 
 /// <summary>What is persisted of a cutover's drain: the state, since when, and the clocks and baselines that drive it.</summary>
-public sealed record DrainStatus
+internal sealed record DrainStatus
 {
     public DrainState State { get; init; } = DrainState.Pending;
     public DateTimeOffset Since { get; init; }

@@ -1,7 +1,7 @@
 namespace DnsBridge.Events;
 
 /// <summary>Event names of DESIGN.md: what is stored, delivered and shown.</summary>
-public static class EventNames
+internal static class EventNames
 {
     public const string DnsSwitched = "dns_switched";
     public const string PropagationComplete = "propagation_complete";

@@ -6,7 +6,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace DnsBridge.Forwarding;
 
 /// <summary>The running form of one cutover: its config, its pooled connections to the target and its counters.</summary>
-public sealed class CutoverRoute
+internal sealed class CutoverRoute
 {
     public CutoverRoute(CutoverConfig config, HttpMessageInvoker invoker, ForwardingMetrics.CutoverSeries metrics, ResidualCounter residual, NudgeSwitch nudge, TargetHealth health,
         SourceUpstream? source = null, PhaseCell? phase = null)
@@ -62,7 +62,7 @@ public sealed class CutoverRoute
 /// The source backend as the forwarder dials it: its own pooled invoker (built like the target's, so Host is kept,
 /// SNI and certificate name are <c>ServerName</c> or the request's host), request configs and URI prefixes per host.
 /// </summary>
-public sealed class SourceUpstream
+internal sealed class SourceUpstream
 {
     public SourceUpstream(CutoverConfig config, TargetConfig source, HttpMessageInvoker invoker)
     {
@@ -87,7 +87,7 @@ public sealed class SourceUpstream
 }
 
 /// <summary>What a request's host name resolves to: the cutover, the URI prefix and the transformer for that host.</summary>
-public sealed class HostRoute(CutoverRoute cutover, string host, ClientAddressResolver clients)
+internal sealed class HostRoute(CutoverRoute cutover, string host, ClientAddressResolver clients)
 {
     public CutoverRoute Cutover { get; } = cutover;
 

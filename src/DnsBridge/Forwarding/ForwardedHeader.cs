@@ -8,7 +8,7 @@ namespace DnsBridge.Forwarding;
 /// the client used, <c>host=</c> the Host it asked for. Values that are not RFC 7230 tokens (an IPv6 address, a
 /// host with a port) are quoted; IPv6 goes in brackets, as RFC 7239 section 6 requires.
 /// </summary>
-public static class ForwardedHeader
+internal static class ForwardedHeader
 {
     public const string Name = "Forwarded";
 

@@ -6,7 +6,7 @@ namespace DnsBridge.Forwarding;
 /// The forwarder's metrics. Labelled children are resolved once per cutover (<see cref="For"/>) and kept, because
 /// resolving them per request costs measurably on the hot path.
 /// </summary>
-public sealed class ForwardingMetrics
+internal sealed class ForwardingMetrics
 {
     private static readonly double[] DurationBuckets =
         [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 100];
@@ -83,7 +83,7 @@ public sealed class ForwardingMetrics
         return new CutoverSeries(codes, () => _forwarded.WithLabels(cutover, "1xx"), duration, errors);
     }
 
-    public sealed class CutoverSeries(Counter.Child[] codes, Func<Counter.Child> informational, Histogram.Child duration, IReadOnlyDictionary<string, Counter.Child> targetErrors)
+    internal sealed class CutoverSeries(Counter.Child[] codes, Func<Counter.Child> informational, Histogram.Child duration, IReadOnlyDictionary<string, Counter.Child> targetErrors)
     {
         private Counter.Child? _informational;
 

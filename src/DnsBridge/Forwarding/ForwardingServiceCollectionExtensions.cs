@@ -2,7 +2,7 @@ using DnsBridge.Drain;
 
 namespace DnsBridge.Forwarding;
 
-public static class ForwardingServiceCollectionExtensions
+internal static class ForwardingServiceCollectionExtensions
 {
     /// <summary>The HTTP forwarder: route table, target handlers, nudging, WebSocket tracking and target health.</summary>
     public static IServiceCollection AddForwarding(this IServiceCollection services)

@@ -17,7 +17,7 @@ namespace DnsBridge.Forwarding;
 /// whatever it claims is dropped and replaced by what DnsBridge saw, so a client cannot plant a fake address or
 /// scheme for the target to believe.
 /// </remarks>
-public sealed class ForwardingTransformer(string host, ClientAddressResolver clients) : HttpTransformer
+internal sealed class ForwardingTransformer(string host, ClientAddressResolver clients) : HttpTransformer
 {
     private const string XForwardedFor = "X-Forwarded-For";
     private const string XForwardedProto = "X-Forwarded-Proto";

@@ -1,7 +1,7 @@
 namespace DnsBridge.Forwarding;
 
 /// <summary>How a client connection was nudged (the <c>kind</c> label of <c>dnsbridge_nudged_connections_total</c>).</summary>
-public enum NudgeKind
+internal enum NudgeKind
 {
     Http1,
     Http2,

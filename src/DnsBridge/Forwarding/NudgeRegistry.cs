@@ -5,7 +5,7 @@ using Prometheus;
 namespace DnsBridge.Forwarding;
 
 /// <summary>The nudge switches of every cutover, by name; they outlive configuration reloads.</summary>
-public sealed class NudgeRegistry(IMetricFactory factory, TimeProvider time) : IDrainObserver
+internal sealed class NudgeRegistry(IMetricFactory factory, TimeProvider time) : IDrainObserver
 {
     private readonly Counter _counter = factory.CreateCounter("dnsbridge_nudged_connections_total",
         "Client connections told to reconnect (and so re-resolve DNS) once propagation is complete, by cutover and kind.", ["cutover", "kind"]);

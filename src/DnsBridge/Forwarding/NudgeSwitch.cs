@@ -8,7 +8,7 @@ namespace DnsBridge.Forwarding;
 /// <see cref="MaxPerSecond"/> connections per second, so the extra handshakes of a large fleet of keep-alive
 /// clients are spread out instead of landing on the target and the forwarder at once.
 /// </summary>
-public sealed class NudgeSwitch
+internal sealed class NudgeSwitch
 {
     public const int MaxPerSecond = 100;
 

@@ -11,7 +11,7 @@ namespace DnsBridge.Forwarding;
 /// chain from its file and, when it names an OCSP responder (and its chain reaches a root), a stapled OCSP response
 /// that .NET fetches in the background and refreshes before it expires.
 /// </summary>
-public sealed partial class ProxyCertificates : IDisposable
+internal sealed partial class ProxyCertificates : IDisposable
 {
     private static readonly TimeSpan CheckEvery = TimeSpan.FromSeconds(5);
     private readonly TimeProvider _time;

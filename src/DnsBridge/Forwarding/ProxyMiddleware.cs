@@ -18,7 +18,7 @@ namespace DnsBridge.Forwarding;
 /// (421, never an open proxy), count the residual request, and forward it with <see cref="IHttpForwarder"/>.
 /// Terminal: nothing else (no admin endpoint) is ever reachable through the proxy listener.
 /// </summary>
-public sealed partial class ProxyMiddleware
+internal sealed partial class ProxyMiddleware
 {
     private static readonly byte[] MisdirectedBody = "421 Misdirected Request: this address forwards only the host names of its configured cutovers.\n"u8.ToArray();
     private static readonly byte[] HeldTooLongBody = "503 Service Unavailable: this site is being switched over; try again in a moment.\n"u8.ToArray();

@@ -7,7 +7,7 @@ namespace DnsBridge.Forwarding;
 /// The immutable host-name lookup of one configuration generation. Matching is case-insensitive, ignores the
 /// port and one trailing dot, and allocates nothing.
 /// </summary>
-public sealed class RouteTable
+internal sealed class RouteTable
 {
     private readonly FrozenDictionary<string, HostRoute> _hosts;
     private readonly FrozenDictionary<string, HostRoute>.AlternateLookup<ReadOnlySpan<char>> _lookup;

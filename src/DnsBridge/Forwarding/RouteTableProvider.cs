@@ -9,7 +9,7 @@ namespace DnsBridge.Forwarding;
 /// requests in flight finish on the generation they started with. A cutover whose target did not change keeps its
 /// pooled connections; a replaced pool is disposed only after its longest request could have finished.
 /// </summary>
-public sealed partial class RouteTableProvider : IDisposable
+internal sealed partial class RouteTableProvider : IDisposable
 {
     private readonly ForwardingMetrics _metrics;
     private readonly ResidualAccounting _residual;

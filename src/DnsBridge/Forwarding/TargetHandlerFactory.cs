@@ -11,7 +11,7 @@ namespace DnsBridge.Forwarding;
 /// whatever host the request URI names, so the host name is never resolved (DNS would send it back to the
 /// source while propagation is under way), while TLS still speaks and validates the real name.
 /// </summary>
-public static class TargetHandlerFactory
+internal static class TargetHandlerFactory
 {
     /// <summary>
     /// How TLS is done for a cutover. <see cref="TlsMode.Http"/> and <see cref="TlsMode.Https"/> leave TLS to
@@ -19,7 +19,7 @@ public static class TargetHandlerFactory
     /// With an explicit <c>ServerName</c> SNI must differ from Host, which the handler cannot do, so the connection
     /// is wrapped in TLS here (<see cref="TlsMode.WrapWithServerName"/>) and spoken to as HTTP/1.1.
     /// </summary>
-    public enum TlsMode
+    internal enum TlsMode
     {
         Http,
         Https,

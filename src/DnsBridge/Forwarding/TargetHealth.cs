@@ -1,7 +1,7 @@
 namespace DnsBridge.Forwarding;
 
 /// <summary>Forwards and target errors of one cutover, counted lock-free on the request path and sampled by <see cref="TargetHealthMonitor"/>.</summary>
-public sealed class TargetHealth
+internal sealed class TargetHealth
 {
     private long _forwarded;
     private long _errors;

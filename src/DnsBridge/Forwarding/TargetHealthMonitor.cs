@@ -13,7 +13,7 @@ namespace DnsBridge.Forwarding;
 /// <c>target_unhealthy</c> is raised once (again only after it answered cleanly). Residual clients then get 502/504,
 /// which the operator must hear about before the drain is trusted.
 /// </summary>
-public sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHealthRegistry health, EventJournal events, TimeProvider time, IMetricFactory metrics,
+internal sealed partial class TargetHealthMonitor(ConfigMonitor config, TargetHealthRegistry health, EventJournal events, TimeProvider time, IMetricFactory metrics,
     ILogger<TargetHealthMonitor> logger) : PeriodicJob("target_health", time, JobFailures.Counter(metrics), logger)
 {
     public const int MinErrors = 5;

@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace DnsBridge.Forwarding;
 
 /// <summary>Target health counters by cutover name; they outlive configuration reloads.</summary>
-public sealed class TargetHealthRegistry
+internal sealed class TargetHealthRegistry
 {
     private readonly ConcurrentDictionary<string, TargetHealth> _health = new(StringComparer.Ordinal);
 

@@ -8,7 +8,7 @@ namespace DnsBridge.Forwarding;
 /// URI prefix the handler sees. Its host part keys the connection pool (one per SNI name) and is the TLS name; the
 /// socket is always dialled to the upstream's address.
 /// </summary>
-public sealed class UpstreamRequests
+internal sealed class UpstreamRequests
 {
     public UpstreamRequests(IReadOnlyList<string> hosts, TargetConfig upstream)
     {

@@ -6,7 +6,7 @@ namespace DnsBridge.Forwarding;
 /// per request, and a log that floods hides everything else an operator needs on cutover day. The metric still
 /// counts each one.
 /// </summary>
-public sealed class WarningGate(TimeProvider time, TimeSpan interval)
+internal sealed class WarningGate(TimeProvider time, TimeSpan interval)
 {
     private readonly long _intervalTicks = (long)(interval.TotalSeconds * time.TimestampFrequency);
     private long _next = long.MinValue;

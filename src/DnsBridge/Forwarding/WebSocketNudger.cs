@@ -9,7 +9,7 @@ namespace DnsBridge.Forwarding;
 /// YARP copies the upgraded streams as opaque bytes; the client-side stream is wrapped so that the close frame is
 /// written between two server frames, never inside one.
 /// </summary>
-public sealed class WebSocketNudger : IDisposable
+internal sealed class WebSocketNudger : IDisposable
 {
     private readonly TimeProvider _time;
     private readonly ITimer _timer;

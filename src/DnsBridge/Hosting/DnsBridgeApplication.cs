@@ -1,7 +1,7 @@
 namespace DnsBridge.Hosting;
 
 /// <summary>Builds the DnsBridge web application (used by <c>serve</c>, <c>demo</c> and the functional tests).</summary>
-public static class DnsBridgeApplication
+internal static class DnsBridgeApplication
 {
     public static WebApplication Build(ServeSettings settings)
     {

@@ -21,7 +21,7 @@ using Serilog.Formatting.Compact;
 namespace DnsBridge.Hosting;
 
 /// <summary>Composition of the DnsBridge service: listeners, logging, metrics, forwarder and the features.</summary>
-public static class DnsBridgeBuilderExtensions
+internal static class DnsBridgeBuilderExtensions
 {
     public static WebApplicationBuilder AddDnsBridge(this WebApplicationBuilder builder, ServeSettings settings)
     {

@@ -15,7 +15,7 @@ namespace DnsBridge.Hosting;
 /// most about a hundred wake-ups a second whatever the rate, none when idle. Never blocks the caller: beyond
 /// <c>capacity</c> queued events, new ones are dropped and counted (<see cref="Dropped"/>).
 /// </summary>
-public sealed class LogBuffer : ILogEventSink, IDisposable
+internal sealed class LogBuffer : ILogEventSink, IDisposable
 {
     /// <summary>Short against the 200 ms of <see cref="StdoutSink"/>'s own buffer, long against a request.</summary>
     internal static readonly TimeSpan Gather = TimeSpan.FromMilliseconds(10);

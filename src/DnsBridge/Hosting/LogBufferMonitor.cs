@@ -7,7 +7,7 @@ namespace DnsBridge.Hosting;
 /// up (a slow log shipper, a full pipe): the access log is best-effort under overload, the residual counters are
 /// exact, and what was dropped is counted in <c>dnsbridge_log_events_dropped_total</c>.
 /// </summary>
-public sealed class LogBufferMonitor
+internal sealed class LogBufferMonitor
 {
     private LogBuffer? _buffer;
 

@@ -1,7 +1,7 @@
 namespace DnsBridge.Hosting;
 
 /// <summary>How Serilog writes to stdout: compact JSON (one event per line, for log shippers) or readable text.</summary>
-public enum LogFormat
+internal enum LogFormat
 {
     Json,
     Text,

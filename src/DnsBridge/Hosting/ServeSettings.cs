@@ -3,7 +3,7 @@ using DnsBridge.Configuration;
 namespace DnsBridge.Hosting;
 
 /// <summary>What <c>serve</c> (and <c>demo</c> and the tests) start DnsBridge with.</summary>
-public sealed record ServeSettings
+internal sealed record ServeSettings
 {
     public required DnsBridgeConfig Config { get; init; }
 

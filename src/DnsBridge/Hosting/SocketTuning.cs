@@ -8,7 +8,7 @@ namespace DnsBridge.Hosting;
 /// places that touch SQLite after network I/O (admin endpoints, propagation listeners, webhook outcomes) move to the
 /// thread pool first. <c>serve</c> only; an explicit <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=0</c> wins.
 /// </summary>
-public static class SocketTuning
+internal static class SocketTuning
 {
     public const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 

@@ -4,7 +4,7 @@ using DnsBridge.Listeners;
 namespace DnsBridge.Hosting;
 
 /// <summary>Says once, at start, where DnsBridge listens and what it forwards.</summary>
-public sealed partial class StartupReporter(IHostApplicationLifetime lifetime, ListenerEndpoints ports, ConfigMonitor config, ILogger<StartupReporter> logger) : IHostedService
+internal sealed partial class StartupReporter(IHostApplicationLifetime lifetime, ListenerEndpoints ports, ConfigMonitor config, ILogger<StartupReporter> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {

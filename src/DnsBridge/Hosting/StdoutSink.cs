@@ -13,7 +13,7 @@ namespace DnsBridge.Hosting;
 /// log shipper, a full pipe) a write blocks for good, and a thread-pool timer would then strand a pool thread every
 /// 200 ms until the forwarder itself starved.
 /// </summary>
-public sealed class StdoutSink : ILogEventSink, IDisposable
+internal sealed class StdoutSink : ILogEventSink, IDisposable
 {
     private static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(200);
     private readonly ITextFormatter _formatter;

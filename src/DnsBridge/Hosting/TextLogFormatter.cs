@@ -12,7 +12,7 @@ namespace DnsBridge.Hosting;
 /// (<see cref="Untrusted"/>): a path with <c>%1b[2J</c> or <c>%0a</c> would otherwise clear the screen or forge a line.
 /// An exception keeps its lines, each indented under its event and escaped alike.
 /// </summary>
-public sealed class TextLogFormatter : ITextFormatter
+internal sealed class TextLogFormatter : ITextFormatter
 {
     private readonly MessageTemplateTextFormatter _line = new("{Timestamp:HH:mm:ss.fff} {Level:u3} {SourceContext}: {Message:lj}", CultureInfo.InvariantCulture);
 

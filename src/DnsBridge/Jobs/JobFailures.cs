@@ -9,7 +9,7 @@ namespace DnsBridge.Jobs;
 /// (a poisoned outbox row, a hostile remote answer) shows in the log and the metric instead of stopping the process
 /// at every restart.
 /// </summary>
-public static partial class JobFailures
+internal static partial class JobFailures
 {
     public const string MetricName = "dnsbridge_background_failures_total";
 

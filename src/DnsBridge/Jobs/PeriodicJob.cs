@@ -16,7 +16,7 @@ namespace DnsBridge.Jobs;
 /// services have stopped.</item>
 /// </list>
 /// </summary>
-public abstract class PeriodicJob(string job, TimeProvider time, Counter failures, ILogger logger) : IHostedService, IDisposable
+internal abstract class PeriodicJob(string job, TimeProvider time, Counter failures, ILogger logger) : IHostedService, IDisposable
 {
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
 

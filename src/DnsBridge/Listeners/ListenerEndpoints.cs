@@ -14,7 +14,7 @@ namespace DnsBridge.Listeners;
 /// Connection forwarding (passthrough, port forwards) listens on raw sockets in <c>Connections/</c> instead: Kestrel
 /// cannot half-close and its endpoints are fixed at start.
 /// </summary>
-public sealed class ListenerEndpoints
+internal sealed class ListenerEndpoints
 {
     private readonly Dictionary<ListenerRole, ListenOptions> _options = [];
 

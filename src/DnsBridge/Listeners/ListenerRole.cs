@@ -1,7 +1,7 @@
 namespace DnsBridge.Listeners;
 
 /// <summary>What a listener is for. Every connection carries its listener's role, so nothing is told apart by port.</summary>
-public enum ListenerRole
+internal enum ListenerRole
 {
     /// <summary><c>Listen:Proxy</c>: plain HTTP from the source load balancer, forwarded.</summary>
     Proxy,
@@ -14,7 +14,7 @@ public enum ListenerRole
 }
 
 /// <summary>The connection feature that carries a listener's role to every request on the connection (one instance per role).</summary>
-public sealed class ListenerRoleFeature
+internal sealed class ListenerRoleFeature
 {
     private static readonly ListenerRoleFeature[] ByRole = [.. Enum.GetValues<ListenerRole>().Select(r => new ListenerRoleFeature(r))];
 

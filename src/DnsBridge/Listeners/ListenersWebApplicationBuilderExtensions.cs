@@ -2,7 +2,7 @@ using DnsBridge.Configuration;
 
 namespace DnsBridge.Listeners;
 
-public static class ListenersWebApplicationBuilderExtensions
+internal static class ListenersWebApplicationBuilderExtensions
 {
     /// <summary>Kestrel's limits from <c>Limits</c> and its endpoints from <c>Listen</c>, by role.</summary>
     public static WebApplicationBuilder AddListeners(this WebApplicationBuilder builder, DnsBridgeConfig config)

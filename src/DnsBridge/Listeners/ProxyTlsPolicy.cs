@@ -8,7 +8,7 @@ namespace DnsBridge.Listeners;
 /// ChaCha20-Poly1305), and TLS 1.3: Mozilla's "intermediate" profile without its DHE suites. The CBC suites OpenSSL
 /// offers by default (LUCKY13, and no forward secrecy for the RSA key exchange ones) and TLS 1.0/1.1 are refused.
 /// </summary>
-public static class ProxyTlsPolicy
+internal static class ProxyTlsPolicy
 {
     public const SslProtocols Protocols = SslProtocols.Tls12 | SslProtocols.Tls13;
 

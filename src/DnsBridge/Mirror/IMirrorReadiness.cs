@@ -4,7 +4,7 @@ namespace DnsBridge.Mirror;
 /// What the switch gate (<c>Switch.Require</c>) reads about a cutover's mirrored comparison: totals and one row per
 /// path group. Read on a request or CLI path: must be quick (in-memory figures), must not throw, must not block.
 /// </summary>
-public interface IMirrorReadiness
+internal interface IMirrorReadiness
 {
     MirrorReadiness Readiness(string cutover);
 }
@@ -14,7 +14,7 @@ public interface IMirrorReadiness
 /// sides or counted as a target error); <paramref name="StatusMatches"/> those whose status codes matched;
 /// <paramref name="LatencyRatioP99"/> is target p99 / source p99 over all copies (null before any).
 /// </summary>
-public sealed record MirrorReadiness(long Mirrored, long StatusMatches, double? LatencyRatioP99, IReadOnlyList<PathGroupReadiness> PathGroups)
+internal sealed record MirrorReadiness(long Mirrored, long StatusMatches, double? LatencyRatioP99, IReadOnlyList<PathGroupReadiness> PathGroups)
 {
     /// <summary>Nothing mirrored (yet): what a cutover without mirroring reports.</summary>
     public static MirrorReadiness None { get; } = new(0, 0, null, []);
@@ -27,7 +27,7 @@ public sealed record MirrorReadiness(long Mirrored, long StatusMatches, double? 
 /// One path group (numbers, UUIDs and long hex in the path replaced by <c>{id}</c>). Latencies are p99 per side,
 /// null before any sample.
 /// </summary>
-public sealed record PathGroupReadiness(
+internal sealed record PathGroupReadiness(
     string PathGroup,
     long Copies,
     long StatusMatches,
@@ -42,7 +42,7 @@ public sealed record PathGroupReadiness(
 }
 
 /// <summary>Reports nothing mirrored: the registration until mirroring exists, so a configured gate refuses truthfully.</summary>
-public sealed class NoMirrorReadiness : IMirrorReadiness
+internal sealed class NoMirrorReadiness : IMirrorReadiness
 {
     public MirrorReadiness Readiness(string cutover) => MirrorReadiness.None;
 }

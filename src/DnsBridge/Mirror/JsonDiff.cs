@@ -6,14 +6,14 @@ using DnsBridge.Configuration;
 namespace DnsBridge.Mirror;
 
 /// <summary>One field that differs between two JSON answers. <see cref="Field"/> has array indices as <c>[*]</c>.</summary>
-public sealed record FieldDifference(string Path, string Field, string Source, string Target);
+internal sealed record FieldDifference(string Path, string Field, string Source, string Target);
 
 /// <summary>
 /// Structural comparison of two JSON documents: member order does not matter, numbers compare by value, arrays
 /// element by element. A subtree is skipped when its path matches an ignore pattern (<c>Mirror.IgnoreJsonPaths</c>)
 /// or its field is known noise. At most <see cref="MaxDifferences"/> are reported.
 /// </summary>
-public sealed class JsonDiff
+internal sealed class JsonDiff
 {
     public const int MaxDifferences = 32;
     private const int ValueExcerpt = 80;

@@ -5,7 +5,7 @@ namespace DnsBridge.Mirror;
 /// 50 µs to beyond 100 s), counted with interlocked increments. A quantile is its bucket's geometric middle, so
 /// within about 7 % of the true value whatever the number of samples.
 /// </summary>
-public sealed class LatencySketch
+internal sealed class LatencySketch
 {
     private const int Buckets = 128;
     private const double Smallest = 0.00005;

@@ -9,7 +9,7 @@ namespace DnsBridge.Mirror;
 /// returns what the copy needs; nothing here waits for anything but the client's own exchange.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA1001", Justification = "The tees wrap the client's own streams, which the server disposes; disposing them here would close the client's.")]
-public sealed class MirrorCapture
+internal sealed class MirrorCapture
 {
     private static readonly HashSet<string> NotCopied = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -115,7 +115,7 @@ public sealed class MirrorCapture
 }
 
 /// <summary>A request the source answered, ready to be copied: all in memory, bounded by <c>MaxBodyBytes</c>.</summary>
-public sealed record MirroredExchange(
+internal sealed record MirroredExchange(
     string Method,
     string Host,
     string Path,

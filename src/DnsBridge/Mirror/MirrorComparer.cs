@@ -3,10 +3,10 @@ using System.IO.Compression;
 namespace DnsBridge.Mirror;
 
 /// <summary>One side's answer to a request, as far as the comparison needs it.</summary>
-public sealed record MirrorAnswer(int Status, string? ContentType, string? ContentEncoding, ReadOnlyMemory<byte> Body, bool BodyComplete);
+internal sealed record MirrorAnswer(int Status, string? ContentType, string? ContentEncoding, ReadOnlyMemory<byte> Body, bool BodyComplete);
 
 /// <summary>What the comparison of two answers found.</summary>
-public sealed record Comparison(MirrorOutcome Outcome, bool BodyCompared, IReadOnlyList<FieldDifference> Differences)
+internal sealed record Comparison(MirrorOutcome Outcome, bool BodyCompared, IReadOnlyList<FieldDifference> Differences)
 {
     public IReadOnlyList<string> Fields => [.. Differences.Select(d => d.Field).Distinct(StringComparer.Ordinal)];
 }
@@ -16,7 +16,7 @@ public sealed record Comparison(MirrorOutcome Outcome, bool BodyCompared, IReadO
 /// noise): status first, then the media type, then the body (JSON structurally, anything else byte for byte).
 /// A body not kept whole (beyond <c>MaxBodyBytes</c>) on either side is not compared.
 /// </summary>
-public static class MirrorComparer
+internal static class MirrorComparer
 {
     public static Comparison Compare(MirrorAnswer source, MirrorAnswer other, JsonDiff json, IReadOnlySet<string>? noise)
     {

@@ -6,7 +6,7 @@ namespace DnsBridge.Mirror;
 /// <summary>Where a cutover's copies go: the target as forwarding reaches it, and the source for the noise answers.</summary>
 /// <param name="TargetPrefix">The forwarding URI prefix for the request's host (its host part is the TLS name).</param>
 /// <param name="Source">The source backend, for the second source answer of a noise sample; null: no noise learning.</param>
-public sealed record MirrorEndpoints(
+internal sealed record MirrorEndpoints(
     HttpMessageInvoker Target,
     string TargetPrefix,
     Version Version,
@@ -23,7 +23,7 @@ public sealed record MirrorEndpoints(
 /// <c>NoiseShare</c> of them is also sent to the source again, and the fields that differ between the two
 /// source answers are learned as noise of the path group.
 /// </summary>
-public sealed partial class MirrorEngine
+internal sealed partial class MirrorEngine
 {
     public const string MirrorHeader = "X-DnsBridge-Mirror";
 

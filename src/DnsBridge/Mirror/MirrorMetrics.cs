@@ -6,7 +6,7 @@ namespace DnsBridge.Mirror;
 /// <c>dnsbridge_mirror_requests_total{cutover,outcome}</c> and <c>dnsbridge_mirror_duration_seconds{cutover,side}</c>.
 /// Children are resolved once per cutover and published at 0.
 /// </summary>
-public sealed class MirrorMetrics
+internal sealed class MirrorMetrics
 {
     private static readonly double[] DurationBuckets =
         [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 100];
@@ -38,7 +38,7 @@ public sealed class MirrorMetrics
         return new Series(outcomes, source, target);
     }
 
-    public sealed class Series(Counter.Child[] outcomes, Histogram.Child source, Histogram.Child target)
+    internal sealed class Series(Counter.Child[] outcomes, Histogram.Child source, Histogram.Child target)
     {
         public void Count(MirrorOutcome outcome) => outcomes[(int)outcome].Inc();
 

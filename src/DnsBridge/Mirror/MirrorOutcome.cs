@@ -1,7 +1,7 @@
 namespace DnsBridge.Mirror;
 
 /// <summary>How one copy ended: the <c>outcome</c> label of <c>dnsbridge_mirror_requests_total</c>.</summary>
-public enum MirrorOutcome
+internal enum MirrorOutcome
 {
     Match,
     StatusMismatch,
@@ -10,7 +10,7 @@ public enum MirrorOutcome
     Dropped,
 }
 
-public static class MirrorOutcomes
+internal static class MirrorOutcomes
 {
     public static readonly IReadOnlyList<string> Labels = ["match", "status_mismatch", "body_mismatch", "target_error", "dropped"];
 
@@ -21,7 +21,7 @@ public static class MirrorOutcomes
 /// One compared copy, as the results keep it. <see cref="Fields"/> are the JSON fields (or <c>(body)</c>,
 /// <c>(content-type)</c>) that differed, noise known at the time already left out.
 /// </summary>
-public sealed record CopyResult(
+internal sealed record CopyResult(
     string Group,
     MirrorOutcome Outcome,
     int SourceStatus,
@@ -33,7 +33,7 @@ public sealed record CopyResult(
     MirrorSample? Sample);
 
 /// <summary>A redacted example of a difference: no cookie, credential or query value.</summary>
-public sealed record MirrorSample(
+internal sealed record MirrorSample(
     DateTimeOffset At,
     string Kind,
     string Method,

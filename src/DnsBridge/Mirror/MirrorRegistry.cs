@@ -7,7 +7,7 @@ namespace DnsBridge.Mirror;
 /// One <see cref="MirrorEngine"/> per cutover, kept across reloads (a reload changes its settings, never its
 /// results). The request path reaches an engine only for a cutover whose <c>Mirror.Share</c> is above 0.
 /// </summary>
-public sealed class MirrorRegistry : IMirrorReadiness
+internal sealed class MirrorRegistry : IMirrorReadiness
 {
     private readonly ConcurrentDictionary<string, MirrorEngine> _engines = new(StringComparer.Ordinal);
     private readonly MirrorMetrics _metrics;

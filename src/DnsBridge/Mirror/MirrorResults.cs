@@ -11,7 +11,7 @@ namespace DnsBridge.Mirror;
 /// as noise is judged again when read: each group keeps the distinct sets of differing fields ("signatures") with
 /// their counts, and a set made only of noise counts as a body match in <see cref="Snapshot"/>.
 /// </remarks>
-public sealed class MirrorResults
+internal sealed class MirrorResults
 {
     public const int GroupCapacity = 200;
     public const int SamplesPerKind = 3;
@@ -308,7 +308,7 @@ public sealed class MirrorResults
 }
 
 /// <summary>The readiness of one cutover's target: what <c>GET /api/cutovers/{name}/readiness</c> answers.</summary>
-public sealed record MirrorReport(
+internal sealed record MirrorReport(
     string Cutover,
     DateTimeOffset At,
     long Copies,
@@ -332,7 +332,7 @@ public sealed record MirrorReport(
 /// One path group. <see cref="CopiesError"/> is the Space-Saving error: copies of groups that lost their slot to this
 /// one, an upper bound of what this group may be missing (0: exact).
 /// </summary>
-public sealed record MirrorGroupReport(
+internal sealed record MirrorGroupReport(
     string Group,
     long Copies,
     long CopiesError,
@@ -354,6 +354,6 @@ public sealed record MirrorGroupReport(
     long NoiseSamples,
     IReadOnlyList<MirrorSample> Samples);
 
-public sealed record MirrorFieldCount(string Field, long Copies);
+internal sealed record MirrorFieldCount(string Field, long Copies);
 
-public sealed record MirrorStatusPair(int Source, int Target, long Copies);
+internal sealed record MirrorStatusPair(int Source, int Target, long Copies);

@@ -2,7 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace DnsBridge.Mirror;
 
-public static class MirrorServiceCollectionExtensions
+internal static class MirrorServiceCollectionExtensions
 {
     /// <summary>Copies of rehearsal requests to the target, their comparison, and what the switch gate reads of it.</summary>
     public static IServiceCollection AddMirror(this IServiceCollection services)

@@ -4,7 +4,7 @@ namespace DnsBridge.Mirror;
 /// The group a request path is compared in: segments that are identifiers (numbers, UUIDs, long hex) become
 /// <c>{id}</c>, so <c>/orders/1234</c> and <c>/orders/98</c> are one group. The query is never part of it.
 /// </summary>
-public static class PathGroup
+internal static class PathGroup
 {
     public const string Id = "{id}";
 

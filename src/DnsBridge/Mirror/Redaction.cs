@@ -1,7 +1,7 @@
 namespace DnsBridge.Mirror;
 
 /// <summary>What a sample may show of a request: never a credential, a cookie or a query value.</summary>
-public static class Redaction
+internal static class Redaction
 {
     public const string Redacted = "[redacted]";
 

@@ -9,7 +9,7 @@ namespace DnsBridge.Phases;
 /// The phase of every cutover as this process applies it, in memory: the request path reads it, the controller
 /// sets it from the store. Cells outlive configuration reloads (held requests keep waiting on them).
 /// </summary>
-public sealed class PhaseBoard : ICutoverPhases
+internal sealed class PhaseBoard : ICutoverPhases
 {
     private readonly ConcurrentDictionary<string, PhaseCell> _cells = new(StringComparer.Ordinal);
     private readonly ConfigMonitor _config;

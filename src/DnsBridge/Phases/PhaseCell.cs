@@ -9,7 +9,7 @@ namespace DnsBridge.Phases;
 /// request; no polling, no thread blocked. Null phase: not known yet (the store was not readable at start), which
 /// the request path treats like <c>frozen</c>: nothing reaches either side until it is known.
 /// </summary>
-public sealed class PhaseCell
+internal sealed class PhaseCell
 {
     private readonly Lock _gate = new();
     private volatile Generation _current = new(null, NewSource());
@@ -129,9 +129,9 @@ public sealed class PhaseCell
     private static TaskCompletionSource NewSource() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>What <see cref="HoldAsync"/> decided: the phase to follow (null unless not held or released).</summary>
-    public readonly record struct Hold(HoldOutcome Outcome, CutoverPhase? Phase);
+    internal readonly record struct Hold(HoldOutcome Outcome, CutoverPhase? Phase);
 
-    public enum HoldOutcome
+    internal enum HoldOutcome
     {
         /// <summary>Not frozen: followed at once.</summary>
         NotHeld,
@@ -147,7 +147,7 @@ public sealed class PhaseCell
     }
 
     /// <summary>One phase generation.</summary>
-    public sealed class Generation(CutoverPhase? phase, TaskCompletionSource next)
+    internal sealed class Generation(CutoverPhase? phase, TaskCompletionSource next)
     {
         public CutoverPhase? Phase { get; } = phase;
 

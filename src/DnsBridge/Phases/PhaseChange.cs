@@ -3,7 +3,7 @@ using DnsBridge.Events;
 namespace DnsBridge.Phases;
 
 /// <summary>Who asked for a phase change (the <c>by</c> of <c>phase_changed</c>).</summary>
-public static class PhaseRequesters
+internal static class PhaseRequesters
 {
     public const string Cli = "cli";
     public const string Api = "api";
@@ -13,7 +13,7 @@ public static class PhaseRequesters
 }
 
 /// <summary>How a phase change request ended; the API maps it to an HTTP status, the CLI to an exit code.</summary>
-public enum PhaseChangeOutcome
+internal enum PhaseChangeOutcome
 {
     Changed,
 
@@ -31,5 +31,5 @@ public enum PhaseChangeOutcome
 }
 
 /// <summary>The answer to a phase change request.</summary>
-public sealed record PhaseChangeResult(PhaseChangeOutcome Outcome, string Message, CutoverPhase? From = null, CutoverPhase? To = null, bool Forced = false,
+internal sealed record PhaseChangeResult(PhaseChangeOutcome Outcome, string Message, CutoverPhase? From = null, CutoverPhase? To = null, bool Forced = false,
     IReadOnlyList<string>? Failures = null);

@@ -15,7 +15,7 @@ namespace DnsBridge.Phases;
 /// <c>Switch.Auto: dns</c> switches a frozen cutover once DNS answers the target (the leader does, from the
 /// propagation snapshot that raises <c>dns_switched</c>).
 /// </summary>
-public sealed partial class PhaseController : BackgroundService
+internal sealed partial class PhaseController : BackgroundService
 {
     public static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 

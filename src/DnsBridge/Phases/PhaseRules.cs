@@ -9,7 +9,7 @@ namespace DnsBridge.Phases;
 /// DESIGN.md's phase rules as pure functions: which changes are allowed, and what the readiness gate
 /// (<c>Switch.Require</c>) finds missing. No clock, no I/O, no DI: the controller reads, asks these, and writes.
 /// </summary>
-public static class PhaseRules
+internal static class PhaseRules
 {
     /// <summary>
     /// The phases each phase may be entered from. Rehearse again from frozen (the sync is called off) or after a

@@ -2,7 +2,7 @@ using DnsBridge.Events;
 
 namespace DnsBridge.Phases;
 
-public static class PhasesServiceCollectionExtensions
+internal static class PhasesServiceCollectionExtensions
 {
     /// <summary>The phase board (read by the request path, the monitor and the drain detector) and its controller.</summary>
     public static IServiceCollection AddPhases(this IServiceCollection services)

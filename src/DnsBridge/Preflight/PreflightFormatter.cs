@@ -5,7 +5,7 @@ using DnsBridge.Escaping;
 namespace DnsBridge.Preflight;
 
 /// <summary>The checklist as a terminal table, as JSON for pipelines, or as Markdown for the project office.</summary>
-public static class PreflightFormatter
+internal static class PreflightFormatter
 {
     public static string ToJson(PreflightReport report) => JsonSerializer.Serialize(
         new PreflightDocument(report.At, report.Overall, report.Count(PreflightStatus.Pass), report.Count(PreflightStatus.Warn), report.Count(PreflightStatus.Fail), report.Results),

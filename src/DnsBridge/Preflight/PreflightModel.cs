@@ -4,7 +4,7 @@ namespace DnsBridge.Preflight;
 
 /// <summary>Spelled PASS / WARN / FAIL everywhere: table, Markdown, JSON (pipelines match on it) and the status page.</summary>
 [JsonConverter(typeof(JsonStringEnumConverter<PreflightStatus>))]
-public enum PreflightStatus
+internal enum PreflightStatus
 {
     [JsonStringEnumMemberName("PASS")]
     Pass,
@@ -17,7 +17,7 @@ public enum PreflightStatus
 }
 
 /// <summary>One row of the pre-cutover checklist: what was checked, what was found, and what to do about it.</summary>
-public sealed record PreflightResult(
+internal sealed record PreflightResult(
     string Cutover,
     string Area,
     string Check,
@@ -28,7 +28,7 @@ public sealed record PreflightResult(
     double? Milliseconds = null);
 
 /// <summary>The checklist of one run.</summary>
-public sealed record PreflightReport(DateTimeOffset At, IReadOnlyList<PreflightResult> Results)
+internal sealed record PreflightReport(DateTimeOffset At, IReadOnlyList<PreflightResult> Results)
 {
     public PreflightStatus Overall => Results.Count == 0 ? PreflightStatus.Pass : Results.Max(r => r.Status);
 

@@ -16,7 +16,7 @@ namespace DnsBridge.Preflight;
 /// path answered through exactly the connection path the forwarder uses, and local readiness. DNS checks come
 /// from <see cref="IPreflightDnsChecks"/> when the propagation feature provides them.
 /// </summary>
-public sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns = null, IMirrorReadiness? mirror = null)
+internal sealed class PreflightRunner(TimeProvider time, IPreflightDnsChecks? dns = null, IMirrorReadiness? mirror = null)
 {
     public const int CertificateWarnDays = 14;
     private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);

@@ -1,6 +1,6 @@
 namespace DnsBridge.Preflight;
 
-public static class PreflightServiceCollectionExtensions
+internal static class PreflightServiceCollectionExtensions
 {
     /// <summary>The preflight checklist behind <c>/api/cutovers/{name}/preflight</c>; its DNS rows when propagation provides them.</summary>
     public static IServiceCollection AddPreflight(this IServiceCollection services)

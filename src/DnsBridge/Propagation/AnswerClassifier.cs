@@ -8,7 +8,7 @@ namespace DnsBridge.Propagation;
 /// target that is a pool of IPs matches when every address is one of them) or the expected CNAME anywhere in
 /// the chain; <c>source</c> when only source addresses come back.
 /// </summary>
-public sealed class AnswerClassifier
+internal sealed class AnswerClassifier
 {
     private readonly HashSet<IPAddress> _expected;
     private readonly HashSet<string> _expectedCnames;

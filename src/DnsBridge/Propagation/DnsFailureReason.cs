@@ -4,7 +4,7 @@ namespace DnsBridge.Propagation;
 /// Why a DNS question got no usable answer. The values are contract: they are the <c>reason</c> label of
 /// dnsbridge_dns_query_failures_total and the <c>error</c> of resolver rows in the API and <c>check --json</c>.
 /// </summary>
-public static class DnsFailureReason
+internal static class DnsFailureReason
 {
     public const string Timeout = "timeout";
     public const string Servfail = "servfail";

@@ -6,7 +6,7 @@ namespace DnsBridge.Propagation;
 /// What one server said to one question, before it is judged against the cutover's expectation. Built only through
 /// the named outcomes below, so a negative answer cannot carry an error nor a failure an address.
 /// </summary>
-public sealed record DnsObservation
+internal sealed record DnsObservation
 {
     /// <summary>The <see cref="Detail"/> of a negative answer: the name does not exist.</summary>
     public const string NxDomainDetail = "NXDOMAIN";

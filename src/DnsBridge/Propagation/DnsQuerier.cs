@@ -17,7 +17,7 @@ namespace DnsBridge.Propagation;
 /// The resolver rows (<see cref="AskAsync(ResolverQuestion, string, QueryType, bool, TimeSpan, SemaphoreSlim, CancellationToken)"/>)
 /// go through <see cref="DnsWire"/> instead: DnsClient can send no EDNS option (NSID, client subnet) and has no DoT or DoH.
 /// </summary>
-public sealed class DnsQuerier : IAsyncDisposable
+internal sealed class DnsQuerier : IAsyncDisposable
 {
     private readonly ConcurrentDictionary<(IPEndPoint, bool, TimeSpan), LookupClient> _clients = new();
     private readonly ConcurrentDictionary<(string, string?), TlsExchange> _tls = new();

@@ -11,7 +11,7 @@ namespace DnsBridge.Propagation;
 /// <param name="RcodeText">The response code as that stack names it: the detail of an <c>other_rcode</c> failure.</param>
 /// <param name="Addresses">Every A and AAAA record of the answer section with its type and TTL.</param>
 /// <param name="Soa">The first SOA of the authority section, else of the answer section: a negative answer's TTL and the zone's serial.</param>
-public sealed record DnsReply(
+internal sealed record DnsReply(
     string? QuestionName,
     ushort QuestionType,
     int ResponseCode,

@@ -1,7 +1,7 @@
 namespace DnsBridge.Propagation;
 
 /// <summary>Told about every new snapshot (the drain detector, the state store). Must be quick and must not throw.</summary>
-public interface IPropagationListener
+internal interface IPropagationListener
 {
     void OnSnapshot(PropagationSnapshot snapshot);
 }

@@ -1,7 +1,7 @@
 namespace DnsBridge.Propagation;
 
 /// <summary>The latest propagation snapshot per cutover (the API, the status page, preflight read it).</summary>
-public interface IPropagationView
+internal interface IPropagationView
 {
     PropagationSnapshot? Latest(string cutover);
 }

@@ -15,7 +15,7 @@ namespace DnsBridge.Propagation;
 /// <param name="NameQuestions">host names x record types over every cutover: a resolver's own row's questions</param>
 /// <param name="Cutovers">cutovers in the pass (an authoritative server is also asked one SOA per cutover)</param>
 /// <param name="Subnets">client subnets (a resolver that may forward them is asked once more per subnet)</param>
-public sealed record PacingPlan(DateTimeOffset Start, TimeSpan Interval, TimeSpan Spread, int MaxPerSecond, int NameQuestions, int Cutovers, int Subnets)
+internal sealed record PacingPlan(DateTimeOffset Start, TimeSpan Interval, TimeSpan Spread, int MaxPerSecond, int NameQuestions, int Cutovers, int Subnets)
 {
     /// <summary>The closest two questions to one resolver may be: 1/<paramref name="maxPerSecond"/> s, rounded up to a tick.</summary>
     public static TimeSpan MinimumGap(int maxPerSecond) => TimeSpan.FromTicks((TimeSpan.TicksPerSecond + maxPerSecond - 1) / maxPerSecond);

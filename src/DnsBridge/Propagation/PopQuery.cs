@@ -7,7 +7,7 @@ namespace DnsBridge.Propagation;
 /// (research notes §1, dnsglobe): which one a resolver gets comes from the built-in catalog (<c>popQuery</c>) or the
 /// resolver's own configuration, never from its address, and its answer is read the way that operator writes it.
 /// </summary>
-public static class PopQuery
+internal static class PopQuery
 {
     /// <summary><c>CH TXT id.server</c> (RFC 4892): Cloudflare (<c>FRA</c>), Quad9 (<c>res200.fra.rrdns.pch.net</c>), unbound, nsd, Knot.</summary>
     public const string IdServer = "id.server";

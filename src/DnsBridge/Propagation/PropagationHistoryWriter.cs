@@ -3,7 +3,7 @@ using DnsBridge.State;
 namespace DnsBridge.Propagation;
 
 /// <summary>Records each resolver's answer when it changes: the propagation history of the report and charts.</summary>
-public sealed class PropagationHistoryWriter(IPropagationHistory history) : IPropagationListener
+internal sealed class PropagationHistoryWriter(IPropagationHistory history) : IPropagationListener
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Cutover, string Resolver), (string Answer, string Addresses)> _known = [];

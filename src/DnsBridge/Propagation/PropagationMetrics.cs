@@ -3,7 +3,7 @@ using Prometheus;
 namespace DnsBridge.Propagation;
 
 /// <summary>The dnsbridge_dns_* metrics. Resolver and region labels only ever come from the configured resolver set.</summary>
-public sealed class PropagationMetrics
+internal sealed class PropagationMetrics
 {
     private static readonly string[] Answers = ["target", "source", "mixed", "other", "error"];
     private readonly Gauge _answer;

@@ -6,7 +6,7 @@ using DnsBridge.Propagation.Wire;
 namespace DnsBridge.Propagation;
 
 /// <summary>What one resolver returned for one cutover (DESIGN.md vocabulary: resolver answer).</summary>
-public enum ResolverAnswer
+internal enum ResolverAnswer
 {
     /// <summary>Only expected (target) addresses, or the expected CNAME.</summary>
     Target,
@@ -29,7 +29,7 @@ public enum ResolverAnswer
 /// resolvers with a <see cref="Location"/> appear on the status page's map. <see cref="EndPoint"/> is where plain DNS
 /// reaches it (helper lookups: NS discovery, delegation); <see cref="Via"/> is how its row's questions travel.
 /// </summary>
-public sealed record ResolverInfo(string Name, IPEndPoint EndPoint, string Region, string Operator, bool Authoritative, ResolverLocation? Location = null)
+internal sealed record ResolverInfo(string Name, IPEndPoint EndPoint, string Region, string Operator, bool Authoritative, ResolverLocation? Location = null)
 {
     /// <summary>The vantage of rows asked by this instance.</summary>
     public const string LocalVantage = "local";
@@ -76,7 +76,7 @@ public sealed record ResolverInfo(string Name, IPEndPoint EndPoint, string Regio
 }
 
 /// <summary>The answer of one resolver for one cutover at one time (with the zone's SOA serial for an authoritative server).</summary>
-public sealed record ResolverResult(
+internal sealed record ResolverResult(
     ResolverInfo Resolver,
     ResolverAnswer Answer,
     IReadOnlyList<string> Addresses,
@@ -108,7 +108,7 @@ public sealed record ResolverResult(
 /// <see cref="Authoritative"/> is null when no authoritative server was asked and <see cref="ResolverAnswer.Error"/>
 /// when some were asked and none answered (<see cref="AuthoritativeUnreachable"/>).
 /// </summary>
-public sealed record PropagationSnapshot(
+internal sealed record PropagationSnapshot(
     string Cutover,
     DateTimeOffset At,
     IReadOnlyList<ResolverResult> Resolvers,

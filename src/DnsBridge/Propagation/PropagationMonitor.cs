@@ -20,7 +20,7 @@ namespace DnsBridge.Propagation;
 /// In a cluster only the leader polls (and publishes its snapshots to the store); a follower reads the published
 /// snapshots every second instead, so its API and status page show what the leader sees.
 /// </summary>
-public sealed partial class PropagationMonitor : BackgroundService, IPropagationView
+internal sealed partial class PropagationMonitor : BackgroundService, IPropagationView
 {
     private static readonly TimeSpan AuthoritativeRefresh = TimeSpan.FromMinutes(10);
     private readonly ICutoverPhases _phases;

@@ -12,7 +12,7 @@ namespace DnsBridge.Propagation;
 /// the subnet is remembered and asked once, its row marked. With a <see cref="PacingPlan"/> (the monitor's passes), the
 /// questions to each resolver address are paced by its <see cref="ResolverPacer"/>, shared by every cutover.
 /// </summary>
-public sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
+internal sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, bool> _ignoresSubnet = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (string? Pop, DateTimeOffset At)> _pops = new(StringComparer.Ordinal);

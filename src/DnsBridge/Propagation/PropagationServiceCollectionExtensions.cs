@@ -1,7 +1,7 @@
 using DnsBridge.Propagation.Preflight;
 namespace DnsBridge.Propagation;
 
-public static class PropagationServiceCollectionExtensions
+internal static class PropagationServiceCollectionExtensions
 {
     public static IServiceCollection AddPropagation(this IServiceCollection services)
     {

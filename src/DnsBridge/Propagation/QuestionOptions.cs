@@ -4,7 +4,7 @@ using DnsBridge.Propagation.Wire;
 namespace DnsBridge.Propagation;
 
 /// <summary>What every question of a pass shares: the DoH proxy, extra CA roots, and the named client subnets to ask "as if from".</summary>
-public sealed record QuestionOptions(string? HttpProxy, string? CaFile, IReadOnlyList<(string Name, ClientSubnet Subnet)> Subnets)
+internal sealed record QuestionOptions(string? HttpProxy, string? CaFile, IReadOnlyList<(string Name, ClientSubnet Subnet)> Subnets)
 {
     /// <summary>
     /// How long a PoP found by an identification question is reused: a resolver's site changes rarely (routing), so

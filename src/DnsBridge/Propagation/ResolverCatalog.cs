@@ -5,7 +5,7 @@ using DnsBridge.Propagation.Wire;
 namespace DnsBridge.Propagation;
 
 /// <summary>The recursive resolvers to ask: the built-in worldwide list (embedded data, with its sources) and/or the configured ones.</summary>
-public static class ResolverCatalog
+internal static class ResolverCatalog
 {
     /// <summary>
     /// Starts the name of every authoritative server (<c>auth ns1.example.com</c>): the stored propagation history keeps

@@ -4,4 +4,4 @@ namespace DnsBridge.Propagation;
 /// Where a resolver is drawn on the status page's map: the city of the operator's documented location (for an anycast
 /// service, its headquarters: it answers from many places), in decimal degrees.
 /// </summary>
-public sealed record ResolverLocation(string City, double Latitude, double Longitude);
+internal sealed record ResolverLocation(string City, double Latitude, double Longitude);

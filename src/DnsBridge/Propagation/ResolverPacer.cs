@@ -6,7 +6,7 @@ namespace DnsBridge.Propagation;
 /// shared concurrency, then until at least 1/cap s after the previous question to this resolver actually went out:
 /// late slots (a timeout before them, a full concurrency, a late timer) never bunch into a burst.
 /// </summary>
-public sealed class ResolverPacer(TimeProvider time)
+internal sealed class ResolverPacer(TimeProvider time)
 {
     private readonly Lock _lock = new();
     private PacingPlan? _plan;

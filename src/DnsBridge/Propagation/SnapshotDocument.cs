@@ -11,7 +11,7 @@ namespace DnsBridge.Propagation;
 /// A propagation snapshot as the leader stores it for the followers (JSON): every resolver row, the authoritative
 /// verdict, the delegation and the clocks, so a follower's API, status page and report show what the leader saw.
 /// </summary>
-public static class SnapshotDocument
+internal static class SnapshotDocument
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -3,7 +3,7 @@ using DnsBridge.State;
 namespace DnsBridge.Propagation;
 
 /// <summary>Stores each new snapshot of the leader's monitor for the followers (they read it every second).</summary>
-public sealed class SnapshotPublisher(IClusterStore store) : IPropagationListener
+internal sealed class SnapshotPublisher(IClusterStore store) : IPropagationListener
 {
     public void OnSnapshot(PropagationSnapshot snapshot)
     {

@@ -8,7 +8,7 @@ namespace DnsBridge.Residual;
 /// Who the client is: the peer, unless the peer is a trusted proxy (the source LB), in which case the right-most
 /// X-Forwarded-For address that is not itself a trusted proxy. Spoofed entries further left are ignored.
 /// </summary>
-public sealed class ClientAddressResolver
+internal sealed class ClientAddressResolver
 {
     private readonly IPNetwork[] _trusted;
 

@@ -10,7 +10,7 @@ namespace DnsBridge.Residual;
 /// flush, never on the request path; while the store cannot be reached the others' last figures are kept and this
 /// replica's totals simply grow in its counters (nothing is queued, so memory does not grow with the outage).
 /// </summary>
-public sealed class ClusterResidual
+internal sealed class ClusterResidual
 {
     private const int TopClientsKept = 10;
     private readonly ResidualAccounting _local;
@@ -163,7 +163,7 @@ public sealed class ClusterResidual
 }
 
 /// <summary>A cutover's residual figures over every replica, and per replica (<see cref="ReplicaResidual.TopClients"/> unused here).</summary>
-public sealed record ResidualFigures(long Requests, long Connections, DateTimeOffset? LastResidualAt, IReadOnlyList<ReplicaResidual> Replicas)
+internal sealed record ResidualFigures(long Requests, long Connections, DateTimeOffset? LastResidualAt, IReadOnlyList<ReplicaResidual> Replicas)
 {
     /// <summary>Requests and connections together: what the drain rules count.</summary>
     public long Total => Requests + Connections;

@@ -7,7 +7,7 @@ namespace DnsBridge.Residual;
 /// an add never races with a reset. At most 7 x 4 KiB per cutover, and nothing until its first client (a slot's
 /// sketch is made by the first add in its 10 minutes).
 /// </summary>
-public sealed class DistinctWindow
+internal sealed class DistinctWindow
 {
     public static readonly TimeSpan SlotLength = TimeSpan.FromMinutes(10);
     private const int Slots = 7;

@@ -7,7 +7,7 @@ namespace DnsBridge.Residual;
 /// A cutover's <c>Drain.Exclude</c> rules, compiled once per configuration: requests they match (load balancer
 /// health checks, monitors, internal clients) are forwarded but are not residual traffic.
 /// </summary>
-public sealed class ExclusionRules
+internal sealed class ExclusionRules
 {
     private readonly string[] _exactPaths;
     private readonly string[] _prefixPaths;

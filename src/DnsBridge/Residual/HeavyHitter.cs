@@ -7,7 +7,7 @@ namespace DnsBridge.Residual;
 /// when the error is 0, otherwise when it came back after losing the slot. <see cref="Tag"/> is the last tag the
 /// caller attached (a client's last user agent), null when none was.
 /// </summary>
-public readonly record struct HeavyHitter<TKey>(TKey Key, long Count, long Error, DateTimeOffset LastSeen, DateTimeOffset FirstSeen, string? Tag)
+internal readonly record struct HeavyHitter<TKey>(TKey Key, long Count, long Error, DateTimeOffset LastSeen, DateTimeOffset FirstSeen, string? Tag)
 {
     /// <summary>What the key certainly sent: <see cref="Count"/> minus <see cref="Error"/>.</summary>
     public long Guaranteed => Count - Error;

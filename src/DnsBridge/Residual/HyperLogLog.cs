@@ -8,7 +8,7 @@ namespace DnsBridge.Residual;
 /// estimate is biased. Keys come in already hashed (<see cref="KeyHash"/>), 64 bits, so no large-range correction
 /// is needed. Adding is lock-free: a register only ever grows.
 /// </summary>
-public sealed class HyperLogLog
+internal sealed class HyperLogLog
 {
     public const int Precision = 12;
     public const int RegisterCount = 1 << Precision;

@@ -8,7 +8,7 @@ namespace DnsBridge.Residual;
 /// <see cref="object.GetHashCode"/>'s 32 randomised ones) and the marker of a truncated user agent (which must read
 /// the same after a restart). Not a defence against crafted collisions: nothing here decides access.
 /// </summary>
-public static class KeyHash
+internal static class KeyHash
 {
     /// <summary>An address's bytes (4 for IPv4, 16 for IPv6), mixed; no allocation.</summary>
     public static ulong Of(IPAddress address)

@@ -4,7 +4,7 @@ namespace DnsBridge.Residual;
 /// Residual requests per minute over the last hour, lock-free: one slot per minute of the hour, reset by the first
 /// request of a new minute. Rates are for people (1 min, 15 min, 1 h); the exact total lives in the counter.
 /// </summary>
-public sealed class MinuteRing
+internal sealed class MinuteRing
 {
     // Made by the first request, so a cutover that never sees one (one of hundreds in a wave) costs one reference.
     private Buckets? _buckets;

@@ -5,7 +5,7 @@ using DnsBridge.Configuration;
 namespace DnsBridge.Residual;
 
 /// <summary>The residual counters of every cutover, by name: the request path writes them, the drain detector reads them.</summary>
-public sealed class ResidualAccounting(ResidualMetrics metrics, TimeProvider time)
+internal sealed class ResidualAccounting(ResidualMetrics metrics, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, ResidualCounter> _counters = new(StringComparer.Ordinal);
 

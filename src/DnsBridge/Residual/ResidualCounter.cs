@@ -9,7 +9,7 @@ namespace DnsBridge.Residual;
 /// take memory as traffic arrives, up to their bounds, so a cutover that sees none costs little more than its metric
 /// series: a wave of hundreds of idle cutovers stays small.
 /// </summary>
-public sealed class ResidualCounter
+internal sealed class ResidualCounter
 {
     private readonly Counter.Child _requestsMetric;
     private readonly Counter.Child _connectionsMetric;

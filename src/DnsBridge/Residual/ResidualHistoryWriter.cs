@@ -11,7 +11,7 @@ namespace DnsBridge.Residual;
 /// full, locked, unreachable) the counts accumulate in the counters (one number per cutover and kind, whatever
 /// the outage's length) and land in the minute the store comes back, instead of being lost.
 /// </summary>
-public sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidualHistory history, ClusterResidual cluster, TimeProvider time, IMetricFactory metrics,
+internal sealed class ResidualHistoryWriter(ResidualAccounting residual, IResidualHistory history, ClusterResidual cluster, TimeProvider time, IMetricFactory metrics,
     ILogger<ResidualHistoryWriter> logger) : PeriodicJob("residual_flush", time, JobFailures.Counter(metrics), logger)
 {
     private readonly Dictionary<string, long> _flushed = new(StringComparer.Ordinal);

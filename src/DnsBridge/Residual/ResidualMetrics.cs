@@ -3,7 +3,7 @@ using Prometheus;
 namespace DnsBridge.Residual;
 
 /// <summary>The residual families of DESIGN.md's metric table, created once per registry.</summary>
-public sealed class ResidualMetrics(IMetricFactory factory)
+internal sealed class ResidualMetrics(IMetricFactory factory)
 {
     public Counter Requests { get; } = factory.CreateCounter("dnsbridge_residual_requests_total", "Residual requests (forwarded, not excluded) by cutover.", ["cutover"]);
 

@@ -3,7 +3,7 @@ using System.Net;
 namespace DnsBridge.Residual;
 
 /// <summary>What arrived at the source for a cutover: a request (HTTP) or a connection (relayed bytes).</summary>
-public enum ResidualKind
+internal enum ResidualKind
 {
     Request,
     Connection,
@@ -13,7 +13,7 @@ public enum ResidualKind
 /// One arrival at the source, as the request path saw it, protocol-neutral: the client (after trusted proxies),
 /// and for requests the path and user agent that the exclusion rules look at. Connections have neither.
 /// </summary>
-public readonly record struct ResidualObservation(ResidualKind Kind, IPAddress? Client, string? Path = null, string? UserAgent = null)
+internal readonly record struct ResidualObservation(ResidualKind Kind, IPAddress? Client, string? Path = null, string? UserAgent = null)
 {
     public static ResidualObservation Request(string path, string? userAgent, IPAddress? client) => new(ResidualKind.Request, client, path, userAgent);
 

@@ -3,7 +3,7 @@ using DnsBridge.State;
 
 namespace DnsBridge.Residual;
 
-public static class ResidualServiceCollectionExtensions
+internal static class ResidualServiceCollectionExtensions
 {
     /// <summary>Residual accounting: counters per cutover, written on the request path, read by drain and admin, flushed to the history.</summary>
     public static IServiceCollection AddResidual(this IServiceCollection services)

@@ -16,7 +16,7 @@ namespace DnsBridge.Residual;
 /// (many keys share the minimum, the usual case) that is a step or two; at worst one scan of the slots.
 /// A request racing with the eviction of its own key may be missed: that key was the least counted anyway.
 /// </remarks>
-public sealed class SpaceSaving<TKey>
+internal sealed class SpaceSaving<TKey>
     where TKey : notnull
 {
     public const int DefaultCapacity = 10_000;

@@ -7,7 +7,7 @@ namespace DnsBridge.Residual;
 /// <see cref="MaxLength"/>: a longer agent keeps its first characters plus a hash of the whole, so two long agents
 /// that share a prefix are still counted apart, and the same agent always gets the same key.
 /// </summary>
-public static class UserAgentKey
+internal static class UserAgentKey
 {
     /// <summary>256 characters: room for any real user agent, about 0.5 KB per key (5 MB for a full summary).</summary>
     public const int MaxLength = 256;

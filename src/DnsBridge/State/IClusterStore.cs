@@ -7,7 +7,7 @@ namespace DnsBridge.State;
 /// rows are the same. Writes return false on failure (see <see cref="IStateDatabase.Problem"/>); reads throw
 /// <see cref="StateStoreException"/>.
 /// </summary>
-public interface IClusterStore
+internal interface IClusterStore
 {
     /// <summary>Says the replica is alive now and which configuration it runs.</summary>
     bool Heartbeat(string replica, string configHash, DateTimeOffset now);
@@ -39,16 +39,16 @@ public interface IClusterStore
 }
 
 /// <summary>A replica as its last heartbeat left it.</summary>
-public sealed record ReplicaRecord(string Name, DateTimeOffset LastSeen, string ConfigHash);
+internal sealed record ReplicaRecord(string Name, DateTimeOffset LastSeen, string ConfigHash);
 
 /// <summary>The current leadership term: who won it, when, and its number (one more per election).</summary>
-public sealed record LeaderRecord(string Replica, long Term, DateTimeOffset Since);
+internal sealed record LeaderRecord(string Replica, long Term, DateTimeOffset Since);
 
 /// <summary>
 /// What one replica counted for one cutover since it first ran (restarts continue its totals): residual requests
 /// and connections, its last residual arrival, and its heaviest clients as "address count" lines.
 /// </summary>
-public sealed record ReplicaResidual(string Replica, string Cutover, long Requests, long Connections, DateTimeOffset? LastResidualAt, string TopClients);
+internal sealed record ReplicaResidual(string Replica, string Cutover, long Requests, long Connections, DateTimeOffset? LastResidualAt, string TopClients);
 
 /// <summary>A propagation snapshot document and its time.</summary>
-public sealed record StoredSnapshot(string Cutover, string Document, DateTimeOffset At);
+internal sealed record StoredSnapshot(string Cutover, string Document, DateTimeOffset At);

@@ -3,7 +3,7 @@ using DnsBridge.Events;
 namespace DnsBridge.State;
 
 /// <summary>Each cutover's drain status, by cutover name.</summary>
-public interface ICutoverStatusStore
+internal interface ICutoverStatusStore
 {
     IReadOnlyDictionary<string, DrainStatus> Load();
 

@@ -4,7 +4,7 @@ namespace DnsBridge.State;
 /// The name servers a cutover's zone had when it was first monitored, kept so that a later, different set can be
 /// recognised as a delegation move (the earlier set then being the previous servers). Stores; decides nothing.
 /// </summary>
-public interface IDelegationStore
+internal interface IDelegationStore
 {
     /// <summary>The set first remembered for the cutover, or null when none was.</summary>
     RememberedNameServers? Remembered(string cutover);
@@ -14,4 +14,4 @@ public interface IDelegationStore
 }
 
 /// <summary>The servers as their owner formats them (one entry each), and when they were first seen.</summary>
-public sealed record RememberedNameServers(string Cutover, IReadOnlyList<string> Servers, DateTimeOffset FirstSeenAt);
+internal sealed record RememberedNameServers(string Cutover, IReadOnlyList<string> Servers, DateTimeOffset FirstSeenAt);

@@ -6,7 +6,7 @@ namespace DnsBridge.State;
 /// The event log and the alert outbox: an event and its outbox rows (one per receiver) are written in one
 /// transaction before anything is delivered, so a crash loses none and repeats none.
 /// </summary>
-public interface IEventStore
+internal interface IEventStore
 {
     /// <summary>
     /// Writes the event, the cutover's new status (when given) and its outbox rows in one transaction; a replay of an

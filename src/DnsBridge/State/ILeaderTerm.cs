@@ -6,7 +6,7 @@ namespace DnsBridge.State;
 /// only while that term is still the one recorded in the database, so a deposed leader's late write is refused
 /// instead of overwriting what its successor decided.
 /// </summary>
-public interface ILeaderTerm
+internal interface ILeaderTerm
 {
     long? Term { get; }
 }

@@ -3,10 +3,10 @@ using DnsBridge.Events;
 namespace DnsBridge.State;
 
 /// <summary>A cutover's phase as stored: the phase and when it was entered.</summary>
-public sealed record StoredPhase(CutoverPhase Phase, DateTimeOffset Since);
+internal sealed record StoredPhase(CutoverPhase Phase, DateTimeOffset Since);
 
 /// <summary>What <see cref="IPhaseStore.Change"/> did.</summary>
-public enum PhaseWrite
+internal enum PhaseWrite
 {
     /// <summary>The phase and its event (with outbox rows) are stored, in one transaction.</summary>
     Changed,
@@ -22,7 +22,7 @@ public enum PhaseWrite
 /// Each cutover's phase, beside its drain status. Knows no policy (which changes are allowed is the caller's): it
 /// stores a change only if the phase is still what the caller saw, so of two replicas changing it at once one wins.
 /// </summary>
-public interface IPhaseStore
+internal interface IPhaseStore
 {
     /// <summary>Every stored phase, by cutover name (a cutover never changed has no row). Throws <see cref="StateStoreException"/> when unreadable.</summary>
     IReadOnlyDictionary<string, StoredPhase> LoadPhases();

@@ -1,7 +1,7 @@
 namespace DnsBridge.State;
 
 /// <summary>Each resolver's answer for a cutover, recorded when it changes: the propagation history of the report.</summary>
-public interface IPropagationHistory
+internal interface IPropagationHistory
 {
     bool Add(PropagationChange change);
 
@@ -10,4 +10,4 @@ public interface IPropagationHistory
 }
 
 /// <summary>A resolver's new answer (its label: target, source, ...) and addresses, comma-separated as stored.</summary>
-public sealed record PropagationChange(string Cutover, string Resolver, DateTimeOffset At, string Answer, string Addresses, int? Ttl);
+internal sealed record PropagationChange(string Cutover, string Resolver, DateTimeOffset At, string Answer, string Addresses, int? Ttl);

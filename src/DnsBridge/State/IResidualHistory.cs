@@ -1,7 +1,7 @@
 namespace DnsBridge.State;
 
 /// <summary>Residual traffic per cutover and minute: the report's hourly table and the long charts.</summary>
-public interface IResidualHistory
+internal interface IResidualHistory
 {
     /// <summary>Adds counts to their minutes (summed with what is there). False when the write failed: nothing was added.</summary>
     bool Add(IEnumerable<ResidualMinute> minutes);
@@ -10,7 +10,7 @@ public interface IResidualHistory
 }
 
 /// <summary>Residual arrivals of one cutover in one minute (<paramref name="Minute"/>: Unix time / 60).</summary>
-public readonly record struct ResidualMinute(string Cutover, long Minute, long Count)
+internal readonly record struct ResidualMinute(string Cutover, long Minute, long Count)
 {
     public DateTimeOffset Start => DateTimeOffset.FromUnixTimeSeconds(Minute * 60);
 }

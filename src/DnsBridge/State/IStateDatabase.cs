@@ -5,7 +5,7 @@ namespace DnsBridge.State;
 /// Writes of every store never throw for a database failure (they return false and set <see cref="Problem"/>); reads
 /// throw <see cref="StateStoreException"/>, which names no driver type, so callers stay storage-neutral.
 /// </summary>
-public interface IStateDatabase
+internal interface IStateDatabase
 {
     /// <summary>Where the state lives, for messages and logs (a file path, or host and database): never a secret.</summary>
     string Location { get; }

@@ -8,7 +8,7 @@ namespace DnsBridge.State;
 /// outcome updates. Each provider adds how an event is inserted, how due rows are taken and how an update is written
 /// (PostgreSQL also releases the row's claim); each implements <see cref="IEventStore"/>.
 /// </summary>
-public abstract class SqlEventStore
+internal abstract class SqlEventStore
 {
     private protected SqlEventStore(StateDialect dialect) => Dialect = dialect;
 

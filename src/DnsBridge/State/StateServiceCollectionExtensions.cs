@@ -3,7 +3,7 @@ using Prometheus;
 
 namespace DnsBridge.State;
 
-public static class StateServiceCollectionExtensions
+internal static class StateServiceCollectionExtensions
 {
     /// <summary>The state stores (opened on first use from the config at start) and each store's interface.</summary>
     public static IServiceCollection AddState(this IServiceCollection services)

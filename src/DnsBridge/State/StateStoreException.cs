@@ -4,7 +4,7 @@ namespace DnsBridge.State;
 /// A state store that cannot be opened or read: <c>serve</c> ends with a clear message and exit 2. A failed write is
 /// never thrown (see <see cref="IStateDatabase.Problem"/>).
 /// </summary>
-public sealed class StateStoreException(string message, Exception? inner = null) : Exception(message, inner)
+internal sealed class StateStoreException(string message, Exception? inner = null) : Exception(message, inner)
 {
     public StateStoreException()
         : this("state store error")

@@ -8,7 +8,7 @@ namespace DnsBridge.State;
 /// The state of one DnsBridge, by owner, over one database: opened together, closed together. The only place that
 /// knows which implementation is in use.
 /// </summary>
-public sealed class StateStores : IDisposable
+internal sealed class StateStores : IDisposable
 {
     private readonly IDisposable _owner;
 

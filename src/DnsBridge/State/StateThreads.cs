@@ -18,7 +18,7 @@ namespace DnsBridge.State;
 /// tick is never queued behind a row of blocked reads. Past <see cref="MaxCount"/> work queues, bounded by the
 /// callers themselves (each awaits its own call).
 /// </remarks>
-public static class StateThreads
+internal static class StateThreads
 {
     /// <summary>Every loop that can wait on the database at once (drain detector, residual flush, membership, outbox, monitor, phases).</summary>
     public const int Count = 8;

@@ -101,7 +101,7 @@ public sealed class WaveOverviewTests(WaveOverviewTests.Wave wave) : IClassFixtu
         private TestUpstream _target = null!;
         private Dnsmasq _dns = null!;
 
-        public BridgeHost Bridge { get; private set; } = null!;
+        internal BridgeHost Bridge { get; private set; } = null!;
 
         public async Task InitializeAsync()
         {

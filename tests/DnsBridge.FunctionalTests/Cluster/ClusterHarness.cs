@@ -10,7 +10,7 @@ namespace DnsBridge.FunctionalTests.Cluster;
 /// resolver answering the source until <see cref="FlipDnsAsync"/>, a webhook receiver recording every delivery, and
 /// <c>serve</c> processes as replicas (each with its own config file: ports and replica name; the same cutovers).
 /// </summary>
-public sealed class ClusterHarness : IAsyncDisposable
+internal sealed class ClusterHarness : IAsyncDisposable
 {
     public const string Host = "shop.example.test";
     public const string Source = "198.51.100.7";

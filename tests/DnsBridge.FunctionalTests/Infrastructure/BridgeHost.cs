@@ -13,7 +13,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// A real DnsBridge (Kestrel proxy and admin listeners on 127.0.0.1, ephemeral ports) started in-process from a
 /// real config file in a temp directory, so reload tests can edit the file as a user would.
 /// </summary>
-public sealed class BridgeHost : IAsyncDisposable
+internal sealed class BridgeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
@@ -146,7 +146,7 @@ public sealed class BridgeHost : IAsyncDisposable
 }
 
 /// <summary>Captures log events in memory so tests can assert what is (and is never) logged.</summary>
-public sealed class LogCapture : ILogEventSink
+internal sealed class LogCapture : ILogEventSink
 {
     private readonly List<LogEvent> _events = [];
 

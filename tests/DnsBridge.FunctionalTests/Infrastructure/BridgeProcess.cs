@@ -9,7 +9,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// DnsBridge as a real separate process (<c>dotnet dnsbridge.dll serve</c>), for what only a process can show:
 /// SIGKILL, SIGTERM, exit codes, restarts on the same state file.
 /// </summary>
-public sealed class BridgeProcess : IAsyncDisposable
+internal sealed class BridgeProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();

@@ -7,7 +7,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// Debian's Chromium driven by Playwright (its driver ships inside the NuGet package; no browser is downloaded), for
 /// pages that must be clicked, typed into and checked with axe-core. <see cref="Chromium"/> stays for a plain DOM dump.
 /// </summary>
-public sealed class Browser : IAsyncDisposable
+internal sealed class Browser : IAsyncDisposable
 {
     private readonly IPlaywright _playwright;
     private readonly IBrowser _browser;

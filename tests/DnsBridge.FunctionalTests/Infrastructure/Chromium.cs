@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace DnsBridge.FunctionalTests.Infrastructure;
 
 /// <summary>Debian's headless Chromium, run against a page on loopback: the DOM after scripts ran, the console, a screenshot.</summary>
-public static class Chromium
+internal static class Chromium
 {
     public const string Path = "/usr/bin/chromium";
 

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace DnsBridge.FunctionalTests.Infrastructure;
 
 /// <summary>A fake clock moved a second at a time, as the drain detector's timer would see it.</summary>
-public static class DetectorClock
+internal static class DetectorClock
 {
     /// <summary>
     /// Advances <paramref name="time"/> by <paramref name="seconds"/>, one second at a time, and after each waits

@@ -6,7 +6,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// A <c>dnsbridge</c> verb as a child process with only the given DNSBRIDGE__ variables: nothing is set in this test
 /// process (its tests run in parallel), and an inherited DNSBRIDGE__ variable must not decide the outcome.
 /// </summary>
-public static class DnsBridgeVerb
+internal static class DnsBridgeVerb
 {
     public static async Task<(int Code, string Output)> RunAsync(string workingDirectory, (string Name, string Value)[] environment, params string[] args)
     {

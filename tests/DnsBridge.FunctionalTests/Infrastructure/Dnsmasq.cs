@@ -10,7 +10,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// anything else). <see cref="SetAsync"/> rewrites the records and sends SIGHUP, as an operator flipping a
 /// record would, and waits until dnsmasq answers the new way.
 /// </summary>
-public sealed class Dnsmasq : IAsyncDisposable
+internal sealed class Dnsmasq : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;

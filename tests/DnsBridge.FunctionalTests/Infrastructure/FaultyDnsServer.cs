@@ -9,7 +9,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// In-process DNS servers for the faults a real server will not produce on demand: silence, garbage bytes,
 /// truncated UDP with no TCP behind it, a wrong transaction id, SERVFAIL/REFUSED, a very slow answer, hostile names.
 /// </summary>
-public sealed class FaultyDnsServer : IAsyncDisposable
+internal sealed class FaultyDnsServer : IAsyncDisposable
 {
     private readonly UdpClient _udp;
     private readonly CancellationTokenSource _stop = new();

@@ -11,7 +11,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// geo-aware authoritative (Route 53 geo/latency records, a CDN) answers, so it shows what ECS rows can and cannot see.
 /// Runs as the current user, no NSID unless given, killed on dispose.
 /// </summary>
-public sealed class Knot : IAsyncDisposable
+internal sealed class Knot : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;

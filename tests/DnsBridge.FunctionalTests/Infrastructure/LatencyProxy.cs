@@ -7,7 +7,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// A TCP relay on loopback in front of a server that adds <see cref="Delay"/> before passing on each chunk the client
 /// sends: a database that answers, slowly (a congested link, an overloaded server). The delay can change at any time.
 /// </summary>
-public sealed class LatencyProxy : IAsyncDisposable
+internal sealed class LatencyProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly IPEndPoint _server;

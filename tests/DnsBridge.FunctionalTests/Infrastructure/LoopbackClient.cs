@@ -8,7 +8,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// would send) while every connection is dialled to a loopback endpoint, like a client whose stale DNS still
 /// answers with the source address.
 /// </summary>
-public static class LoopbackClient
+internal static class LoopbackClient
 {
     public static SocketsHttpHandler Handler(IPEndPoint endPoint, Action? onConnect = null) => new()
     {

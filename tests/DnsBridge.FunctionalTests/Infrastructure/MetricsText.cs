@@ -3,7 +3,7 @@ using System.Globalization;
 namespace DnsBridge.FunctionalTests.Infrastructure;
 
 /// <summary>Reads values out of the Prometheus text format.</summary>
-public static class MetricsText
+internal static class MetricsText
 {
     /// <summary>The sum of the series of <paramref name="name"/> whose labels include all of <paramref name="labels"/>; NaN if none.</summary>
     public static double Value(string text, string name, params (string Label, string Value)[] labels)

@@ -12,7 +12,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// rewrites the zone with a higher serial and sends SIGHUP (NSD re-reads changed zone files), then waits until the
 /// new serial is served, as an operator editing the zone at a provider would.
 /// </summary>
-public sealed class Nsd : IAsyncDisposable
+internal sealed class Nsd : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;

@@ -12,7 +12,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// URL), with one <c>drain_complete</c> event (id <c>e1</c>) put in the outbox: the start of every dispatcher test.
 /// The config can be replaced as a reload would; the outbox gauges are registered on the harness's own registry.
 /// </summary>
-public sealed class OutboxHarness : IDisposable
+internal sealed class OutboxHarness : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dnsbridge-outbox").FullName;
     private readonly CollectorRegistry _registry = Metrics.NewCustomRegistry();

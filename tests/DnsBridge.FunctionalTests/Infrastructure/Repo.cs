@@ -4,7 +4,7 @@ using System.Text.RegularExpressions;
 namespace DnsBridge.FunctionalTests.Infrastructure;
 
 /// <summary>The repository the tests run from, and running its tools (promtool, yamllint ...) as processes.</summary>
-public static partial class Repo
+internal static partial class Repo
 {
     public static string Root { get; } = FindRoot();
 

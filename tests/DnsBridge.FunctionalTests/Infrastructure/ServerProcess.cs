@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace DnsBridge.FunctionalTests.Infrastructure;
 
 /// <summary>Stopping a server the tests started (dnsmasq, nsd): killed if still running, waited for, released.</summary>
-public static class ServerProcess
+internal static class ServerProcess
 {
     public static async Task StopAsync(Process process)
     {

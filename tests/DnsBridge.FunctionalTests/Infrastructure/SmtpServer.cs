@@ -14,7 +14,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// to <c>later@…</c> 451. Without STARTTLS required and with a user, it is a relay that answers MAIL FROM before
 /// AUTH with <c>530 5.7.0 Authentication required</c>.
 /// </summary>
-public sealed class SmtpServer : IAsyncDisposable
+internal sealed class SmtpServer : IAsyncDisposable
 {
     // The system interpreter: the Debian package installs aiosmtpd there, not in a PATH-first pyenv.
     private const string Python = "/usr/bin/python3";

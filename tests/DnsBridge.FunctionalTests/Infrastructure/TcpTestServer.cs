@@ -7,7 +7,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// A real TCP server on loopback standing in for a non-HTTP target (SMTP, a database, a raw sink): every accepted
 /// connection runs <c>handle</c>; it counts what it accepted.
 /// </summary>
-public sealed class TcpTestServer : IAsyncDisposable
+internal sealed class TcpTestServer : IAsyncDisposable
 {
     private readonly Socket _listener;
     private readonly Func<Socket, Task> _handle;

@@ -6,7 +6,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace DnsBridge.FunctionalTests.Infrastructure;
 
 /// <summary>A private test CA and leaf certificates made at run time (nothing committed, nothing trusted system-wide).</summary>
-public sealed class TestCertificates : IDisposable
+internal sealed class TestCertificates : IDisposable
 {
     private readonly RSA _caKey = RSA.Create(2048);
 

@@ -8,7 +8,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// A real Kestrel server standing in for the target EIP (or any peer) on a loopback address, http or https with a
 /// test certificate, HTTP/1.1 and HTTP/2.
 /// </summary>
-public sealed class TestUpstream : IAsyncDisposable
+internal sealed class TestUpstream : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private int _disposed;

@@ -8,7 +8,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// A real tinyproxy on its own 127.x.y.z: the egress HTTP proxy of a site that lets only HTTPS out. It allows CONNECT
 /// to one port only, and logs every request so a test can see what went through it.
 /// </summary>
-public sealed class Tinyproxy : IAsyncDisposable
+internal sealed class Tinyproxy : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;

@@ -10,7 +10,7 @@ namespace DnsBridge.FunctionalTests.Infrastructure;
 /// libnghttp2) with a certificate from a test CA, an NSID, and a stub zone pointing at a test authoritative server
 /// (nsd), so that what it answers follows that server's zone and its cache TTLs.
 /// </summary>
-public sealed class Unbound : IAsyncDisposable
+internal sealed class Unbound : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;

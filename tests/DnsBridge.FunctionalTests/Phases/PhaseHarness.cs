@@ -12,7 +12,7 @@ namespace DnsBridge.FunctionalTests.Phases;
 /// A source app and a target app that answer differently on purpose ("source" / "target" in the body, with the Host
 /// and X-Forwarded-For they saw), a webhook receiver, and helpers to drive and observe phases.
 /// </summary>
-public sealed class PhaseHarness : IAsyncDisposable
+internal sealed class PhaseHarness : IAsyncDisposable
 {
     public const string Token = "phase-test-token-0123456789";
     public const string ShopHost = "shop.example.test";

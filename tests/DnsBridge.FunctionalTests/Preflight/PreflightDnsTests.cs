@@ -78,7 +78,7 @@ public sealed class PreflightDnsTests
     [InlineData(300, PreflightStatus.Pass)]
     [InlineData(3600, PreflightStatus.Warn)]
     [InlineData(172800, PreflightStatus.Fail)]
-    public async Task The_ttl_of_the_record_that_will_change_is_judged_against_5_minutes_and_a_day(int ttl, PreflightStatus expected)
+    internal async Task The_ttl_of_the_record_that_will_change_is_judged_against_5_minutes_and_a_day(int ttl, PreflightStatus expected)
     {
         await using var ns = await AuthoritativeAsync(Record(Source), ttl);
 

@@ -159,7 +159,7 @@ public sealed class PreflightTests : IAsyncLifetime
     [InlineData(500, PreflightStatus.Fail)]
     [InlineData(404, PreflightStatus.Warn)]
     [InlineData(204, PreflightStatus.Pass)]
-    public async Task The_health_path_is_asked_with_the_host_name_and_judged_by_status(int status, PreflightStatus expected)
+    internal async Task The_health_path_is_asked_with_the_host_name_and_judged_by_status(int status, PreflightStatus expected)
     {
         await using var target = await TargetAsync(null, status);
         var row = Row(await ReportAsync(WriteConfig(target.Address, target.Port, "http", new { HealthPath = "/ready" })), "health path");

@@ -6,7 +6,7 @@ namespace DnsBridge.FunctionalTests.Report;
 /// A strict RFC 4180 reader written from the RFC, not from the code under test: quoted fields may hold commas,
 /// CR LF and doubled quotes; records end in CR LF; a quote inside an unquoted field is an error.
 /// </summary>
-public static class CsvParser
+internal static class CsvParser
 {
     public static List<string[]> Parse(string text)
     {

@@ -13,7 +13,7 @@ namespace DnsBridge.FunctionalTests.Report;
 /// DrainDetectorTests does: <c>shop</c> drained, <c>blog</c> draining (residual traffic from several clients),
 /// <c>api</c> pending. The admin API needs <see cref="Token"/>.
 /// </summary>
-public sealed class WaveBridge : IAsyncDisposable
+internal sealed class WaveBridge : IAsyncDisposable
 {
     public const string Token = "0123456789abcdef0123456789abcdef";
 

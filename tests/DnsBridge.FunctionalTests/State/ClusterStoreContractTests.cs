@@ -14,7 +14,7 @@ public abstract class ClusterStoreContractTests : IDisposable
     private static readonly DateTimeOffset T0 = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
     private StateStores? _stores;
 
-    protected abstract StateStores Open();
+    private protected abstract StateStores Open();
 
     private IClusterStore Store => (_stores ??= Open()).Cluster;
 
@@ -86,7 +86,7 @@ public sealed class SqliteClusterStoreContractTests : ClusterStoreContractTests,
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("dnsbridge-cluster").FullName;
 
-    protected override StateStores Open() => StateStores.Open(new StateConfig { Path = Path.Combine(_dir, "state.db") }, NullLoggerFactory.Instance);
+    private protected override StateStores Open() => StateStores.Open(new StateConfig { Path = Path.Combine(_dir, "state.db") }, NullLoggerFactory.Instance);
 
     void IDisposable.Dispose()
     {
@@ -100,6 +100,6 @@ public sealed class PostgresClusterStoreContractTests(PostgresServer server) : C
 {
     private readonly string _connectionString = server.CreateDatabase("cluster");
 
-    protected override StateStores Open() =>
+    private protected override StateStores Open() =>
         StateStores.Open(new StateConfig { Provider = StateConfig.ProviderPostgres, ConnectionString = _connectionString }, NullLoggerFactory.Instance);
 }

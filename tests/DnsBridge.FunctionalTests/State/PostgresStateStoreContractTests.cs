@@ -12,7 +12,7 @@ public sealed class PostgresStateStoreContractTests(PostgresServer server) : Sta
 {
     private readonly string _connectionString = server.CreateDatabase("contract");
 
-    protected override StateStores Open() =>
+    private protected override StateStores Open() =>
         StateStores.Open(new StateConfig { Provider = StateConfig.ProviderPostgres, ConnectionString = _connectionString }, NullLoggerFactory.Instance);
 
     /// <summary>Another session holds every table's exclusive lock: the store's writes wait out their lock timeout and fail.</summary>

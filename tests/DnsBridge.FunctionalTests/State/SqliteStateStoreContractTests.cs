@@ -12,7 +12,7 @@ public sealed class SqliteStateStoreContractTests : StateStoreContractTests
 
     private string FilePath => Path.Combine(_dir, "state.db");
 
-    protected override StateStores Open() => StateStores.Open(new StateConfig { Path = FilePath }, NullLoggerFactory.Instance);
+    private protected override StateStores Open() => StateStores.Open(new StateConfig { Path = FilePath }, NullLoggerFactory.Instance);
 
     protected override IDisposable BlockWrites()
     {

@@ -18,12 +18,12 @@ public abstract class StateStoreContractTests : IDisposable
     /// Opens this test's store: empty at the first call; a later call (after <see cref="Restart"/>) finds what was
     /// written before, as a restarted <c>serve</c> would.
     /// </summary>
-    protected abstract StateStores Open();
+    private protected abstract StateStores Open();
 
     /// <summary>Makes every write fail (another holder of the write lock) until the result is disposed.</summary>
     protected abstract IDisposable BlockWrites();
 
-    protected StateStores Stores => _stores ??= Open();
+    private protected StateStores Stores => _stores ??= Open();
 
     protected void Restart()
     {

@@ -13,7 +13,7 @@ public sealed class AdminJsonContextTests
     public static TheoryData<Type> AnswerTypes()
     {
         var data = new TheoryData<Type>();
-        foreach (var type in typeof(ApiError).Assembly.GetTypes().Where(t => t.IsPublic && t.Namespace == typeof(ApiError).Namespace
+        foreach (var type in typeof(ApiError).Assembly.GetTypes().Where(t => !t.IsNested && t.Namespace == typeof(ApiError).Namespace
             && (t.Name.EndsWith("Document", StringComparison.Ordinal) || t == typeof(ApiError))))
         {
             data.Add(type);

@@ -18,7 +18,7 @@ public sealed class RobotAnswerTests
     [InlineData("""{"errcode":130101,"errmsg":"send too fast"}""", SendVerdict.Retry)]
     [InlineData("""{"errcode":-1,"errmsg":"system busy"}""", SendVerdict.Retry)]
     [InlineData("<html>proxy</html>", SendVerdict.Retry)]
-    public void DingTalk(string body, SendVerdict verdict) =>
+    internal void DingTalk(string body, SendVerdict verdict) =>
         Assert.Equal(verdict, new DingTalkBody().Judge(HttpStatusCode.OK, body)!.Verdict);
 
     [Fact]
@@ -38,14 +38,14 @@ public sealed class RobotAnswerTests
     [InlineData(400, """{"code":9499,"msg":"Bad Request"}""", SendVerdict.Rejected)]
     [InlineData(400, """{"code":9499,"msg":"too many request"}""", SendVerdict.Retry)]
     [InlineData(200, """{"code":11232,"msg":"frequency limited"}""", SendVerdict.Retry)]
-    public void Feishu(int status, string body, SendVerdict verdict) =>
+    internal void Feishu(int status, string body, SendVerdict verdict) =>
         Assert.Equal(verdict, new FeishuBody().Judge((HttpStatusCode)status, body)!.Verdict);
 
     [Theory]
     [InlineData("""{"errcode":0,"errmsg":"ok"}""", SendVerdict.Delivered)]
     [InlineData("""{"errcode":93000,"errmsg":"invalid webhook url"}""", SendVerdict.Rejected)]
     [InlineData("""{"errcode":45009,"errmsg":"api freq out of limit"}""", SendVerdict.Retry)]
-    public void WeCom(string body, SendVerdict verdict) =>
+    internal void WeCom(string body, SendVerdict verdict) =>
         Assert.Equal(verdict, new WeComBody().Judge(HttpStatusCode.OK, body)!.Verdict);
 
     [Fact]

@@ -4,7 +4,7 @@ using Json.Schema;
 namespace DnsBridge.UnitTests.Configuration;
 
 /// <summary>config/dnsbridge.schema.json as an editor applies it: what it says about a config file.</summary>
-public static class ConfigSchema
+internal static class ConfigSchema
 {
     public static string FilePath { get; } = Path.Combine(AppContext.BaseDirectory, "config", "dnsbridge.schema.json");
 

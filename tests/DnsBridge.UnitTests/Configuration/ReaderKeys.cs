@@ -9,7 +9,7 @@ namespace DnsBridge.UnitTests.Configuration;
 /// with "must be a single value". So the docs and the schema are checked against what the reader does, not against
 /// a copy of its lists. Paths are written as the docs write them: <c>Cutovers:N:Target:Address</c>.
 /// </summary>
-public static class ReaderKeys
+internal static class ReaderKeys
 {
     private const string Probe = "Zzzzprobe";
 

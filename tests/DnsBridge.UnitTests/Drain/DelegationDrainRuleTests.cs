@@ -35,7 +35,7 @@ public sealed class DelegationDrainRuleTests
     private static DrainStatus Propagating(TimeSpan sinceSwitch, DateTimeOffset? staleRaised = null) =>
         new() { State = DrainState.Propagating, Since = Now - sinceSwitch, DnsSwitchedAt = Now - sinceSwitch, PreviousNameServersStaleAt = staleRaised };
 
-    public static TheoryData<string, DrainStatus, PropagationSnapshot, DrainState, string?, DateTimeOffset?> Rules() => new()
+    internal static TheoryData<string, DrainStatus, PropagationSnapshot, DrainState, string?, DateTimeOffset?> Rules() => new()
     {
         // name, status, poll, next state, event, StaleUntil after the step
         { "no previous servers: complete as before", Propagating(TimeSpan.FromHours(1)), Poll(172800), DrainState.Draining, EventNames.PropagationComplete, null },
@@ -50,7 +50,7 @@ public sealed class DelegationDrainRuleTests
 
     [Theory]
     [MemberData(nameof(Rules))]
-    public void Previous_servers_on_the_source_hold_propagation_while_old_delegations_may_be_cached(
+    internal void Previous_servers_on_the_source_hold_propagation_while_old_delegations_may_be_cached(
         string name, DrainStatus status, PropagationSnapshot poll, DrainState next, string? raised, DateTimeOffset? staleUntil)
     {
         var step = DrainStateMachine.Step(Cutover, status, new DrainInput(poll, 0, null), Now);

@@ -31,7 +31,7 @@ public sealed class DrainStateMachineTests
 
     private static DrainStatus At(DrainState state) => new() { State = state, Since = Now.AddHours(-1) };
 
-    public static TheoryData<string, DrainStatus, DrainInput, DrainState?, string?> Transitions() => new()
+    internal static TheoryData<string, DrainStatus, DrainInput, DrainState?, string?> Transitions() => new()
     {
         // name, status, input, expected next state (null: no change), expected event
         { "pending without a poll", At(DrainState.Pending), new(null, 0, null), null, null },
@@ -59,7 +59,7 @@ public sealed class DrainStateMachineTests
 
     [Theory]
     [MemberData(nameof(Transitions))]
-    public void Each_state_moves_only_on_its_rule(string name, DrainStatus status, DrainInput input, DrainState? next, string? raised)
+    internal void Each_state_moves_only_on_its_rule(string name, DrainStatus status, DrainInput input, DrainState? next, string? raised)
     {
         var step = DrainStateMachine.Step(Cutover, status, input, Now);
         Assert.True(next is null ? step is null || step.Status.State == status.State : step?.Status.State == next, name);

@@ -8,7 +8,7 @@ namespace DnsBridge.UnitTests.Phases;
 /// <summary>The phase transition table and the readiness gate, as pure functions.</summary>
 public sealed class PhaseRulesTests
 {
-    public static TheoryData<CutoverPhase, CutoverPhase, bool> Table() => new()
+    internal static TheoryData<CutoverPhase, CutoverPhase, bool> Table() => new()
     {
         // from, to, allowed
         { CutoverPhase.Rehearsal, CutoverPhase.Frozen, true },
@@ -31,7 +31,7 @@ public sealed class PhaseRulesTests
 
     [Theory]
     [MemberData(nameof(Table))]
-    public void Every_transition_is_allowed_or_refused_with_a_reason(CutoverPhase from, CutoverPhase to, bool allowed)
+    internal void Every_transition_is_allowed_or_refused_with_a_reason(CutoverPhase from, CutoverPhase to, bool allowed)
     {
         Assert.Equal(allowed, PhaseRules.Allowed(from, to));
         var refusal = PhaseRules.Refusal("shop", from, to);

@@ -56,7 +56,7 @@ public sealed class PropagationSummaryTests
     [InlineData(new[] { ResolverAnswer.Target, ResolverAnswer.Mixed }, ResolverAnswer.Mixed)]
     [InlineData(new[] { ResolverAnswer.Target, ResolverAnswer.Other }, ResolverAnswer.Other)]
     [InlineData(new[] { ResolverAnswer.Target, ResolverAnswer.Target }, ResolverAnswer.Target)]
-    public void A_resolver_is_as_stale_as_its_stalest_host(ResolverAnswer[] answers, ResolverAnswer combined) =>
+    internal void A_resolver_is_as_stale_as_its_stalest_host(ResolverAnswer[] answers, ResolverAnswer combined) =>
         Assert.Equal(combined, PropagationPoller.Worst(answers));
 
     [Fact]

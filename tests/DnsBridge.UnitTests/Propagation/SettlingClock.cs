@@ -7,7 +7,7 @@ namespace DnsBridge.UnitTests.Propagation;
 /// until every unfinished task is back waiting on a timer, so a continuation that ran on the thread pool is never
 /// overtaken by the next step.
 /// </summary>
-public sealed class SettlingClock(DateTimeOffset start) : TimeProvider
+internal sealed class SettlingClock(DateTimeOffset start) : TimeProvider
 {
     private readonly FakeTimeProvider _fake = new(start);
     private int _waiting;

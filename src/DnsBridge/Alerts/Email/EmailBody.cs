@@ -9,7 +9,7 @@ namespace DnsBridge.Alerts.Email;
 /// facts, and a <c>Message-Id</c> made from the event id so that a retry after a lost answer is the same message to
 /// anything that deduplicates (the mail counterpart of <c>Idempotency-Key</c>).
 /// </summary>
-public static class EmailBody
+internal static class EmailBody
 {
     public static MimeMessage Build(AlertMessage message, string from, IEnumerable<string> to)
     {

@@ -17,7 +17,7 @@ namespace DnsBridge.Alerts.Email;
 /// repeats, so they fail at once. Every failure is an outcome, never an exception: an unknown one is retried (the
 /// outbox's backoff paces it), so one odd server cannot stop the process that holds the outbox.
 /// </summary>
-public sealed class EmailSender(TimeProvider time)
+internal sealed class EmailSender(TimeProvider time)
 {
     // MailKit's own default is two minutes per operation; an alert attempt must end well before the next second's.
     private static readonly TimeSpan OperationTimeout = TimeSpan.FromSeconds(15);

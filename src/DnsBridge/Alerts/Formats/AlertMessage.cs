@@ -8,7 +8,7 @@ namespace DnsBridge.Alerts.Formats;
 /// What every channel renders, taken from one stored event and its cutover's configuration as it stands: each format
 /// and email show the same facts, only shaped for the receiver.
 /// </summary>
-public sealed record AlertMessage(string Id, string Event, string Cutover, DateTimeOffset At, string Text, IReadOnlyList<string>? Hosts, string? Target,
+internal sealed record AlertMessage(string Id, string Event, string Cutover, DateTimeOffset At, string Text, IReadOnlyList<string>? Hosts, string? Target,
     string? Fields = null)
 {
     public static AlertMessage Of(CutoverEvent e, CutoverConfig? cutover)

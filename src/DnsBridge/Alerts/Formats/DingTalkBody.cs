@@ -9,7 +9,7 @@ namespace DnsBridge.Alerts.Formats;
 /// the event id so that DingTalk drops a retry it already posted, and with a <c>Secret</c> the <c>timestamp</c> and
 /// <c>sign</c> query parameters, made afresh for every attempt (a stored one expires after an hour).
 /// </summary>
-public sealed class DingTalkBody : IWebhookFormat
+internal sealed class DingTalkBody : IWebhookFormat
 {
     // Configuration errors DingTalk will repeat forever: 310000 keyword/signature/timestamp/IP allowlist, 300001 and
     // 300005 unknown token, 460101 body too large, 90030 quota used up. Everything else (130101 rate limit, codes not

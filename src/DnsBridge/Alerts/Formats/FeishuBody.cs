@@ -9,7 +9,7 @@ namespace DnsBridge.Alerts.Formats;
 /// <c>Secret</c> the <c>timestamp</c> and <c>sign</c> in the body, made afresh for every attempt. The card always
 /// says "DnsBridge", a keyword a bot with keyword security can require.
 /// </summary>
-public sealed class FeishuBody : IWebhookFormat
+internal sealed class FeishuBody : IWebhookFormat
 {
     // 19021 signature or timestamp, 19022 IP not allowed, 19024 keyword missing, 9499 bad request: configuration or
     // payload errors that every retry would repeat. 9499 "too many request" and 11232 are rate limits, and unknown

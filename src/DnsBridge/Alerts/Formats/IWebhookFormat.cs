@@ -8,7 +8,7 @@ namespace DnsBridge.Alerts.Formats;
 /// One vendor's body (and, for DingTalk, its signed URL) built from an <see cref="AlertMessage"/>, and how to read its
 /// answer. The dispatcher adds the headers (<c>Idempotency-Key</c> for every format), sends, and keeps the outbox.
 /// </summary>
-public interface IWebhookFormat
+internal interface IWebhookFormat
 {
     /// <summary>
     /// The URL and JSON body of one attempt. Called for every attempt, never cached: a signature's timestamp expires

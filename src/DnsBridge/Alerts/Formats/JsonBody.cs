@@ -5,7 +5,7 @@ using DnsBridge.Configuration;
 namespace DnsBridge.Alerts.Formats;
 
 /// <summary>The default body, unchanged from before formats existed: receivers written against it keep working.</summary>
-public sealed class JsonBody : IWebhookFormat
+internal sealed class JsonBody : IWebhookFormat
 {
     public bool ReadsBody => false;
 

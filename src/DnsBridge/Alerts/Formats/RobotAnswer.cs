@@ -6,7 +6,7 @@ namespace DnsBridge.Alerts.Formats;
 /// The JSON answer of the Chinese robots, which say HTTP 200 whatever happened and put the verdict in a code:
 /// <c>errcode</c>/<c>errmsg</c> (DingTalk, WeCom), <c>code</c>/<c>msg</c> (Feishu, formerly <c>StatusCode</c>).
 /// </summary>
-public static class RobotAnswer
+internal static class RobotAnswer
 {
     /// <summary>The first of the given code fields present as a number, with its message; null when there is none.</summary>
     public static (long Code, string Message)? Read(string body, string[] codes, string[] messages)

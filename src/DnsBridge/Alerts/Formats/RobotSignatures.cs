@@ -10,7 +10,7 @@ namespace DnsBridge.Alerts.Formats;
 /// query; Feishu uses <c>timestamp + "\n" + secret</c> as the key over an empty message, in seconds, Base64 unencoded,
 /// in the body. Both robots refuse a timestamp more than an hour off their clock.
 /// </summary>
-public static class RobotSignatures
+internal static class RobotSignatures
 {
     /// <summary>DingTalk's <c>timestamp</c> (Unix milliseconds) and <c>sign</c>, already URL-encoded for the query.</summary>
     public static (string Timestamp, string Sign) DingTalk(string secret, DateTimeOffset now)

@@ -9,7 +9,7 @@ namespace DnsBridge.Alerts.Formats;
 /// the notification fallback Slack requires alongside blocks. Slack rejects a header over 150 characters and a section
 /// over 3,000 with 400, so both are cut well before. Errors come as 4xx/5xx: the status decides.
 /// </summary>
-public sealed class SlackBody : IWebhookFormat
+internal sealed class SlackBody : IWebhookFormat
 {
     private const int MaxHeader = 150;
     private const int MaxSection = 2500;

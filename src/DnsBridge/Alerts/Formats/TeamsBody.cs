@@ -9,7 +9,7 @@ namespace DnsBridge.Alerts.Formats;
 /// because the "Post card in a chat or channel" action shows 1.5 cards as "couldn't be displayed" while the flow
 /// reports success. A 2xx means the flow accepted the card, not that anyone saw it: Teams gives no more.
 /// </summary>
-public sealed class TeamsBody : IWebhookFormat
+internal sealed class TeamsBody : IWebhookFormat
 {
     public bool ReadsBody => false;
 

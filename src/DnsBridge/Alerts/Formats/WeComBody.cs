@@ -9,7 +9,7 @@ namespace DnsBridge.Alerts.Formats;
 /// WeCom group robot: a <c>markdown</c> message, at most 4,096 UTF-8 bytes (a CJK character is three), so the content
 /// is cut by bytes. The <c>key</c> in the URL is the only credential: WeCom does not sign.
 /// </summary>
-public sealed class WeComBody : IWebhookFormat
+internal sealed class WeComBody : IWebhookFormat
 {
     private const int MaxBytes = 4096;
 

@@ -3,7 +3,7 @@ using DnsBridge.Configuration;
 namespace DnsBridge.Alerts.Formats;
 
 /// <summary>The format of each <c>Format</c> value; the validator admits only these.</summary>
-public static class WebhookFormatCatalog
+internal static class WebhookFormatCatalog
 {
     private static readonly Dictionary<string, IWebhookFormat> Formats = new(StringComparer.OrdinalIgnoreCase)
     {

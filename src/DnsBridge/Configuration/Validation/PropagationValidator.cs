@@ -1,6 +1,6 @@
 namespace DnsBridge.Configuration.Validation;
 
-public static class PropagationValidator
+internal static class PropagationValidator
 {
     public static PropagationConfig Validate(PropagationConfig p, string path, string baseDirectory, Action<string, string> error)
     {

@@ -7,7 +7,7 @@ namespace DnsBridge.Propagation.Delegation;
 /// answers, the zone, the parent's referral with its NS TTL, and the zone's own NS set. The monitor does the same with
 /// caches (<see cref="DelegationWatcher"/>).
 /// </summary>
-public sealed class DelegationCheck(DnsQuerier querier, TimeProvider time)
+internal sealed class DelegationCheck(DnsQuerier querier, TimeProvider time)
 {
     private readonly DelegationProbe _probe = new(querier);
 

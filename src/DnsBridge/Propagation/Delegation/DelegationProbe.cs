@@ -10,7 +10,7 @@ namespace DnsBridge.Propagation.Delegation;
 /// resolver keeps the delegation) and which NS set the zone itself lists. Parent and zone servers are asked without
 /// recursion, so the answer is theirs and not a resolver's cache.
 /// </summary>
-public sealed class DelegationProbe(DnsQuerier querier)
+internal sealed class DelegationProbe(DnsQuerier querier)
 {
     /// <summary>The zone that holds <paramref name="host"/>: asked of the zone's own servers first, then the resolvers.</summary>
     public async Task<string?> ZoneAsync(string host, IReadOnlyList<IPEndPoint> authoritative, IReadOnlyList<IPEndPoint> recursive, TimeSpan timeout, CancellationToken cancellationToken)

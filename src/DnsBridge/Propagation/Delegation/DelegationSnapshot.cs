@@ -6,7 +6,7 @@ namespace DnsBridge.Propagation.Delegation;
 /// Resolvers that cached the old delegation before the switch may ask the previous servers until
 /// <see cref="OldDelegationCachedUntil"/> (switch time + the parent's NS TTL; null before the switch).
 /// </summary>
-public sealed record DelegationSnapshot(
+internal sealed record DelegationSnapshot(
     string? Zone,
     string? ParentZone,
     IReadOnlyList<string> ParentServers,

@@ -10,7 +10,7 @@ namespace DnsBridge.Propagation.Delegation;
 /// monitored once a different one shows up), asked like the authoritative ones, and the parent's delegation with its
 /// NS TTL. Names of previous servers and the zone's parent are looked up once per config (start and reload).
 /// </summary>
-public sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider time, IDelegationStore? store, ILogger logger)
+internal sealed partial class DelegationWatcher(DnsQuerier querier, TimeProvider time, IDelegationStore? store, ILogger logger)
 {
     private readonly DelegationProbe _probe = new(querier);
     private readonly PropagationPoller _poller = new(querier, time);

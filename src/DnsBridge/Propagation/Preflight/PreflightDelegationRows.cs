@@ -11,7 +11,7 @@ namespace DnsBridge.Propagation.Preflight;
 /// server answer what the current ones answer, how long the parent lets resolvers keep the old delegation, and do the
 /// parent and the zone name the same servers.
 /// </summary>
-public sealed class PreflightDelegationRows(DnsQuerier querier, TimeProvider time)
+internal sealed class PreflightDelegationRows(DnsQuerier querier, TimeProvider time)
 {
     /// <summary>Above a day, old delegations outlive a reasonable cutover window (172800 s is common for TLDs).</summary>
     public const int ParentTtlWarnSeconds = 86400;

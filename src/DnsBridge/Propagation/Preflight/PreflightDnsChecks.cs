@@ -12,7 +12,7 @@ namespace DnsBridge.Propagation.Preflight;
 /// cached (its TTL bounds how long residual traffic lasts), what it points at now, which CNAME chain leads to
 /// it, and whether enough of the recursive resolvers answer for the propagation view to see anything.
 /// </summary>
-public sealed class PreflightDnsChecks(DnsQuerier querier, TimeProvider? time = null) : IPreflightDnsChecks
+internal sealed class PreflightDnsChecks(DnsQuerier querier, TimeProvider? time = null) : IPreflightDnsChecks
 {
     /// <summary>Above this TTL stale caches keep clients at the source for long: lower it ahead of the switch.</summary>
     public const int TtlWarnSeconds = 300;

@@ -12,7 +12,7 @@ namespace DnsBridge.Propagation.Vantages;
 /// A value that is wrong anywhere makes the whole answer unusable: a remote that sends one impossible value is not
 /// trusted for the others.
 /// </summary>
-public static class VantageDocument
+internal static class VantageDocument
 {
     // A resolver row's latency is bounded by the remote's own timeout (under its interval); a day is far past any of those.
     private const double MaxLatencyMs = 86_400_000;

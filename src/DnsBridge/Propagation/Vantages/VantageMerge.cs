@@ -9,7 +9,7 @@ namespace DnsBridge.Propagation.Vantages;
 /// which holds propagation complete (<see cref="ResolverResult.VantageUnavailable"/>): a region nobody can see is not
 /// a region that has switched.
 /// </summary>
-public static class VantageMerge
+internal static class VantageMerge
 {
     /// <summary>Intervals without a new remote snapshot after which a vantage's rows count as stale.</summary>
     public const int StaleIntervals = 3;

@@ -15,7 +15,7 @@ namespace DnsBridge.Propagation.Vantages;
 /// never logged: errors name the vantage and its URL only. The answer is another host's: it is read against a size
 /// cap and every value checked (<see cref="VantageDocument"/>), so whatever it holds ends as that vantage's error row.
 /// </summary>
-public sealed partial class VantagePuller(TimeProvider time, ILogger logger) : IDisposable
+internal sealed partial class VantagePuller(TimeProvider time, ILogger logger) : IDisposable
 {
     private static readonly TimeSpan MaxTimeout = TimeSpan.FromSeconds(10);
 

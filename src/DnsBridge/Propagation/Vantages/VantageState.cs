@@ -5,10 +5,10 @@ namespace DnsBridge.Propagation.Vantages;
 /// pull failed, why. <see cref="VantageCutover.FreshAt"/> is on this instance's clock (when the remote's snapshot time
 /// last moved), so a clock skew between the two hosts never makes rows look fresh or stale.
 /// </summary>
-public sealed record VantageState(string Name, string Url, IReadOnlyDictionary<string, VantageCutover> Cutovers, string? Error)
+internal sealed record VantageState(string Name, string Url, IReadOnlyDictionary<string, VantageCutover> Cutovers, string? Error)
 {
     public static VantageState Empty(string name, string url) => new(name, url, new Dictionary<string, VantageCutover>(StringComparer.Ordinal), null);
 }
 
 /// <summary>One cutover as a remote vantage last reported it: its snapshot time, when that last changed here, its own rows.</summary>
-public sealed record VantageCutover(DateTimeOffset RemoteAt, DateTimeOffset FreshAt, IReadOnlyList<ResolverResult> Rows);
+internal sealed record VantageCutover(DateTimeOffset RemoteAt, DateTimeOffset FreshAt, IReadOnlyList<ResolverResult> Rows);

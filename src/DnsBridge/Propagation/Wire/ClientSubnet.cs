@@ -4,7 +4,7 @@ using System.Net.Sockets;
 namespace DnsBridge.Propagation.Wire;
 
 /// <summary>An EDNS client subnet to ask "as if from" (RFC 7871): the network of a CIDR, sent with its host bits cleared.</summary>
-public sealed record ClientSubnet(IPAddress Address, byte PrefixLength)
+internal sealed record ClientSubnet(IPAddress Address, byte PrefixLength)
 {
     public ushort Family => Address.AddressFamily == AddressFamily.InterNetworkV6 ? (ushort)2 : (ushort)1;
 

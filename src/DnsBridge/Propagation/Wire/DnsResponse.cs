@@ -4,7 +4,7 @@ using System.Text;
 namespace DnsBridge.Propagation.Wire;
 
 /// <summary>A decoded response: header bits, the first question, answers, authorities and what the OPT record said.</summary>
-public sealed record DnsResponse(
+internal sealed record DnsResponse(
     ushort Id,
     bool Truncated,
     bool Authoritative,
@@ -16,12 +16,12 @@ public sealed record DnsResponse(
     EdnsInfo? Edns);
 
 /// <summary>One resource record; <see cref="Data"/> holds an address, a target name or a TXT record's text, <see cref="Soa"/> a SOA's numbers.</summary>
-public sealed record DnsRecord(string Name, ushort Type, ushort Class, int Ttl, string? Data, SoaData? Soa);
+internal sealed record DnsRecord(string Name, ushort Type, ushort Class, int Ttl, string? Data, SoaData? Soa);
 
-public sealed record SoaData(uint Serial, int Minimum);
+internal sealed record SoaData(uint Serial, int Minimum);
 
 /// <summary>The options of a response's OPT record that the monitor reads.</summary>
-public sealed record EdnsInfo(byte[]? Nsid, ClientSubnetEcho? ClientSubnet)
+internal sealed record EdnsInfo(byte[]? Nsid, ClientSubnetEcho? ClientSubnet)
 {
     /// <summary>The NSID as text when it is printable ASCII (what operators configure), else hex.</summary>
     public string? NsidText => Nsid is not { Length: > 0 } bytes ? null
@@ -30,4 +30,4 @@ public sealed record EdnsInfo(byte[]? Nsid, ClientSubnetEcho? ClientSubnet)
 }
 
 /// <summary>The client subnet a server echoed, with the scope its answer covers (0: every client).</summary>
-public sealed record ClientSubnetEcho(ushort Family, byte SourcePrefixLength, byte ScopePrefixLength, IPAddress Address);
+internal sealed record ClientSubnetEcho(ushort Family, byte SourcePrefixLength, byte ScopePrefixLength, IPAddress Address);

@@ -11,7 +11,7 @@ namespace DnsBridge.Propagation.Wire;
 /// read for what propagation needs (A, AAAA, CNAME, SOA, the OPT options). DnsClient writes OPT with no options and
 /// has no DoT/DoH; a few hundred lines here give full control over IDs, padding and subnet masking.
 /// </summary>
-public static class DnsWire
+internal static class DnsWire
 {
     public const ushort TypeA = 1;
     public const ushort TypeCname = 5;

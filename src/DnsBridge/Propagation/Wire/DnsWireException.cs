@@ -1,4 +1,4 @@
 namespace DnsBridge.Propagation.Wire;
 
 /// <summary>A response that is not a well-formed DNS message (classified as <c>malformed</c>).</summary>
-public sealed class DnsWireException(string message) : Exception(message);
+internal sealed class DnsWireException(string message) : Exception(message);

@@ -10,7 +10,7 @@ namespace DnsBridge.Propagation.Wire;
 /// and unbound serve HTTP/2 only), dialled at a given IP without resolving the host, or through an egress proxy.
 /// Certificates are validated for the URL's host, with an optional CaFile added to the system's roots.
 /// </summary>
-public sealed class HttpsExchange : IDisposable
+internal sealed class HttpsExchange : IDisposable
 {
     private static readonly MediaTypeHeaderValue DnsMessage = new("application/dns-message");
     private readonly HttpClient _client;

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace DnsBridge.Propagation.Wire;
 
 /// <summary>DNS over a stream (TCP, TLS): each message behind a two-octet length (RFC 1035 §4.2.2, RFC 7858 §3.3).</summary>
-public static class StreamExchange
+internal static class StreamExchange
 {
     public static async Task<byte[]> ExchangeAsync(Stream stream, byte[] query, CancellationToken cancellationToken)
     {

@@ -12,7 +12,7 @@ namespace DnsBridge.Propagation.Wire;
 /// answers come from one anycast site, questions one at a time; a reused connection the server closed is replaced
 /// once. Never falls back to port 53: that would leak the question and change the vantage.
 /// </summary>
-public sealed class TlsExchange(IPEndPoint server, string name, string? caFile) : IAsyncDisposable
+internal sealed class TlsExchange(IPEndPoint server, string name, string? caFile) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly RemoteCertificateValidationCallback _validate = CaFileTrust.Validator(caFile);

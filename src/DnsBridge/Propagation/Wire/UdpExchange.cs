@@ -8,7 +8,7 @@ namespace DnsBridge.Propagation.Wire;
 /// Plain DNS: UDP with one retry, then TCP when the answer is truncated (RFC 7766). A datagram whose ID is not the
 /// query's is ignored rather than taken as the answer (what an off-path spoofer would send).
 /// </summary>
-public static class UdpExchange
+internal static class UdpExchange
 {
     public static async Task<byte[]> ExchangeAsync(IPEndPoint server, byte[] query, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -7,7 +7,7 @@ namespace DnsBridge.State.Postgres;
 /// residual totals), so no two replicas ever update the same row and nothing waits on another replica; the leader
 /// alone writes the leadership term and the snapshots.
 /// </summary>
-public sealed class PostgresClusterStore(PostgresStateDatabase database) : IClusterStore
+internal sealed class PostgresClusterStore(PostgresStateDatabase database) : IClusterStore
 {
     /// <summary>Cluster mode's schema step, appended to <see cref="PostgresMigration.All"/>.</summary>
     internal const string Schema = """

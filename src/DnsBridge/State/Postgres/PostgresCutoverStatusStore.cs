@@ -6,7 +6,7 @@ using NpgsqlTypes;
 namespace DnsBridge.State.Postgres;
 
 /// <summary>Each cutover's drain status as one JSON document (jsonb) per cutover, as in SQLite: a new field needs no schema step.</summary>
-public sealed class PostgresCutoverStatusStore(PostgresStateDatabase database) : ICutoverStatusStore
+internal sealed class PostgresCutoverStatusStore(PostgresStateDatabase database) : ICutoverStatusStore
 {
     public IReadOnlyDictionary<string, DrainStatus> Load() => database.Read(StateReads.Statuses);
 

@@ -1,7 +1,7 @@
 namespace DnsBridge.State.Postgres;
 
 /// <summary>One row per cutover, written once (ON CONFLICT DO NOTHING): the first NS set seen is what a move is measured against.</summary>
-public sealed class PostgresDelegationStore(PostgresStateDatabase database) : IDelegationStore
+internal sealed class PostgresDelegationStore(PostgresStateDatabase database) : IDelegationStore
 {
     public RememberedNameServers? Remembered(string cutover) => database.Read(c => StateReads.Remembered(c, PostgresDialect.Instance, cutover));
 

@@ -10,7 +10,7 @@ namespace DnsBridge.State.Postgres;
 /// claim (<c>claimed_by</c>, <c>claimed_until</c>) so that whichever replica dispatches, each row is sent by one at a
 /// time (<see cref="ClaimDue"/>).
 /// </summary>
-public sealed class PostgresEventStore(PostgresStateDatabase database) : SqlEventStore(PostgresDialect.Instance), IEventStore
+internal sealed class PostgresEventStore(PostgresStateDatabase database) : SqlEventStore(PostgresDialect.Instance), IEventStore
 {
     private const string Due = "o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= @now AND (o.claimed_until IS NULL OR o.claimed_until <= @now)";
 

@@ -5,7 +5,7 @@ namespace DnsBridge.State.Postgres;
 /// <see cref="PostgresStateDatabase.MigrationLockKey"/>. PostgreSQL's own list (not SQLite's): its types differ
 /// (timestamptz, jsonb, identity columns) and so will its later steps (cluster tables).
 /// </summary>
-public sealed record PostgresMigration(int Version, string Description, string Sql)
+internal sealed record PostgresMigration(int Version, string Description, string Sql)
 {
     /// <summary>
     /// Every schema step, oldest first. Append only: a released step is never edited, since databases already at its

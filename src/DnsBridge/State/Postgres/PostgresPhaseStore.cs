@@ -7,7 +7,7 @@ namespace DnsBridge.State.Postgres;
 /// Each cutover's phase in the shared database. Any replica may change it (the operator's request lands on one of
 /// them); the row lock taken before the check makes concurrent changes serial, so exactly one of them wins.
 /// </summary>
-public sealed class PostgresPhaseStore(PostgresStateDatabase database) : IPhaseStore
+internal sealed class PostgresPhaseStore(PostgresStateDatabase database) : IPhaseStore
 {
     internal const string Schema = """
         CREATE TABLE cutover_phase (name text PRIMARY KEY, phase text NOT NULL, since timestamptz NOT NULL);

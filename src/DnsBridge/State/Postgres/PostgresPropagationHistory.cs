@@ -3,7 +3,7 @@ using Npgsql;
 namespace DnsBridge.State.Postgres;
 
 /// <summary>Resolver answer changes, appended as they happen; seq breaks ties between changes seen in the same instant.</summary>
-public sealed class PostgresPropagationHistory(PostgresStateDatabase database) : IPropagationHistory
+internal sealed class PostgresPropagationHistory(PostgresStateDatabase database) : IPropagationHistory
 {
     public bool Add(PropagationChange change)
     {

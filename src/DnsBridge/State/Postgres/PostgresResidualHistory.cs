@@ -6,7 +6,7 @@ namespace DnsBridge.State.Postgres;
 /// Residual arrivals per cutover and minute; a minute written twice (two flushes, or two replicas) adds up. One
 /// statement per flush: the batch is summed per minute first (an upsert may touch a row once) and sent as arrays.
 /// </summary>
-public sealed class PostgresResidualHistory(PostgresStateDatabase database) : IResidualHistory
+internal sealed class PostgresResidualHistory(PostgresStateDatabase database) : IResidualHistory
 {
     public bool Add(IEnumerable<ResidualMinute> minutes)
     {

@@ -11,7 +11,7 @@ namespace DnsBridge.State.Postgres;
 /// <see cref="StateStoreException"/>. The connection string is a secret: only <see cref="Location"/> (host, port,
 /// database) is ever shown.
 /// </summary>
-public sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
+internal sealed partial class PostgresStateDatabase : IStateDatabase, IDisposable
 {
     /// <summary>
     /// The advisory lock (<c>pg_advisory_xact_lock</c>) every migration step is applied under. Other advisory locks of

@@ -1,7 +1,7 @@
 namespace DnsBridge.State.Sqlite;
 
 /// <summary>The cluster rows of the one SQLite replica: the same tables as in PostgreSQL, one writer.</summary>
-public sealed class SqliteClusterStore(SqliteStateDatabase database) : IClusterStore
+internal sealed class SqliteClusterStore(SqliteStateDatabase database) : IClusterStore
 {
     public bool Heartbeat(string replica, string configHash, DateTimeOffset now) => database.Write(c => c.Execute(null,
         "INSERT INTO cluster_replicas (name, last_seen, config_hash) VALUES (@n, @at, @h) ON CONFLICT(name) DO UPDATE SET last_seen = @at, config_hash = @h",

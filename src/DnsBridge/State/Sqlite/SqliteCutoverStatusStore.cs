@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace DnsBridge.State.Sqlite;
 
 /// <summary>Each cutover's drain status as one JSON document per cutover, so a new field needs no schema step.</summary>
-public sealed class SqliteCutoverStatusStore(SqliteStateDatabase database) : ICutoverStatusStore
+internal sealed class SqliteCutoverStatusStore(SqliteStateDatabase database) : ICutoverStatusStore
 {
     public IReadOnlyDictionary<string, DrainStatus> Load() => database.Read(StateReads.Statuses);
 

@@ -1,7 +1,7 @@
 namespace DnsBridge.State.Sqlite;
 
 /// <summary>One row per cutover, written once (INSERT OR IGNORE): the first NS set seen is what a move is measured against.</summary>
-public sealed class SqliteDelegationStore(SqliteStateDatabase database) : IDelegationStore
+internal sealed class SqliteDelegationStore(SqliteStateDatabase database) : IDelegationStore
 {
     public RememberedNameServers? Remembered(string cutover) => database.Read(c => StateReads.Remembered(c, SqliteDialect.Instance, cutover));
 

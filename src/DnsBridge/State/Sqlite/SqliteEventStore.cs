@@ -5,7 +5,7 @@ using Microsoft.Data.Sqlite;
 namespace DnsBridge.State.Sqlite;
 
 /// <summary>The event log and the alert outbox (one row per event and receiver), in the same file as the statuses.</summary>
-public sealed class SqliteEventStore(SqliteStateDatabase database) : SqlEventStore(SqliteDialect.Instance), IEventStore
+internal sealed class SqliteEventStore(SqliteStateDatabase database) : SqlEventStore(SqliteDialect.Instance), IEventStore
 {
     public bool Append(CutoverEvent e, DrainStatus? status, IEnumerable<string> receivers, DateTimeOffset now)
     {

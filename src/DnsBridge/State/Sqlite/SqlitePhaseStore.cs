@@ -3,7 +3,7 @@ using DnsBridge.Events;
 namespace DnsBridge.State.Sqlite;
 
 /// <summary>Each cutover's phase (one row per cutover that ever changed phase), in the same file as the statuses.</summary>
-public sealed class SqlitePhaseStore(SqliteStateDatabase database) : IPhaseStore
+internal sealed class SqlitePhaseStore(SqliteStateDatabase database) : IPhaseStore
 {
     public IReadOnlyDictionary<string, StoredPhase> LoadPhases() => database.Read(c => StateReads.Phases(c, SqliteDialect.Instance));
 

@@ -1,7 +1,7 @@
 namespace DnsBridge.State.Sqlite;
 
 /// <summary>Resolver answer changes, appended as they happen; rowid breaks ties between changes seen in the same instant.</summary>
-public sealed class SqlitePropagationHistory(SqliteStateDatabase database) : IPropagationHistory
+internal sealed class SqlitePropagationHistory(SqliteStateDatabase database) : IPropagationHistory
 {
     public bool Add(PropagationChange change)
     {

@@ -1,7 +1,7 @@
 namespace DnsBridge.State.Sqlite;
 
 /// <summary>Residual arrivals per cutover and minute; a minute written twice (two flushes in one minute) adds up.</summary>
-public sealed class SqliteResidualHistory(SqliteStateDatabase database) : IResidualHistory
+internal sealed class SqliteResidualHistory(SqliteStateDatabase database) : IResidualHistory
 {
     public bool Add(IEnumerable<ResidualMinute> minutes) => database.Write(c =>
     {

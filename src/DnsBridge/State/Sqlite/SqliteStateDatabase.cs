@@ -10,7 +10,7 @@ namespace DnsBridge.State.Sqlite;
 /// writer's busy timeout. A failed write is logged once and reported by <see cref="Problem"/>, never thrown: the
 /// forwarder must not stop because the disk is full.
 /// </summary>
-public sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
+internal sealed partial class SqliteStateDatabase : IStateDatabase, IDisposable
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteConnection _reader;
