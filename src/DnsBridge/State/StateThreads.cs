@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace DnsBridge.State;
 
 /// <summary>
@@ -29,10 +27,13 @@ internal static class StateThreads
     /// <summary>How long a thread started beyond <see cref="Count"/> waits for more work before it ends.</summary>
     public static readonly TimeSpan SpareLifetime = TimeSpan.FromSeconds(30);
 
-    private static readonly BlockingCollection<Action> Queue = [];
+    // A plain monitor, not a BlockingCollection: its SemaphoreSlim spins (sched_yield) before it blocks, and with
+    // hundreds of small writes a second (a wave's snapshots) the idle threads' spinning was a third of the process's
+    // CPU. Monitor.Wait blocks at once.
+    private static readonly object Gate = new();
+    private static readonly Queue<Action> Pending = new();
     private static int _threads;
     private static int _idle;
-    private static int _queued;
     private static int _started;
 
 #pragma warning disable CA1810 // The core threads start with the class, before any work can be queued.
@@ -41,6 +42,7 @@ internal static class StateThreads
     {
         for (var i = 0; i < Count; i++)
         {
+            Interlocked.Increment(ref _threads);
             Start(spare: false);
         }
     }
@@ -51,9 +53,9 @@ internal static class StateThreads
     /// <summary>Whether the calling thread is one of these (work already here runs inline, not queued behind itself).</summary>
     public static bool OnStateThread => Thread.CurrentThread.Name?.StartsWith("dnsbridge-state-", StringComparison.Ordinal) == true;
 
+    /// <summary>Starts a thread already counted in <see cref="_threads"/>.</summary>
     private static void Start(bool spare)
     {
-        Interlocked.Increment(ref _threads);
         var number = Interlocked.Increment(ref _started) - 1;
         new Thread(() => Work(spare)) { IsBackground = true, Name = $"dnsbridge-state-{number}" }.Start();
     }
@@ -63,18 +65,25 @@ internal static class StateThreads
         var wait = spare ? SpareLifetime : Timeout.InfiniteTimeSpan;
         while (true)
         {
-            Interlocked.Increment(ref _idle);
-            var taken = Queue.TryTake(out var work, wait);
-            Interlocked.Decrement(ref _idle);
-            if (!taken)
+            Action work;
+            lock (Gate)
             {
-                Interlocked.Decrement(ref _threads);
-                return;
+                _idle++;
+                while (Pending.Count == 0)
+                {
+                    if (!Monitor.Wait(Gate, wait) && Pending.Count == 0)
+                    {
+                        _idle--;
+                        Interlocked.Decrement(ref _threads);
+                        return;
+                    }
+                }
+
+                _idle--;
+                work = Pending.Dequeue();
             }
 
-            Interlocked.Decrement(ref _queued);
-
-            work!();
+            work();
         }
     }
 
@@ -96,22 +105,33 @@ internal static class StateThreads
 
         // Continuations run on the thread pool, never on the state thread that completed them.
         var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var queued = Interlocked.Increment(ref _queued);
-        Queue.Add(() =>
+        bool spare;
+        lock (Gate)
         {
-            try
+            Pending.Enqueue(() =>
             {
-                done.SetResult(work());
-            }
-            catch (Exception e)
-            {
-                done.SetException(e);
-            }
-        });
+                try
+                {
+                    done.SetResult(work());
+                }
+                catch (Exception e)
+                {
+                    done.SetException(e);
+                }
+            });
 
-        // More work waiting than threads waiting for it: one more thread. Counted before the threads wake, so a burst
-        // of blocking calls gets a thread each; a race costs at worst one spare thread too many.
-        if (queued > Volatile.Read(ref _idle) && Volatile.Read(ref _threads) < MaxCount)
+            // More work waiting than threads waiting for it (woken ones count until they take theirs): one more
+            // thread, so a burst of blocking calls gets a thread each.
+            spare = Pending.Count > _idle && Volatile.Read(ref _threads) < MaxCount;
+            if (spare)
+            {
+                Interlocked.Increment(ref _threads);
+            }
+
+            Monitor.Pulse(Gate);
+        }
+
+        if (spare)
         {
             Start(spare: true);
         }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
@@ -20,7 +21,8 @@ internal static class UdpExchange
             await socket.SendAsync(query, SocketFlags.None, cancellationToken);
             using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             bound.CancelAfter(timeout);
-            var buffer = new byte[65535];
+            // The largest datagram, pooled: a pass asks hundreds of questions a second with a wave of cutovers.
+            var buffer = ArrayPool<byte>.Shared.Rent(65535);
             try
             {
                 while (true)
@@ -47,6 +49,10 @@ internal static class UdpExchange
             }
             catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset)
             {
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
             }
         }
     }
