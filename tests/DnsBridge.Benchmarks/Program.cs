@@ -5,9 +5,13 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 // dotnet run -c Release --project tests/DnsBridge.Benchmarks -- --filter '*' [--job short]  (hot-path micro-benchmarks)
 // dotnet run -c Release --project tests/DnsBridge.Benchmarks -- polling --servers ...      (tests/bench/propagation.sh)
-if (args.Length > 0 && args[0] == "polling")
+// dotnet run -c Release --project tests/DnsBridge.Benchmarks -- overview --url ... --rows N (tests/bench/wave-scale.sh --browser)
+switch (args.FirstOrDefault())
 {
-    return await DnsBridge.Benchmarks.PollingBenchmark.RunAsync(args[1..]);
+    case "polling":
+        return await DnsBridge.Benchmarks.PollingBenchmark.RunAsync(args[1..]);
+    case "overview":
+        return await DnsBridge.Benchmarks.OverviewBenchmark.RunAsync(args[1..]);
 }
 
 // In process: BenchmarkDotNet's generated project would inherit the repository's warnings-as-errors and central

@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # Cost vs number of cutovers (issue 28): `dnsbridge serve` (published as the container runs it) with 1, 50 and 500
 # cutovers of two hosts each, SQLite, no traffic but the probes below, the propagation monitor asking 8 loopback
-# resolvers (one dnsmasq on 8 addresses) every 5 s. Per size: the time from exec to the first forwarded 200 and the CPU used until
+# resolvers (one dnsmasq on 8 addresses; --resolvers N) every 5 s (--interval S). Per size: the time from exec to the first forwarded 200 and the CPU used until
 # then (three starts, median), the resident memory right after that answer, the resident memory after the monitor
 # ran for a while (10 minutes; 20 s with --quick), the CPU it used meanwhile, and the sizes of GET /api/cutovers and
-# GET /api/summary then. Prints a markdown table.
-#   tests/bench/wave-scale.sh [--quick] [--bin DIR] [--sizes "1 50 500"] [--minutes N]
+# GET /api/summary then. Prints a markdown table. With --browser, the wave overview of the largest size is then opened
+# in Debian's Chromium (the OverviewBenchmark of tests/DnsBridge.Benchmarks): first frame with every row, and
+# Chromium's CPU over a minute with the tab open.
+#   tests/bench/wave-scale.sh [--quick] [--bin DIR] [--sizes "1 50 500"] [--minutes N] [--resolvers N] [--interval S] [--browser]
 # --bin takes an already published directory (to compare builds); figures from a busy machine say little.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-bin="" sizes="1 50 500" monitor_s=600 runs=3 resolvers=8
+bin="" sizes="1 50 500" monitor_s=600 runs=3 resolvers=8 interval=5 browser=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) monitor_s=20 ;;
     --bin) bin="$2"; shift ;;
     --sizes) sizes="$2"; shift ;;
     --minutes) [[ "$2" =~ ^[0-9]+$ ]] || { echo "--minutes takes a whole number" >&2; exit 2; }; monitor_s=$(( $2 * 60 )); shift ;;
+    --resolvers) [[ "$2" =~ ^[1-9][0-9]?$ ]] || { echo "--resolvers takes 1 to 99" >&2; exit 2; }; resolvers=$2; shift ;;
+    --interval) [[ "$2" =~ ^[1-9][0-9]*$ ]] || { echo "--interval takes whole seconds" >&2; exit 2; }; interval=$2; shift ;;
+    --browser) browser=1 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -26,6 +31,10 @@ done
 . "$here/common.sh"
 bench_setup wave-scale
 bench_dnsbridge
+if [ "$browser" = 1 ]; then
+  dotnet build -c Release "$root/tests/DnsBridge.Benchmarks" >/dev/null
+  overview="$root/tests/DnsBridge.Benchmarks/bin/Release/net10.0/DnsBridge.Benchmarks.dll"
+fi
 
 base=$(( 10000 + RANDOM % 20000 ))
 up=$base proxy=$((base + 1)) admin=$((base + 2)) dns=$((base + 3))
@@ -57,7 +66,7 @@ write_config() {
   "Listen": { "Proxy": "http://127.0.0.1:$proxy", "Admin": "http://127.0.0.1:$admin" },
   "Cutovers": [ $cutovers ],
   "Resolvers": { "Preset": "none", "AuthoritativeServers": [ "127.0.1.$((resolvers + 1)):$dns" ], "Custom": [ $custom ] },
-  "Propagation": { "Enabled": true, "Interval": "00:00:05", "Timeout": "00:00:01" },
+  "Propagation": { "Enabled": true, "Interval": "$(printf '%02d:%02d:%02d' $((interval / 3600)) $((interval % 3600 / 60)) $((interval % 60)))", "Timeout": "00:00:01" },
   "State": { "Path": "$work/state.db" } } }
 CONF
 }
@@ -93,6 +102,9 @@ for n in $sizes; do
   rss_later=$(rss "$pid")
   bytes=$(curl -s "http://127.0.0.1:$admin/api/cutovers" | wc -c)
   summary_bytes=$(curl -s "http://127.0.0.1:$admin/api/summary" | wc -c)
+  if [ "$browser" = 1 ] && [ "$n" = "$largest" ]; then
+    browser_line=$(dotnet "$overview" overview --url "http://127.0.0.1:$admin/" --rows "$n" --seconds 60)
+  fi
   kill -TERM "$pid"; wait "$pid" || true
   cp "$work/run.log" "$work/run.$n.log"
   table="$table
@@ -100,6 +112,7 @@ for n in $sizes; do
 done
 
 echo
-echo "Cost vs number of cutovers: dnsbridge serve, SQLite, no traffic, $resolvers loopback resolvers every 5 s ($(uname -m), $(nproc) cores):"
+echo "Cost vs number of cutovers: dnsbridge serve, SQLite, no traffic, $resolvers loopback resolvers every $interval s ($(uname -m), $(nproc) cores):"
 echo
 echo "$table"
+[ -z "${browser_line:-}" ] || { echo; echo "$browser_line"; }
