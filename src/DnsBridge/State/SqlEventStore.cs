@@ -22,21 +22,27 @@ internal abstract class SqlEventStore
 
     public OutboxBacklog Backlog() => Read(c => EventReads.Backlog(c, Dialect));
 
+    // A delivery that happened is recorded whoever holds the row's claim now; a retry or a failure only by the claim's
+    // holder (a dispatcher whose claim was taken over after its lease must not release its successor's claim).
     public bool MarkDelivered(string eventId, string receiver, DateTimeOffset at) =>
-        Update(eventId, receiver, "delivered_at = @at, attempts = attempts + 1, last_error = NULL", at, null);
+        Update(eventId, receiver, "delivered_at = @at, attempts = attempts + 1, last_error = NULL", at, null, claimed: false);
 
     public bool MarkRetry(string eventId, string receiver, DateTimeOffset next, string error) =>
-        Update(eventId, receiver, "attempts = attempts + 1, next_attempt_at = @at, last_error = @err", next, error);
+        Update(eventId, receiver, "attempts = attempts + 1, next_attempt_at = @at, last_error = @err", next, error, claimed: true);
 
     public bool MarkFailed(string eventId, string receiver, DateTimeOffset at, string error) =>
-        Update(eventId, receiver, "attempts = attempts + 1, failed_at = @at, last_error = @err", at, error);
+        Update(eventId, receiver, "attempts = attempts + 1, failed_at = @at, last_error = @err", at, error, claimed: true);
 
     public bool GiveUp(string eventId, string receiver, DateTimeOffset at) =>
-        Update(eventId, receiver, "failed_at = @at", at, null);
+        Update(eventId, receiver, "failed_at = @at", at, null, claimed: false);
 
     /// <summary>Runs a read on the provider's database (a failure is a <see cref="StateStoreException"/>).</summary>
     private protected abstract T Read<T>(Func<DbConnection, T> read);
 
-    /// <summary>Writes one outbox row's outcome: <paramref name="set"/> names <c>@at</c> and <c>@err</c>.</summary>
-    private protected abstract bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error);
+    /// <summary>
+    /// Writes one outbox row's outcome: <paramref name="set"/> names <c>@at</c> and <c>@err</c>. With
+    /// <paramref name="claimed"/>, only while the row is unclaimed or claimed by this store's last claimant (PostgreSQL;
+    /// one SQLite process has nobody to claim against).
+    /// </summary>
+    private protected abstract bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error, bool claimed);
 }

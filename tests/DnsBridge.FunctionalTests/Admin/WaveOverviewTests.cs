@@ -12,6 +12,42 @@ namespace DnsBridge.FunctionalTests.Admin;
 /// </summary>
 public sealed class WaveOverviewTests(WaveOverviewTests.Wave wave) : IClassFixture<WaveOverviewTests.Wave>
 {
+    /// <summary>Counts the page's own requests to /api/summary in flight, as the page sees them.</summary>
+    private const string CountSummaryRequests = """
+        (() => {
+          const fetch = window.fetch;
+          window.__inFlight = 0;
+          window.__most = 0;
+          window.fetch = async (...args) => {
+            const summary = String(args[0]).includes("/api/summary");
+            if (summary) window.__most = Math.max(window.__most, ++window.__inFlight);
+            try { return await fetch(...args); } finally { if (summary) window.__inFlight--; }
+          };
+        })();
+        """;
+
+    [Fact]
+    public async Task A_slow_API_never_has_two_refreshes_of_the_page_in_flight()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var errors = new List<string>();
+
+        // Every answer takes longer than the 5 s between refreshes: a fixed interval would send the next one meanwhile.
+        var page = await browser.OpenAsync(wave.Bridge.AdminUri, errors, async p =>
+        {
+            await p.AddInitScriptAsync(CountSummaryRequests);
+            await p.RouteAsync("**/api/summary", async route =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(6));
+                await route.ContinueAsync();
+            });
+        });
+
+        await Browser.WaitForAsync(page, "#overview[data-refreshes='2']");
+        Assert.Equal(1, await page.EvaluateAsync<int>("() => window.__most"));
+        Assert.Empty(errors);
+    }
+
     [Fact]
     public async Task Lists_50_cutovers_that_sort_filter_and_link_to_their_own_page()
     {

@@ -37,8 +37,11 @@ internal sealed class Browser : IAsyncDisposable
     /// </summary>
     public const float Timeout = 60_000;
 
-    /// <summary>A new tab (its own session storage) that fails the test on a script error.</summary>
-    public async Task<IPage> OpenAsync(Uri url, List<string>? errors = null)
+    /// <summary>
+    /// A new tab (its own session storage) that fails the test on a script error; <paramref name="prepare"/> runs before
+    /// the page loads (routes, init scripts).
+    /// </summary>
+    public async Task<IPage> OpenAsync(Uri url, List<string>? errors = null, Func<IPage, Task>? prepare = null)
     {
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = 1300, Height = 1000 } });
         page.SetDefaultTimeout(Timeout);
@@ -51,6 +54,11 @@ internal sealed class Browser : IAsyncDisposable
                 errors?.Add(message.Text);
             }
         };
+        if (prepare is not null)
+        {
+            await prepare(page);
+        }
+
         await page.GotoAsync(url.ToString());
         return page;
     }

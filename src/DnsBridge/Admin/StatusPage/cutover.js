@@ -204,8 +204,8 @@
   };
 
   async function refresh() {
+    const cluster = window.DnsBridge.cluster(document.getElementById("cluster"));
     try {
-      window.DnsBridge.cluster(document.getElementById("cluster"));
       [last, lastReadiness] = await Promise.all([api(base), api(`${base}/readiness`).catch(() => null)]);
       draw();
       refreshed.textContent = `Updated ${new Date().toISOString().slice(11, 19)} UTC`;
@@ -215,10 +215,9 @@
     } catch (e) {
       refreshed.innerHTML = `<span class="error">${e.message === "HTTP 404" ? `No cutover named ${esc(name)}.` : `Cannot reach the API (${esc(e.message)}); retrying.`}</span> <a href="/">Wave overview</a>`;
     }
+    await cluster;
   }
 
-  refresh();
-  loadHistory();
-  setInterval(refresh, 5000);
-  setInterval(loadHistory, 30000);
+  window.DnsBridge.every(5000, refresh);
+  window.DnsBridge.every(30000, loadHistory);
 })();

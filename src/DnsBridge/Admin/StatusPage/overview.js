@@ -4,7 +4,7 @@
 // string, so a filtered view can be bookmarked or shared. It reads /api/summary, one light row per cutover: the
 // resolver tables of /api/cutovers would be megabytes every 5 seconds with hundreds of cutovers.
 (() => {
-  const { api, esc, time, ago, duration, cutoverUrl } = window.DnsBridge;
+  const { api, esc, time, ago, duration, cutoverUrl, every } = window.DnsBridge;
   const STATES = ["pending", "propagating", "draining", "quiet", "drained"];
   const main = document.getElementById("overview");
   const body = document.querySelector("#wave tbody");
@@ -96,8 +96,8 @@
 
   let refreshes = 0;
   async function refresh() {
+    const cluster = window.DnsBridge.cluster(document.getElementById("cluster"));
     try {
-      window.DnsBridge.cluster(document.getElementById("cluster"));
       const cutovers = await api("/api/summary");
       rows = cutovers.map(row);
       const counts = STATES.map((s) => `${rows.filter((r) => r.state === s).length} ${s}`).join(", ");
@@ -113,8 +113,8 @@
     } catch (e) {
       refreshed.innerHTML = `<span class="error">Cannot reach the API (${esc(e.message)}); retrying.</span>`;
     }
+    await cluster;
   }
 
-  refresh();
-  setInterval(refresh, 5000);
+  every(5000, refresh);
 })();

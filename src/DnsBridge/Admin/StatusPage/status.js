@@ -39,5 +39,17 @@ window.DnsBridge = (() => {
       box.innerHTML = "";
     }
   }
-  return { api, esc, time, ago, duration, cutoverUrl, cluster };
+  // Runs task now and again ms after each run ends (not every ms): when the API is slow, the page never has two
+  // rounds of requests in flight, where a fixed interval would pile them up.
+  function every(ms, task) {
+    const run = async () => {
+      try {
+        await task();
+      } finally {
+        setTimeout(run, ms);
+      }
+    };
+    run();
+  }
+  return { api, esc, time, ago, duration, cutoverUrl, cluster, every };
 })();

@@ -12,6 +12,9 @@ namespace DnsBridge.State.Postgres;
 /// </summary>
 internal sealed class PostgresEventStore(PostgresStateDatabase database) : SqlEventStore(PostgresDialect.Instance), IEventStore
 {
+    // The claimant of this store's last claim: one replica, one name (OutboxDispatcher passes its replica's).
+    private volatile string? _claimant;
+
     private const string Due = "o.delivered_at IS NULL AND o.failed_at IS NULL AND o.next_attempt_at <= @now AND (o.claimed_until IS NULL OR o.claimed_until <= @now)";
 
     public bool Append(CutoverEvent e, DrainStatus? status, IEnumerable<string> receivers, DateTimeOffset now)
@@ -78,6 +81,7 @@ internal sealed class PostgresEventStore(PostgresStateDatabase database) : SqlEv
     /// </summary>
     public IReadOnlyList<Delivery> ClaimDue(DateTimeOffset now, string claimant, DateTimeOffset leaseUntil, int limit = 50)
     {
+        _claimant = claimant;
         IReadOnlyList<Delivery> claimed = [];
         var written = database.WriteAsLeader((c, t) =>
         {
@@ -102,10 +106,12 @@ internal sealed class PostgresEventStore(PostgresStateDatabase database) : SqlEv
 
     private protected override T Read<T>(Func<DbConnection, T> read) => database.Read(read);
 
-    private protected override bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error) => database.Write(c =>
+    private protected override bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error, bool claimed) => database.Write(c =>
     {
+        var owner = claimed ? " AND (claimed_by IS NULL OR claimed_by = @me)" : "";
         using var command = new NpgsqlCommand(
-            $"UPDATE outbox SET {set}, claimed_by = NULL, claimed_until = NULL WHERE event_id = @id AND receiver = @r", c);
+            $"UPDATE outbox SET {set}, claimed_by = NULL, claimed_until = NULL WHERE event_id = @id AND receiver = @r{owner}", c);
+        command.Parameters.AddWithValue("me", _claimant ?? "");
         command.Parameters.AddWithValue("id", eventId);
         command.Parameters.AddWithValue("r", receiver);
         command.Parameters.AddWithValue("at", at.ToUniversalTime());

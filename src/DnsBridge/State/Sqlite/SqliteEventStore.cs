@@ -59,6 +59,6 @@ internal sealed class SqliteEventStore(SqliteStateDatabase database) : SqlEventS
 
     private protected override T Read<T>(Func<DbConnection, T> read) => database.Read(read);
 
-    private protected override bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error) => database.Write(c =>
+    private protected override bool Update(string eventId, string receiver, string set, DateTimeOffset at, string? error, bool claimed) => database.Write(c =>
         c.Execute(null, $"UPDATE outbox SET {set} WHERE event_id = @id AND receiver = @r", ("id", eventId), ("r", receiver), ("at", SqliteTime.Iso(at)), ("err", error)));
 }
