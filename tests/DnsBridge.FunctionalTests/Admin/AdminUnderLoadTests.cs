@@ -8,7 +8,7 @@ namespace DnsBridge.FunctionalTests.Admin;
 /// <summary>
 /// Probes and Prometheus read the admin listener exactly when the proxy is busiest: with the proxy listener saturated,
 /// <c>/healthz</c>, <c>/readyz</c> and <c>/metrics</c> keep answering. The bound here is generous (the load and this
-/// test share two cores); the p99 under 1 s is measured by tests/bench/cluster-trouble.sh with wrk.
+/// test share two cores); the p99 under 1 s is measured by tests/bench/admin-under-load.sh (wrk at 256 connections).
 /// </summary>
 public sealed class AdminUnderLoadTests(ITestOutputHelper output) : IDisposable
 {
