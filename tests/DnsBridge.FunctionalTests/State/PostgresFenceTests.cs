@@ -35,21 +35,32 @@ public sealed class PostgresFenceTests(PostgresServer server) : IDisposable
 
     private static CutoverEvent Drained(string id) => new(id, "shop", EventNames.DrainComplete, T0, "shop: drained");
 
-    [Fact]
-    public void A_deposed_leader_s_late_status_and_event_writes_are_refused_and_change_nothing()
+    /// <summary>Replica a's store, leading under its term, and replica b's, not leading yet.</summary>
+    private (StateStores A, StateStores B, Office Second) ALeads()
     {
         var first = new Office();
         var second = new Office();
         var a = Open(first);
         var b = Open(second);
-
         Assert.True(a.Cluster.RecordLeader("a", T0));
         first.Term = a.Cluster.Leader()!.Term;
+        return (a, b, second);
+    }
+
+    /// <summary>b takes office under the next term; a has not noticed and still believes its own.</summary>
+    private static void BTakesOffice(StateStores b, Office second, DateTimeOffset at)
+    {
+        Assert.True(b.Cluster.RecordLeader("b", at));
+        second.Term = b.Cluster.Leader()!.Term;
+    }
+
+    [Fact]
+    public void A_deposed_leader_s_late_status_and_event_writes_are_refused_and_change_nothing()
+    {
+        var (a, b, second) = ALeads();
         Assert.True(a.Statuses.Save("shop", Status(DrainState.Quiet), T0));
 
-        // b takes office under the next term; a has not noticed yet and still believes its own term.
-        Assert.True(b.Cluster.RecordLeader("b", T0.AddSeconds(5)));
-        second.Term = b.Cluster.Leader()!.Term;
+        BTakesOffice(b, second, T0.AddSeconds(5));
         Assert.True(b.Statuses.Save("shop", Status(DrainState.Drained), T0.AddSeconds(6)));
 
         Assert.False(a.Statuses.Save("shop", Status(DrainState.Draining), T0.AddSeconds(7)));
@@ -63,18 +74,12 @@ public sealed class PostgresFenceTests(PostgresServer server) : IDisposable
     [Fact]
     public void A_retry_from_a_dispatcher_whose_claim_was_taken_over_leaves_the_new_claim_and_a_delivery_still_counts()
     {
-        var first = new Office();
-        var second = new Office();
-        var a = Open(first);
-        var b = Open(second);
-        Assert.True(a.Cluster.RecordLeader("a", T0));
-        first.Term = a.Cluster.Leader()!.Term;
+        var (a, b, second) = ALeads();
         Assert.True(a.Events.Append(Drained("e1"), Status(DrainState.Drained), [Hook], T0));
         Assert.Single(a.Events.ClaimDue(T0, "a", T0.AddSeconds(60)));
 
         // a's lease ran out (a stalled process, a paused database); b leads now and claims the row again.
-        Assert.True(b.Cluster.RecordLeader("b", T0.AddSeconds(61)));
-        second.Term = b.Cluster.Leader()!.Term;
+        BTakesOffice(b, second, T0.AddSeconds(61));
         Assert.Single(b.Events.ClaimDue(T0.AddSeconds(61), "b", T0.AddSeconds(121)));
 
         // a's late outcome of its own attempt: a retry must not release b's claim (a third claimant would send again).
