@@ -13,12 +13,7 @@ public sealed class TargetFailureTests
         Cutovers = new[] { new { Name = "shop", Hosts = new[] { "shop.example.test" }, Target = new { Address = address, Port = port, Scheme = "http", Timeout = timeout } } },
     };
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Ports.Free();
 
     [Fact]
     public async Task A_target_that_refuses_connections_answers_502_at_once()

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 
 namespace DnsBridge.FunctionalTests.Infrastructure;
@@ -63,12 +62,7 @@ internal sealed class BridgeProcess : IAsyncDisposable
         }
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Ports.Free();
 
     /// <summary>Starts <c>serve</c> with the given config file and waits until /healthz answers.</summary>
     public static Task<BridgeProcess> StartAsync(string configPath, int proxyPort, int adminPort, params string[] extraArgs) =>

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
 
@@ -89,30 +87,25 @@ internal sealed class SmtpServer : IAsyncDisposable
         await File.WriteAllTextAsync(Path.Combine(dir, "key.pem"), leaf.GetRSAPrivateKey()!.ExportPkcs8PrivateKeyPem());
         await File.WriteAllTextAsync(Path.Combine(dir, "server.py"), Script);
 
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        var port = Ports.Free();
+        var start = new ProcessStartInfo(Python) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var arg in new[] { Path.Combine(dir, "server.py"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), Path.Combine(dir, "mail"),
+            Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem"), user ?? "", password ?? "", requireStartTls ? "1" : "0" })
         {
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var start = new ProcessStartInfo(Python) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var arg in new[] { Path.Combine(dir, "server.py"), port.ToString(System.Globalization.CultureInfo.InvariantCulture), Path.Combine(dir, "mail"),
-                Path.Combine(dir, "cert.pem"), Path.Combine(dir, "key.pem"), user ?? "", password ?? "", requireStartTls ? "1" : "0" })
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            var process = Process.Start(start)!;
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
-            if (line != "READY")
-            {
-                var error = await process.StandardError.ReadToEndAsync(timeout.Token);
-                process.Kill();
-                throw new InvalidOperationException($"aiosmtpd did not start (install python3-aiosmtpd: tests/setup/install-packages.sh): {error}");
-            }
-
-            return new SmtpServer(process, dir, port);
+            start.ArgumentList.Add(arg);
         }
+
+        var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
+        if (line != "READY")
+        {
+            var error = await process.StandardError.ReadToEndAsync(timeout.Token);
+            process.Kill();
+            throw new InvalidOperationException($"aiosmtpd did not start (install python3-aiosmtpd: tests/setup/install-packages.sh): {error}");
+        }
+
+        return new SmtpServer(process, dir, port);
     }
 
     /// <summary>Every message accepted so far, as Python parsed it.</summary>

@@ -142,15 +142,7 @@ internal sealed class Unbound : IAsyncDisposable
         return false;
     }
 
-    private static int FreePort(IPAddress address)
-    {
-        using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        tcp.Bind(new IPEndPoint(address, 0));
-        var port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
-        using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        udp.Bind(new IPEndPoint(address, port));
-        return port;
-    }
+    private static int FreePort(IPAddress address) => Ports.Free(address, udpToo: true);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text.Json;
 using DnsBridge.FunctionalTests.Infrastructure;
 
@@ -48,12 +47,7 @@ public sealed class PreflightApiTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Ports.Free();
 
     private HttpClient Admin(string? token = Token)
     {

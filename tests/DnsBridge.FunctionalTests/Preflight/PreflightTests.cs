@@ -32,12 +32,7 @@ public sealed class PreflightTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Ports.Free();
 
     private static Task<TestUpstream> TargetAsync(System.Security.Cryptography.X509Certificates.X509Certificate2? certificate, int status = 200) =>
         TestUpstream.StartAsync(app => app.Map("/{**p}", (HttpContext c) => Results.StatusCode(c.Request.Headers.Host == Host ? status : 421)), certificate);

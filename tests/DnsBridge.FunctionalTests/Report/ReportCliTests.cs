@@ -1,6 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
 using DnsBridge.Cli;
+using DnsBridge.FunctionalTests.Infrastructure;
 
 namespace DnsBridge.FunctionalTests.Report;
 
@@ -130,12 +129,5 @@ public sealed class ReportCliTests : IAsyncLifetime
         Assert.InRange(output.Split('\n').Count(l => l.Contains("3 cutover(s)", StringComparison.Ordinal)), 1, 3);
     }
 
-    private static int ClosedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    private static int ClosedPort() => Ports.Free();
 }
