@@ -115,6 +115,30 @@ public sealed class WaveOverviewTests(WaveOverviewTests.Wave wave) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_refresh_leaves_unchanged_rows_alone_so_a_focused_link_keeps_the_focus()
+    {
+        await using var browser = await Browser.LaunchAsync();
+        var errors = new List<string>();
+        var page = await browser.OpenAsync(wave.Bridge.AdminUri, errors);
+        await Browser.WaitForAsync(page, "#overview[data-refreshes]");
+        await Browser.WaitForCountAsync(page, "#wave tbody tr", 50);
+
+        // A keyboard user on c12's link (a quiet cutover: nothing in its row changes) while the page refreshes.
+        await page.GetByRole(AriaRole.Link, new() { Name = "c12", Exact = true }).FocusAsync();
+        await page.EvaluateAsync("() => { window.__rows = [...document.querySelectorAll('#wave tbody tr')]; }");
+        var refreshes = int.Parse((await page.Locator("#overview").GetAttributeAsync("data-refreshes"))!, CultureInfo.InvariantCulture);
+        await Browser.WaitForAsync(page, $"#overview:not([data-refreshes='{refreshes}'])");
+
+        Assert.Equal("c12", await page.EvaluateAsync<string>("() => document.activeElement.textContent"));
+        var kept = await page.EvaluateAsync<string[]>(
+            "() => [...document.querySelectorAll('#wave tbody tr')].filter(r => window.__rows.includes(r)).map(r => r.querySelector('th a').textContent)");
+        Assert.Contains("c12", kept);
+        Assert.True(kept.Length >= 45, $"only {kept.Length} of 50 rows survived a refresh that changed at most the three with traffic");
+        Assert.Equal(50, await page.Locator("#wave tbody tr").CountAsync());
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task Has_no_serious_or_critical_accessibility_violation_on_the_overview_or_a_cutover_page()
     {
         await using var browser = await Browser.LaunchAsync();

@@ -52,10 +52,7 @@
     return (view.descending ? -order : order) || a.name.localeCompare(b.name);
   }
 
-  function render() {
-    const needle = view.name.trim().toLowerCase();
-    const visible = rows.filter((r) => (!view.state || r.state === view.state) && (!needle || r.name.toLowerCase().includes(needle))).sort(compare);
-    body.innerHTML = visible.map((r) => `<tr data-state="${esc(r.state)}">
+  const rowHtml = (r) => `<tr data-state="${esc(r.state)}">
       <th scope="row"><a href="${esc(cutoverUrl(r.name))}">${esc(r.name)}</a></th>
       <td><span class="badge state-${esc(r.state)}">${esc(r.state)}</span></td>
       <td class="num">${r.propagation == null ? "–" : `${Math.round(r.propagation * 100)} %`}</td>
@@ -64,7 +61,41 @@
       <td class="num">${r.residualHour}</td>
       <td>${r.lastResidualAt ? `<time datetime="${esc(r.lastResidualAt)}" title="${esc(time(r.lastResidualAt))}">${esc(ago(r.lastResidualAt))}</time>` : "never"}</td>
       <td class="num">${r.pendingAlerts}${r.failedAlerts ? ` <span class="error">(${r.failedAlerts} failed)</span>` : ""}</td>
-    </tr>`).join("") || `<tr><td colspan="8" class="empty">No cutover matches the filter.</td></tr>`;
+    </tr>`;
+
+  // The rows drawn so far, by cutover name, with the markup each was drawn from. A refresh replaces only the rows whose
+  // markup changed and moves only rows whose place changed: on a wave of hundreds of quiet cutovers a refresh touches
+  // almost nothing, so the open tab costs little, and a row that did not change keeps the keyboard focus.
+  const drawn = new Map();
+  const empty = document.createElement("tr");
+  empty.innerHTML = `<td colspan="8" class="empty">No cutover matches the filter.</td>`;
+  const parse = document.createElement("template");
+
+  function render() {
+    const needle = view.name.trim().toLowerCase();
+    const visible = rows.filter((r) => (!view.state || r.state === view.state) && (!needle || r.name.toLowerCase().includes(needle))).sort(compare);
+    const wanted = visible.map((r) => {
+      const html = rowHtml(r);
+      let entry = drawn.get(r.name);
+      if (!entry || entry.html !== html) {
+        parse.innerHTML = html;
+        const tr = parse.content.firstElementChild;
+        entry?.tr.replaceWith(tr);
+        entry = { html, tr };
+        drawn.set(r.name, entry);
+      }
+      return entry.tr;
+    });
+    if (!wanted.length) wanted.push(empty);
+    const names = new Set(rows.map((r) => r.name));
+    for (const [name, entry] of drawn) {
+      if (!names.has(name)) drawn.delete(name);
+    }
+    wanted.forEach((tr, i) => {
+      if (body.children[i] !== tr) body.insertBefore(tr, body.children[i] ?? null);
+    });
+    // What is left after the wanted rows: filtered out, gone from the configuration, or the page's loading row.
+    while (body.children.length > wanted.length) body.lastElementChild.remove();
     shown.textContent = `Showing ${visible.length} of ${rows.length} cutovers${view.state ? ` in state ${view.state}` : ""}.`;
     for (const h of headers) {
       if (h.dataset.key === view.sort) h.setAttribute("aria-sort", view.descending ? "descending" : "ascending");
