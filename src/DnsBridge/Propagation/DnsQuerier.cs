@@ -22,6 +22,7 @@ internal sealed class DnsQuerier : IAsyncDisposable
     private readonly ConcurrentDictionary<(IPEndPoint, bool, TimeSpan), LookupClient> _clients = new();
     private readonly ConcurrentDictionary<(string, string?), TlsExchange> _tls = new();
     private readonly ConcurrentDictionary<(string, string?, string?), HttpsExchange> _https = new();
+    private readonly UdpExchange _udp = new();
 
     private LookupClient Client(IPEndPoint server, bool recursion, TimeSpan timeout) =>
         _clients.GetOrAdd((server, recursion, timeout), key => new LookupClient(new LookupClientOptions(new NameServer(key.Item1))
@@ -177,7 +178,7 @@ internal sealed class DnsQuerier : IAsyncDisposable
         {
             ResolverAddress.Dot => await _tls.GetOrAdd((via.ToString(), question.CaFile), _ => new TlsExchange(via.EndPoint!, via.TlsName!, question.CaFile)).ExchangeAsync(query, cancellationToken),
             ResolverAddress.Doh => await _https.GetOrAdd((via.ToString() + "|" + via.EndPoint, question.HttpProxy, question.CaFile), _ => new HttpsExchange(via.Url!, via.EndPoint, question.HttpProxy, question.CaFile)).ExchangeAsync(query, cancellationToken),
-            _ => await UdpExchange.ExchangeAsync(via.EndPoint!, query, timeout, cancellationToken),
+            _ => await _udp.ExchangeAsync(via.EndPoint!, query, timeout, cancellationToken),
         };
     }
 
@@ -210,6 +211,7 @@ internal sealed class DnsQuerier : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _udp.Dispose();
         foreach (var tls in _tls.Values)
         {
             await tls.DisposeAsync();
