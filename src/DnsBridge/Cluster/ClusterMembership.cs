@@ -28,6 +28,7 @@ internal sealed partial class ClusterMembership : BackgroundService
     private volatile ClusterStatus _status;
     private bool _termRecorded;
     private string _mismatchLogged = "";
+    private (DnsBridgeConfig? Config, string Hash) _hashed = (null, "");
 
     public ClusterMembership(ConfigMonitor config, ILeadership leadership, IClusterStore store, IStateDatabase database, IMetricFactory metrics, CollectorRegistry registry,
         DatabaseClock time, ILogger<ClusterMembership> logger)
@@ -106,7 +107,14 @@ internal sealed partial class ClusterMembership : BackgroundService
         }
 
         var now = _time.GetUtcNow();
-        var hash = ConfigHash(_config.Current);
+        // The whole wave serialised and hashed every second was a visible share of an idle wave's CPU: once per configuration.
+        var config = _config.Current;
+        if (!ReferenceEquals(config, _hashed.Config))
+        {
+            _hashed = (config, ConfigHash(config));
+        }
+
+        var hash = _hashed.Hash;
         var me = _leadership.Replica;
         var wrote = _store.Heartbeat(me, hash, now);
         if (!_leadership.IsLeader)
