@@ -7,9 +7,8 @@ namespace DnsBridge.Propagation;
 /// late slots (a timeout before them, a full concurrency, a late timer) never bunch into a burst.
 /// A slot is taken on a 10 ms grid of the clock: with a wave of cutovers, hundreds of questions a second to tens of
 /// resolvers then go out a few at a time from one timer tick, not each from a timer of its own, which woke a thread
-/// per question (issue 28). The grid only ever delays a question (by less than 10 ms). The gap is kept on the real
-/// send times, not on the grid: a version that counted it from the grid point let a late timer put 11 questions into
-/// one second at a cap of 10 on a busy machine.
+/// per question (issue 28). The grid only ever delays a question (by less than 10 ms). The gap stays on the real send
+/// times, not on the grid, so a timer that fires late never lets two questions come closer than the cap allows.
 /// </summary>
 internal sealed class ResolverPacer(TimeProvider time)
 {

@@ -52,7 +52,7 @@ public sealed class UdpSocketReuseTests : IAsyncDisposable
 
         // The server drops the next question: the retry is answered, from another port than the one that timed out.
         Interlocked.Exchange(ref _ignoreNext, 1);
-        var retried = await querier.AskAsync(Question, "b.example.test", QueryType.A, recursion: true, TimeSpan.FromMilliseconds(300), CancellationToken.None);
+        var retried = await querier.AskAsync(Question, "b.example.test", QueryType.A, recursion: true, TimeSpan.FromSeconds(1), CancellationToken.None);
         Assert.Equal(["203.0.113.9"], retried.Addresses);
         var afterwards = await querier.AskAsync(Question, "c.example.test", QueryType.A, recursion: true, TimeSpan.FromSeconds(2), CancellationToken.None);
         Assert.Equal(["203.0.113.9"], afterwards.Addresses);
