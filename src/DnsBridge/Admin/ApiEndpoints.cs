@@ -42,7 +42,7 @@ internal static class ApiEndpoints
             var report = await runner.RunAsync(config.Current, [cutover.Name], includeLocal: false, ct);
             return Results.Content(PreflightFormatter.ToJson(report), "application/json; charset=utf-8");
         });
-        api.MapGet("/{name}/readiness", (string name, ConfigMonitor config, MirrorRegistry mirrors) =>
+        api.MapGet("/{name}/readiness", (string name, ConfigMonitor config, ClusterMirror mirrors) =>
             MirrorReadinessReport.For(name, config.Current, mirrors) is { } report ? TypedResults.Ok(report) : NotFound(name));
 
         // Authenticated by AdminAuthentication like every change: 403 without Listen:AdminToken configured, 401 without it presented.

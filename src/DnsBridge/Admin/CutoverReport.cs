@@ -19,7 +19,7 @@ namespace DnsBridge.Admin;
 /// of DNS, traffic and drain events, propagation history per resolver, residual traffic per hour, and the verdict.
 /// Markdown by default, HTML on request.
 /// </summary>
-internal sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, ResidualAccounting residual, TimeProvider time, IPropagationView? propagation = null, MirrorRegistry? mirrors = null)
+internal sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, IEventStore eventStore, IResidualHistory residualHistory, IPropagationHistory propagationHistory, NudgeRegistry nudges, ResidualAccounting residual, TimeProvider time, IPropagationView? propagation = null, ClusterMirror? mirrors = null)
 {
     private string Nudges(CutoverConfig cutover)
     {
@@ -90,8 +90,8 @@ internal sealed class CutoverReport(ConfigMonitor config, DrainDetector drain, I
     }
 
     private List<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Readiness(CutoverConfig cutover) =>
-        mirrors?.Find(cutover.Name) is { } engine && (cutover.Mirror.Enabled || engine.Results.Snapshot(cutover.Name).Copies > 0)
-            ? [MirrorReadinessReport.Section(engine.Results.Snapshot(cutover.Name), cutover.Mirror)]
+        mirrors?.Report(cutover.Name) is { } report && (cutover.Mirror.Enabled || report.Copies > 0)
+            ? [MirrorReadinessReport.Section(report, cutover.Mirror)]
             : [];
 
     public static string ToMarkdown((string Title, IReadOnlyList<string> Facts, IReadOnlyList<(string Title, string[] Header, IReadOnlyList<string[]> Rows, string? Text)> Sections) report, DateTimeOffset at)

@@ -11,7 +11,7 @@ namespace DnsBridge.Admin;
 internal static class MirrorReadinessReport
 {
     /// <summary>Null for an unknown cutover; an empty report for one that mirrors nothing (off, or connections only).</summary>
-    public static MirrorReport? For(string name, DnsBridgeConfig config, MirrorRegistry mirrors)
+    public static MirrorReport? For(string name, DnsBridgeConfig config, ClusterMirror mirrors)
     {
         var cutover = config.Cutovers.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
         if (cutover is null)
@@ -19,8 +19,7 @@ internal static class MirrorReadinessReport
             return null;
         }
 
-        return mirrors.Find(cutover.Name)?.Results.Snapshot(cutover.Name)
-            ?? new MirrorResults(TimeProvider.System).Snapshot(cutover.Name);
+        return mirrors.Report(cutover.Name) ?? new MirrorResults(TimeProvider.System).Snapshot(cutover.Name);
     }
 
     public const string Title = "Target readiness (mirrored rehearsal traffic)";

@@ -18,7 +18,7 @@ internal sealed class DemoView(IServiceProvider services, DemoScenario scenario,
     private readonly ResidualAccounting _residual = services.GetRequiredService<ResidualAccounting>();
     private readonly IEventStore _events = services.GetRequiredService<IEventStore>();
     private readonly ICutoverPhases _phases = services.GetRequiredService<ICutoverPhases>();
-    private readonly MirrorRegistry _mirrors = services.GetRequiredService<MirrorRegistry>();
+    private readonly ClusterMirror _mirrors = services.GetRequiredService<ClusterMirror>();
     private long _lastSource;
     private DateTimeOffset _lastAt = DateTimeOffset.UtcNow;
     private double _rate;
@@ -33,7 +33,7 @@ internal sealed class DemoView(IServiceProvider services, DemoScenario scenario,
     /// <summary>The mirrored comparison so far: copies compared, and the path groups where the target answered differently.</summary>
     private (long Copies, IReadOnlyList<string> Differing) Readiness()
     {
-        if (_mirrors.Find("shop")?.Results.Snapshot("shop") is not { } report)
+        if (_mirrors.Report("shop") is not { } report)
         {
             return (0, []);
         }

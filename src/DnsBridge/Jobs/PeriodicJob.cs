@@ -37,6 +37,9 @@ internal abstract class PeriodicJob(string job, TimeProvider time, Counter failu
     /// <summary>Held by every iteration; a job takes it for its own work that must not run alongside one.</summary>
     protected Lock Gate { get; } = new();
 
+    /// <summary>True in the iteration that runs on the way out (<see cref="IterateOnStop"/>): the last chance to write.</summary>
+    protected bool Stopping => _stopped;
+
     /// <summary>Whether stopping runs the iteration once more, after the last tick.</summary>
     protected abstract bool IterateOnStop { get; }
 

@@ -7,9 +7,10 @@ namespace DnsBridge.Mirror;
 /// One <see cref="MirrorEngine"/> per cutover, kept across reloads (a reload changes its settings, never its
 /// results). The request path reaches an engine only for a cutover whose <c>Mirror.Share</c> is above 0.
 /// </summary>
-internal sealed class MirrorRegistry : IMirrorReadiness
+internal sealed class MirrorRegistry
 {
     private readonly ConcurrentDictionary<string, MirrorEngine> _engines = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, MirrorResultsState> _restored = new(StringComparer.Ordinal);
     private readonly MirrorMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
@@ -31,11 +32,36 @@ internal sealed class MirrorRegistry : IMirrorReadiness
         }
     }
 
-    public MirrorEngine For(CutoverConfig cutover) =>
-        _engines.GetOrAdd(cutover.Name, static (name, state) => new MirrorEngine(name, state.cutover.Mirror, state.self._metrics.For(name), state.self._time, state.self._loggers.CreateLogger<MirrorEngine>()), (cutover, self: this));
+    public MirrorEngine For(CutoverConfig cutover)
+    {
+        var engine = _engines.GetOrAdd(cutover.Name, static (name, state) => new MirrorEngine(name, state.cutover.Mirror, state.self._metrics.For(name), state.self._time, state.self._loggers.CreateLogger<MirrorEngine>()), (cutover, self: this));
+        if (_restored.TryRemove(cutover.Name, out var before))
+        {
+            engine.Results.Add(before);
+        }
+
+        return engine;
+    }
 
     /// <summary>The engine of a cutover, null when it has none (unknown, or forwarded as connections only).</summary>
     public MirrorEngine? Find(string cutover) => _engines.GetValueOrDefault(cutover);
 
-    public MirrorReadiness Readiness(string cutover) => Find(cutover)?.Results.Readiness() ?? MirrorReadiness.None;
+    /// <summary>Every engine so far (one per cutover configured since the start, also those removed since).</summary>
+    public IEnumerable<MirrorEngine> Engines => _engines.Values;
+
+    /// <summary>
+    /// Adds what this replica counted for <paramref name="cutover"/> before it restarted: now when the cutover has an
+    /// engine, else when it gets one (a cutover added back to the configuration continues its results).
+    /// </summary>
+    public void Restore(string cutover, MirrorResultsState state)
+    {
+        if (_engines.TryGetValue(cutover, out var engine))
+        {
+            engine.Results.Add(state);
+        }
+        else
+        {
+            _restored[cutover] = state;
+        }
+    }
 }

@@ -29,12 +29,20 @@ internal sealed class MirrorResults
     private long _noiseSamples;
     private long _evictions;
     private long _evictedBodyMismatches;
+    private long _version;
 
     public MirrorResults(TimeProvider time) => _time = time;
 
     public long Dropped => Interlocked.Read(ref _outcomes[(int)MirrorOutcome.Dropped]);
 
-    public void Drop() => Interlocked.Increment(ref _outcomes[(int)MirrorOutcome.Dropped]);
+    /// <summary>Moves with every change: what the writer compares to know whether there is anything new to store.</summary>
+    public long Version => Interlocked.Read(ref _version);
+
+    public void Drop()
+    {
+        Interlocked.Increment(ref _outcomes[(int)MirrorOutcome.Dropped]);
+        Interlocked.Increment(ref _version);
+    }
 
     public void Record(CopyResult result)
     {
@@ -54,6 +62,7 @@ internal sealed class MirrorResults
             }
 
             Group(result.Group).Record(result);
+            Interlocked.Increment(ref _version);
         }
     }
 
@@ -64,6 +73,69 @@ internal sealed class MirrorResults
         {
             _noiseSamples++;
             Group(group).Learn(fields);
+            Interlocked.Increment(ref _version);
+        }
+    }
+
+    /// <summary>Everything counted so far, for the store (<see cref="MirrorResultsState"/>).</summary>
+    public MirrorResultsState Export()
+    {
+        lock (_gate)
+        {
+            var outcomes = new Dictionary<string, long>(StringComparer.Ordinal);
+            for (var i = 0; i < _outcomes.Length; i++)
+            {
+                outcomes[MirrorOutcomes.Labels[i]] = Interlocked.Read(ref _outcomes[i]);
+            }
+
+            return new MirrorResultsState(_copies, _statusMatches, _noiseSamples, _evictions, _evictedBodyMismatches, outcomes,
+                _source.Buckets(), _target.Buckets(), [.. _groups.Values.OrderBy(g => g.Name, StringComparer.Ordinal).Select(g => g.Export())]);
+        }
+    }
+
+    /// <summary>
+    /// Adds what another replica counted, or what this one counted before it restarted: the figures become those of
+    /// one process that counted both. Groups beyond <see cref="GroupCapacity"/> are evicted as when counting.
+    /// </summary>
+    public void Add(MirrorResultsState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        _source.Add(state.Source);
+        _target.Add(state.Target);
+        lock (_gate)
+        {
+            _copies += state.Copies;
+            _statusMatches += state.StatusMatches;
+            _noiseSamples += state.NoiseSamples;
+            _evictions += state.Evictions;
+            _evictedBodyMismatches += state.EvictedBodyMismatches;
+            for (var i = 0; i < _outcomes.Length; i++)
+            {
+                Interlocked.Add(ref _outcomes[i], state.Outcomes.GetValueOrDefault(MirrorOutcomes.Labels[i]));
+            }
+
+            foreach (var group in state.Groups.OrderByDescending(g => g.Copies))
+            {
+                if (_groups.TryGetValue(group.Name, out var known))
+                {
+                    known.Add(group);
+                    continue;
+                }
+
+                // A group new here takes a slot only from a lighter one, so the heaviest groups of both stay.
+                var incoming = new GroupStats(group.Name, 0);
+                incoming.Add(group);
+                if (_groups.Count >= GroupCapacity && _groups.Values.Min(v => v.Copies) >= incoming.Copies)
+                {
+                    _evictions++;
+                    _evictedBodyMismatches += incoming.BodyMismatches();
+                    continue;
+                }
+
+                Group(group.Name).Add(group);
+            }
+
+            Interlocked.Increment(ref _version);
         }
     }
 
@@ -147,6 +219,7 @@ internal sealed class MirrorResults
 
     private sealed class GroupStats(string name, long error)
     {
+        private long _error = error;
         private const int MaxFields = 64;
         private const int MaxSignatures = 32;
         private const int MaxStatusPairs = 16;
@@ -220,33 +293,38 @@ internal sealed class MirrorResults
 
             if (r.Sample is { } sample)
             {
-                if (!_samples.TryGetValue(sample.Kind, out var list))
-                {
-                    _samples[sample.Kind] = list = [];
-                }
-
-                if (list.Count < SamplesPerKind)
-                {
-                    list.Add(sample);
-                }
+                Keep(sample);
             }
         }
 
-        private void Signature(IReadOnlyList<string> fields)
+        private void Keep(MirrorSample sample)
+        {
+            if (!_samples.TryGetValue(sample.Kind, out var list))
+            {
+                _samples[sample.Kind] = list = [];
+            }
+
+            if (list.Count < SamplesPerKind)
+            {
+                list.Add(sample);
+            }
+        }
+
+        private void Signature(IReadOnlyList<string> fields, long copies = 1)
         {
             var sorted = fields.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
             var key = string.Join('\n', sorted);
             if (_signatures.TryGetValue(key, out var s))
             {
-                _signatures[key] = (s.Fields, s.Count + 1);
+                _signatures[key] = (s.Fields, s.Count + copies);
             }
             else if (_signatures.Count < MaxSignatures)
             {
-                _signatures[key] = (sorted, 1);
+                _signatures[key] = (sorted, copies);
             }
             else
             {
-                _overflowMismatches++;
+                _overflowMismatches += copies;
             }
         }
 
@@ -263,6 +341,74 @@ internal sealed class MirrorResults
         }
 
         private bool IsNoise(string field) => Noise.Contains(field);
+
+        public MirrorGroupState Export() => new(
+            Name,
+            _error,
+            Copies,
+            _statusMatches,
+            _bodyCompared,
+            _bodyExactMatches,
+            _bodyNotCompared,
+            _overflowMismatches,
+            _targetErrors,
+            _noiseSamples,
+            new Dictionary<string, long>(_fields, StringComparer.Ordinal),
+            [.. _signatures.Values.Select(v => new MirrorSignatureState(v.Fields, v.Count))],
+            [.. _statusPairs.Select(p => new MirrorStatusPair(p.Key.Source, p.Key.Target, p.Value))],
+            [.. Noise.Order(StringComparer.Ordinal)],
+            [.. _samples.OrderBy(s => s.Key, StringComparer.Ordinal).SelectMany(s => s.Value)],
+            _source.Buckets(),
+            _target.Buckets());
+
+        /// <summary>Adds another count of the same group, within the same caps as counting.</summary>
+        public void Add(MirrorGroupState state)
+        {
+            Copies += state.Copies;
+            _error += state.Error;
+            _statusMatches += state.StatusMatches;
+            _bodyCompared += state.BodiesCompared;
+            _bodyExactMatches += state.BodyExactMatches;
+            _bodyNotCompared += state.BodiesNotCompared;
+            _overflowMismatches += state.OverflowMismatches;
+            _targetErrors += state.TargetErrors;
+            _noiseSamples += state.NoiseSamples;
+            _source.Add(state.Source);
+            _target.Add(state.Target);
+            foreach (var (field, copies) in state.Fields)
+            {
+                if (_fields.ContainsKey(field) || _fields.Count < MaxFields)
+                {
+                    _fields[field] = _fields.GetValueOrDefault(field) + copies;
+                }
+            }
+
+            foreach (var signature in state.Signatures)
+            {
+                Signature(signature.Fields, signature.Copies);
+            }
+
+            foreach (var pair in state.StatusPairs)
+            {
+                if (_statusPairs.ContainsKey((pair.Source, pair.Target)) || _statusPairs.Count < MaxStatusPairs)
+                {
+                    _statusPairs[(pair.Source, pair.Target)] = _statusPairs.GetValueOrDefault((pair.Source, pair.Target)) + pair.Copies;
+                }
+            }
+
+            foreach (var field in state.Noise)
+            {
+                if (Noise.Count < MaxNoise)
+                {
+                    Noise.Add(field);
+                }
+            }
+
+            foreach (var sample in state.Samples)
+            {
+                Keep(sample);
+            }
+        }
 
         private long BodyMatches() => _bodyExactMatches + _signatures.Values.Where(s => s.Fields.All(IsNoise)).Sum(s => s.Count);
 
@@ -285,7 +431,7 @@ internal sealed class MirrorResults
             return new MirrorGroupReport(
                 Name,
                 Copies,
-                error,
+                _error,
                 _statusMatches,
                 Ratio(_statusMatches, Copies),
                 _bodyCompared,

@@ -174,6 +174,10 @@ internal static class FaultyStores
 
         public IReadOnlyList<ReplicaResidual> Residual() => inner.Residual();
 
+        public bool SaveMirror(string replica, IReadOnlyList<StoredMirror> rows, DateTimeOffset now) => inner.SaveMirror(replica, rows, now);
+
+        public IReadOnlyList<StoredMirror> Mirrors() => inner.Mirrors();
+
         public bool SaveSnapshot(string cutover, string document, DateTimeOffset at) => inner.SaveSnapshot(cutover, document, at);
 
         public IReadOnlyList<StoredSnapshot> Snapshots() => inner.Snapshots();

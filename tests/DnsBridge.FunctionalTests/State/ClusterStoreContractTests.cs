@@ -75,6 +75,22 @@ public abstract class ClusterStoreContractTests : IDisposable
         Assert.Equal(new StoredSnapshot("shop", """{"cutover":"shop","ratio":1}""", T0.AddSeconds(1)), snapshot);
     }
 
+    [Fact]
+    public void Mirror_results_are_one_document_per_replica_and_cutover_and_the_latest_wins()
+    {
+        Assert.Empty(Store.Mirrors());
+        Assert.True(Store.SaveMirror("a", [new("a", "shop", """{"copies":1}"""), new("a", "blog", """{"copies":2}""")], T0));
+        Assert.True(Store.SaveMirror("b", [new("b", "shop", """{"copies":3}""")], T0));
+        Assert.True(Store.SaveMirror("a", [new("a", "shop", """{"copies":4}""")], T0.AddSeconds(5)));
+        Assert.True(Store.SaveMirror("a", [], T0.AddSeconds(6)));
+
+        Restart();
+
+        Assert.Equal(
+            [new("a", "blog", """{"copies":2}"""), new("a", "shop", """{"copies":4}"""), new StoredMirror("b", "shop", """{"copies":3}""")],
+            Store.Mirrors());
+    }
+
     public void Dispose()
     {
         _stores?.Dispose();

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using DnsBridge.Mirror;
+using Microsoft.Extensions.Time.Testing;
 
 namespace DnsBridge.UnitTests.Mirror;
 
@@ -104,5 +106,70 @@ public sealed class MirrorResultsTests
         Assert.InRange(sketch.Quantile(0.5)!.Value, 0.5 * 0.92, 0.5 * 1.08);
         Assert.InRange(sketch.Quantile(0.99)!.Value, 0.99 * 0.92, 0.99 * 1.08);
         Assert.Null(new LatencySketch().Quantile(0.5));
+    }
+
+    [Fact]
+    public void Results_of_two_replicas_added_up_read_as_one_process_that_counted_both()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 12, 7, 12, 0, 0, TimeSpan.Zero));
+        CopyResult[] first = [Copy("/a", MirrorOutcome.Match), Copy("/a", MirrorOutcome.BodyMismatch, 200, "$.nonce"), Copy("/b", MirrorOutcome.StatusMismatch, 500)];
+        CopyResult[] second = [Copy("/a", MirrorOutcome.BodyMismatch, 200, "$.nonce", "$.price"), Copy("/b", MirrorOutcome.TargetError), Copy("/c", MirrorOutcome.Match)];
+        var one = new MirrorResults(time);
+        var r1 = new MirrorResults(time);
+        var r2 = new MirrorResults(time);
+        foreach (var copy in first)
+        {
+            one.Record(copy);
+            r1.Record(copy);
+        }
+
+        foreach (var copy in second)
+        {
+            one.Record(copy);
+            r2.Record(copy);
+        }
+
+        // Noise learned on the second replica clears the first replica's copy too, as it would in one process.
+        one.LearnNoise("/a", ["$.nonce"]);
+        r2.LearnNoise("/a", ["$.nonce"]);
+        one.Drop();
+        r1.Drop();
+
+        var combined = new MirrorResults(time);
+        combined.Add(MirrorResultsState.FromJson(r1.Export().ToJson())!);
+        combined.Add(MirrorResultsState.FromJson(r2.Export().ToJson())!);
+
+        Assert.Equal(JsonSerializer.Serialize(one.Snapshot("shop")), JsonSerializer.Serialize(combined.Snapshot("shop")));
+        Assert.Equal(JsonSerializer.Serialize(one.Readiness()), JsonSerializer.Serialize(combined.Readiness()));
+        var report = combined.Snapshot("shop");
+        Assert.Equal(6, report.Copies);
+        Assert.Equal(1, report.BodyMismatches);
+        Assert.Equal(1, report.Dropped);
+    }
+
+    [Fact]
+    public void Adding_a_stored_state_keeps_the_group_bound()
+    {
+        var stored = new MirrorResults(TimeProvider.System);
+        var live = new MirrorResults(TimeProvider.System);
+        for (var i = 0; i < MirrorResults.GroupCapacity; i++)
+        {
+            stored.Record(Copy($"/old{i}", MirrorOutcome.Match));
+            live.Record(Copy($"/new{i}", MirrorOutcome.Match));
+            live.Record(Copy($"/new{i}", MirrorOutcome.Match));
+        }
+
+        live.Add(stored.Export());
+        var report = live.Snapshot("shop");
+
+        Assert.Equal(MirrorResults.GroupCapacity, report.Groups.Count);
+        Assert.Equal(3 * MirrorResults.GroupCapacity, report.Copies);
+        Assert.All(report.Groups, g => Assert.StartsWith("/new", g.Group, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void A_damaged_stored_state_is_skipped_not_fatal()
+    {
+        Assert.Null(MirrorResultsState.FromJson("{\"copies\": \"many\""));
     }
 }

@@ -18,6 +18,11 @@ internal sealed class PostgresClusterStore(PostgresStateDatabase database) : ICl
         CREATE TABLE cluster_snapshots (cutover text PRIMARY KEY, document text NOT NULL, at timestamptz NOT NULL);
         """;
 
+    internal const string MirrorSchema = """
+        CREATE TABLE cluster_mirror (replica text NOT NULL, cutover text NOT NULL, document text NOT NULL, updated_at timestamptz NOT NULL,
+            PRIMARY KEY (replica, cutover));
+        """;
+
     public bool Heartbeat(string replica, string configHash, DateTimeOffset now) => database.Write(c =>
     {
         using var command = new NpgsqlCommand("""
@@ -74,6 +79,32 @@ internal sealed class PostgresClusterStore(PostgresStateDatabase database) : ICl
     }
 
     public IReadOnlyList<ReplicaResidual> Residual() => database.Read(c => ClusterReads.Residual(c, PostgresDialect.Instance));
+
+    public bool SaveMirror(string replica, IReadOnlyList<StoredMirror> rows, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        if (rows.Count == 0)
+        {
+            return true;
+        }
+
+        // Any replica writes its own rows (no leader fence), like its residual totals.
+        return database.Write(c =>
+        {
+            using var command = new NpgsqlCommand("""
+                INSERT INTO cluster_mirror (replica, cutover, document, updated_at)
+                SELECT @r, *, @at FROM unnest(@c::text[], @d::text[])
+                ON CONFLICT (replica, cutover) DO UPDATE SET document = EXCLUDED.document, updated_at = EXCLUDED.updated_at
+                """, c);
+            command.Parameters.AddWithValue("r", replica);
+            command.Parameters.AddWithValue("at", now.UtcDateTime);
+            command.Parameters.AddWithValue("c", rows.Select(t => t.Cutover).ToArray());
+            command.Parameters.AddWithValue("d", rows.Select(t => t.Document).ToArray());
+            command.ExecuteNonQuery();
+        });
+    }
+
+    public IReadOnlyList<StoredMirror> Mirrors() => database.Read(ClusterReads.Mirrors);
 
     public bool SaveSnapshot(string cutover, string document, DateTimeOffset at) => database.WriteAsLeader((c, t) =>
     {

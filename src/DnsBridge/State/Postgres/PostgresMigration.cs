@@ -48,6 +48,10 @@ internal sealed record PostgresMigration(int Version, string Description, string
         new(5, "event fields", """
             ALTER TABLE events ADD COLUMN fields jsonb;
             """),
+
+        // Each replica's mirror results per cutover (the readiness report and the switch gate add them up), kept
+        // across restarts.
+        new(6, "mirror results per replica", PostgresClusterStore.MirrorSchema),
     ];
 
     public static int Latest => All[^1].Version;

@@ -33,6 +33,23 @@ internal sealed class SqliteClusterStore(SqliteStateDatabase database) : ICluste
 
     public IReadOnlyList<ReplicaResidual> Residual() => database.Read(c => ClusterReads.Residual(c, SqliteDialect.Instance));
 
+    public bool SaveMirror(string replica, IReadOnlyList<StoredMirror> rows, DateTimeOffset now) => database.Write(c =>
+    {
+        using var transaction = c.BeginTransaction();
+        foreach (var row in rows)
+        {
+            c.Execute(transaction, """
+                INSERT INTO cluster_mirror (replica, cutover, document, updated_at) VALUES (@r, @c, @d, @at)
+                ON CONFLICT(replica, cutover) DO UPDATE SET document = @d, updated_at = @at
+                """,
+                ("r", replica), ("c", row.Cutover), ("d", row.Document), ("at", SqliteTime.Iso(now)));
+        }
+
+        transaction.Commit();
+    });
+
+    public IReadOnlyList<StoredMirror> Mirrors() => database.Read(ClusterReads.Mirrors);
+
     public bool SaveSnapshot(string cutover, string document, DateTimeOffset at) => database.Write(c => c.Execute(null,
         "INSERT INTO cluster_snapshots (cutover, document, at) VALUES (@c, @d, @at) ON CONFLICT(cutover) DO UPDATE SET document = @d, at = @at",
         ("c", cutover), ("d", document), ("at", SqliteTime.Iso(at))));

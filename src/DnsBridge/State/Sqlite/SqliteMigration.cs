@@ -47,6 +47,13 @@ internal sealed record SqliteMigration(int Version, string Description, string S
         new(5, "event fields", """
             ALTER TABLE events ADD COLUMN fields TEXT;
             """),
+
+        // This replica's mirror results per cutover, so a restart keeps what rehearsal compared (the same rows as
+        // in cluster mode, one replica here).
+        new(6, "mirror results per replica", """
+            CREATE TABLE IF NOT EXISTS cluster_mirror (replica TEXT NOT NULL, cutover TEXT NOT NULL, document TEXT NOT NULL, updated_at TEXT NOT NULL,
+                PRIMARY KEY (replica, cutover));
+            """),
     ];
 
     public static int Latest => All[^1].Version;
