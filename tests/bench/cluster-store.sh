@@ -6,12 +6,14 @@
 # commits/s (in total and per replica per cutover) and PostgreSQL CPU per 1000 rows: the figures to size one
 # PostgreSQL from. Each combination gets a fresh database; the replicas flush every second (off the request path).
 #   tests/bench/cluster-store.sh [--quick] [--duration SECONDS] [--replicas "1 3"] [--cutovers "1 50"]
-#                                [--connections C]
+#                                [--active K] [--connections C] [--bin DIR]
 # --quick: 10 s runs; default 30 s. --connections: wrk connections per replica (default 4: bounded, not saturating).
+# --active K: the load goes to the first K cutovers only (default: all of them), the others configured and idle: a
+# wave where few names still see residual traffic. --bin DIR: an already published build instead of publishing one.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-duration=30 replica_counts="1 3" cutover_counts="1 50" connections=4 settle=8
+duration=30 replica_counts="1 3" cutover_counts="1 50" connections=4 settle=8 active="" bin=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) duration=10 ;;
@@ -19,6 +21,8 @@ while [ $# -gt 0 ]; do
     --replicas) replica_counts="$2"; shift ;;
     --cutovers) cutover_counts="$2"; shift ;;
     --connections) connections="$2"; shift ;;
+    --active) active="$2"; shift ;;
+    --bin) bin="$(cd "$2" && pwd)"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -29,7 +33,11 @@ done
 # shellcheck source=postgres.sh
 . "$here/postgres.sh"
 bench_setup cluster-store
-"$root/deploy/container/publish.sh" "$work/dnsbridge" >/dev/null
+if [ -n "$bin" ]; then
+  ln -s "$bin" "$work/dnsbridge"
+else
+  "$root/deploy/container/publish.sh" "$work/dnsbridge" >/dev/null
+fi
 
 base=$(( 10000 + RANDOM % 20000 ))  # below the ephemeral port range
 up=$base
@@ -52,8 +60,8 @@ rows() { pg_sql "$1" "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0)
 per_table() { pg_sql "$1" "SELECT relname || '=' || (n_tup_ins + n_tup_upd + n_tup_del) FROM pg_stat_user_tables ORDER BY relname"; }
 commits() { pg_sql "$1" "SELECT xact_commit FROM pg_stat_database WHERE datname = '$1'"; }
 
-echo "| replicas | cutovers | forwarded req/s (all replicas) | rows/s | commits/s | rows/s per replica per cutover | commits/s per replica | PostgreSQL CPU % of a core | PostgreSQL CPU ms per 1000 rows | PostgreSQL CPU ms/s per replica per cutover |" > "$work/table.md"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |" >> "$work/table.md"
+echo "| replicas | cutovers | with traffic | forwarded req/s (all replicas) | rows/s | commits/s | rows/s per replica per cutover | commits/s per replica | PostgreSQL CPU % of a core | PostgreSQL CPU ms per 1000 rows | PostgreSQL CPU ms/s per replica per cutover |" > "$work/table.md"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |" >> "$work/table.md"
 for n in $replica_counts; do
   for m in $cutover_counts; do
     db="bench_${n}_$m"
@@ -67,11 +75,12 @@ for n in $replica_counts; do
       echo '], "Resolvers": { "Preset": "none", "Authoritative": false, "Custom": [ { "Name": "none", "Address": "127.0.0.1:9" } ] },'
       echo '"Propagation": { "Enabled": false } } }'
     } > "$work/$db.json"
-    # wrk: each request to the next cutover's host, so every cutover has residual traffic in every flush.
+    # wrk: each request to the next cutover's host, so every cutover with traffic has residual traffic in every flush.
+    k=$m; [ -n "$active" ] && [ "$active" -lt "$m" ] && k=$active
     cat > "$work/$db.lua" <<LUA
 local i = 0
 request = function()
-  i = i % $m + 1
+  i = i % $k + 1
   return wrk.format("GET", "/", { Host = "c" .. i .. ".bench.test" })
 end
 LUA
@@ -103,10 +112,10 @@ LUA
     errors=$(cat "$work/$db"-wrk*.txt | grep -E 'Non-2xx|Socket errors' || true)
     [ -z "$errors" ] || echo "$n x $m: $errors" >&2
     per_table "$db" | tr '\n' ' ' >&2; echo " ($n replicas x $m cutovers, cumulative)" >&2
-    awk -v n="$n" -v m="$m" -v rps="$rps" -v dr=$((rows1 - rows0)) -v dc=$((commits1 - commits0)) -v cpu=$((cpu1 - cpu0)) -v k="$clk" \
+    awk -v n="$n" -v m="$m" -v k="$k" -v rps="$rps" -v dr=$((rows1 - rows0)) -v dc=$((commits1 - commits0)) -v cpu=$((cpu1 - cpu0)) -v hz="$clk" \
         -v t0="$t0" -v t1="$t1" 'BEGIN {
-      s = t1 - t0; rs = dr / s; cs = dc / s; c = cpu / k
-      printf "| %d | %d | %s | %.1f | %.1f | %.2f | %.2f | %.1f | %s | %.3f |\n", n, m, rps, rs, cs, rs / (n * m), cs / n, 100 * c / s,
+      s = t1 - t0; rs = dr / s; cs = dc / s; c = cpu / hz
+      printf "| %d | %d | %d | %s | %.1f | %.1f | %.2f | %.2f | %.1f | %s | %.3f |\n", n, m, k, rps, rs, cs, rs / (n * m), cs / n, 100 * c / s,
         (dr > 0 ? sprintf("%.1f", 1000 * c * 1000 / dr) : "?"), 1000 * c / s / (n * m) }' | tee -a "$work/table.md" >&2
     # Stop this combination's replicas (graceful: they write their last counts), bounded.
     for p in "${replicas[@]}"; do kill -TERM "$p" 2>/dev/null || true; done

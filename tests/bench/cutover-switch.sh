@@ -9,12 +9,16 @@
 #   tests/bench/cutover-switch.sh [--quick] [--duration SECONDS] [--runs N] [--bin DIR]
 # --bin DIR runs the dnsbridge executable found in DIR (e.g. src/DnsBridge/bin/Release/net10.0 after a Release build)
 # instead of publishing the Native AOT build first. Figures are only worth publishing from a quiet machine.
+# On a machine with 2 cores or more, DnsBridge runs on core 1 and wrk and nginx on core 0 (taskset; --no-pin: all
+# anywhere): DnsBridge is then the bottleneck on a core of its own, so the side-by-side ratios measure its cost per
+# request in each phase, instead of how four processes happened to share two cores.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-duration=6 runs=3 warmup=3 bin=
+duration=6 runs=3 warmup=3 bin= pin=1
 while [ $# -gt 0 ]; do
   case "$1" in
+    --no-pin) pin=0 ;;
     --quick) duration=3 runs=1 warmup=2 ;;
     --duration) duration="$2"; shift ;;
     --runs) runs="$2"; shift ;;
@@ -68,8 +72,13 @@ $(cutover mirrored "$source_port" "$twin_port" 0.1) ],
   "State": { "Path": "$work/dnsbridge.db" } } }
 CONF
 
-nginx -c "$work/nginx/nginx.conf" & pids+=($!)
-"$bin/dnsbridge" serve --config "$work/dnsbridge.json" > "$work/dnsbridge.log" 2>&1 & pids+=($!)
+pin_bridge=() pin_load=()
+if [ "$pin" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset > /dev/null; then
+  pin_bridge=(taskset -c 1) pin_load=(taskset -c 0)
+  echo "pinned: DnsBridge on core 1, wrk and nginx on core 0" >&2
+fi
+"${pin_load[@]}" nginx -c "$work/nginx/nginx.conf" & pids+=($!)
+"${pin_bridge[@]}" "$bin/dnsbridge" serve --config "$work/dnsbridge.json" > "$work/dnsbridge.log" 2>&1 & pids+=($!)
 for _ in $(seq 1 150); do curl -fs -o /dev/null "$admin/readyz" && break; sleep 0.2; done
 curl -fs -o /dev/null "$admin/readyz" || { echo "DnsBridge did not get ready:" >&2; tail -20 "$work/dnsbridge.log" >&2; exit 1; }
 for port in $source_port $target_port $twin_port; do
@@ -106,7 +115,7 @@ LUA
 step=2 total=$((3 * step + 2 + 3))
 echo "switch under load: wrk -t2 -c64 -d${total}s; rehearsal ${step} s, freeze, switch 2 s later, rollback and switch again ${step} s apart" >&2
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-wrk -t2 -c64 -d"${total}s" --timeout 35s --latency -s "$work/count.lua" -H "Host: cut.example.test" "http://127.0.0.1:$bridge_port/" \
+"${pin_load[@]}" wrk -t2 -c64 -d"${total}s" --timeout 35s --latency -s "$work/count.lua" -H "Host: cut.example.test" "http://127.0.0.1:$bridge_port/" \
   > "$work/switch.txt" 2>&1 & wrk_pid=$!
 sleep "$step"; phase cut frozen
 sleep 2;       phase cut switched
@@ -121,12 +130,12 @@ rejected=$(metric dnsbridge_held_requests_total 'cutover="cut",outcome="rejected
 
 # 2. Side by side: rehearsal vs switched vs mirrored, interleaved, $runs rounds of $duration s each after a warm-up.
 for h in rehearsal switched mirrored; do
-  wrk -t2 -c64 -d"${warmup}s" -H "Host: $h.example.test" "http://127.0.0.1:$bridge_port/" > /dev/null
+  "${pin_load[@]}" wrk -t2 -c64 -d"${warmup}s" -H "Host: $h.example.test" "http://127.0.0.1:$bridge_port/" > /dev/null
 done
 declare -A rps=() p99=()
 for r in $(seq 1 "$runs"); do
   for h in rehearsal switched mirrored; do
-    out=$(wrk -t2 -c64 -d"${duration}s" --latency -H "Host: $h.example.test" "http://127.0.0.1:$bridge_port/")
+    out=$("${pin_load[@]}" wrk -t2 -c64 -d"${duration}s" --latency -H "Host: $h.example.test" "http://127.0.0.1:$bridge_port/")
     if grep -qE "Non-2xx|Socket errors" <<<"$out"; then echo "$h run $r: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr '\n' ' ')" >&2; fi
     rps[$h]+="$(awk '/Requests\/sec/ {print $2}' <<<"$out") "
     p99[$h]+="$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } print v }' <<<"$out") "
@@ -143,7 +152,7 @@ echo "| requests | socket errors | non-2xx | answers | held released | held reje
 echo "|---:|---|---:|---|---:|---:|---:|"
 echo "| $requests | ${socket_errors:-none} | ${non2xx:-0} | $(sed -n 's/^answers: //p' "$work/switch.txt") | $released | $rejected | $(sed -n 's/^max latency (ms): //p' "$work/switch.txt") |"
 echo
-echo "## Phases side by side (wrk -t2 -c64, median of $runs × ${duration} s)"
+echo "## Phases side by side (wrk -t2 -c64, median of $runs × ${duration} s$([ ${#pin_bridge[@]} -gt 0 ] && echo ", DnsBridge alone on one core"))"
 echo
 r_reh=$(median "${rps[rehearsal]}") r_sw=$(median "${rps[switched]}") r_mir=$(median "${rps[mirrored]}")
 p_reh=$(median "${p99[rehearsal]}") p_sw=$(median "${p99[switched]}") p_mir=$(median "${p99[mirrored]}")
