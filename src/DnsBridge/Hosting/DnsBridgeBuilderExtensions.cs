@@ -51,7 +51,7 @@ internal static class DnsBridgeBuilderExtensions
         services.AddResidual();
         services.AddForwarding();
         services.AddConnectionForwarding();
-        services.AddPropagation();
+        services.AddPropagation(config);
         services.AddMirror();
         services.AddPhases();
         // A replica of a cluster stays ready while PostgreSQL is down: it forwards and counts in memory, and taking every

@@ -2,7 +2,7 @@ using DnsBridge.State;
 
 namespace DnsBridge.Propagation;
 
-/// <summary>Stores each new snapshot of the leader's monitor for the followers (they read it every second).</summary>
+/// <summary>Stores each new snapshot of the leader's monitor for the followers (they read it every second); cluster mode only.</summary>
 internal sealed class SnapshotPublisher(IClusterStore store) : IPropagationListener
 {
     public void OnSnapshot(PropagationSnapshot snapshot)
