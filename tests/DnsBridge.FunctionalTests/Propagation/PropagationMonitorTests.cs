@@ -90,6 +90,18 @@ public sealed class PropagationMonitorTests
     }
 
     [Fact]
+    public async Task With_one_replica_on_SQLite_snapshots_are_kept_in_memory_and_not_written_for_followers()
+    {
+        await using var resolver = await Dnsmasq.StartAsync(new Dictionary<string, string[]> { [Host] = [Source] }, 300);
+        await using var bridge = await BridgeHost.StartAsync(Section([resolver], null));
+
+        var first = await WaitForAsync(bridge, "shop", s => s.Resolvers.Count == 1);
+        await WaitForAsync(bridge, "shop", s => s.At > first.At);
+
+        Assert.Empty(bridge.Services.GetRequiredService<DnsBridge.State.IClusterStore>().Snapshots());
+    }
+
+    [Fact]
     public async Task A_target_reached_through_a_cname_chain_matches_ExpectCname()
     {
         await using var resolver = await Dnsmasq.StartAsync(
