@@ -27,13 +27,20 @@ internal sealed record MirrorResultsState(
     {
         try
         {
-            return JsonSerializer.Deserialize(json, MirrorJsonContext.Default.MirrorResultsState);
+            var state = JsonSerializer.Deserialize(json, MirrorJsonContext.Default.MirrorResultsState);
+            return state is { Outcomes: not null, Source: not null, Target: not null, Groups: not null } && state.Groups.All(IsWhole) ? state : null;
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    // A document missing a collection (damaged, or cut short) would throw where it is added up: skipped instead.
+    private static bool IsWhole(MirrorGroupState? group) => group is
+    {
+        Name: not null, Fields: not null, Signatures: not null, StatusPairs: not null, Noise: not null, Samples: not null, Source: not null, Target: not null,
+    } && group.Signatures.All(s => s?.Fields is not null) && group.Samples.All(s => s is not null) && group.StatusPairs.All(p => p is not null);
 }
 
 /// <summary>One path group's part of <see cref="MirrorResultsState"/>.</summary>

@@ -171,5 +171,8 @@ public sealed class MirrorResultsTests
     public void A_damaged_stored_state_is_skipped_not_fatal()
     {
         Assert.Null(MirrorResultsState.FromJson("{\"copies\": \"many\""));
+        Assert.Null(MirrorResultsState.FromJson("{\"copies\": 3}"));
+        Assert.Null(MirrorResultsState.FromJson("{\"copies\":1,\"outcomes\":{},\"source\":{},\"target\":{},\"groups\":[{\"name\":\"/a\",\"copies\":1}]}"));
+        Assert.NotNull(MirrorResultsState.FromJson(new MirrorResults(TimeProvider.System).Export().ToJson()));
     }
 }
