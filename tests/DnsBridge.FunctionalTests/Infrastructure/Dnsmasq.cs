@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using DnsClient;
 
 namespace DnsBridge.FunctionalTests.Infrastructure;
@@ -44,7 +43,7 @@ internal sealed class Dnsmasq : IAsyncDisposable
         for (var attempt = 0; ; attempt++)
         {
             var address = listen?.Address ?? IPAddress.Loopback;
-            var port = listen?.Port ?? FreeUdpPort();
+            var port = listen?.Port ?? Ports.Free(address, udpToo: true);
             var info = new ProcessStartInfo("/usr/sbin/dnsmasq")
             {
                 RedirectStandardError = true,
@@ -63,7 +62,8 @@ internal sealed class Dnsmasq : IAsyncDisposable
 
             var process = Process.Start(info)!;
             var server = new Dnsmasq(process, directory, new IPEndPoint(address, port));
-            if (await server.AnswersAsync())
+            // An answer from a process that has exited came from another server on the same port: not ours.
+            if (await server.AnswersAsync() && !process.HasExited)
             {
                 return server;
             }
@@ -127,13 +127,6 @@ internal sealed class Dnsmasq : IAsyncDisposable
         var staged = Path.Combine(directory, "hosts.tmp");
         await File.WriteAllLinesAsync(staged, lines);
         File.Move(staged, Path.Combine(directory, "hosts"), overwrite: true);
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     private Task StopAsync() => ServerProcess.StopAsync(_process);
