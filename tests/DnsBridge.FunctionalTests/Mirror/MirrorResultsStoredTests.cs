@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using DnsBridge.FunctionalTests.Infrastructure;
 using DnsBridge.FunctionalTests.Phases;
+using DnsBridge.Mirror;
 using static DnsBridge.FunctionalTests.Phases.PhaseHarness;
 
 namespace DnsBridge.FunctionalTests.Mirror;
@@ -92,9 +93,13 @@ public sealed class MirrorResultsStoredTests(PostgresServer server)
             // Four copies sampled on r1, three on r2: neither alone reaches the gate's 7.
             await SendAsync(replicas[0], 4);
             await SendAsync(replicas[1], 3);
+
+            // A copy reaches the other replica after its writer's next write and the reader's next read, one
+            // MirrorResultsWriter.Every each; twice that again leaves room for a busy machine's late ticks.
+            var within = 4 * MirrorResultsWriter.Every;
             foreach (var replica in replicas)
             {
-                await WaitForAsync(() => Copies(ReadinessAsync(replica).GetAwaiter().GetResult()) == 7, "7 copies on every replica", TimeSpan.FromSeconds(20));
+                await WaitForAsync(() => Copies(ReadinessAsync(replica).GetAwaiter().GetResult()) == 7, "7 copies on every replica", within);
             }
 
             var report = await ReadinessAsync(replicas[1]);
