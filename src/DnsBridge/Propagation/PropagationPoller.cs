@@ -39,14 +39,14 @@ internal sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
 
     /// <summary>Waits until a question to <paramref name="via"/> keeps the cap (one outside the rows: shares their pace).</summary>
     public Task PaceAsync(ResolverAddress via, int maxPerSecond, CancellationToken cancellationToken) =>
-        _pacers.GetOrAdd(via.ToString(), _ => new ResolverPacer(time)).GapAsync(PacingPlan.MinimumGap(maxPerSecond), cancellationToken);
+        _pacers.GetOrAdd(via.ToString(), _ => new ResolverPacer(time)).CapAsync(maxPerSecond, cancellationToken);
 
     /// <summary>One question, paced when the pass is.</summary>
     private Task<DnsObservation> AskOneAsync((ResolverPacer Pacer, PacingPlan Plan, TimeSpan Spacing)? pace, DateTimeOffset slot, ResolverQuestion question, string host, QueryType type,
         bool recursion, TimeSpan timeout, SemaphoreSlim concurrency, CancellationToken cancellationToken) =>
         pace is not { } p
             ? querier.AskAsync(question, host, type, recursion, timeout, concurrency, cancellationToken)
-            : p.Pacer.AskAsync(slot, PacingPlan.MinimumGap(p.Plan.MaxPerSecond), concurrency, ct => querier.AskAsync(question, host, type, recursion, timeout, ct), cancellationToken);
+            : p.Pacer.AskAsync(slot, p.Plan.MaxPerSecond, concurrency, ct => querier.AskAsync(question, host, type, recursion, timeout, ct), cancellationToken);
 
     /// <summary>
     /// The resolver's own row, then one per client subnet unless it is known (or found) to drop them. Without an NSID,
@@ -104,7 +104,7 @@ internal sealed class PropagationPoller(DnsQuerier querier, TimeProvider time)
         var question = new ResolverQuestion(resolver.Via, null, options.HttpProxy, options.CaFile);
         var pop = pace is not { } p
             ? await querier.IdentifyAsync(question, kind, timeout, concurrency, cancellationToken)
-            : await p.Pacer.AskAsync(p.Pacer.Reserve(p.Plan, p.Spacing, 1), PacingPlan.MinimumGap(p.Plan.MaxPerSecond), concurrency, ct => querier.IdentifyAsync(question, kind, timeout, ct), cancellationToken);
+            : await p.Pacer.AskAsync(p.Pacer.Reserve(p.Plan, p.Spacing, 1), p.Plan.MaxPerSecond, concurrency, ct => querier.IdentifyAsync(question, kind, timeout, ct), cancellationToken);
         _pops[key] = (pop, now);
         return pop;
     }

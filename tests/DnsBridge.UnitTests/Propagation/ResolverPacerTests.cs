@@ -16,14 +16,14 @@ public sealed class ResolverPacerTests
     /// Asks <paramref name="names"/> names of one resolver as the poller does (one slot each, all rows at once) and
     /// advances the clock a millisecond at a time (bounded) until all are asked: when each went out.
     /// </summary>
-    private static async Task<IReadOnlyList<(string Name, DateTimeOffset At)>> AskAllAsync(int names, PacingPlan plan, SettlingClock time)
+    private static async Task<IReadOnlyList<(string Name, DateTimeOffset At)>> AskAllAsync(int names, PacingPlan plan, SettlingClock time, TimeSpan? step = null)
     {
         var pacer = new ResolverPacer(time);
         using var concurrency = new SemaphoreSlim(32);
         var sent = new List<(string, DateTimeOffset)>();
         var spacing = plan.Spacing(Google);
 
-        Task<int> Ask(int i) => pacer.AskAsync(pacer.Reserve(plan, spacing, 1), PacingPlan.MinimumGap(plan.MaxPerSecond), concurrency, _ =>
+        Task<int> Ask(int i) => pacer.AskAsync(pacer.Reserve(plan, spacing, 1), plan.MaxPerSecond, concurrency, _ =>
         {
             lock (sent)
             {
@@ -34,7 +34,7 @@ public sealed class ResolverPacerTests
         }, CancellationToken.None);
 
         var asked = await Task.Run(() => Enumerable.Range(0, names).Select(Ask).ToArray());
-        await time.RunAsync(asked, 120_000);
+        await time.RunAsync(asked, 120_000, step);
         lock (sent)
         {
             return [.. sent];
@@ -82,6 +82,26 @@ public sealed class ResolverPacerTests
     }
 
     [Fact]
+    public async Task Late_timers_keep_the_questions_on_the_grid_and_never_put_more_than_the_cap_into_a_second()
+    {
+        // A clock that moves 3 ms at a time: every timer fires 0 to 2 ms late, each by another amount, as on a busy
+        // machine. A resolver at its cap (slots exactly a gap apart) must neither wait on timers of its own between
+        // grid points (a thread woken per question) nor let two late-then-early questions into one second too many.
+        var time = new SettlingClock(Start);
+        var plan = new PacingPlan(Start, TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(10), 20, NameQuestions: 300, Cutovers: 300, Subnets: 0);
+
+        var sent = await AskAllAsync(300, plan, time, TimeSpan.FromMilliseconds(3));
+
+        Assert.Equal(300, sent.Count);
+        Assert.Equal(0, time.OffGridTimers);
+        var at = sent.Select(s => s.At).Order().ToList();
+        Assert.All(at.Skip(20).Zip(at), pair => Assert.True(pair.First - pair.Second >= TimeSpan.FromSeconds(1), $"21 questions within {pair.First - pair.Second}"));
+
+        // The cap's cycle is 15 s; the real-time second may cost a grid step a second, no more.
+        Assert.InRange(at[^1] - Start, TimeSpan.FromSeconds(14.95), TimeSpan.FromSeconds(15.2));
+    }
+
+    [Fact]
     public async Task A_pass_in_a_hurry_asks_at_the_cap_s_pace()
     {
         var time = new SettlingClock(Start);
@@ -102,7 +122,7 @@ public sealed class ResolverPacerTests
         var pacer = new ResolverPacer(time);
         using var concurrency = new SemaphoreSlim(32);
         var sent = new List<DateTimeOffset>();
-        var asked = await Task.Run(() => Enumerable.Range(0, 10).Select(i => pacer.AskAsync(Start, PacingPlan.MinimumGap(5), concurrency, _ =>
+        var asked = await Task.Run(() => Enumerable.Range(0, 10).Select(i => pacer.AskAsync(Start, 5, concurrency, _ =>
         {
             lock (sent)
             {
@@ -124,7 +144,7 @@ public sealed class ResolverPacerTests
         var sent = new List<DateTimeOffset>();
         var asked = await Task.Run(() => Enumerable.Range(0, 40).Select(async _ =>
         {
-            await pacer.GapAsync(PacingPlan.MinimumGap(20), CancellationToken.None);
+            await pacer.CapAsync(20, CancellationToken.None);
             lock (sent)
             {
                 sent.Add(time.GetUtcNow());
@@ -141,7 +161,7 @@ public sealed class ResolverPacerTests
         var time = new SettlingClock(Start);
         using var concurrency = new SemaphoreSlim(32);
         var sent = new List<DateTimeOffset>();
-        var asked = await Task.Run(() => new[] { 3, 5, 7, 10 }.Select(ms => new ResolverPacer(time).AskAsync(Start + TimeSpan.FromMilliseconds(ms), PacingPlan.MinimumGap(20), concurrency, _ =>
+        var asked = await Task.Run(() => new[] { 3, 5, 7, 10 }.Select(ms => new ResolverPacer(time).AskAsync(Start + TimeSpan.FromMilliseconds(ms), 20, concurrency, _ =>
         {
             lock (sent)
             {

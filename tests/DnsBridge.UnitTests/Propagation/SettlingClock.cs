@@ -11,6 +11,10 @@ internal sealed class SettlingClock(DateTimeOffset start) : TimeProvider
 {
     private readonly FakeTimeProvider _fake = new(start);
     private int _waiting;
+    private int _offGrid;
+
+    /// <summary>Timers created to fire off the 10 ms grid (each one a wake-up of its own on a real clock).</summary>
+    public int OffGridTimers => Volatile.Read(ref _offGrid);
 
     public override DateTimeOffset GetUtcNow() => _fake.GetUtcNow();
 
@@ -21,6 +25,11 @@ internal sealed class SettlingClock(DateTimeOffset start) : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         Interlocked.Increment(ref _waiting);
+        if ((GetUtcNow() + dueTime).UtcTicks % TimeSpan.FromMilliseconds(10).Ticks != 0)
+        {
+            Interlocked.Increment(ref _offGrid);
+        }
+
         return _fake.CreateTimer(s =>
         {
             Interlocked.Decrement(ref _waiting);
@@ -28,8 +37,11 @@ internal sealed class SettlingClock(DateTimeOffset start) : TimeProvider
         }, state, dueTime, period);
     }
 
-    /// <summary>Advances a millisecond at a time (at most <paramref name="maxSteps"/>) until every task is done.</summary>
-    public async Task RunAsync(IReadOnlyList<Task> tasks, int maxSteps)
+    /// <summary>
+    /// Advances a millisecond at a time, or <paramref name="every"/> (a timer then fires up to a step late, as a busy
+    /// machine's do), at most <paramref name="maxSteps"/> times until every task is done.
+    /// </summary>
+    public async Task RunAsync(IReadOnlyList<Task> tasks, int maxSteps, TimeSpan? every = null)
     {
         for (var step = 0; step < maxSteps; step++)
         {
@@ -45,7 +57,7 @@ internal sealed class SettlingClock(DateTimeOffset start) : TimeProvider
                 break;
             }
 
-            _fake.Advance(TimeSpan.FromMilliseconds(1));
+            _fake.Advance(every ?? TimeSpan.FromMilliseconds(1));
         }
 
         await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(10));
