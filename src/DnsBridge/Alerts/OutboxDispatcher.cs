@@ -214,7 +214,7 @@ internal sealed partial class OutboxDispatcher : BackgroundService
     {
         var e = delivery.Event;
         var config = _config();
-        var message = AlertMessage.Of(e, config.Cutovers.FirstOrDefault(c => c.Name == e.Cutover));
+        var message = AlertMessage.Of(e, config.Cutover(e.Cutover));
         string name;
         string shown;
         SendOutcome outcome;

@@ -242,7 +242,7 @@ internal sealed partial class DrainDetector : PeriodicJob, IPropagationListener
 
     private void Evaluate(Tracked t, DateTimeOffset now)
     {
-        var cutover = _config.Current.Cutovers.FirstOrDefault(c => c.Name == t.Name);
+        var cutover = _config.Current.Cutover(t.Name);
         if (cutover is null)
         {
             return;

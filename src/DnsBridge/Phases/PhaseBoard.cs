@@ -41,7 +41,7 @@ internal sealed class PhaseBoard : ICutoverPhases
     public PhaseCell For(string cutover) => _cells.GetOrAdd(cutover, name => new PhaseCell(name, _held));
 
     public CutoverPhase PhaseOf(string cutover) =>
-        _config.Current.Cutovers.FirstOrDefault(c => c.Name == cutover) is { } config ? PhaseOf(config) : CutoverPhase.Switched;
+        _config.Current.Cutover(cutover) is { } config ? PhaseOf(config) : CutoverPhase.Switched;
 
     /// <summary>Switched without a source backend; otherwise the applied phase, frozen while not known yet.</summary>
     public CutoverPhase PhaseOf(CutoverConfig cutover) =>

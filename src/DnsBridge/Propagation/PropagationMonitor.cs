@@ -186,7 +186,7 @@ internal sealed partial class PropagationMonitor : BackgroundService, IPropagati
 
         foreach (var row in stored)
         {
-            if (config.Cutovers.Any(c => c.Name == row.Cutover)
+            if (config.Cutover(row.Cutover) is not null
                 && (!_latest.TryGetValue(row.Cutover, out var known) || known.At != row.At)
                 && SnapshotDocument.Read(row.Document) is { } snapshot)
             {
