@@ -228,13 +228,24 @@ internal sealed partial class ProxyMiddleware
         var capture = decided == CutoverPhase.Rehearsal && _mirrors is not null
             ? MirrorTap.Begin(context, route, _mirrors, isWebSocket, Stopwatch.GetTimestamp())
             : null;
-        var (sourceError, sourceCutShort) = await ForwardToSourceAsync(context, route, cutover.Source!, isWebSocket);
-        if (capture is not null)
+        if (capture is null)
         {
-            MirrorTap.End(capture, route, _mirrors!, sourceError == ForwarderError.None, cutover.Source!.Invoker, route.SourceDestinationPrefix);
+            var (error, cutShort) = await ForwardToSourceAsync(context, route, cutover.Source!, isWebSocket);
+            return (error, cutShort, false);
         }
 
-        return (sourceError, sourceCutShort, false);
+        // In a finally: a forward that throws must still give back the copy's slot among Mirror.MaxConcurrency.
+        var forwarded = false;
+        try
+        {
+            var (sourceError, sourceCutShort) = await ForwardToSourceAsync(context, route, cutover.Source!, isWebSocket);
+            forwarded = sourceError == ForwarderError.None;
+            return (sourceError, sourceCutShort, false);
+        }
+        finally
+        {
+            MirrorTap.End(capture, route, _mirrors!, forwarded, cutover.Source!.Invoker, route.SourceDestinationPrefix);
+        }
     }
 
     /// <summary>

@@ -6,13 +6,22 @@ namespace DnsBridge.Mirror;
 /// Keeps a copy of the first <c>max</c> bytes that pass through, and whether everything fit. Never blocks, never
 /// changes what passes: the client's bytes move exactly as without it.
 /// </summary>
-internal sealed class CaptureBuffer(int max)
+/// <remarks>
+/// The bytes live in arrays of the shared pool, grown as they come and given back by <see cref="Dispose"/>: a fresh
+/// 16 KiB buffer for each side of each copy was most of what mirroring allocated, and on a proxy at full load the
+/// collections that paid for it came out of the clients' throughput (issue 26). Whoever keeps the bytes past the
+/// exchange takes a copy of exactly their length (<see cref="ToArray"/>).
+/// </remarks>
+internal sealed class CaptureBuffer(int max) : IDisposable
 {
-    private readonly ArrayBufferWriter<byte> _bytes = new(Math.Min(Math.Max(max, 1), 16 * 1024));
+    private const int FirstSize = 1024;
+    private byte[]? _array;
+    private int _count;
 
     public bool Overflowed { get; private set; }
 
-    public ReadOnlyMemory<byte> Bytes => _bytes.WrittenMemory;
+    /// <summary>The bytes so far; valid until <see cref="Dispose"/>.</summary>
+    public ReadOnlyMemory<byte> Bytes => _array is null ? ReadOnlyMemory<byte>.Empty : _array.AsMemory(0, _count);
 
     public void Append(ReadOnlySpan<byte> data)
     {
@@ -21,13 +30,49 @@ internal sealed class CaptureBuffer(int max)
             return;
         }
 
-        if (_bytes.WrittenCount + data.Length > max)
+        if (_count + data.Length > max)
         {
             Overflowed = true;
+            Dispose();
             return;
         }
 
-        _bytes.Write(data);
+        if (_array is null || _array.Length - _count < data.Length)
+        {
+            Grow(_count + data.Length);
+        }
+
+        data.CopyTo(_array.AsSpan(_count));
+        _count += data.Length;
+    }
+
+    /// <summary>The bytes, in an array of their own that outlives <see cref="Dispose"/>.</summary>
+    public byte[] ToArray() => Bytes.ToArray();
+
+    /// <summary>Gives the array back to the pool; what was captured is gone (<see cref="Overflowed"/> stays).</summary>
+    public void Dispose()
+    {
+        var array = _array;
+        _array = null;
+        _count = 0;
+        if (array is not null)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_array))]
+    private void Grow(int needed)
+    {
+        var size = Math.Min(max, Math.Max(needed, Math.Max(FirstSize, (_array?.Length ?? 0) * 2)));
+        var grown = ArrayPool<byte>.Shared.Rent(size);
+        if (_array is not null)
+        {
+            _array.AsSpan(0, _count).CopyTo(grown);
+            ArrayPool<byte>.Shared.Return(_array);
+        }
+
+        _array = grown;
     }
 }
 

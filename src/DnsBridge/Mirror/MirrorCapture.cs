@@ -85,32 +85,41 @@ internal sealed class MirrorCapture
             return null;
         }
 
-        byte[]? body = null;
-        if (_request is not null)
+        try
         {
-            if (_request.Buffer.Overflowed)
+            byte[]? body = null;
+            if (_request is not null)
             {
-                why = "request_too_large";
-                return null;
+                if (_request.Buffer.Overflowed)
+                {
+                    why = "request_too_large";
+                    return null;
+                }
+
+                if (!_request.Ended)
+                {
+                    why = "request_body_unread";
+                    return null;
+                }
+
+                body = _request.Buffer.Bytes.Length > 0 ? _request.Buffer.ToArray() : null;
             }
 
-            if (!_request.Ended)
-            {
-                why = "request_body_unread";
-                return null;
-            }
-
-            body = _request.Buffer.Bytes.Length > 0 ? _request.Buffer.Bytes.ToArray() : null;
+            var response = _context.Response;
+            var answer = new MirrorAnswer(
+                response.StatusCode,
+                response.Headers[HeaderNames.ContentType].ToString() is { Length: > 0 } type ? type : null,
+                response.Headers[HeaderNames.ContentEncoding].ToString() is { Length: > 0 } encoding ? encoding : null,
+                _response.Buffer.Overflowed ? ReadOnlyMemory<byte>.Empty : _response.Buffer.ToArray(),
+                !_response.Buffer.Overflowed);
+            return new MirroredExchange(Method, Host, Path, Query, PathAndQuery, Headers, body, answer, elapsed);
         }
-
-        var response = _context.Response;
-        var answer = new MirrorAnswer(
-            response.StatusCode,
-            response.Headers[HeaderNames.ContentType].ToString() is { Length: > 0 } type ? type : null,
-            response.Headers[HeaderNames.ContentEncoding].ToString() is { Length: > 0 } encoding ? encoding : null,
-            _response.Buffer.Overflowed ? ReadOnlyMemory<byte>.Empty : _response.Buffer.Bytes.ToArray(),
-            !_response.Buffer.Overflowed);
-        return new MirroredExchange(Method, Host, Path, Query, PathAndQuery, Headers, body, answer, elapsed);
+        finally
+        {
+            // The exchange is over (the forwarder returned): nothing writes into the tees any more.
+            _request?.Buffer.Dispose();
+            _response.Buffer.Dispose();
+        }
     }
 }
 

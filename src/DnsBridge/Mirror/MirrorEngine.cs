@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Diagnostics;
 using DnsBridge.Configuration;
 
@@ -214,7 +215,7 @@ internal sealed partial class MirrorEngine
     private static async Task<(MirrorAnswer? Answer, TimeSpan Elapsed, string? Error)> SendAsync(
         HttpMessageInvoker invoker, string prefix, MirroredExchange exchange, MirrorEndpoints endpoints, int maxBodyBytes)
     {
-        using var request = new HttpRequestMessage(new HttpMethod(exchange.Method), prefix + exchange.PathAndQuery)
+        using var request = new HttpRequestMessage(HttpMethod.Parse(exchange.Method), prefix + exchange.PathAndQuery)
         {
             Version = endpoints.Version,
             VersionPolicy = endpoints.VersionPolicy,
@@ -243,10 +244,11 @@ internal sealed partial class MirrorEngine
         try
         {
             using var response = await invoker.SendAsync(request, timeout.Token);
-            var buffer = new CaptureBuffer(maxBodyBytes);
-            await using (var stream = await response.Content.ReadAsStreamAsync(timeout.Token))
+            using var buffer = new CaptureBuffer(maxBodyBytes);
+            var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
+            try
             {
-                var chunk = new byte[16 * 1024];
+                await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
                 int read;
                 while ((read = await stream.ReadAsync(chunk, timeout.Token)) > 0)
                 {
@@ -257,11 +259,15 @@ internal sealed partial class MirrorEngine
                     }
                 }
             }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(chunk);
+            }
 
             var elapsed = Stopwatch.GetElapsedTime(start);
             var contentType = response.Content.Headers.ContentType?.ToString();
             var encoding = response.Content.Headers.ContentEncoding.Count == 0 ? null : string.Join(", ", response.Content.Headers.ContentEncoding);
-            return (new MirrorAnswer((int)response.StatusCode, contentType, encoding, buffer.Overflowed ? ReadOnlyMemory<byte>.Empty : buffer.Bytes, !buffer.Overflowed), elapsed, null);
+            return (new MirrorAnswer((int)response.StatusCode, contentType, encoding, buffer.Overflowed ? ReadOnlyMemory<byte>.Empty : buffer.ToArray(), !buffer.Overflowed), elapsed, null);
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or IOException)
         {

@@ -32,4 +32,28 @@ public sealed class CaptureStreamTests
         Assert.Equal(19, inner.Length);
         Assert.True(tee.Buffer.Overflowed);
     }
+
+    [Fact]
+    public void A_capture_grown_over_several_pooled_arrays_keeps_every_byte_in_order_and_its_copy_outlives_the_pool()
+    {
+        // 100 KB in odd-sized pieces: the buffer starts at 1 KiB and grows (and gives arrays back) many times.
+        var data = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray();
+        var buffer = new CaptureBuffer(200_000);
+        for (var at = 0; at < data.Length; at += 2999)
+        {
+            buffer.Append(data.AsSpan(at, Math.Min(2999, data.Length - at)));
+        }
+
+        var kept = buffer.ToArray();
+        buffer.Dispose();
+
+        Assert.Equal(data, kept);
+        Assert.False(buffer.Overflowed);
+        Assert.True(buffer.Bytes.IsEmpty);
+
+        // A later user of the pool's arrays cannot change what was kept.
+        using var other = new CaptureBuffer(200_000);
+        other.Append(new byte[150_000]);
+        Assert.Equal(data, kept);
+    }
 }
