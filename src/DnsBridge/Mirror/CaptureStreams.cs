@@ -17,6 +17,7 @@ internal sealed class CaptureBuffer(int max) : IDisposable
     private const int FirstSize = 1024;
     private byte[]? _array;
     private int _count;
+    private bool _disposed;
 
     public bool Overflowed { get; private set; }
 
@@ -25,7 +26,8 @@ internal sealed class CaptureBuffer(int max) : IDisposable
 
     public void Append(ReadOnlySpan<byte> data)
     {
-        if (Overflowed || data.IsEmpty)
+        // After Dispose nothing is kept: a late write must never reach an array the pool may have lent to another.
+        if (Overflowed || _disposed || data.IsEmpty)
         {
             return;
         }
@@ -49,9 +51,10 @@ internal sealed class CaptureBuffer(int max) : IDisposable
     /// <summary>The bytes, in an array of their own that outlives <see cref="Dispose"/>.</summary>
     public byte[] ToArray() => Bytes.ToArray();
 
-    /// <summary>Gives the array back to the pool; what was captured is gone (<see cref="Overflowed"/> stays).</summary>
+    /// <summary>Gives the array back to the pool; what was captured is gone and nothing more is kept (<see cref="Overflowed"/> stays).</summary>
     public void Dispose()
     {
+        _disposed = true;
         var array = _array;
         _array = null;
         _count = 0;

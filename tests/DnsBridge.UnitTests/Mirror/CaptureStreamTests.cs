@@ -51,6 +51,10 @@ public sealed class CaptureStreamTests
         Assert.False(buffer.Overflowed);
         Assert.True(buffer.Bytes.IsEmpty);
 
+        // A write that comes after the exchange ended keeps nothing (the pool may have lent the array to another).
+        buffer.Append(data.AsSpan(0, 10));
+        Assert.True(buffer.Bytes.IsEmpty);
+
         // A later user of the pool's arrays cannot change what was kept.
         using var other = new CaptureBuffer(200_000);
         other.Append(new byte[150_000]);
