@@ -17,7 +17,11 @@ namespace DnsBridge.Propagation;
 /// <param name="Subnets">client subnets (a resolver that may forward them is asked once more per subnet)</param>
 internal sealed record PacingPlan(DateTimeOffset Start, TimeSpan Interval, TimeSpan Spread, int MaxPerSecond, int NameQuestions, int Cutovers, int Subnets)
 {
-    /// <summary>The closest two questions to one resolver may be: 1/<paramref name="maxPerSecond"/> s, rounded up to a tick.</summary>
+    /// <summary>
+    /// The gap between two turns of one resolver: 1/<paramref name="maxPerSecond"/> s, rounded up to a tick. A question
+    /// leaves on the 10 ms grid point its turn falls in (<see cref="ResolverPacer"/>), so two may leave up to 10 ms closer;
+    /// no second of real send times ever holds more than the cap.
+    /// </summary>
     public static TimeSpan MinimumGap(int maxPerSecond) => TimeSpan.FromTicks((TimeSpan.TicksPerSecond + maxPerSecond - 1) / maxPerSecond);
 
     /// <summary>Time between two slots of a resolver asked <paramref name="questions"/> questions over <paramref name="spread"/>.</summary>

@@ -14,9 +14,10 @@ public sealed class ResolverPacerTests
 
     /// <summary>
     /// Asks <paramref name="names"/> names of one resolver as the poller does (one slot each, all rows at once) and
-    /// advances the clock a millisecond at a time (bounded) until all are asked: when each went out.
+    /// advances the clock a millisecond at a time, or <paramref name="every"/> (bounded), until all are asked: when each
+    /// went out.
     /// </summary>
-    private static async Task<IReadOnlyList<(string Name, DateTimeOffset At)>> AskAllAsync(int names, PacingPlan plan, SettlingClock time, TimeSpan? step = null)
+    private static async Task<IReadOnlyList<(string Name, DateTimeOffset At)>> AskAllAsync(int names, PacingPlan plan, SettlingClock time, TimeSpan? every = null)
     {
         var pacer = new ResolverPacer(time);
         using var concurrency = new SemaphoreSlim(32);
@@ -34,7 +35,7 @@ public sealed class ResolverPacerTests
         }, CancellationToken.None);
 
         var asked = await Task.Run(() => Enumerable.Range(0, names).Select(Ask).ToArray());
-        await time.RunAsync(asked, 120_000, step);
+        await time.RunAsync(asked, 120_000, every);
         lock (sent)
         {
             return [.. sent];
