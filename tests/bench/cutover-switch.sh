@@ -5,7 +5,10 @@
 # Reports requests, errors (wrk's socket errors and non-2xx), which side answered, held/released/rejected from
 # /metrics and the longest hold (wrk's max latency over the run: every other answer takes milliseconds).
 # Then, in the same DnsBridge, side by side and interleaved: rehearsal without mirroring vs switched (the forwarding
-# cost of the phase), and rehearsal with Mirror.Share 0.1 vs without (client-facing throughput and p99).
+# cost of the phase), and rehearsal with Mirror.Share 0.1 vs without (client-facing throughput and p99), at
+# saturation and at a paced load of 60 % of the switched throughput (each wrk connection waits between requests), with
+# how many copies were compared and how many dropped in each (copies use spare capacity only: at saturation they
+# wait, then are dropped).
 #   tests/bench/cutover-switch.sh [--quick] [--duration SECONDS] [--runs N] [--bin DIR]
 # --bin DIR runs the dnsbridge executable found in DIR (e.g. src/DnsBridge/bin/Release/net10.0 after a Release build)
 # instead of publishing the Native AOT build first. Figures are only worth publishing from a quiet machine.
@@ -78,7 +81,7 @@ if [ "$pin" = 1 ] && [ "$(nproc)" -ge 2 ] && command -v taskset > /dev/null; the
   echo "pinned: DnsBridge on core 1, wrk and nginx on core 0" >&2
 fi
 "${pin_load[@]}" nginx -c "$work/nginx/nginx.conf" & pids+=($!)
-"${pin_bridge[@]}" "$bin/dnsbridge" serve --config "$work/dnsbridge.json" > "$work/dnsbridge.log" 2>&1 & pids+=($!)
+"${pin_bridge[@]}" "$bin/dnsbridge" serve --config "$work/dnsbridge.json" > "$work/dnsbridge.log" 2>&1 & pids+=($!) bridge_pid=$!
 for _ in $(seq 1 150); do curl -fs -o /dev/null "$admin/readyz" && break; sleep 0.2; done
 curl -fs -o /dev/null "$admin/readyz" || { echo "DnsBridge did not get ready:" >&2; tail -20 "$work/dnsbridge.log" >&2; exit 1; }
 for port in $source_port $target_port $twin_port; do
@@ -147,7 +150,32 @@ for r in $(seq 1 "$runs"); do
   done
 done
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-mirrored_copies=$(metric dnsbridge_mirror_requests_total 'cutover="mirrored"')
+saturated_dropped=$(metric dnsbridge_mirror_requests_total 'cutover="mirrored",outcome="dropped"')
+saturated_copies=$(( $(metric dnsbridge_mirror_requests_total 'cutover="mirrored"') - saturated_dropped ))
+
+# 3. Below saturation: 64 connections that each wait between requests, so that together they offer 60 % of the
+# switched throughput; rehearsal and mirrored interleaved as above. Throughput is then what was offered; what mirroring
+# may cost is latency and CPU, and the copies are made.
+r_sw_saturated=$(median "${rps[switched]}")
+paced_delay=$(awk -v r="$r_sw_saturated" 'BEGIN { printf "%.3f", 64 * 1000 / (0.6 * r) }')
+cat > "$work/paced.lua" <<LUA
+-- wrk takes whole milliseconds: round at random so that the mean wait is $paced_delay ms.
+local mean = $paced_delay
+function delay() local d = math.floor(mean); if math.random() < mean - d then d = d + 1 end; return d end
+LUA
+declare -A paced_rps=() paced_p99=() paced_cpu=()
+for r in $(seq 1 "$runs"); do
+  for h in $( [ $((r % 2)) = 1 ] && echo "rehearsal mirrored" || echo "mirrored rehearsal" ); do
+    cpu0=$(awk '{ print $14 + $15 }' "/proc/$bridge_pid/stat")
+    out=$("${pin_load[@]}" wrk -t2 -c64 -d"${duration}s" --latency -s "$work/paced.lua" -H "Host: $h.example.test" "http://127.0.0.1:$bridge_port/")
+    cpu1=$(awk '{ print $14 + $15 }' "/proc/$bridge_pid/stat")
+    paced_rps[$h]+="$(awk '/Requests\/sec/ {print $2}' <<<"$out") "
+    paced_p99[$h]+="$(awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 } print v }' <<<"$out") "
+    paced_cpu[$h]+="$(awk -v t=$((cpu1 - cpu0)) -v hz="$(getconf CLK_TCK)" -v s="$duration" 'BEGIN { printf "%.1f", t * 100 / hz / s }') "
+  done
+done
+paced_dropped=$(( $(metric dnsbridge_mirror_requests_total 'cutover="mirrored",outcome="dropped"') - saturated_dropped ))
+paced_copies=$(( $(metric dnsbridge_mirror_requests_total 'cutover="mirrored"') - saturated_copies - saturated_dropped - paced_dropped ))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
@@ -167,7 +195,19 @@ echo "| switched | $r_sw | $p_sw | 1 |"
 echo "| rehearsal, no mirroring | $r_reh | $p_reh | $(awk -v a="$r_reh" -v b="$r_sw" 'BEGIN { printf "%.3f × switched (goal ≥ 0.95)", a / b }') |"
 echo "| rehearsal, Mirror.Share 0.1 | $r_mir | $p_mir | $(awk -v a="$r_mir" -v b="$r_reh" -v p="$p_mir" -v q="$p_reh" 'BEGIN { printf "%.3f × rehearsal throughput (goal ≥ 0.9), p99 %+.1f %% (goal ≤ +10 %%)", a / b, (p / q - 1) * 100 }') |"
 echo
-echo "mirrored copies counted: $mirrored_copies; load average before: $load_before, after: $load_after"
+echo "copies at saturation: $saturated_copies compared, $saturated_dropped dropped"
+echo
+echo "## Below saturation (wrk -t2 -c64 paced to 60 % of the switched throughput: $paced_delay ms between requests per connection, median of $runs × ${duration} s)"
+echo
+p_reh=$(median "${paced_p99[rehearsal]}") p_mir=$(median "${paced_p99[mirrored]}")
+echo "| cutover | req/s | p99 (ms) | DnsBridge CPU (% of a core) |"
+echo "|---|---:|---:|---:|"
+echo "| rehearsal, no mirroring | $(median "${paced_rps[rehearsal]}") | $p_reh | $(median "${paced_cpu[rehearsal]}") |"
+echo "| rehearsal, Mirror.Share 0.1 | $(median "${paced_rps[mirrored]}") | $p_mir | $(median "${paced_cpu[mirrored]}") |"
+echo
+echo "offered: $(awk -v a="$(median "${paced_rps[rehearsal]}")" -v b="$r_sw_saturated" 'BEGIN { printf "%.0f %%", a * 100 / b }') of the saturated switched throughput; p99 with mirroring: $(awk -v p="$p_mir" -v q="$p_reh" 'BEGIN { printf "%+.1f %%", (p / q - 1) * 100 }'); copies: $paced_copies compared, $paced_dropped dropped"
+echo
+echo "load average before: $load_before, after: $load_after"
 if [ "${non2xx:-0}" != 0 ] || [ -n "$socket_errors" ] || [ "$rejected" != 0 ] || [ "$released" = 0 ]; then
   echo "FAILED: errors or rejected holds during the switch under load, or nothing was held" >&2
   cat "$work/switch.txt" >&2

@@ -19,20 +19,16 @@ internal static class MirrorTap
 
         var engine = mirrors.Find(route.Cutover.Name);
         return engine is not null && engine.Sample(context.Request.Method) && engine.TryReserve()
-            ? MirrorCapture.Begin(context, engine.Config.MaxBodyBytes, start)
+            ? MirrorCapture.Begin(context, engine, start)
             : null;
     }
 
     /// <param name="forwarded">The source answered and the answer reached the client whole.</param>
     /// <param name="source">The source backend's invoker and URI prefix, for the noise answers.</param>
-    public static void End(MirrorCapture capture, HostRoute route, MirrorRegistry mirrors, bool forwarded, HttpMessageInvoker? source, string? sourcePrefix)
+    public static void End(MirrorCapture capture, HostRoute route, bool forwarded, HttpMessageInvoker? source, string? sourcePrefix)
     {
         var exchange = capture.End(forwarded, out var why);
-        if (mirrors.Find(route.Cutover.Name) is not { } engine)
-        {
-            return;
-        }
-
+        var engine = capture.Engine;
         if (exchange is null)
         {
             engine.Release();

@@ -244,7 +244,7 @@ internal sealed partial class ProxyMiddleware
         }
         finally
         {
-            MirrorTap.End(capture, route, _mirrors!, forwarded, cutover.Source!.Invoker, route.SourceDestinationPrefix);
+            MirrorTap.End(capture, route, forwarded, cutover.Source!.Invoker, route.SourceDestinationPrefix);
         }
     }
 

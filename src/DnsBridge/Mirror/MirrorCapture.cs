@@ -23,10 +23,12 @@ internal sealed class MirrorCapture
     private readonly TeeWriteStream _response;
     private readonly long _start;
 
-    private MirrorCapture(HttpContext context, int maxBodyBytes, long start)
+    private MirrorCapture(HttpContext context, MirrorEngine engine, long start)
     {
         _context = context;
         _start = start;
+        Engine = engine;
+        var maxBodyBytes = engine.Config.MaxBodyBytes;
         var request = context.Request;
         Method = request.Method;
         Host = request.Host.Value ?? "";
@@ -53,6 +55,9 @@ internal sealed class MirrorCapture
         context.Response.Body = _response;
     }
 
+    /// <summary>The mirror of the request's cutover, which took a slot for this capture.</summary>
+    public MirrorEngine Engine { get; }
+
     public string Method { get; }
 
     public string Host { get; }
@@ -66,7 +71,7 @@ internal sealed class MirrorCapture
     public IReadOnlyList<KeyValuePair<string, string[]>> Headers { get; }
 
     /// <summary>Starts teeing. <paramref name="start"/> is the request's <see cref="System.Diagnostics.Stopwatch"/> timestamp.</summary>
-    public static MirrorCapture Begin(HttpContext context, int maxBodyBytes, long start) => new(context, maxBodyBytes, start);
+    public static MirrorCapture Begin(HttpContext context, MirrorEngine engine, long start) => new(context, engine, start);
 
     /// <summary>Restores the client's streams; null when the exchange cannot be copied (told by <paramref name="why"/>).</summary>
     public MirroredExchange? End(bool forwarded, out string why)

@@ -31,14 +31,16 @@ internal sealed partial class MirrorEngine
     private readonly MirrorMetrics.Series _metrics;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly SpareCapacity _spare;
     private volatile Settings _settings;
     private int _inFlight;
     private long _lastDropLog;
 
-    public MirrorEngine(string cutover, MirrorConfig config, MirrorMetrics.Series metrics, TimeProvider time, ILogger logger)
+    public MirrorEngine(string cutover, MirrorConfig config, MirrorMetrics.Series metrics, SpareCapacity spare, TimeProvider time, ILogger logger)
     {
         Cutover = cutover;
         _metrics = metrics;
+        _spare = spare;
         _time = time;
         _logger = logger;
         _settings = new Settings(config, new JsonDiff(config.IgnoreJsonPaths));
@@ -143,6 +145,12 @@ internal sealed partial class MirrorEngine
     {
         try
         {
+            if (!await _spare.WaitAsync())
+            {
+                Drop("busy");
+                return;
+            }
+
             var group = PathGroup.Of(exchange.Path);
             if (noise)
             {

@@ -12,12 +12,14 @@ internal sealed class MirrorRegistry
     private readonly ConcurrentDictionary<string, MirrorEngine> _engines = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, MirrorResultsState> _restored = new(StringComparer.Ordinal);
     private readonly MirrorMetrics _metrics;
+    private readonly SpareCapacity _spare;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
 
-    public MirrorRegistry(ConfigMonitor config, MirrorMetrics metrics, TimeProvider time, ILoggerFactory loggers)
+    public MirrorRegistry(ConfigMonitor config, MirrorMetrics metrics, SpareCapacity spare, TimeProvider time, ILoggerFactory loggers)
     {
         _metrics = metrics;
+        _spare = spare;
         _time = time;
         _loggers = loggers;
         Apply(config.Current);
@@ -34,7 +36,7 @@ internal sealed class MirrorRegistry
 
     public MirrorEngine For(CutoverConfig cutover)
     {
-        var engine = _engines.GetOrAdd(cutover.Name, static (name, state) => new MirrorEngine(name, state.cutover.Mirror, state.self._metrics.For(name), state.self._time, state.self._loggers.CreateLogger<MirrorEngine>()), (cutover, self: this));
+        var engine = _engines.GetOrAdd(cutover.Name, static (name, state) => new MirrorEngine(name, state.cutover.Mirror, state.self._metrics.For(name), state.self._spare, state.self._time, state.self._loggers.CreateLogger<MirrorEngine>()), (cutover, self: this));
         if (_restored.TryRemove(cutover.Name, out var before))
         {
             engine.Results.Add(before);

@@ -10,6 +10,7 @@ internal static class MirrorServiceCollectionExtensions
     public static IServiceCollection AddMirror(this IServiceCollection services)
     {
         services.AddSingleton<MirrorMetrics>();
+        services.AddSingleton<SpareCapacity>();
         services.AddSingleton<MirrorRegistry>();
         services.AddSingleton(sp => new ClusterMirror(sp.GetRequiredService<MirrorRegistry>(), sp.GetRequiredService<IClusterStore>(),
             sp.GetRequiredService<ConfigMonitor>().Current.Cluster.ReplicaName, sp.GetRequiredService<TimeProvider>()));

@@ -63,7 +63,8 @@ public sealed class MirrorEngineTests : IAsyncLifetime
     }
 
     private static MirrorEngine Engine(MirrorConfig config) =>
-        new("shop", config, new MirrorMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry())).For("shop"), TimeProvider.System, NullLogger.Instance);
+        new("shop", config, new MirrorMetrics(Metrics.WithCustomRegistry(Metrics.NewCustomRegistry())).For("shop"),
+            new SpareCapacity(TimeProvider.System, NullLogger<SpareCapacity>.Instance), TimeProvider.System, NullLogger.Instance);
 
     private MirrorEndpoints Endpoints => new(
         _targetInvoker, $"http://{Host}:{_target.Port}", HttpVersion.Version11, HttpVersionPolicy.RequestVersionOrLower, TimeSpan.FromSeconds(30),

@@ -201,6 +201,56 @@ public sealed class MirrorRehearsalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task While_DnsBridge_is_busy_copies_wait_and_the_clients_do_not_and_the_copies_go_once_there_is_room()
+    {
+        // The probe's finding is scripted (saturating this shared test process on purpose would slow every other test);
+        // everything else is the real proxy, source and target.
+        var busy = new SpareCapacity.Load(TimeSpan.FromMilliseconds(0.2), 0.97);
+        var load = busy;
+        var probes = 0;
+        using var spare = new SpareCapacity(TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, report =>
+        {
+            Interlocked.Increment(ref probes);
+            report(load);
+        });
+        await using var bridge = await BridgeHost.StartAsync(Section(new JsonObject { ["Share"] = 1, ["NoiseShare"] = 0 }), services => services.AddSingleton(spare));
+        using (await SendAsync(bridge, HttpMethod.Get, "/users/1"))
+        {
+        }
+
+        await WaitForCopiesAsync(bridge, 1);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var seen = Volatile.Read(ref probes);
+        while (!spare.IsBusy || Volatile.Read(ref probes) < seen + 2)
+        {
+            await Task.Delay(SpareCapacity.ProbeEvery, timeout.Token);
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            using var response = await SendAsync(bridge, HttpMethod.Get, $"/orders/{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(10, JsonNode.Parse(await response.Content.ReadAsStringAsync())!["price"]!.GetValue<int>());
+        }
+
+        // Five probes later (a quarter of a second), still busy: the five copies wait, none reached the target.
+        seen = Volatile.Read(ref probes);
+        while (Volatile.Read(ref probes) < seen + 5)
+        {
+            await Task.Delay(SpareCapacity.ProbeEvery, timeout.Token);
+        }
+
+        Assert.Equal(5, spare.Waiting);
+        Assert.Equal(1, _atTarget.Count(t => t.Mirror == "1"));
+        Assert.Equal(0, bridge.Metric("dnsbridge_mirror_requests_total", ("cutover", "shop"), ("outcome", "dropped")));
+
+        load = new SpareCapacity.Load(TimeSpan.FromMilliseconds(0.2), 0.3);
+        await WaitForCopiesAsync(bridge, 6);
+        Assert.Equal(6, _atTarget.Count(t => t.Mirror == "1"));
+        Assert.Equal(0, (await ReadinessAsync(bridge))["dropped"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task Share_0_copies_nothing_and_methods_not_listed_are_not_copied()
     {
         await using var bridge = await BridgeHost.StartAsync(Section(new JsonObject { ["Share"] = 1, ["NoiseShare"] = 0 }));
