@@ -6,19 +6,24 @@ namespace DnsBridge.Mirror;
 /// Whether this process has CPU to spare for mirror copies. A copy runs on the same cores as the clients' requests;
 /// while those cores are saturated, every copy made is paid for by clients (their requests queue behind it, and
 /// throughput and p99 suffer), which the rehearsal must never do. So copies use spare capacity only: while copies
-/// are being made, a probe measures every <see cref="ProbeEvery"/> how long a work item waits in the thread pool's
-/// queue, the queue every client request passes through, and how much of the CPU it may use (its cores, as
+/// are being made, a probe looks every <see cref="ProbeEvery"/> at how much of the CPU it may use (its cores, as
 /// <see cref="Environment.ProcessorCount"/> counts them: affinity and container limits) the process used since the
-/// last probe. From <see cref="BusyCpu"/> of its CPU, or a queue wait of <see cref="BusyDelay"/>, the process is
-/// busy (the queue wait also catches a container throttled below a whole core), and a copy ready to go waits (in its <c>Mirror.MaxConcurrency</c> slot, so memory stays bounded) until a probe finds
-/// the queue short again; one that waited <see cref="MaxWait"/> is dropped and counted (reason <c>busy</c>).
-/// Copies waiting are let go together, in order, the moment a probe finds room; a pause shorter than
-/// <see cref="MaxWait"/> delays copies and loses none.
+/// last probe, and how long a work item waits in the thread pool's queue, the queue every client request passes
+/// through. From <see cref="BusyCpu"/> of its CPU, or a queue wait of <see cref="BusyDelay"/>, the process is busy:
+/// a copy ready to go waits (in its <c>Mirror.MaxConcurrency</c> slot, so memory stays bounded) until a probe finds
+/// room again, and one that waited <see cref="MaxWait"/> is dropped and counted (reason <c>busy</c>). Copies waiting
+/// are let go together the moment a probe finds room; a peak shorter than <see cref="MaxWait"/> delays copies and
+/// loses none.
 /// </summary>
 internal sealed partial class SpareCapacity : IDisposable
 {
-    /// <summary>A queue wait from which the process counts as busy: far above an idle or a half-loaded process's.</summary>
-    public static readonly TimeSpan BusyDelay = TimeSpan.FromMilliseconds(2);
+    /// <summary>
+    /// A queue wait from which the process counts as busy whatever its CPU says: a container throttled below a whole
+    /// core never reaches <see cref="BusyCpu"/> of <see cref="Environment.ProcessorCount"/> (rounded up), but its work
+    /// waits out each throttled period. Well above the waits of a busy but unsaturated proxy (a few ms in bursts at 64
+    /// connections), which would only make copies wait and then go in bursts.
+    /// </summary>
+    public static readonly TimeSpan BusyDelay = TimeSpan.FromMilliseconds(10);
 
     /// <summary>The share of its CPU from which the process counts as busy.</summary>
     public const double BusyCpu = 0.9;

@@ -50,7 +50,7 @@ public sealed class SpareCapacityTests : IDisposable
 
     [Theory]
     [InlineData(0.1, 0.95)] // its CPU used up
-    [InlineData(3.0, 0.40)] // work queueing (a container throttled below a whole core)
+    [InlineData(12.0, 0.40)] // work queueing (a container throttled below a whole core)
     public async Task While_the_process_is_busy_copies_wait_and_all_go_when_room_comes_back(double queueMs, double cpu)
     {
         _ = _spare.WaitAsync();
