@@ -9,7 +9,9 @@
 # saturation and at a paced load of 60 % of the switched throughput (each wrk connection waits between requests), with
 # how many copies were compared and how many dropped in each (copies use spare capacity only: at saturation they
 # wait, then are dropped).
-#   tests/bench/cutover-switch.sh [--quick] [--duration SECONDS] [--runs N] [--bin DIR]
+#   tests/bench/cutover-switch.sh [--quick] [--duration SECONDS] [--runs N] [--bin DIR] [--mirror-share S]
+# --mirror-share S sets the mirrored row's Mirror.Share (default 0.1); 0 makes it a second rehearsal row, which shows
+# how far two rows of the same work differ on this machine (the noise of the comparison).
 # --bin DIR runs the dnsbridge executable found in DIR (e.g. src/DnsBridge/bin/Release/net10.0 after a Release build)
 # instead of publishing the Native AOT build first. Figures are only worth publishing from a quiet machine.
 # On a machine with 2 cores or more, DnsBridge runs on core 1 and wrk and nginx on core 0 (taskset; --no-pin: all
@@ -18,7 +20,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-duration=6 runs=3 warmup=10 bin= pin=1
+duration=6 runs=3 warmup=10 bin= pin=1 mirror_share=0.1
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-pin) pin=0 ;;
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
     --duration) duration="$2"; shift ;;
     --runs) runs="$2"; shift ;;
     --bin) bin="$(cd "$2" && pwd)"; shift ;;
+    --mirror-share) mirror_share="$2"; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -69,7 +72,7 @@ cat > "$work/dnsbridge.json" <<CONF
 $(cutover cut "$source_port" "$target_port" 0),
 $(cutover rehearsal "$source_port" "$twin_port" 0),
 $(cutover switched "$source_port" "$twin_port" 0),
-$(cutover mirrored "$source_port" "$twin_port" 0.1) ],
+$(cutover mirrored "$source_port" "$twin_port" "$mirror_share") ],
   "Resolvers": { "Preset": "none", "Authoritative": false, "Custom": [ { "Name": "none", "Address": "127.0.0.1:9" } ] },
   "Propagation": { "Enabled": false },
   "State": { "Path": "$work/dnsbridge.db" } } }
@@ -193,7 +196,10 @@ echo "| cutover | req/s | p99 (ms) | ratio |"
 echo "|---|---:|---:|---|"
 echo "| switched | $r_sw | $p_sw | 1 |"
 echo "| rehearsal, no mirroring | $r_reh | $p_reh | $(awk -v a="$r_reh" -v b="$r_sw" 'BEGIN { printf "%.3f × switched (goal ≥ 0.95)", a / b }') |"
-echo "| rehearsal, Mirror.Share 0.1 | $r_mir | $p_mir | $(awk -v a="$r_mir" -v b="$r_reh" -v p="$p_mir" -v q="$p_reh" 'BEGIN { printf "%.3f × rehearsal throughput (goal ≥ 0.9), p99 %+.1f %% (goal ≤ +10 %%)", a / b, (p / q - 1) * 100 }') |"
+echo "| rehearsal, Mirror.Share $mirror_share | $r_mir | $p_mir | $(awk -v a="$r_mir" -v b="$r_reh" -v p="$p_mir" -v q="$p_reh" 'BEGIN { printf "%.3f × rehearsal throughput (goal ≥ 0.9), p99 %+.1f %% (goal ≤ +10 %%)", a / b, (p / q - 1) * 100 }') |"
+echo
+echo "per round, req/s: switched ${rps[switched]}| rehearsal ${rps[rehearsal]}| mirrored ${rps[mirrored]}"
+echo "per round, p99 (ms): switched ${p99[switched]}| rehearsal ${p99[rehearsal]}| mirrored ${p99[mirrored]}"
 echo
 echo "copies at saturation: $saturated_copies compared, $saturated_dropped dropped"
 echo
@@ -203,7 +209,7 @@ p_reh=$(median "${paced_p99[rehearsal]}") p_mir=$(median "${paced_p99[mirrored]}
 echo "| cutover | req/s | p99 (ms) | DnsBridge CPU (% of a core) |"
 echo "|---|---:|---:|---:|"
 echo "| rehearsal, no mirroring | $(median "${paced_rps[rehearsal]}") | $p_reh | $(median "${paced_cpu[rehearsal]}") |"
-echo "| rehearsal, Mirror.Share 0.1 | $(median "${paced_rps[mirrored]}") | $p_mir | $(median "${paced_cpu[mirrored]}") |"
+echo "| rehearsal, Mirror.Share $mirror_share | $(median "${paced_rps[mirrored]}") | $p_mir | $(median "${paced_cpu[mirrored]}") |"
 echo
 echo "offered: $(awk -v a="$(median "${paced_rps[rehearsal]}")" -v b="$r_sw_saturated" 'BEGIN { printf "%.0f %%", a * 100 / b }') of the saturated switched throughput; p99 with mirroring: $(awk -v p="$p_mir" -v q="$p_reh" 'BEGIN { printf "%+.1f %%", (p / q - 1) * 100 }'); copies: $paced_copies compared, $paced_dropped dropped"
 echo
