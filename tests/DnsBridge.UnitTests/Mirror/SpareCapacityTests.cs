@@ -36,6 +36,14 @@ public sealed class SpareCapacityTests : IDisposable
         }
     }
 
+    /// <summary>A first copy starts probing (and goes); the next probe finds <paramref name="load"/>.</summary>
+    private void Probe(SpareCapacity.Load load)
+    {
+        _ = _spare.WaitAsync();
+        _load = load;
+        Advance(SpareCapacity.ProbeEvery);
+    }
+
     [Fact]
     public async Task On_an_idle_process_a_copy_goes_at_once()
     {
@@ -53,9 +61,7 @@ public sealed class SpareCapacityTests : IDisposable
     [InlineData(12.0, 0.40)] // work queueing (a container throttled below a whole core)
     public async Task While_the_process_is_busy_copies_wait_and_all_go_when_room_comes_back(double queueMs, double cpu)
     {
-        _ = _spare.WaitAsync();
-        _load = new SpareCapacity.Load(TimeSpan.FromMilliseconds(queueMs), cpu);
-        Advance(SpareCapacity.ProbeEvery);
+        Probe(new SpareCapacity.Load(TimeSpan.FromMilliseconds(queueMs), cpu));
         Assert.True(_spare.IsBusy);
 
         var waiting = Enumerable.Range(0, 3).Select(_ => _spare.WaitAsync()).ToList();
@@ -74,9 +80,7 @@ public sealed class SpareCapacityTests : IDisposable
     [Fact]
     public async Task A_copy_that_waited_MaxWait_is_given_up_and_the_later_ones_keep_waiting()
     {
-        _ = _spare.WaitAsync();
-        _load = new SpareCapacity.Load(TimeSpan.FromMilliseconds(0.1), 1.0);
-        Advance(SpareCapacity.ProbeEvery);
+        Probe(new SpareCapacity.Load(TimeSpan.FromMilliseconds(0.1), 1.0));
 
         var first = _spare.WaitAsync();
         Advance(SpareCapacity.MaxWait / 2);
@@ -91,24 +95,9 @@ public sealed class SpareCapacityTests : IDisposable
     }
 
     [Fact]
-    public void A_new_copy_does_not_overtake_those_waiting_even_when_the_last_probe_found_room()
-    {
-        _ = _spare.WaitAsync();
-        _load = new SpareCapacity.Load(TimeSpan.FromMilliseconds(5), 1.0);
-        Advance(SpareCapacity.ProbeEvery);
-        var waiting = _spare.WaitAsync();
-
-        Assert.False(waiting.IsCompleted);
-        Assert.False(_spare.WaitAsync().IsCompleted);
-        Assert.Equal(2, _spare.Waiting);
-    }
-
-    [Fact]
     public void Probing_stops_when_no_copy_asked_for_a_while_and_a_stale_busy_never_holds_the_next_copy()
     {
-        _ = _spare.WaitAsync();
-        _load = new SpareCapacity.Load(TimeSpan.FromMilliseconds(0.1), 0.97);
-        Advance(SpareCapacity.ProbeEvery);
+        Probe(new SpareCapacity.Load(TimeSpan.FromMilliseconds(0.1), 0.97));
         Assert.True(_spare.IsBusy);
 
         Advance(SpareCapacity.IdleAfter + SpareCapacity.ProbeEvery);
@@ -125,9 +114,7 @@ public sealed class SpareCapacityTests : IDisposable
     [Fact]
     public async Task Copies_waiting_at_shutdown_are_given_up()
     {
-        _ = _spare.WaitAsync();
-        _load = new SpareCapacity.Load(TimeSpan.FromMilliseconds(9), 1.0);
-        Advance(SpareCapacity.ProbeEvery);
+        Probe(new SpareCapacity.Load(TimeSpan.FromMilliseconds(9), 1.0));
         var waiting = _spare.WaitAsync();
 
         _spare.Dispose();
