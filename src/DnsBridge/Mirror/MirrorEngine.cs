@@ -19,7 +19,8 @@ internal sealed record MirrorEndpoints(
 /// <summary>
 /// The mirror of one cutover. <see cref="Sample"/> decides on the client's path, cheaply and without allocating;
 /// everything else runs after the source's answer, in the background: <see cref="Dispatch"/> queues nothing,
-/// it takes a slot among <c>MaxConcurrency</c> or drops the copy and counts it. Each copy goes to the target with
+/// it takes a slot among <c>MaxConcurrency</c> or drops the copy and counts it, and a copy in its slot goes only when
+/// <see cref="SpareCapacity"/> finds CPU to spare (clients first). Each copy goes to the target with
 /// the client's Host (so the same SNI and certificate name as forwarding) and <c>X-DnsBridge-Mirror: 1</c>; a
 /// <c>NoiseShare</c> of them is also sent to the source again, and the fields that differ between the two
 /// source answers are learned as noise of the path group.
