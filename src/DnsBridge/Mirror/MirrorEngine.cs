@@ -109,7 +109,8 @@ internal sealed partial class MirrorEngine
         if (Interlocked.Increment(ref _inFlight) > _settings.Config.MaxConcurrency)
         {
             Interlocked.Decrement(ref _inFlight);
-            Drop("concurrency");
+            // Slots full of copies waiting for spare CPU: the operator's answer is capacity, not MaxConcurrency.
+            Drop(_spare.Waiting > 0 ? "busy" : "concurrency");
             return false;
         }
 

@@ -201,7 +201,7 @@ public sealed class MirrorRehearsalTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task While_DnsBridge_is_busy_copies_wait_and_the_clients_do_not_and_the_copies_go_once_there_is_room()
+    public async Task While_DnsBridge_is_busy_copies_wait_and_the_clients_do_not_and_the_copies_go_once_there_is_room_while_slots_last()
     {
         // The probe's finding is scripted (saturating this shared test process on purpose would slow every other test);
         // everything else is the real proxy, source and target.
@@ -213,7 +213,7 @@ public sealed class MirrorRehearsalTests : IAsyncLifetime
             Interlocked.Increment(ref probes);
             report(load);
         });
-        await using var bridge = await BridgeHost.StartAsync(Section(new JsonObject { ["Share"] = 1, ["NoiseShare"] = 0 }), services => services.AddSingleton(spare));
+        await using var bridge = await BridgeHost.StartAsync(Section(new JsonObject { ["Share"] = 1, ["NoiseShare"] = 0, ["MaxConcurrency"] = 5 }), services => services.AddSingleton(spare));
         using (await SendAsync(bridge, HttpMethod.Get, "/users/1"))
         {
         }
@@ -244,10 +244,18 @@ public sealed class MirrorRehearsalTests : IAsyncLifetime
         Assert.Equal(1, _atTarget.Count(t => t.Mirror == "1"));
         Assert.Equal(0, bridge.Metric("dnsbridge_mirror_requests_total", ("cutover", "shop"), ("outcome", "dropped")));
 
+        // MaxConcurrency (5) slots all hold waiting copies: a sixth is dropped, and the log says why (not the limit).
+        using (await SendAsync(bridge, HttpMethod.Get, "/orders/9"))
+        {
+        }
+
+        Assert.Equal(1, bridge.Metric("dnsbridge_mirror_requests_total", ("cutover", "shop"), ("outcome", "dropped")));
+        Assert.Contains(bridge.Logs.Messages, m => m.Contains("mirror copy dropped", StringComparison.Ordinal) && m.Contains("busy", StringComparison.Ordinal));
+
         load = new SpareCapacity.Load(TimeSpan.FromMilliseconds(0.2), 0.3);
         await WaitForCopiesAsync(bridge, 6);
         Assert.Equal(6, _atTarget.Count(t => t.Mirror == "1"));
-        Assert.Equal(0, (await ReadinessAsync(bridge))["dropped"]!.GetValue<long>());
+        Assert.Equal(1, (await ReadinessAsync(bridge))["dropped"]!.GetValue<long>());
     }
 
     [Fact]
