@@ -72,8 +72,8 @@ internal sealed partial class SpareCapacity : IDisposable
     public int Waiting => _waitingCount;
 
     /// <summary>
-    /// True when a copy may go (a completed task that allocates nothing, on the path every copy takes while there is room): at once when the last probe found room and no copy waits before it, else when a
-    /// probe finds room; false when it waited <see cref="MaxWait"/>.
+    /// True when a copy may go: at once (a cached completed task) when the last probe found room and no copy waits
+    /// before it, else when a probe finds room; false when it waited <see cref="MaxWait"/>.
     /// </summary>
     public Task<bool> WaitAsync()
     {
@@ -155,7 +155,6 @@ internal sealed partial class SpareCapacity : IDisposable
 
     private void Probe() => _probe(_observe);
 
-
     public void Dispose()
     {
         Waiter[] left;
@@ -189,8 +188,8 @@ internal sealed partial class SpareCapacity : IDisposable
 
         /// <summary>
         /// Queues a work item at the end of the thread pool's global queue (where Kestrel's socket completions go);
-        /// when it runs, reports how long it waited and the CPU used since the last probe. Probes never overlap (the
-        /// next one is a timer period later, and a probe that waits longer only delays the finding).
+        /// when it runs, reports how long it waited and the CPU used since the previous report. A probe that waits
+        /// longer than a timer period has the next one queued behind it; both report, each over its own CPU window.
         /// </summary>
         public void Measure(Action<Load> report) => ThreadPool.UnsafeQueueUserWorkItem(
             static state => state.self.Report(state.report, Stopwatch.GetElapsedTime(state.start)), (self: this, report, start: Stopwatch.GetTimestamp()), preferLocal: false);

@@ -233,7 +233,13 @@ public sealed class MirrorRehearsalTests : IAsyncLifetime
             Assert.Equal(10, JsonNode.Parse(await response.Content.ReadAsStringAsync())!["price"]!.GetValue<int>());
         }
 
-        // Five probes later (a quarter of a second), still busy: the five copies wait, none reached the target.
+        // The five copies reach the gate (each from a background task), then five probes later, still busy, they
+        // still wait and none reached the target.
+        while (spare.Waiting < 5)
+        {
+            await Task.Delay(SpareCapacity.ProbeEvery, timeout.Token);
+        }
+
         seen = Volatile.Read(ref probes);
         while (Volatile.Read(ref probes) < seen + 5)
         {
